@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * machipc: Mach-style port IPC for Linux processes.
+ *
+ * DOC: machipc user API
+ *
+ * Opening ``/dev/machipc`` creates an IPC space: a table of 32-bit names
+ * that denote rights to ports.  Every operation is an ioctl on the space's
+ * file descriptor with a fixed-layout argument structure.  All structures
+ * are made of ``__u32``/``__u64``/``__s64`` fields with explicit padding;
+ * every ``reserved`` field must be zero on input (else ``EINVAL``) and is
+ * written as zero on output.  Flags are checked against a mask; unknown
+ * flags give ``EINVAL`` and unknown commands ``ENOTTY``.
+ *
+ * Only the process (thread group) that opened a space may use it; any other
+ * process holding the same open file gets ``EBADFD`` and changes nothing.
+ *
+ * Errors, one per failure class, the same for every operation.  A failed
+ * call changes nothing:
+ *
+ * - ``EBADFD``: the space belongs to another process, or was destroyed
+ *   because its owner closed it or exited.
+ * - ``ENOTTY``: unknown ioctl command.
+ * - ``EFAULT``: an argument or buffer address is not accessible.
+ * - ``EINVAL``: malformed argument: unknown flag, non-zero reserved field,
+ *   bad right kind or disposition, bad message size or layout.
+ * - ``ENOENT``: the name is not in the space (never allocated, destroyed,
+ *   stale, or ``MACHIPC_NAME_NULL``/``MACHIPC_NAME_DEAD``).
+ * - ``EACCES``: the name exists but does not hold the right the operation
+ *   needs (a send right where a receive right is needed, a port set where a
+ *   port is needed, ...).
+ * - ``EPIPE``: the name is a dead name, or its port died, where a live send
+ *   or send-once right is needed; a receive whose port or set was destroyed
+ *   while waiting.
+ * - ``EOVERFLOW``: a user-reference count would pass ``MACHIPC_UREFS_MAX``
+ *   or drop below zero.
+ * - ``EBUSY``: receiving directly from a port that is in a port set.
+ * - ``ETIMEDOUT``: the send or receive deadline passed.
+ * - ``EMSGSIZE``: the receive buffer is too small; the message stays queued
+ *   and ``rcv_size`` holds the size needed.
+ * - ``E2BIG``: the message is larger than the module's ``max_inline``.
+ * - ``ENOMEM``: the kernel (or the caller's memory cgroup) is out of memory.
+ * - ``EBADF``/``EMFILE``: bootstrap descriptor errors, as for any fd.
+ * - ``ERESTARTSYS`` (seen as ``EINTR`` or a transparent restart): a
+ *   signal, stop, ptrace request or freezer arrived before the commit point.
+ */
+#ifndef _UAPI_LINUX_MACHIPC_H
+#define _UAPI_LINUX_MACHIPC_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* The version this header describes; MACHIPC_IOC_VERSION returns it. */
+#define MACHIPC_ABI_VERSION	1
+
+/* Reserved names: never denote a right. */
+#define MACHIPC_NAME_NULL	0x00000000U
+#define MACHIPC_NAME_DEAD	0xffffffffU
+
+/*
+ * Kinds of rights a name can denote, as a bit mask.  A name denotes
+ * RECEIVE and SEND together when the space holds both rights to one port.
+ */
+#define MACHIPC_RIGHT_SEND	(1U << 0)
+#define MACHIPC_RIGHT_RECEIVE	(1U << 1)
+#define MACHIPC_RIGHT_SEND_ONCE	(1U << 2)
+#define MACHIPC_RIGHT_PORT_SET	(1U << 3)
+#define MACHIPC_RIGHT_DEAD_NAME	(1U << 4)
+#define MACHIPC_RIGHT_LAST	MACHIPC_RIGHT_DEAD_NAME
+#define MACHIPC_RIGHT_MASK	((MACHIPC_RIGHT_LAST << 1) - 1)
+
+/*
+ * Dispositions: how a right is taken from the sender's space.  A received
+ * right is reported with the MOVE_* value of what arrived: MOVE_RECEIVE,
+ * MOVE_SEND or MOVE_SEND_ONCE.
+ */
+#define MACHIPC_DISP_NONE		0
+#define MACHIPC_DISP_MOVE_RECEIVE	1
+#define MACHIPC_DISP_MOVE_SEND		2
+#define MACHIPC_DISP_MOVE_SEND_ONCE	3
+#define MACHIPC_DISP_COPY_SEND		4
+#define MACHIPC_DISP_MAKE_SEND		5
+#define MACHIPC_DISP_MAKE_SEND_ONCE	6
+#define MACHIPC_DISP_LAST		MACHIPC_DISP_MAKE_SEND_ONCE
+
+/* Largest user-reference count of a send right or dead name. */
+#define MACHIPC_UREFS_MAX	0xffffU
+
+/* Queue limits of a port, in messages. */
+#define MACHIPC_QLIMIT_DEFAULT	5
+#define MACHIPC_QLIMIT_MAX	1024
+
+/**
+ * struct machipc_version - argument of %MACHIPC_IOC_VERSION
+ * @abi_version: out: %MACHIPC_ABI_VERSION of the running module.
+ * @max_inline: out: largest message (header, descriptors and inline data)
+ *	the module accepts, in bytes (module parameter ``max_inline``).
+ * @reserved: out: zero.
+ */
+struct machipc_version {
+	__u32 abi_version;
+	__u32 max_inline;
+	__u64 reserved;
+};
+
+/**
+ * struct machipc_port_alloc - argument of %MACHIPC_IOC_PORT_ALLOCATE
+ * @right: in: %MACHIPC_RIGHT_RECEIVE (a new port), %MACHIPC_RIGHT_PORT_SET
+ *	(an empty port set) or %MACHIPC_RIGHT_DEAD_NAME (a dead name with one
+ *	user reference).
+ * @name: out: the new name.
+ */
+struct machipc_port_alloc {
+	__u32 right;
+	__u32 name;
+};
+
+/**
+ * struct machipc_port_name - argument of %MACHIPC_IOC_PORT_DESTROY and
+ *	%MACHIPC_IOC_PORT_DEALLOCATE
+ * @name: in: the name.
+ * @reserved: must be zero.
+ */
+struct machipc_port_name {
+	__u32 name;
+	__u32 reserved;
+};
+
+/**
+ * struct machipc_port_mod_refs - argument of %MACHIPC_IOC_PORT_MOD_REFS
+ * @name: in: the name.
+ * @right: in: exactly one of %MACHIPC_RIGHT_SEND, %MACHIPC_RIGHT_RECEIVE,
+ *	%MACHIPC_RIGHT_SEND_ONCE, %MACHIPC_RIGHT_PORT_SET or
+ *	%MACHIPC_RIGHT_DEAD_NAME.
+ * @delta: in: change of user references.  Receive, send-once and port-set
+ *	rights have exactly one reference, so only -1 (destroy the right)
+ *	and 0 are valid for them.
+ * @reserved: must be zero.
+ */
+struct machipc_port_mod_refs {
+	__u32 name;
+	__u32 right;
+	__s32 delta;
+	__u32 reserved;
+};
+
+/**
+ * struct machipc_port_insert - argument of %MACHIPC_IOC_PORT_INSERT_RIGHT
+ * @name: in: a name denoting a receive right.
+ * @disposition: in: %MACHIPC_DISP_MAKE_SEND (adds a send user reference
+ *	under @name) or %MACHIPC_DISP_MAKE_SEND_ONCE (a send-once right under
+ *	a new name).
+ * @new_name: out: the name of the new right.
+ * @reserved: must be zero.
+ */
+struct machipc_port_insert {
+	__u32 name;
+	__u32 disposition;
+	__u32 new_name;
+	__u32 reserved;
+};
+
+/**
+ * struct machipc_port_member - argument of %MACHIPC_IOC_PORT_MOVE_MEMBER
+ * @member: in: a name denoting a receive right.
+ * @set: in: a port-set name to move @member into (out of any set it was
+ *	in), or %MACHIPC_NAME_NULL to take it out of its set.
+ */
+struct machipc_port_member {
+	__u32 member;
+	__u32 set;
+};
+
+/* Bits of machipc_port_attr.flags on MACHIPC_IOC_PORT_SET_ATTRIBUTES. */
+#define MACHIPC_ATTR_QLIMIT	(1U << 0)
+#define MACHIPC_ATTR_LAST	MACHIPC_ATTR_QLIMIT
+#define MACHIPC_ATTR_MASK	((MACHIPC_ATTR_LAST << 1) - 1)
+
+/**
+ * struct machipc_port_attr - argument of %MACHIPC_IOC_PORT_GET_ATTRIBUTES
+ *	and %MACHIPC_IOC_PORT_SET_ATTRIBUTES
+ * @name: in: a name denoting a receive right.
+ * @flags: set: which attributes to change (%MACHIPC_ATTR_*); get: must be 0.
+ * @qlimit: queue limit, 1 to %MACHIPC_QLIMIT_MAX messages.
+ * @msgcount: out: messages queued (including one being delivered).
+ * @seqno: out: sequence number the next received message will carry.
+ * @mscount: out: make-send count: send rights ever made from the receive
+ *	right.
+ * @srights: out: send rights outstanding (in spaces, messages and
+ *	bootstrap descriptors; one per name however many user references).
+ * @sorights: out: send-once rights outstanding.
+ * @pset: out: the name of the port set the port is in, or 0.
+ * @reserved: must be zero.
+ *
+ * This is Mach's ``mach_port_status`` plus the queue limit.
+ */
+struct machipc_port_attr {
+	__u32 name;
+	__u32 flags;
+	__u32 qlimit;
+	__u32 msgcount;
+	__u64 seqno;
+	__u32 mscount;
+	__u32 srights;
+	__u32 sorights;
+	__u32 pset;
+	__u64 reserved;
+};
+
+/**
+ * struct machipc_name_info - argument of %MACHIPC_IOC_NAME_INFO, and an
+ *	element of the array %MACHIPC_IOC_PORT_NAMES fills
+ * @name: in (NAME_INFO) / out (PORT_NAMES): the name.
+ * @rights: out: %MACHIPC_RIGHT_* bits the name denotes.
+ * @urefs: out: user references of the send right or dead name, 1 for a
+ *	name that only holds a receive, send-once or port-set right.
+ * @reserved: must be zero on input, zero on output.
+ */
+struct machipc_name_info {
+	__u32 name;
+	__u32 rights;
+	__u32 urefs;
+	__u32 reserved;
+};
+
+/**
+ * struct machipc_port_names - argument of %MACHIPC_IOC_PORT_NAMES
+ * @entries: in: user address of an array of struct machipc_name_info.
+ * @capacity: in: elements in @entries.
+ * @count: out: names in the space.  When larger than @capacity only
+ *	@capacity entries were written; the call still succeeds.
+ *
+ * Names are listed in increasing order.
+ */
+struct machipc_port_names {
+	__u64 entries;
+	__u32 capacity;
+	__u32 count;
+};
+
+/**
+ * struct machipc_bootstrap - argument of %MACHIPC_IOC_BOOTSTRAP_EXPORT and
+ *	%MACHIPC_IOC_BOOTSTRAP_IMPORT
+ * @name: export in: the name to take the right from; import out: the
+ *	name of the inserted send right.
+ * @disposition: export in: %MACHIPC_DISP_MAKE_SEND, %MACHIPC_DISP_COPY_SEND
+ *	or %MACHIPC_DISP_MOVE_SEND; import: must be 0.
+ * @fd: export out: a new descriptor holding one send right; import in:
+ *	such a descriptor, which keeps its right (it may be imported again).
+ * @flags: export in: 0 or %MACHIPC_BOOTSTRAP_CLOEXEC; import: must be 0.
+ */
+struct machipc_bootstrap {
+	__u32 name;
+	__u32 disposition;
+	__s32 fd;
+	__u32 flags;
+};
+
+#define MACHIPC_BOOTSTRAP_CLOEXEC	(1U << 0)
+#define MACHIPC_BOOTSTRAP_LAST		MACHIPC_BOOTSTRAP_CLOEXEC
+#define MACHIPC_BOOTSTRAP_MASK		((MACHIPC_BOOTSTRAP_LAST << 1) - 1)
+
+/*
+ * Messages.  In user memory a message is a struct machipc_msg_header,
+ * then header.desc_count struct machipc_msg_desc, then inline data up to
+ * header.size bytes.  All three parts are copied from user memory once.
+ * On receive the kernel writes the message in the same layout, rights
+ * replaced by their names in the receiver's space, followed by a struct
+ * machipc_msg_trailer at offset header.size.
+ */
+
+/* machipc_msg_header.bits: dispositions of remote and local, and flags. */
+#define MACHIPC_MSGH_REMOTE(bits)	((bits) & 0xffU)
+#define MACHIPC_MSGH_LOCAL(bits)	(((bits) >> 8) & 0xffU)
+#define MACHIPC_MSGH_BITS(remote, local) ((remote) | ((local) << 8))
+#define MACHIPC_MSGH_COMPLEX		(1U << 31)
+#define MACHIPC_MSGH_BITS_MASK		(0xffffU | MACHIPC_MSGH_COMPLEX)
+
+/* Message ids at and above this are reserved for kernel notifications. */
+#define MACHIPC_MSGID_KERNEL_BASE	0xfff00000U
+
+/**
+ * struct machipc_msg_header - the start of every message
+ * @bits: %MACHIPC_MSGH_BITS(remote disposition, local disposition) and
+ *	%MACHIPC_MSGH_COMPLEX, which must be set exactly when @desc_count is
+ *	not zero.  On send the remote disposition must be COPY_SEND,
+ *	MOVE_SEND, MOVE_SEND_ONCE, MAKE_SEND or MAKE_SEND_ONCE, and the local
+ *	one NONE (with @local_name 0) or any send-type disposition.  On
+ *	receive they tell what arrived: the remote disposition is that of the
+ *	reply right (MOVE_SEND or MOVE_SEND_ONCE, or NONE), the local one is
+ *	NONE.
+ * @size: total bytes of header, descriptors and inline data; a multiple of
+ *	8, at most ``max_inline`` (see struct machipc_version).
+ * @remote_name: send: the destination; receive: the name of the reply
+ *	right the sender passed as @local_name, now in the receiver's space.
+ * @local_name: send: the reply right to pass, or 0; receive: the name of
+ *	the port the message was received on.
+ * @id: free for the application; ids at or above
+ *	%MACHIPC_MSGID_KERNEL_BASE are used by kernel notifications, and a
+ *	user message carrying one is still marked user-originated.
+ * @desc_count: number of descriptors following the header.
+ * @reserved: must be zero; zero on receive.
+ */
+struct machipc_msg_header {
+	__u32 bits;
+	__u32 size;
+	__u32 remote_name;
+	__u32 local_name;
+	__u32 id;
+	__u32 desc_count;
+	__u64 reserved;
+};
+
+/* machipc_msg_desc.type */
+#define MACHIPC_DESC_PORT	1
+#define MACHIPC_DESC_LAST	MACHIPC_DESC_PORT
+
+/**
+ * struct machipc_msg_desc - a descriptor carrying a right
+ * @type: %MACHIPC_DESC_PORT.
+ * @disposition: send: a %MACHIPC_DISP_* other than NONE; receive: the
+ *	MOVE_* value of the right that arrived.
+ * @name: send: the name in the sender's space; receive: the name in the
+ *	receiver's space, or %MACHIPC_NAME_DEAD if the port died in transit
+ *	(the right then became a dead name and was dropped).
+ * @reserved: must be zero.
+ * @reserved2: must be zero (room for out-of-line descriptors).
+ */
+struct machipc_msg_desc {
+	__u32 type;
+	__u32 disposition;
+	__u32 name;
+	__u32 reserved;
+	__u64 reserved2[2];
+};
+
+/* machipc_msg_trailer.flags */
+#define MACHIPC_TRAILER_KERNEL	(1U << 0)
+
+/**
+ * struct machipc_msg_trailer - appended by the kernel after a received
+ *	message, at offset machipc_msg_header.size
+ * @seqno: the receiving port's sequence number for this message.
+ * @flags: %MACHIPC_TRAILER_KERNEL when the kernel generated the message.
+ * @pid: the sending process, in the receiver's pid namespace (0 if it
+ *	is not visible there or for kernel messages).
+ * @uid: the sender's effective uid, in the receiver's user namespace.
+ * @gid: the sender's effective gid, in the receiver's user namespace.
+ * @reserved: zero.
+ */
+struct machipc_msg_trailer {
+	__u64 seqno;
+	__u32 flags;
+	__s32 pid;
+	__u32 uid;
+	__u32 gid;
+	__u64 reserved;
+};
+
+/* machipc_msg_args.flags */
+#define MACHIPC_MSG_SEND		(1U << 0)
+#define MACHIPC_MSG_RECEIVE		(1U << 1)
+#define MACHIPC_MSG_SEND_TIMEOUT	(1U << 2)
+#define MACHIPC_MSG_RCV_TIMEOUT		(1U << 3)
+#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_TIMEOUT
+#define MACHIPC_MSG_MASK		((MACHIPC_MSG_LAST << 1) - 1)
+
+/**
+ * struct machipc_msg_args - argument of %MACHIPC_IOC_MSG
+ * @flags: %MACHIPC_MSG_SEND and/or %MACHIPC_MSG_RECEIVE (at least one),
+ *	%MACHIPC_MSG_SEND_TIMEOUT and %MACHIPC_MSG_RCV_TIMEOUT to use the
+ *	deadlines.  When the send part of a combined call has completed and
+ *	the receive part is interrupted, the kernel clears %MACHIPC_MSG_SEND
+ *	here before returning, so that the restarted call does not send again.
+ * @rcv_name: receive: the port (receive right) or port set to receive from.
+ * @send_msg: send: user address of the message.
+ * @rcv_buf: receive: user address of the buffer.
+ * @send_size: send: bytes at @send_msg; must equal the header's size.
+ * @rcv_size: receive: in: bytes of @rcv_buf; out: bytes written (message and
+ *	trailer) or, on %EMSGSIZE, bytes needed.  The message then stays
+ *	queued.
+ * @send_deadline: absolute %CLOCK_MONOTONIC time in nanoseconds after which
+ *	a send to a full queue fails with %ETIMEDOUT (with
+ *	%MACHIPC_MSG_SEND_TIMEOUT); a time already past means "do not block".
+ * @rcv_deadline: the same for the receive part (%MACHIPC_MSG_RCV_TIMEOUT).
+ * @reserved: must be zero.
+ *
+ * A signal, stop, ptrace or freezer before a part's commit point makes that
+ * part change nothing and return %ERESTARTSYS (so %EINTR or a transparent
+ * restart).
+ */
+struct machipc_msg_args {
+	__u32 flags;
+	__u32 rcv_name;
+	__u64 send_msg;
+	__u64 rcv_buf;
+	__u32 send_size;
+	__u32 rcv_size;
+	__s64 send_deadline;
+	__s64 rcv_deadline;
+	__u64 reserved[2];
+};
+
+#define MACHIPC_IOC_MAGIC	0xBA
+
+#define MACHIPC_IOC_VERSION	_IOR(MACHIPC_IOC_MAGIC, 0x00, struct machipc_version)
+#define MACHIPC_IOC_PORT_ALLOCATE _IOWR(MACHIPC_IOC_MAGIC, 0x01, struct machipc_port_alloc)
+#define MACHIPC_IOC_PORT_DESTROY _IOW(MACHIPC_IOC_MAGIC, 0x02, struct machipc_port_name)
+#define MACHIPC_IOC_PORT_DEALLOCATE _IOW(MACHIPC_IOC_MAGIC, 0x03, struct machipc_port_name)
+#define MACHIPC_IOC_PORT_MOD_REFS _IOW(MACHIPC_IOC_MAGIC, 0x04, struct machipc_port_mod_refs)
+#define MACHIPC_IOC_PORT_INSERT_RIGHT _IOWR(MACHIPC_IOC_MAGIC, 0x05, struct machipc_port_insert)
+#define MACHIPC_IOC_PORT_MOVE_MEMBER _IOW(MACHIPC_IOC_MAGIC, 0x06, struct machipc_port_member)
+#define MACHIPC_IOC_PORT_GET_ATTRIBUTES _IOWR(MACHIPC_IOC_MAGIC, 0x07, struct machipc_port_attr)
+#define MACHIPC_IOC_PORT_SET_ATTRIBUTES _IOW(MACHIPC_IOC_MAGIC, 0x08, struct machipc_port_attr)
+#define MACHIPC_IOC_NAME_INFO	_IOWR(MACHIPC_IOC_MAGIC, 0x09, struct machipc_name_info)
+#define MACHIPC_IOC_PORT_NAMES	_IOWR(MACHIPC_IOC_MAGIC, 0x0a, struct machipc_port_names)
+#define MACHIPC_IOC_BOOTSTRAP_EXPORT _IOWR(MACHIPC_IOC_MAGIC, 0x0b, struct machipc_bootstrap)
+#define MACHIPC_IOC_BOOTSTRAP_IMPORT _IOWR(MACHIPC_IOC_MAGIC, 0x0c, struct machipc_bootstrap)
+#define MACHIPC_IOC_MSG		_IOWR(MACHIPC_IOC_MAGIC, 0x0d, struct machipc_msg_args)
+
+#endif /* _UAPI_LINUX_MACHIPC_H */

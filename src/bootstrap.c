@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: bootstrap descriptors
+ *
+ * The first right reaches another process as a file descriptor: an
+ * anonymous file holding one send right (one port reference and one count
+ * in port->srights), inherited across fork and exec or passed with
+ * SCM_RIGHTS.  Importing copies the right into the caller's space; the
+ * descriptor keeps its own right until its file is released.  The file's
+ * private_data is the port, immutable.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+
+#include <linux/machipc.h>
+
+#include "bootstrap.h"
+#include "entry.h"
+#include "port.h"
+#include "space.h"
+
+static int machipc_bootstrap_release(struct inode *inode, struct file *file)
+{
+	machipc_port_release_send(file->private_data);
+	return 0;
+}
+
+static const struct file_operations machipc_bootstrap_fops = {
+	.owner = THIS_MODULE,
+	.release = machipc_bootstrap_release,
+	.llseek = noop_llseek,
+};
+
+/* Take a send right out of @entry as @disp says. */
+static int machipc_bootstrap_take(struct machipc_space *space,
+				  struct machipc_entry *entry, u32 disp)
+{
+	if (disp == MACHIPC_DISP_MAKE_SEND) {
+		if (!(entry->rights & MACHIPC_RIGHT_RECEIVE))
+			return -EACCES;
+		machipc_port_add_send(entry->port, true);
+		return 0;
+	}
+	if (entry->rights & MACHIPC_RIGHT_DEAD_NAME)
+		return -EPIPE;
+	if (!(entry->rights & MACHIPC_RIGHT_SEND))
+		return -EACCES;
+	if (disp == MACHIPC_DISP_COPY_SEND || entry->urefs > 1) {
+		machipc_port_add_send(entry->port, false);
+		if (disp == MACHIPC_DISP_MOVE_SEND)
+			entry->urefs--;
+		return 0;
+	}
+	/* Moving the last reference: the name's send right itself moves. */
+	entry->rights &= ~MACHIPC_RIGHT_SEND;
+	entry->urefs = 0;
+	if (!entry->rights)
+		machipc_entry_destroy(space, entry);
+	return 0;
+}
+
+int machipc_bootstrap_export(struct machipc_space *space,
+			     struct machipc_bootstrap *arg)
+{
+	unsigned int oflags = O_RDWR;
+	struct machipc_entry *entry;
+	struct machipc_port *port;
+	struct file *file;
+	int fd, err;
+
+	if (arg->flags & MACHIPC_BOOTSTRAP_CLOEXEC)
+		oflags |= O_CLOEXEC;
+	fd = get_unused_fd_flags(oflags);
+	if (fd < 0)
+		return fd;
+
+	err = machipc_space_lock(space);
+	if (err)
+		goto err_fd;
+	entry = machipc_entry_lookup(space, arg->name);
+	if (!entry) {
+		err = -ENOENT;
+		goto err_unlock;
+	}
+	port = entry->port;
+	if (port && machipc_port_is_dead(port)) {
+		err = -EPIPE;
+		goto err_unlock;
+	}
+	/* Hold the port across a possible move of the name's last ref. */
+	if (port)
+		machipc_port_get(port);
+	err = machipc_bootstrap_take(space, entry, arg->disposition);
+	if (err) {
+		machipc_port_put(port);
+		goto err_unlock;
+	}
+	file = anon_inode_getfile("[machipc-send]", &machipc_bootstrap_fops,
+				  port, oflags);
+	if (IS_ERR(file)) {
+		/*
+		 * Cannot undo a move of the last reference without
+		 * allocating; the right is released instead, as if the
+		 * descriptor had been closed at once.  Only on -ENOMEM.
+		 */
+		err = PTR_ERR(file);
+		machipc_port_release_send(port);
+		machipc_port_put(port);
+		goto err_unlock;
+	}
+	machipc_port_put(port);
+	mutex_unlock(&space->lock);
+	fd_install(fd, file);
+	arg->fd = fd;
+	return 0;
+
+err_unlock:
+	mutex_unlock(&space->lock);
+err_fd:
+	put_unused_fd(fd);
+	return err;
+}
+
+int machipc_bootstrap_import(struct machipc_space *space,
+			     struct machipc_bootstrap *arg)
+{
+	struct machipc_entry *entry;
+	struct machipc_port *port;
+	struct fd f;
+	int err;
+
+	f = fdget(arg->fd);
+	if (!fd_file(f))
+		return -EBADF;
+	if (fd_file(f)->f_op != &machipc_bootstrap_fops) {
+		err = -EINVAL;
+		goto out_fdput;
+	}
+	port = fd_file(f)->private_data;
+
+	err = machipc_space_lock(space);
+	if (err)
+		goto out_fdput;
+	if (machipc_port_is_dead(port)) {
+		err = -EPIPE;
+		goto out_unlock;
+	}
+	entry = machipc_entry_find_port(space, port);
+	if (entry && (entry->rights & MACHIPC_RIGHT_SEND)) {
+		if (entry->urefs >= MACHIPC_UREFS_MAX) {
+			err = -EOVERFLOW;
+			goto out_unlock;
+		}
+		entry->urefs++;
+	} else {
+		if (!entry) {
+			entry = machipc_entry_create(space, port, true);
+			if (IS_ERR(entry)) {
+				err = PTR_ERR(entry);
+				goto out_unlock;
+			}
+		}
+		machipc_port_add_send(port, false);
+		entry->rights |= MACHIPC_RIGHT_SEND;
+		entry->urefs = 1;
+	}
+	arg->name = entry->name;
+out_unlock:
+	mutex_unlock(&space->lock);
+out_fdput:
+	fdput(f);
+	return err;
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The name table of a space: allocating, finding and destroying entries,
+ * and turning names of dead ports into dead names.
+ */
+
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include <linux/machipc.h>
+
+#include "entry.h"
+#include "msg.h"
+#include "port.h"
+#include "pset.h"
+#include "space.h"
+
+static struct kmem_cache *machipc_entry_cache;
+
+int machipc_entries_init(void)
+{
+	machipc_entry_cache = KMEM_CACHE(machipc_entry, SLAB_ACCOUNT);
+	return machipc_entry_cache ? 0 : -ENOMEM;
+}
+
+void machipc_entries_exit(void)
+{
+	kmem_cache_destroy(machipc_entry_cache);
+}
+
+/*
+ * Names of a port whose receive right was destroyed become dead names when
+ * they are next looked up: the send (or send-once) right is released and
+ * its user references carry over to the dead name.
+ */
+static void machipc_entry_check_dead(struct machipc_space *space,
+				     struct machipc_entry *entry)
+{
+	struct machipc_port *port = entry->port;
+
+	lockdep_assert_held(&space->lock);
+	if (!port || (entry->rights & MACHIPC_RIGHT_RECEIVE) ||
+	    !machipc_port_is_dead(port))
+		return;
+
+	if (entry->rights & MACHIPC_RIGHT_SEND) {
+		machipc_entry_unlink_port(space, entry);
+		machipc_port_release_send(port);
+	} else {
+		machipc_port_release_send_once(port);
+		entry->urefs = 1;
+	}
+	entry->rights = MACHIPC_RIGHT_DEAD_NAME;
+	entry->port = NULL;
+}
+
+/**
+ * machipc_entry_lookup() - what @name denotes in @space
+ * @space: the space, locked
+ * @name: the name
+ *
+ * Return: the entry, or NULL when @name is not in the space.  A name whose
+ * port died is returned as a dead name.
+ */
+struct machipc_entry *machipc_entry_lookup(struct machipc_space *space,
+					   u32 name)
+{
+	struct machipc_entry *entry;
+
+	lockdep_assert_held(&space->lock);
+	if (name == MACHIPC_NAME_NULL || name == MACHIPC_NAME_DEAD)
+		return NULL;
+	entry = xa_load(&space->names, name);
+	if (!entry || !entry->rights)
+		return NULL;
+	machipc_entry_check_dead(space, entry);
+	return entry;
+}
+
+/* The entry naming @port's send or receive right, including placeholders. */
+struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
+					      struct machipc_port *port)
+{
+	lockdep_assert_held(&space->lock);
+	return xa_load(&space->by_port, port->id);
+}
+
+/**
+ * machipc_entry_create() - a new, empty entry under a new name
+ * @space: the space, locked
+ * @port: the port the entry will denote, or NULL
+ * @by_port: also index the entry by @port (receive and send rights)
+ *
+ * The entry has no rights yet; the caller sets them, and takes the
+ * references they hold.
+ *
+ * Return: the entry or an ERR_PTR: -ENOMEM, or -ENOSPC when the space has no
+ * free name.
+ */
+struct machipc_entry *machipc_entry_create(struct machipc_space *space,
+					   struct machipc_port *port,
+					   bool by_port)
+{
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+			  __GFP_NOWARN;
+	struct machipc_entry *entry;
+	int err;
+
+	lockdep_assert_held(&space->lock);
+	entry = kmem_cache_zalloc(machipc_entry_cache, gfp);
+	if (!entry)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&entry->plan_link);
+	entry->port = port;
+
+	err = xa_alloc_cyclic(&space->names, &entry->name, entry,
+			      XA_LIMIT(1, MACHIPC_NAME_DEAD - 1),
+			      &space->next_name, gfp);
+	if (err < 0)
+		goto err_free;
+	if (by_port) {
+		err = xa_insert(&space->by_port, port->id, entry, gfp);
+		if (err)
+			goto err_erase;
+	}
+	return entry;
+
+err_erase:
+	xa_erase(&space->names, entry->name);
+err_free:
+	kmem_cache_free(machipc_entry_cache, entry);
+	return ERR_PTR(err == -EBUSY ? -ENOSPC : err);
+}
+
+/* Forget that @entry names its port (it is becoming a dead name). */
+void machipc_entry_unlink_port(struct machipc_space *space,
+			       struct machipc_entry *entry)
+{
+	lockdep_assert_held(&space->lock);
+	if (entry->port)
+		xa_cmpxchg(&space->by_port, entry->port->id, entry, NULL, 0);
+}
+
+/* Free @entry and its name; its rights must already be gone. */
+void machipc_entry_destroy(struct machipc_space *space,
+			   struct machipc_entry *entry)
+{
+	lockdep_assert_held(&space->lock);
+	machipc_entry_unlink_port(space, entry);
+	xa_erase(&space->names, entry->name);
+	kmem_cache_free(machipc_entry_cache, entry);
+}
+
+/**
+ * machipc_entry_release_rights() - destroy every right @entry holds, and it
+ * @space: the space, locked
+ * @entry: the entry
+ * @doomed: messages of killed ports, for machipc_msg_destroy_list()
+ *
+ * Return: 0.
+ */
+int machipc_entry_release_rights(struct machipc_space *space,
+				 struct machipc_entry *entry,
+				 struct list_head *doomed)
+{
+	struct machipc_port *port = entry->port;
+	u32 rights = entry->rights;
+
+	lockdep_assert_held(&space->lock);
+	machipc_entry_unlink_port(space, entry);
+	if (rights & MACHIPC_RIGHT_RECEIVE) {
+		machipc_port_kill_collect(port, doomed);
+		machipc_port_put(port);
+	}
+	if (rights & MACHIPC_RIGHT_SEND)
+		machipc_port_release_send(port);
+	if (rights & MACHIPC_RIGHT_SEND_ONCE)
+		machipc_port_release_send_once(port);
+	if (rights & MACHIPC_RIGHT_PORT_SET)
+		machipc_pset_destroy(entry->pset);
+	entry->rights = 0;
+	entry->port = NULL;
+	entry->pset = NULL;
+	xa_erase(&space->names, entry->name);
+	kmem_cache_free(machipc_entry_cache, entry);
+	return 0;
+}
+
+/* User references as reported to user space. */
+u32 machipc_entry_urefs(const struct machipc_entry *entry)
+{
+	if (entry->rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_DEAD_NAME))
+		return entry->urefs;
+	return entry->rights ? 1 : 0;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MACHIPC_ENTRY_H
+#define MACHIPC_ENTRY_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct machipc_port;
+struct machipc_pset;
+struct machipc_space;
+
+/**
+ * DOC: names and entries
+ *
+ * An entry is what a name denotes in one space: a receive right and/or a
+ * send right (with user references) to one port, a send-once right, a port
+ * set, or a dead name.  A port has at most one receive/send entry per space
+ * (found through space->by_port); every send-once right has a name of its
+ * own.  Everything here is protected by the space's lock.
+ *
+ * Names are allocated cyclically from [1, 0xfffffffe]: a destroyed name
+ * comes back only after 2^32 - 2 further allocations in the same space,
+ * which is the generation that keeps stale names from aliasing new ports.
+ *
+ * While one operation builds a plan (copying rights into a message or out
+ * of one), @plan_urefs and @plan_flags hold its tentative changes and an
+ * entry with @rights 0 is a placeholder the plan created; both are cleared
+ * before the space lock is released.
+ */
+struct machipc_entry {
+	u32 name;
+	u32 rights;
+	u32 urefs;
+	struct machipc_port *port;
+	struct machipc_pset *pset;
+
+	u32 plan_urefs;
+	u32 plan_flags;
+	struct list_head plan_link;
+};
+
+/* plan_flags */
+#define MACHIPC_PLAN_RECEIVE_MOVED	(1U << 0)
+#define MACHIPC_PLAN_SEND_ONCE_MOVED	(1U << 1)
+#define MACHIPC_PLAN_ADD_RECEIVE	(1U << 2)
+#define MACHIPC_PLAN_ADD_SEND_ONCE	(1U << 3)
+#define MACHIPC_PLAN_NEW		(1U << 4)
+
+int machipc_entries_init(void);
+void machipc_entries_exit(void);
+
+struct machipc_entry *machipc_entry_lookup(struct machipc_space *space,
+					   u32 name);
+struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
+					      struct machipc_port *port);
+struct machipc_entry *machipc_entry_create(struct machipc_space *space,
+					   struct machipc_port *port,
+					   bool by_port);
+void machipc_entry_destroy(struct machipc_space *space,
+			   struct machipc_entry *entry);
+void machipc_entry_unlink_port(struct machipc_space *space,
+			       struct machipc_entry *entry);
+int machipc_entry_release_rights(struct machipc_space *space,
+				 struct machipc_entry *entry,
+				 struct list_head *doomed);
+u32 machipc_entry_urefs(const struct machipc_entry *entry);
+
+#endif /* MACHIPC_ENTRY_H */

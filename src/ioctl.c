@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctl entry point: one table of commands, one copy of each argument
+ * in and (for _IOC_READ commands) out, and a pure validation function per
+ * argument structure (tested by KUnit) before any operation runs.
+ */
+
+#include <linux/build_bug.h>
+#include <linux/fs.h>
+#include <linux/bitops.h>
+#include <linux/nospec.h>
+#include <linux/uaccess.h>
+#include <kunit/visibility.h>
+
+#include <linux/machipc.h>
+
+#include "bootstrap.h"
+#include "ioctl.h"
+#include "ipc.h"
+#include "msg.h"
+#include "names.h"
+#include "space.h"
+
+int machipc_check_port_alloc(const struct machipc_port_alloc *arg)
+{
+	switch (arg->right) {
+	case MACHIPC_RIGHT_RECEIVE:
+	case MACHIPC_RIGHT_PORT_SET:
+	case MACHIPC_RIGHT_DEAD_NAME:
+		return 0;
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_port_alloc);
+
+int machipc_check_port_name(const struct machipc_port_name *arg)
+{
+	return arg->reserved ? -EINVAL : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_port_name);
+
+int machipc_check_mod_refs(const struct machipc_port_mod_refs *arg)
+{
+	if (arg->reserved || hweight32(arg->right) != 1 ||
+	    arg->right & ~MACHIPC_RIGHT_MASK)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_mod_refs);
+
+int machipc_check_insert(const struct machipc_port_insert *arg)
+{
+	if (arg->reserved || arg->new_name)
+		return -EINVAL;
+	if (arg->disposition != MACHIPC_DISP_MAKE_SEND &&
+	    arg->disposition != MACHIPC_DISP_MAKE_SEND_ONCE)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_insert);
+
+int machipc_check_attr(const struct machipc_port_attr *arg, bool set)
+{
+	if (arg->reserved)
+		return -EINVAL;
+	if (!set)
+		return arg->flags ? -EINVAL : 0;
+	if (arg->flags & ~MACHIPC_ATTR_MASK)
+		return -EINVAL;
+	if ((arg->flags & MACHIPC_ATTR_QLIMIT) &&
+	    (arg->qlimit < 1 || arg->qlimit > MACHIPC_QLIMIT_MAX))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_attr);
+
+int machipc_check_name_info(const struct machipc_name_info *arg)
+{
+	return arg->reserved ? -EINVAL : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_name_info);
+
+int machipc_check_names(const struct machipc_port_names *arg)
+{
+	return arg->count ? -EINVAL : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_names);
+
+int machipc_check_bootstrap(const struct machipc_bootstrap *arg, bool export)
+{
+	if (!export)
+		return (arg->name || arg->disposition || arg->flags) ?
+		       -EINVAL : 0;
+	if (arg->flags & ~MACHIPC_BOOTSTRAP_MASK || arg->fd)
+		return -EINVAL;
+	switch (arg->disposition) {
+	case MACHIPC_DISP_MAKE_SEND:
+	case MACHIPC_DISP_COPY_SEND:
+	case MACHIPC_DISP_MOVE_SEND:
+		return 0;
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_bootstrap);
+
+int machipc_check_msg(const struct machipc_msg_args *arg)
+{
+	if (arg->flags & ~MACHIPC_MSG_MASK || arg->reserved[0] ||
+	    arg->reserved[1])
+		return -EINVAL;
+	if (!(arg->flags & (MACHIPC_MSG_SEND | MACHIPC_MSG_RECEIVE)))
+		return -EINVAL;
+	if (!(arg->flags & MACHIPC_MSG_SEND) &&
+	    (arg->send_msg || arg->send_size ||
+	     (arg->flags & MACHIPC_MSG_SEND_TIMEOUT)))
+		return -EINVAL;
+	if (!(arg->flags & MACHIPC_MSG_RECEIVE) &&
+	    (arg->rcv_buf || arg->rcv_size || arg->rcv_name ||
+	     (arg->flags & MACHIPC_MSG_RCV_TIMEOUT)))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_msg);
+
+union machipc_ioctl_arg {
+	struct machipc_version version;
+	struct machipc_port_alloc alloc;
+	struct machipc_port_name name;
+	struct machipc_port_mod_refs mod_refs;
+	struct machipc_port_insert insert;
+	struct machipc_port_member member;
+	struct machipc_port_attr attr;
+	struct machipc_name_info info;
+	struct machipc_port_names names;
+	struct machipc_bootstrap bootstrap;
+	struct machipc_msg_args msg;
+};
+
+static int machipc_ioctl_version(struct machipc_space *space,
+				 union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	arg->version.abi_version = MACHIPC_ABI_VERSION;
+	arg->version.max_inline = machipc_max_inline;
+	arg->version.reserved = 0;
+	return 0;
+}
+
+/*
+ * Send, receive, or both.  When the send has committed and the receive
+ * fails (including -ERESTARTSYS), MACHIPC_MSG_SEND is cleared in the
+ * caller's arguments so that a restart, automatic or by hand, does not
+ * send again.
+ */
+static int machipc_ioctl_msg(struct machipc_space *space,
+			     union machipc_ioctl_arg *uarg, bool *copy_out)
+{
+	struct machipc_msg_args *arg = &uarg->msg;
+	ktime_t send_deadline = ns_to_ktime(arg->send_deadline);
+	ktime_t rcv_deadline = ns_to_ktime(arg->rcv_deadline);
+	bool sent = false;
+	int err;
+
+	err = machipc_check_msg(arg);
+	if (err)
+		return err;
+
+	if (arg->flags & MACHIPC_MSG_SEND) {
+		err = machipc_send(space, arg->send_msg, arg->send_size,
+				   arg->flags & MACHIPC_MSG_SEND_TIMEOUT ?
+				   &send_deadline : NULL);
+		if (err)
+			return err;
+		sent = true;
+	}
+	if (arg->flags & MACHIPC_MSG_RECEIVE) {
+		err = machipc_receive(space, arg->rcv_name, arg->rcv_buf,
+				      &arg->rcv_size,
+				      arg->flags & MACHIPC_MSG_RCV_TIMEOUT ?
+				      &rcv_deadline : NULL);
+		if (err && sent) {
+			arg->flags &= ~(MACHIPC_MSG_SEND |
+					MACHIPC_MSG_SEND_TIMEOUT);
+			arg->send_msg = 0;
+			arg->send_size = 0;
+			*copy_out = true;
+		}
+		if (err == -EMSGSIZE)
+			*copy_out = true;
+	}
+	return err;
+}
+
+static int machipc_check_attr_get(const struct machipc_port_attr *arg)
+{
+	return machipc_check_attr(arg, false);
+}
+
+static int machipc_check_attr_set(const struct machipc_port_attr *arg)
+{
+	return machipc_check_attr(arg, true);
+}
+
+static int machipc_check_export(const struct machipc_bootstrap *arg)
+{
+	return machipc_check_bootstrap(arg, true);
+}
+
+static int machipc_check_import(const struct machipc_bootstrap *arg)
+{
+	return machipc_check_bootstrap(arg, false);
+}
+
+static int machipc_check_member(const struct machipc_port_member *arg)
+{
+	return 0;
+}
+
+#define MACHIPC_CHECKED_OP(op, field, check, call)			\
+static int machipc_ioctl_##op(struct machipc_space *space,		\
+			      union machipc_ioctl_arg *arg,		\
+			      bool *copy_out)				\
+{									\
+	int err = check(&arg->field);					\
+	return err ? err : call;					\
+}
+
+MACHIPC_CHECKED_OP(allocate, alloc, machipc_check_port_alloc,
+		   machipc_name_allocate(space, &arg->alloc))
+MACHIPC_CHECKED_OP(destroy, name, machipc_check_port_name,
+		   machipc_name_destroy(space, arg->name.name))
+MACHIPC_CHECKED_OP(deallocate, name, machipc_check_port_name,
+		   machipc_name_deallocate(space, arg->name.name))
+MACHIPC_CHECKED_OP(mod_refs, mod_refs, machipc_check_mod_refs,
+		   machipc_name_mod_refs(space, &arg->mod_refs))
+MACHIPC_CHECKED_OP(insert, insert, machipc_check_insert,
+		   machipc_name_insert_right(space, &arg->insert))
+MACHIPC_CHECKED_OP(get_attr, attr, machipc_check_attr_get,
+		   machipc_name_get_attributes(space, &arg->attr))
+MACHIPC_CHECKED_OP(set_attr, attr, machipc_check_attr_set,
+		   machipc_name_set_attributes(space, &arg->attr))
+MACHIPC_CHECKED_OP(info, info, machipc_check_name_info,
+		   machipc_name_info(space, &arg->info))
+MACHIPC_CHECKED_OP(names, names, machipc_check_names,
+		   machipc_name_list(space, &arg->names))
+MACHIPC_CHECKED_OP(export, bootstrap, machipc_check_export,
+		   machipc_bootstrap_export(space, &arg->bootstrap))
+MACHIPC_CHECKED_OP(import, bootstrap, machipc_check_import,
+		   machipc_bootstrap_import(space, &arg->bootstrap))
+
+MACHIPC_CHECKED_OP(member, member, machipc_check_member,
+		   machipc_name_move_member(space, &arg->member))
+
+struct machipc_ioctl_op {
+	unsigned int cmd;
+	int (*fn)(struct machipc_space *space, union machipc_ioctl_arg *arg,
+		  bool *copy_out);
+};
+
+#define MACHIPC_OP(c, f)	[_IOC_NR(c)] = { .cmd = (c), .fn = (f) }
+
+static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
+	MACHIPC_OP(MACHIPC_IOC_VERSION, machipc_ioctl_version),
+	MACHIPC_OP(MACHIPC_IOC_PORT_ALLOCATE, machipc_ioctl_allocate),
+	MACHIPC_OP(MACHIPC_IOC_PORT_DESTROY, machipc_ioctl_destroy),
+	MACHIPC_OP(MACHIPC_IOC_PORT_DEALLOCATE, machipc_ioctl_deallocate),
+	MACHIPC_OP(MACHIPC_IOC_PORT_MOD_REFS, machipc_ioctl_mod_refs),
+	MACHIPC_OP(MACHIPC_IOC_PORT_INSERT_RIGHT, machipc_ioctl_insert),
+	MACHIPC_OP(MACHIPC_IOC_PORT_MOVE_MEMBER, machipc_ioctl_member),
+	MACHIPC_OP(MACHIPC_IOC_PORT_GET_ATTRIBUTES, machipc_ioctl_get_attr),
+	MACHIPC_OP(MACHIPC_IOC_PORT_SET_ATTRIBUTES, machipc_ioctl_set_attr),
+	MACHIPC_OP(MACHIPC_IOC_NAME_INFO, machipc_ioctl_info),
+	MACHIPC_OP(MACHIPC_IOC_PORT_NAMES, machipc_ioctl_names),
+	MACHIPC_OP(MACHIPC_IOC_BOOTSTRAP_EXPORT, machipc_ioctl_export),
+	MACHIPC_OP(MACHIPC_IOC_BOOTSTRAP_IMPORT, machipc_ioctl_import),
+	MACHIPC_OP(MACHIPC_IOC_MSG, machipc_ioctl_msg),
+};
+
+long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
+{
+	struct machipc_space *space = file->private_data;
+	void __user *argp = (void __user *)uarg;
+	const struct machipc_ioctl_op *op;
+	union machipc_ioctl_arg arg;
+	unsigned int size, nr;
+	bool copy_out = false;
+	int err;
+
+	BUILD_BUG_ON(ARRAY_SIZE(machipc_ioctl_ops) !=
+		     _IOC_NR(MACHIPC_IOC_MSG) + 1);
+	BUILD_BUG_ON(_IOC_NR(MACHIPC_IOC_MSG) != 0x0d);
+
+	nr = _IOC_NR(cmd);
+	if (_IOC_TYPE(cmd) != MACHIPC_IOC_MAGIC ||
+	    nr >= ARRAY_SIZE(machipc_ioctl_ops))
+		return -ENOTTY;
+	op = &machipc_ioctl_ops[array_index_nospec(nr,
+					ARRAY_SIZE(machipc_ioctl_ops))];
+	if (!op->fn || op->cmd != cmd)
+		return -ENOTTY;
+	if (!machipc_space_is_owner(space))
+		return -EBADFD;
+
+	size = _IOC_SIZE(cmd);
+	if (WARN_ON_ONCE(size > sizeof(arg)))
+		return -ENOTTY;
+	memset(&arg, 0, sizeof(arg));
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(&arg, argp, size))
+		return -EFAULT;
+
+	err = op->fn(space, &arg, &copy_out);
+	if (!err && (_IOC_DIR(cmd) & _IOC_READ))
+		copy_out = true;
+	if (copy_out && copy_to_user(argp, &arg, size))
+		return -EFAULT;
+	return err;
+}

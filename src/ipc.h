@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MACHIPC_IPC_H
+#define MACHIPC_IPC_H
+
+#include <linux/ktime.h>
+#include <linux/types.h>
+
+struct machipc_space;
+
+int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
+		 const ktime_t *deadline);
+int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
+		    u32 *size, const ktime_t *deadline);
+
+#endif /* MACHIPC_IPC_H */

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Messages: the single copy from user memory, validation, and destruction.
+ */
+
+#include <linux/cred.h>
+#include <linux/overflow.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <kunit/visibility.h>
+
+#include <linux/machipc.h>
+
+#include "msg.h"
+#include "port.h"
+#include "transit.h"
+
+static bool machipc_disp_is_send(u32 disp)
+{
+	return disp == MACHIPC_DISP_MOVE_SEND ||
+	       disp == MACHIPC_DISP_MOVE_SEND_ONCE ||
+	       disp == MACHIPC_DISP_COPY_SEND ||
+	       disp == MACHIPC_DISP_MAKE_SEND ||
+	       disp == MACHIPC_DISP_MAKE_SEND_ONCE;
+}
+
+/**
+ * machipc_msg_validate() - check the layout of a message to send
+ * @body: kernel copy of the header, descriptors and inline data
+ * @size: bytes in @body (the send_size the caller gave)
+ * @max_size: the largest message accepted
+ *
+ * Return: 0, -E2BIG if @size exceeds @max_size, or -EINVAL for any
+ * malformed field.
+ */
+int machipc_msg_validate(const void *body, u32 size, u32 max_size)
+{
+	const struct machipc_msg_header *hdr = body;
+	const struct machipc_msg_desc *desc;
+	u32 i, remote, local;
+
+	if (size > max_size)
+		return -E2BIG;
+	if (size < sizeof(*hdr) || size % 8)
+		return -EINVAL;
+	if (hdr->size != size || hdr->reserved)
+		return -EINVAL;
+	if (hdr->bits & ~MACHIPC_MSGH_BITS_MASK)
+		return -EINVAL;
+	remote = MACHIPC_MSGH_REMOTE(hdr->bits);
+	local = MACHIPC_MSGH_LOCAL(hdr->bits);
+	if (!machipc_disp_is_send(remote))
+		return -EINVAL;
+	if (local == MACHIPC_DISP_NONE ? hdr->local_name != MACHIPC_NAME_NULL :
+					 !machipc_disp_is_send(local))
+		return -EINVAL;
+	if (!!(hdr->bits & MACHIPC_MSGH_COMPLEX) != !!hdr->desc_count)
+		return -EINVAL;
+	if (hdr->desc_count > (size - sizeof(*hdr)) / sizeof(*desc))
+		return -EINVAL;
+
+	desc = body + sizeof(*hdr);
+	for (i = 0; i < hdr->desc_count; i++, desc++) {
+		if (desc->type != MACHIPC_DESC_PORT || desc->reserved ||
+		    desc->reserved2[0] || desc->reserved2[1])
+			return -EINVAL;
+		if (desc->disposition == MACHIPC_DISP_NONE ||
+		    desc->disposition > MACHIPC_DISP_LAST)
+			return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_msg_validate);
+
+/*
+ * One allocation holds the message, its rights array (sized for the most
+ * descriptors @size can hold) and the body.
+ */
+struct machipc_msg *machipc_msg_alloc(u32 size)
+{
+	size_t max_rights = MACHIPC_KRIGHT_DESC +
+			    size / sizeof(struct machipc_msg_desc);
+	struct machipc_msg *msg;
+	size_t bytes;
+
+	bytes = size_add(size_add(sizeof(*msg),
+				  array_size(max_rights,
+					     sizeof(struct machipc_kright))),
+			 size);
+	msg = kvzalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+			      __GFP_NOWARN);
+	if (!msg)
+		return NULL;
+	INIT_LIST_HEAD(&msg->link);
+	msg->rights = (struct machipc_kright *)(msg + 1);
+	msg->body = msg->rights + max_rights;
+	msg->size = size;
+	return msg;
+}
+
+/**
+ * machipc_msg_copyin() - the one copy of a message from user memory
+ * @uaddr: user address of the message
+ * @size: bytes to copy
+ *
+ * Return: the validated message, not yet holding any right, or an ERR_PTR.
+ */
+struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size)
+{
+	const struct machipc_msg_header *hdr;
+	struct machipc_msg *msg;
+	int err;
+
+	if (size > machipc_max_inline)
+		return ERR_PTR(-E2BIG);
+	if (size < sizeof(*hdr))
+		return ERR_PTR(-EINVAL);
+	msg = machipc_msg_alloc(size);
+	if (!msg)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(msg->body, u64_to_user_ptr(uaddr), size)) {
+		err = -EFAULT;
+		goto err_free;
+	}
+	err = machipc_msg_validate(msg->body, size, machipc_max_inline);
+	if (err)
+		goto err_free;
+
+	hdr = msg->body;
+	msg->nrights = MACHIPC_KRIGHT_DESC + hdr->desc_count;
+	msg->sender = get_pid(task_tgid(current));
+	msg->euid = current_euid();
+	msg->egid = current_egid();
+	return msg;
+
+err_free:
+	kvfree(msg);
+	return ERR_PTR(err);
+}
+
+void machipc_msg_free(struct machipc_msg *msg)
+{
+	put_pid(msg->sender);
+	kvfree(msg);
+}
+
+/* Drop an uncommitted message: its rights are only port references. */
+void machipc_msg_abort(struct machipc_msg *msg)
+{
+	u32 i;
+
+	WARN_ON_ONCE(msg->committed);
+	for (i = 0; i < msg->nrights; i++)
+		machipc_port_put(msg->rights[i].port);
+	machipc_msg_free(msg);
+}
+
+static void machipc_msg_release_rights(struct machipc_msg *msg,
+				       struct list_head *doomed)
+{
+	u32 i;
+
+	for (i = 0; i < msg->nrights; i++) {
+		struct machipc_kright *kr = &msg->rights[i];
+
+		if (!kr->port)
+			continue;
+		switch (kr->type) {
+		case MACHIPC_RIGHT_SEND:
+			machipc_port_release_send(kr->port);
+			break;
+		case MACHIPC_RIGHT_SEND_ONCE:
+			machipc_port_release_send_once(kr->port);
+			break;
+		case MACHIPC_RIGHT_RECEIVE:
+			machipc_transit_forget(kr->port, msg);
+			machipc_port_kill_collect(kr->port, doomed);
+			machipc_port_put(kr->port);
+			break;
+		}
+		kr->port = NULL;
+	}
+}
+
+/**
+ * machipc_msg_destroy_list() - destroy committed messages
+ * @doomed: the messages; receive rights they carry kill their ports, whose
+ *	queued messages join @doomed and are destroyed in turn
+ */
+void machipc_msg_destroy_list(struct list_head *doomed)
+{
+	struct machipc_msg *msg;
+
+	while ((msg = list_first_entry_or_null(doomed, struct machipc_msg,
+					       link))) {
+		list_del_init(&msg->link);
+		machipc_msg_release_rights(msg, doomed);
+		machipc_msg_free(msg);
+		cond_resched();
+	}
+}
+
+void machipc_msg_destroy(struct machipc_msg *msg)
+{
+	LIST_HEAD(doomed);
+
+	list_add(&msg->link, &doomed);
+	machipc_msg_destroy_list(&doomed);
+}

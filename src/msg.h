@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MACHIPC_MSG_H
+#define MACHIPC_MSG_H
+
+#include <linux/cred.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct machipc_entry;
+struct machipc_port;
+struct pid;
+
+/**
+ * struct machipc_kright - one right a message carries
+ * @port: the port, with one reference held by this right; NULL for none
+ * @type: in transit: %MACHIPC_RIGHT_SEND, _SEND_ONCE or _RECEIVE
+ * @disp: the sender's disposition (%MACHIPC_DISP_*)
+ * @entry: while a plan is built under a space lock: the entry this right
+ *	comes from (send) or goes to (receive)
+ */
+struct machipc_kright {
+	struct machipc_port *port;
+	u32 type;
+	u32 disp;
+	struct machipc_entry *entry;
+};
+
+/* Index of the destination and reply rights in machipc_msg.rights. */
+#define MACHIPC_KRIGHT_DEST	0
+#define MACHIPC_KRIGHT_REPLY	1
+#define MACHIPC_KRIGHT_DESC	2
+
+/**
+ * DOC: messages
+ *
+ * A message is allocated by the sender from a single copy of the user's
+ * header, descriptors and inline data (@body), validated there, and owned
+ * by the sending thread until it is queued.  Then it belongs to the
+ * destination port's queue (port->lock protects @link) until a receiver of
+ * the port's space dequeues it, or the port dies and it is destroyed.
+ *
+ * Until the send commits (@committed false) its rights are only references
+ * on ports: dropping the message drops them.  Once committed, the rights
+ * really travel in it: destroying the message releases them (a receive
+ * right kills its port).
+ */
+struct machipc_msg {
+	struct list_head link;
+	bool committed;
+	bool kernel;
+	u32 nrights;
+	u32 nreceive;
+	u32 size;
+	struct pid *sender;
+	kuid_t euid;
+	kgid_t egid;
+	struct machipc_kright *rights;
+	void *body;
+};
+
+extern unsigned int machipc_max_inline;
+
+int machipc_msg_validate(const void *body, u32 size, u32 max_size);
+struct machipc_msg *machipc_msg_alloc(u32 size);
+struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size);
+void machipc_msg_free(struct machipc_msg *msg);
+void machipc_msg_abort(struct machipc_msg *msg);
+void machipc_msg_destroy_list(struct list_head *doomed);
+void machipc_msg_destroy(struct machipc_msg *msg);
+
+#endif /* MACHIPC_MSG_H */

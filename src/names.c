@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Operations on names and rights (section 2 of the spec): allocate,
+ * destroy, deallocate, mod_refs, insert_right, move_member, attributes,
+ * and listing.  Arguments arrive validated by ioctl.c; each operation
+ * takes the space lock, checks the name's kind, and either changes nothing
+ * (returning the errno of its failure class) or does all of its work.
+ */
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <linux/machipc.h>
+
+#include "entry.h"
+#include "msg.h"
+#include "names.h"
+#include "port.h"
+#include "pset.h"
+#include "space.h"
+
+int machipc_name_allocate(struct machipc_space *space,
+			  struct machipc_port_alloc *arg)
+{
+	struct machipc_entry *entry;
+	struct machipc_port *port = NULL;
+	struct machipc_pset *pset = NULL;
+	int err;
+
+	if (arg->right == MACHIPC_RIGHT_RECEIVE) {
+		port = machipc_port_create(space);
+		if (!port)
+			return -ENOMEM;
+	} else if (arg->right == MACHIPC_RIGHT_PORT_SET) {
+		pset = machipc_pset_create();
+		if (!pset)
+			return -ENOMEM;
+	}
+
+	err = machipc_space_lock(space);
+	if (err)
+		goto err_put;
+	entry = machipc_entry_create(space, port, !!port);
+	if (IS_ERR(entry)) {
+		err = PTR_ERR(entry);
+		mutex_unlock(&space->lock);
+		goto err_put;
+	}
+	entry->rights = arg->right;
+	entry->urefs = arg->right == MACHIPC_RIGHT_DEAD_NAME ? 1 : 0;
+	if (port)
+		port->rcv_name = entry->name;
+	if (pset) {
+		pset->name = entry->name;
+		entry->pset = pset;
+	}
+	arg->name = entry->name;
+	mutex_unlock(&space->lock);
+	return 0;
+
+err_put:
+	machipc_port_put(port);
+	if (pset)
+		machipc_pset_put(pset);
+	return err;
+}
+
+int machipc_name_destroy(struct machipc_space *space, u32 name)
+{
+	struct machipc_entry *entry;
+	LIST_HEAD(doomed);
+	int err;
+
+	err = machipc_space_lock(space);
+	if (err)
+		return err;
+	entry = machipc_entry_lookup(space, name);
+	if (entry)
+		machipc_entry_release_rights(space, entry, &doomed);
+	else
+		err = -ENOENT;
+	mutex_unlock(&space->lock);
+	machipc_msg_destroy_list(&doomed);
+	return err;
+}
+
+/* Drop the send right of @entry (all its user references). */
+static void machipc_entry_drop_send(struct machipc_space *space,
+				    struct machipc_entry *entry)
+{
+	struct machipc_port *port = entry->port;
+
+	entry->rights &= ~MACHIPC_RIGHT_SEND;
+	entry->urefs = 0;
+	if (!entry->rights)
+		machipc_entry_destroy(space, entry);
+	machipc_port_release_send(port);
+}
+
+/* Change the user references of a send right or dead name by @delta. */
+static int machipc_entry_add_urefs(struct machipc_space *space,
+				   struct machipc_entry *entry, s32 delta)
+{
+	s64 urefs = (s64)entry->urefs + delta;
+
+	if (urefs < 0 || urefs > MACHIPC_UREFS_MAX)
+		return -EOVERFLOW;
+	if (urefs > 0) {
+		entry->urefs = urefs;
+		return 0;
+	}
+	if (entry->rights & MACHIPC_RIGHT_SEND)
+		machipc_entry_drop_send(space, entry);
+	else
+		machipc_entry_destroy(space, entry);
+	return 0;
+}
+
+int machipc_name_deallocate(struct machipc_space *space, u32 name)
+{
+	struct machipc_entry *entry;
+	LIST_HEAD(doomed);
+	int err;
+
+	err = machipc_space_lock(space);
+	if (err)
+		return err;
+	entry = machipc_entry_lookup(space, name);
+	if (!entry)
+		err = -ENOENT;
+	else if (entry->rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_DEAD_NAME))
+		err = machipc_entry_add_urefs(space, entry, -1);
+	else if (entry->rights & MACHIPC_RIGHT_SEND_ONCE)
+		machipc_entry_release_rights(space, entry, &doomed);
+	else
+		err = -EACCES;
+	mutex_unlock(&space->lock);
+	return err;
+}
+
+/* mod_refs on a right that has exactly one reference. */
+static int machipc_mod_single(struct machipc_space *space,
+			      struct machipc_entry *entry, u32 right,
+			      s32 delta, struct list_head *doomed)
+{
+	struct machipc_port *port = entry->port;
+
+	if (delta != 0 && delta != -1)
+		return -EINVAL;
+	if (!delta)
+		return 0;
+
+	switch (right) {
+	case MACHIPC_RIGHT_RECEIVE:
+		entry->rights &= ~MACHIPC_RIGHT_RECEIVE;
+		machipc_port_kill_collect(port, doomed);
+		if (!entry->rights)
+			machipc_entry_destroy(space, entry);
+		/* A send right under the name now denotes a dead port. */
+		machipc_port_put(port);
+		return 0;
+	default:
+		machipc_entry_release_rights(space, entry, doomed);
+		return 0;
+	}
+}
+
+int machipc_name_mod_refs(struct machipc_space *space,
+			  const struct machipc_port_mod_refs *arg)
+{
+	struct machipc_entry *entry;
+	LIST_HEAD(doomed);
+	int err;
+
+	err = machipc_space_lock(space);
+	if (err)
+		return err;
+	entry = machipc_entry_lookup(space, arg->name);
+	if (!entry) {
+		err = -ENOENT;
+	} else if (!(entry->rights & arg->right)) {
+		/* A send or send-once right whose port died. */
+		if ((arg->right & (MACHIPC_RIGHT_SEND |
+				   MACHIPC_RIGHT_SEND_ONCE)) &&
+		    (entry->rights & MACHIPC_RIGHT_DEAD_NAME))
+			err = -EPIPE;
+		else
+			err = -EACCES;
+	} else if (arg->right & (MACHIPC_RIGHT_SEND |
+				 MACHIPC_RIGHT_DEAD_NAME)) {
+		err = machipc_entry_add_urefs(space, entry, arg->delta);
+	} else {
+		err = machipc_mod_single(space, entry, arg->right, arg->delta,
+					 &doomed);
+	}
+	mutex_unlock(&space->lock);
+	machipc_msg_destroy_list(&doomed);
+	return err;
+}
+
+int machipc_name_insert_right(struct machipc_space *space,
+			      struct machipc_port_insert *arg)
+{
+	struct machipc_entry *entry, *new;
+	int err;
+
+	err = machipc_space_lock(space);
+	if (err)
+		return err;
+	entry = machipc_entry_lookup(space, arg->name);
+	if (!entry) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (!(entry->rights & MACHIPC_RIGHT_RECEIVE)) {
+		err = -EACCES;
+		goto out;
+	}
+
+	if (arg->disposition == MACHIPC_DISP_MAKE_SEND) {
+		if (entry->rights & MACHIPC_RIGHT_SEND) {
+			if (entry->urefs >= MACHIPC_UREFS_MAX) {
+				err = -EOVERFLOW;
+				goto out;
+			}
+			entry->urefs++;
+			spin_lock(&entry->port->lock);
+			entry->port->mscount++;
+			spin_unlock(&entry->port->lock);
+		} else {
+			machipc_port_add_send(entry->port, true);
+			entry->rights |= MACHIPC_RIGHT_SEND;
+			entry->urefs = 1;
+		}
+		arg->new_name = entry->name;
+	} else {
+		new = machipc_entry_create(space, entry->port, false);
+		if (IS_ERR(new)) {
+			err = PTR_ERR(new);
+			goto out;
+		}
+		machipc_port_add_send_once(entry->port);
+		new->rights = MACHIPC_RIGHT_SEND_ONCE;
+		arg->new_name = new->name;
+	}
+out:
+	mutex_unlock(&space->lock);
+	return err;
+}
+
+int machipc_name_move_member(struct machipc_space *space,
+			     const struct machipc_port_member *arg)
+{
+	struct machipc_entry *member, *set = NULL;
+	int err;
+
+	err = machipc_space_lock(space);
+	if (err)
+		return err;
+	member = machipc_entry_lookup(space, arg->member);
+	if (arg->set != MACHIPC_NAME_NULL)
+		set = machipc_entry_lookup(space, arg->set);
+	if (!member || (arg->set != MACHIPC_NAME_NULL && !set))
+		err = -ENOENT;
+	else if (!(member->rights & MACHIPC_RIGHT_RECEIVE) ||
+		 (set && !(set->rights & MACHIPC_RIGHT_PORT_SET)))
+		err = -EACCES;
+	else if (set)
+		machipc_pset_add_port(set->pset, member->port);
+	else
+		machipc_pset_remove_port(member->port);
+	mutex_unlock(&space->lock);
+	return err;
+}
+
+/* The receive right @name, with the space locked; or an ERR_PTR. */
+static struct machipc_port *machipc_lock_receive(struct machipc_space *space,
+						 u32 name)
+{
+	struct machipc_entry *entry;
+	int err;
+
+	err = machipc_space_lock(space);
+	if (err)
+		return ERR_PTR(err);
+	entry = machipc_entry_lookup(space, name);
+	if (!entry)
+		err = -ENOENT;
+	else if (!(entry->rights & MACHIPC_RIGHT_RECEIVE))
+		err = -EACCES;
+	if (err) {
+		mutex_unlock(&space->lock);
+		return ERR_PTR(err);
+	}
+	return entry->port;
+}
+
+int machipc_name_get_attributes(struct machipc_space *space,
+				struct machipc_port_attr *arg)
+{
+	struct machipc_port *port = machipc_lock_receive(space, arg->name);
+
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+	spin_lock(&port->lock);
+	arg->qlimit = port->qlimit;
+	arg->msgcount = port->msgcount;
+	arg->seqno = port->seqno;
+	arg->mscount = port->mscount;
+	arg->srights = port->srights;
+	arg->sorights = port->sorights;
+	arg->pset = port->pset ? port->pset->name : MACHIPC_NAME_NULL;
+	spin_unlock(&port->lock);
+	mutex_unlock(&space->lock);
+	return 0;
+}
+
+int machipc_name_set_attributes(struct machipc_space *space,
+				const struct machipc_port_attr *arg)
+{
+	struct machipc_port *port = machipc_lock_receive(space, arg->name);
+
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+	if (arg->flags & MACHIPC_ATTR_QLIMIT) {
+		spin_lock(&port->lock);
+		port->qlimit = arg->qlimit;
+		wake_up_all(&port->snd_wait);
+		spin_unlock(&port->lock);
+	}
+	mutex_unlock(&space->lock);
+	return 0;
+}
+
+int machipc_name_info(struct machipc_space *space,
+		      struct machipc_name_info *arg)
+{
+	struct machipc_entry *entry;
+	int err;
+
+	err = machipc_space_lock(space);
+	if (err)
+		return err;
+	entry = machipc_entry_lookup(space, arg->name);
+	if (entry) {
+		arg->rights = entry->rights;
+		arg->urefs = machipc_entry_urefs(entry);
+	} else {
+		err = -ENOENT;
+	}
+	mutex_unlock(&space->lock);
+	return err;
+}
+
+/*
+ * The names are snapshotted under the lock and copied out after it, so the
+ * user buffer is never touched with the space locked.
+ */
+int machipc_name_list(struct machipc_space *space,
+		      struct machipc_port_names *arg)
+{
+	struct machipc_name_info *snap = NULL;
+	struct machipc_entry *entry;
+	unsigned long name;
+	u32 count = 0, n = 0;
+	int err;
+
+	err = machipc_space_lock(space);
+	if (err)
+		return err;
+	xa_for_each(&space->names, name, entry)
+		count++;
+	n = min(count, arg->capacity);
+	if (n) {
+		snap = kvcalloc(n, sizeof(*snap), GFP_KERNEL_ACCOUNT |
+				__GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+		if (!snap) {
+			mutex_unlock(&space->lock);
+			return -ENOMEM;
+		}
+	}
+	count = 0;
+	xa_for_each(&space->names, name, entry) {
+		entry = machipc_entry_lookup(space, name);
+		if (!entry)
+			continue;
+		if (count < n) {
+			snap[count].name = entry->name;
+			snap[count].rights = entry->rights;
+			snap[count].urefs = machipc_entry_urefs(entry);
+		}
+		count++;
+	}
+	mutex_unlock(&space->lock);
+
+	n = min(n, count);
+	if (n && copy_to_user(u64_to_user_ptr(arg->entries), snap,
+			      array_size(n, sizeof(*snap))))
+		err = -EFAULT;
+	kvfree(snap);
+	arg->count = count;
+	return err;
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ports: creation, reference counting, right counters and death.
+ *
+ * Every right (a receive right, a name's send right, a send-once right, a
+ * right travelling in a message, a bootstrap descriptor) holds one
+ * reference on its port; so does a thread waiting on the port.
+ */
+
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include <linux/machipc.h>
+
+#include "msg.h"
+#include "port.h"
+#include "pset.h"
+
+static struct kmem_cache *machipc_port_cache;
+
+/* All ports ever created and not yet freed: ids and the leak check. */
+static DEFINE_XARRAY_ALLOC1(machipc_ports);
+static u32 machipc_port_next_id;
+
+int machipc_ports_init(void)
+{
+	machipc_port_cache = KMEM_CACHE(machipc_port, SLAB_ACCOUNT);
+	return machipc_port_cache ? 0 : -ENOMEM;
+}
+
+void machipc_ports_exit(void)
+{
+	WARN_ON(!xa_empty(&machipc_ports));
+	kmem_cache_destroy(machipc_port_cache);
+}
+
+unsigned long machipc_ports_live(void)
+{
+	struct machipc_port *port;
+	unsigned long index, n = 0;
+
+	xa_for_each(&machipc_ports, index, port)
+		n++;
+	return n;
+}
+
+/**
+ * machipc_port_create() - a new port whose receive right @receiver holds
+ * @receiver: the space that will name the receive right
+ *
+ * Return: the port with one reference (the receive right's), or NULL.
+ */
+struct machipc_port *machipc_port_create(struct machipc_space *receiver)
+{
+	struct machipc_port *port;
+	int err;
+
+	port = kmem_cache_zalloc(machipc_port_cache,
+				 GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				 __GFP_NOWARN);
+	if (!port)
+		return NULL;
+	kref_init(&port->ref);
+	spin_lock_init(&port->lock);
+	INIT_LIST_HEAD(&port->queue);
+	INIT_LIST_HEAD(&port->pset_link);
+	init_waitqueue_head(&port->rcv_wait);
+	init_waitqueue_head(&port->snd_wait);
+	port->qlimit = MACHIPC_QLIMIT_DEFAULT;
+	port->receiver = receiver;
+
+	err = xa_alloc_cyclic(&machipc_ports, &port->id, port, xa_limit_32b,
+			      &machipc_port_next_id,
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (err < 0) {
+		kmem_cache_free(machipc_port_cache, port);
+		return NULL;
+	}
+	return port;
+}
+
+void machipc_port_get(struct machipc_port *port)
+{
+	kref_get(&port->ref);
+}
+
+static void machipc_port_free(struct kref *ref)
+{
+	struct machipc_port *port = container_of(ref, struct machipc_port, ref);
+
+	WARN_ON(!list_empty(&port->queue));
+	WARN_ON(port->srights || port->sorights);
+	xa_erase(&machipc_ports, port->id);
+	kmem_cache_free(machipc_port_cache, port);
+}
+
+void machipc_port_put(struct machipc_port *port)
+{
+	if (port)
+		kref_put(&port->ref, machipc_port_free);
+}
+
+bool machipc_port_is_dead(struct machipc_port *port)
+{
+	return READ_ONCE(port->dead);
+}
+
+/**
+ * machipc_port_add_send() - count a new send right and take its reference
+ * @port: the port
+ * @make: the right is made from the receive right (bumps the make-send count)
+ */
+void machipc_port_add_send(struct machipc_port *port, bool make)
+{
+	machipc_port_get(port);
+	spin_lock(&port->lock);
+	port->srights++;
+	if (make)
+		port->mscount++;
+	spin_unlock(&port->lock);
+}
+
+void machipc_port_add_send_once(struct machipc_port *port)
+{
+	machipc_port_get(port);
+	spin_lock(&port->lock);
+	port->sorights++;
+	spin_unlock(&port->lock);
+}
+
+/* Drop one send right and the reference it held. */
+void machipc_port_release_send(struct machipc_port *port)
+{
+	spin_lock(&port->lock);
+	if (!WARN_ON_ONCE(!port->srights))
+		port->srights--;
+	spin_unlock(&port->lock);
+	machipc_port_put(port);
+}
+
+void machipc_port_release_send_once(struct machipc_port *port)
+{
+	spin_lock(&port->lock);
+	if (!WARN_ON_ONCE(!port->sorights))
+		port->sorights--;
+	spin_unlock(&port->lock);
+	machipc_port_put(port);
+}
+
+/**
+ * machipc_port_kill_collect() - destroy the receive right: the port dies
+ * @port: the port; the caller holds a reference
+ * @doomed: list that receives the port's queued messages
+ *
+ * Marks the port dead, takes it out of its port set and wakes every waiter.
+ * The queued messages move to @doomed for the caller to destroy with
+ * machipc_msg_destroy_list(), which kills the ports whose receive rights
+ * they carry by calling back here: chains of receive rights are destroyed
+ * iteratively, never recursively.  Killing a dead port does nothing.  The
+ * receive right's reference is not dropped here: the caller owns it.
+ */
+void machipc_port_kill_collect(struct machipc_port *port,
+			       struct list_head *doomed)
+{
+	machipc_pset_remove_port(port);
+
+	spin_lock(&port->lock);
+	if (port->dead) {
+		spin_unlock(&port->lock);
+		return;
+	}
+	WRITE_ONCE(port->dead, true);
+	port->receiver = NULL;
+	port->rcv_name = 0;
+	list_splice_tail_init(&port->queue, doomed);
+	port->msgcount = 0;
+	wake_up_all(&port->rcv_wait);
+	wake_up_all(&port->snd_wait);
+	spin_unlock(&port->lock);
+}
+
+void machipc_port_kill(struct machipc_port *port)
+{
+	LIST_HEAD(doomed);
+
+	machipc_port_kill_collect(port, &doomed);
+	machipc_msg_destroy_list(&doomed);
+}
+
+/**
+ * machipc_port_enqueue() - queue a committed message whose slot the
+ *	sender reserved (msgcount was raised under the port lock)
+ * @port: the destination
+ * @msg: the message
+ *
+ * Return: false if the port died since the reservation; the caller then
+ * destroys the message, as if it had been queued when the port died.
+ */
+bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg)
+{
+	spin_lock(&port->lock);
+	if (port->dead) {
+		spin_unlock(&port->lock);
+		return false;
+	}
+	list_add_tail(&msg->link, &port->queue);
+	wake_up(&port->rcv_wait);
+	if (port->pset)
+		wake_up(&port->pset->wait);
+	spin_unlock(&port->lock);
+	return true;
+}
+
+/* The head of the queue; stable while the receiver's space lock is held. */
+struct machipc_msg *machipc_port_peek(struct machipc_port *port)
+{
+	struct machipc_msg *msg;
+
+	spin_lock(&port->lock);
+	msg = list_first_entry_or_null(&port->queue, struct machipc_msg, link);
+	spin_unlock(&port->lock);
+	return msg;
+}
+
+/**
+ * machipc_port_dequeue() - commit the delivery of the queue's head
+ * @port: the port
+ * @msg: its first message, found by machipc_port_peek()
+ *
+ * Return: the message's sequence number.
+ */
+u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg)
+{
+	u64 seqno;
+
+	spin_lock(&port->lock);
+	list_del_init(&msg->link);
+	port->msgcount--;
+	seqno = port->seqno++;
+	wake_up(&port->snd_wait);
+	spin_unlock(&port->lock);
+	return seqno;
+}
+
+/* Wait condition of a sender: room in the queue, or the port died. */
+bool machipc_port_has_room(void *arg)
+{
+	struct machipc_port *port = arg;
+
+	return READ_ONCE(port->msgcount) < READ_ONCE(port->qlimit) ||
+	       READ_ONCE(port->dead);
+}

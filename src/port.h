@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MACHIPC_PORT_H
+#define MACHIPC_PORT_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+struct machipc_msg;
+struct machipc_pset;
+struct machipc_space;
+
+/**
+ * DOC: ports
+ *
+ * A port is a message queue with exactly one receive right.  It is created
+ * by MACHIPC_IOC_PORT_ALLOCATE and lives while anything references it: the
+ * space entries naming it, messages carrying rights to it or queued on it,
+ * bootstrap descriptors, and threads waiting on it each hold a @ref.
+ *
+ * The port *dies* when its receive right is destroyed (the receiving space
+ * is torn down, the name is destroyed, or a message carrying the receive
+ * right is destroyed).  Death is one-way: machipc_port_kill() sets @dead,
+ * drains the queue and wakes every waiter; names in other spaces that still
+ * denote the port turn into dead names the next time they are looked up.
+ *
+ * Locking: @lock protects everything below it.  Lock order is
+ * space->lock (mutex) -> machipc_transit_lock (mutex) -> pset->lock ->
+ * port->lock; two port locks are never held together.  Wait-queue locks
+ * nest inside @lock.
+ */
+struct machipc_port {
+	struct kref ref;
+	u32 id;
+
+	spinlock_t lock;
+	struct list_head queue;
+	u32 msgcount;
+	u32 qlimit;
+	u64 seqno;
+	u32 mscount;
+	u32 srights;
+	u32 sorights;
+	bool dead;
+	struct machipc_space *receiver;
+	u32 rcv_name;
+	struct machipc_pset *pset;
+	struct list_head pset_link;
+	wait_queue_head_t rcv_wait;
+	wait_queue_head_t snd_wait;
+
+	/*
+	 * While the receive right travels in a message: that message.
+	 * Protected by machipc_transit_lock (see transit.c).
+	 */
+	struct machipc_msg *transit_msg;
+};
+
+int machipc_ports_init(void);
+void machipc_ports_exit(void);
+unsigned long machipc_ports_live(void);
+
+struct machipc_port *machipc_port_create(struct machipc_space *receiver);
+void machipc_port_get(struct machipc_port *port);
+void machipc_port_put(struct machipc_port *port);
+void machipc_port_kill_collect(struct machipc_port *port,
+			       struct list_head *doomed);
+void machipc_port_kill(struct machipc_port *port);
+
+void machipc_port_add_send(struct machipc_port *port, bool make);
+void machipc_port_add_send_once(struct machipc_port *port);
+void machipc_port_release_send(struct machipc_port *port);
+void machipc_port_release_send_once(struct machipc_port *port);
+
+bool machipc_port_is_dead(struct machipc_port *port);
+bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg);
+struct machipc_msg *machipc_port_peek(struct machipc_port *port);
+u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg);
+bool machipc_port_has_room(void *arg);
+
+#endif /* MACHIPC_PORT_H */

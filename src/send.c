@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sending: copy the message in once, take its rights from the sender's
+ * space, and queue it.
+ *
+ * The send is split at its commit point.  Before it, the rights are only
+ * planned (entry->plan_*) and referenced, and anything (a bad name, a full
+ * queue, a signal while waiting for room) abandons the plan with nothing
+ * changed.  The commit reserves a queue slot under the port lock, then moves
+ * the rights and queues the message, and cannot fail.
+ */
+
+#include <linux/sched/signal.h>
+
+#include <linux/machipc.h>
+
+#include "entry.h"
+#include "ipc.h"
+#include "msg.h"
+#include "port.h"
+#include "pset.h"
+#include "sleep.h"
+#include "space.h"
+#include "transit.h"
+
+/* Plan taking the right @name with @disp from @space into @kr. */
+static int machipc_copyin_right(struct machipc_space *space, u32 name,
+				u32 disp, struct machipc_kright *kr,
+				struct list_head *plan)
+{
+	struct machipc_entry *entry = machipc_entry_lookup(space, name);
+	u32 type;
+
+	if (!entry)
+		return -ENOENT;
+
+	switch (disp) {
+	case MACHIPC_DISP_MOVE_RECEIVE:
+	case MACHIPC_DISP_MAKE_SEND:
+	case MACHIPC_DISP_MAKE_SEND_ONCE:
+		if (!(entry->rights & MACHIPC_RIGHT_RECEIVE) ||
+		    (entry->plan_flags & MACHIPC_PLAN_RECEIVE_MOVED))
+			return -EACCES;
+		if (disp == MACHIPC_DISP_MOVE_RECEIVE) {
+			entry->plan_flags |= MACHIPC_PLAN_RECEIVE_MOVED;
+			type = MACHIPC_RIGHT_RECEIVE;
+		} else if (disp == MACHIPC_DISP_MAKE_SEND) {
+			type = MACHIPC_RIGHT_SEND;
+		} else {
+			type = MACHIPC_RIGHT_SEND_ONCE;
+		}
+		break;
+	case MACHIPC_DISP_COPY_SEND:
+	case MACHIPC_DISP_MOVE_SEND:
+		if (entry->rights & MACHIPC_RIGHT_DEAD_NAME)
+			return -EPIPE;
+		if (!(entry->rights & MACHIPC_RIGHT_SEND) ||
+		    entry->urefs <= entry->plan_urefs)
+			return -EACCES;
+		if (machipc_port_is_dead(entry->port))
+			return -EPIPE;
+		if (disp == MACHIPC_DISP_MOVE_SEND)
+			entry->plan_urefs++;
+		type = MACHIPC_RIGHT_SEND;
+		break;
+	case MACHIPC_DISP_MOVE_SEND_ONCE:
+		if (entry->rights & MACHIPC_RIGHT_DEAD_NAME)
+			return -EPIPE;
+		if (!(entry->rights & MACHIPC_RIGHT_SEND_ONCE) ||
+		    (entry->plan_flags & MACHIPC_PLAN_SEND_ONCE_MOVED))
+			return -EACCES;
+		if (machipc_port_is_dead(entry->port))
+			return -EPIPE;
+		entry->plan_flags |= MACHIPC_PLAN_SEND_ONCE_MOVED;
+		type = MACHIPC_RIGHT_SEND_ONCE;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	machipc_port_get(entry->port);
+	kr->port = entry->port;
+	kr->type = type;
+	kr->disp = disp;
+	kr->entry = entry;
+	if (list_empty(&entry->plan_link))
+		list_add_tail(&entry->plan_link, plan);
+	return 0;
+}
+
+static void machipc_plan_clear(struct list_head *plan)
+{
+	struct machipc_entry *entry, *tmp;
+
+	list_for_each_entry_safe(entry, tmp, plan, plan_link) {
+		entry->plan_urefs = 0;
+		entry->plan_flags = 0;
+		list_del_init(&entry->plan_link);
+	}
+}
+
+static void machipc_copyin_abort(struct machipc_msg *msg,
+				 struct list_head *plan)
+{
+	u32 i;
+
+	machipc_plan_clear(plan);
+	for (i = 0; i < msg->nrights; i++) {
+		machipc_port_put(msg->rights[i].port);
+		memset(&msg->rights[i], 0, sizeof(msg->rights[i]));
+	}
+	msg->nreceive = 0;
+}
+
+/* Plan every right of @msg: destination, reply, then descriptors. */
+static int machipc_copyin_plan(struct machipc_space *space,
+			       struct machipc_msg *msg, struct list_head *plan)
+{
+	const struct machipc_msg_header *hdr = msg->body;
+	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
+	u32 local = MACHIPC_MSGH_LOCAL(hdr->bits);
+	u32 i;
+	int err;
+
+	err = machipc_copyin_right(space, hdr->remote_name,
+				   MACHIPC_MSGH_REMOTE(hdr->bits),
+				   &msg->rights[MACHIPC_KRIGHT_DEST], plan);
+	if (err)
+		goto err_abort;
+	if (local != MACHIPC_DISP_NONE) {
+		err = machipc_copyin_right(space, hdr->local_name, local,
+					   &msg->rights[MACHIPC_KRIGHT_REPLY],
+					   plan);
+		if (err)
+			goto err_abort;
+	}
+	for (i = 0; i < hdr->desc_count; i++) {
+		struct machipc_kright *kr = &msg->rights[MACHIPC_KRIGHT_DESC + i];
+
+		err = machipc_copyin_right(space, desc[i].name,
+					   desc[i].disposition, kr, plan);
+		if (err)
+			goto err_abort;
+		if (kr->type == MACHIPC_RIGHT_RECEIVE)
+			msg->nreceive++;
+	}
+	return 0;
+
+err_abort:
+	machipc_copyin_abort(msg, plan);
+	return err;
+}
+
+/*
+ * Apply the plan: the rights leave the sender's space and the right
+ * counters of their ports account for the copies made.  Cannot fail.
+ */
+static void machipc_copyin_commit(struct machipc_space *space,
+				  struct machipc_msg *msg,
+				  struct list_head *plan)
+{
+	struct machipc_entry *entry, *tmp;
+	LIST_HEAD(emptied);
+	u32 i;
+
+	lockdep_assert_held(&space->lock);
+	machipc_plan_clear(plan);
+
+	for (i = 0; i < msg->nrights; i++) {
+		struct machipc_kright *kr = &msg->rights[i];
+		struct machipc_port *port = kr->port;
+
+		entry = kr->entry;
+		kr->entry = NULL;
+		if (!port)
+			continue;
+
+		switch (kr->disp) {
+		case MACHIPC_DISP_MOVE_RECEIVE:
+			lockdep_assert_held(&machipc_transit_lock);
+			entry->rights &= ~MACHIPC_RIGHT_RECEIVE;
+			machipc_pset_remove_port(port);
+			spin_lock(&port->lock);
+			port->receiver = NULL;
+			port->rcv_name = 0;
+			spin_unlock(&port->lock);
+			port->transit_msg = msg;
+			wake_up_all(&port->rcv_wait);
+			machipc_port_put(port);
+			break;
+		case MACHIPC_DISP_MOVE_SEND:
+			if (--entry->urefs == 0) {
+				entry->rights &= ~MACHIPC_RIGHT_SEND;
+				machipc_port_put(port);
+			} else {
+				spin_lock(&port->lock);
+				port->srights++;
+				spin_unlock(&port->lock);
+			}
+			break;
+		case MACHIPC_DISP_COPY_SEND:
+		case MACHIPC_DISP_MAKE_SEND:
+			spin_lock(&port->lock);
+			port->srights++;
+			if (kr->disp == MACHIPC_DISP_MAKE_SEND)
+				port->mscount++;
+			spin_unlock(&port->lock);
+			break;
+		case MACHIPC_DISP_MAKE_SEND_ONCE:
+			spin_lock(&port->lock);
+			port->sorights++;
+			spin_unlock(&port->lock);
+			break;
+		case MACHIPC_DISP_MOVE_SEND_ONCE:
+			entry->rights &= ~MACHIPC_RIGHT_SEND_ONCE;
+			machipc_port_put(port);
+			break;
+		}
+		if (!entry->rights && list_empty(&entry->plan_link))
+			list_add_tail(&entry->plan_link, &emptied);
+	}
+
+	list_for_each_entry_safe(entry, tmp, &emptied, plan_link) {
+		list_del_init(&entry->plan_link);
+		machipc_entry_destroy(space, entry);
+	}
+	msg->committed = true;
+}
+
+/**
+ * machipc_send() - the send part of MACHIPC_IOC_MSG
+ * @space: the sender's space
+ * @uaddr: user address of the message
+ * @size: its size
+ * @deadline: absolute deadline for waiting on a full queue, or NULL
+ *
+ * Return: 0 once the message is queued (or, if the destination died after
+ * the commit, destroyed with it), or a negative errno with nothing changed.
+ */
+int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
+		 const ktime_t *deadline)
+{
+	struct machipc_port *dest, *cycle;
+	struct machipc_msg *msg;
+	LIST_HEAD(plan);
+	bool queued;
+	int err;
+
+	msg = machipc_msg_copyin(uaddr, size);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+
+	for (;;) {
+		err = machipc_space_lock(space);
+		if (err)
+			break;
+		err = machipc_copyin_plan(space, msg, &plan);
+		if (err) {
+			mutex_unlock(&space->lock);
+			break;
+		}
+
+		dest = msg->rights[MACHIPC_KRIGHT_DEST].port;
+		spin_lock(&dest->lock);
+		if (dest->dead) {
+			spin_unlock(&dest->lock);
+			machipc_copyin_abort(msg, &plan);
+			mutex_unlock(&space->lock);
+			err = -EPIPE;
+			break;
+		}
+		if (dest->msgcount >= dest->qlimit) {
+			spin_unlock(&dest->lock);
+			machipc_port_get(dest);
+			machipc_copyin_abort(msg, &plan);
+			mutex_unlock(&space->lock);
+			err = machipc_sleep(&dest->snd_wait,
+					    machipc_port_has_room, dest,
+					    deadline);
+			machipc_port_put(dest);
+			if (err)
+				break;
+			continue;
+		}
+		dest->msgcount++;
+		spin_unlock(&dest->lock);
+
+		/* The commit point: from here on, the send cannot fail. */
+		if (msg->nreceive)
+			mutex_lock(&machipc_transit_lock);
+		machipc_copyin_commit(space, msg, &plan);
+		queued = machipc_port_enqueue(dest, msg);
+		cycle = NULL;
+		if (msg->nreceive) {
+			if (queued)
+				cycle = machipc_transit_find_cycle(msg);
+			mutex_unlock(&machipc_transit_lock);
+		}
+		mutex_unlock(&space->lock);
+
+		if (!queued)
+			machipc_msg_destroy(msg);
+		if (cycle) {
+			machipc_port_kill(cycle);
+			machipc_port_put(cycle);
+		}
+		return 0;
+	}
+
+	machipc_msg_free(msg);
+	return err;
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: receive rights in transit and rights cycles
+ *
+ * A receive right moved into a message leaves every space: port->receiver
+ * is NULL and port->transit_msg names the message, queued on msg->dest.
+ * Following transit_msg->dest from port to port walks the chain of
+ * messages that hold each other's receive rights.  The chain ends at a port
+ * some space receives from (reachable) or at a dead port.
+ *
+ * A send that queues a receive right R on a port whose chain leads back to
+ * R closes a cycle: no space can ever receive any of those messages again
+ * (the unix_gc problem).  The sender detects this at its commit, under
+ * machipc_transit_lock, and kills R once the lock is dropped, which destroys
+ * the whole cycle.  Chains are therefore acyclic except for a cycle that is
+ * about to be killed; the walk uses Floyd's algorithm so that it ends even
+ * on such a cycle.
+ *
+ * machipc_transit_lock protects port->transit_msg and every change of
+ * port->receiver between NULL and a space; it nests inside space locks and
+ * outside port and port-set locks.
+ */
+
+#include <linux/machipc.h>
+
+#include "msg.h"
+#include "port.h"
+#include "transit.h"
+
+DEFINE_MUTEX(machipc_transit_lock);
+
+/* Called when @msg, which carries @port's receive right, is destroyed. */
+void machipc_transit_forget(struct machipc_port *port,
+			    struct machipc_msg *msg)
+{
+	mutex_lock(&machipc_transit_lock);
+	if (port->transit_msg == msg)
+		port->transit_msg = NULL;
+	mutex_unlock(&machipc_transit_lock);
+}
+
+/* The port whose queue holds @port's receive right, if it is in transit. */
+static struct machipc_port *machipc_transit_next(struct machipc_port *port)
+{
+	struct machipc_msg *msg;
+
+	lockdep_assert_held(&machipc_transit_lock);
+	if (!port || READ_ONCE(port->dead) || READ_ONCE(port->receiver))
+		return NULL;
+	msg = port->transit_msg;
+	return msg ? msg->rights[MACHIPC_KRIGHT_DEST].port : NULL;
+}
+
+static bool machipc_transit_reaches(struct machipc_port *from,
+				    struct machipc_port *target)
+{
+	struct machipc_port *slow = from, *fast = from;
+
+	for (;;) {
+		if (fast == target)
+			return true;
+		fast = machipc_transit_next(fast);
+		if (!fast)
+			return false;
+		if (fast == target)
+			return true;
+		fast = machipc_transit_next(fast);
+		if (!fast)
+			return false;
+		slow = machipc_transit_next(slow);
+		if (slow == fast)
+			return false;	/* a cycle without @target: doomed */
+	}
+}
+
+/**
+ * machipc_transit_find_cycle() - did queuing @msg close a rights cycle?
+ * @msg: a message just queued, carrying receive rights
+ *
+ * Return: a port of the cycle, with a reference, for the caller to kill
+ * after dropping machipc_transit_lock; NULL if there is no cycle.
+ */
+struct machipc_port *machipc_transit_find_cycle(struct machipc_msg *msg)
+{
+	struct machipc_port *dest = msg->rights[MACHIPC_KRIGHT_DEST].port;
+	u32 i;
+
+	lockdep_assert_held(&machipc_transit_lock);
+	for (i = MACHIPC_KRIGHT_DESC; i < msg->nrights; i++) {
+		struct machipc_kright *kr = &msg->rights[i];
+
+		if (kr->type != MACHIPC_RIGHT_RECEIVE || !kr->port)
+			continue;
+		if (machipc_transit_reaches(dest, kr->port)) {
+			machipc_port_get(kr->port);
+			return kr->port;
+		}
+	}
+	return NULL;
+}
