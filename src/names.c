@@ -9,6 +9,7 @@
 
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include <linux/machipc.h>
 
@@ -64,6 +65,7 @@ err_put:
 		machipc_pset_put(pset);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_allocate);
 
 int machipc_name_destroy(struct machipc_space *space, u32 name)
 {
@@ -83,6 +85,7 @@ int machipc_name_destroy(struct machipc_space *space, u32 name)
 	machipc_msg_destroy_list(&doomed);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_destroy);
 
 /* Drop the send right of @entry (all its user references). */
 static void machipc_entry_drop_send(struct machipc_space *space,
@@ -137,6 +140,7 @@ int machipc_name_deallocate(struct machipc_space *space, u32 name)
 	mutex_unlock(&space->lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_deallocate);
 
 /* mod_refs on a right that has exactly one reference. */
 static int machipc_mod_single(struct machipc_space *space,
@@ -197,6 +201,7 @@ int machipc_name_mod_refs(struct machipc_space *space,
 	machipc_msg_destroy_list(&doomed);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_mod_refs);
 
 int machipc_name_insert_right(struct machipc_space *space,
 			      struct machipc_port_insert *arg)
@@ -247,6 +252,7 @@ out:
 	mutex_unlock(&space->lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_insert_right);
 
 int machipc_name_move_member(struct machipc_space *space,
 			     const struct machipc_port_member *arg)
@@ -272,6 +278,7 @@ int machipc_name_move_member(struct machipc_space *space,
 	mutex_unlock(&space->lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_move_member);
 
 /* The receive right @name, with the space locked; or an ERR_PTR. */
 static struct machipc_port *machipc_lock_receive(struct machipc_space *space,
@@ -314,6 +321,7 @@ int machipc_name_get_attributes(struct machipc_space *space,
 	mutex_unlock(&space->lock);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_get_attributes);
 
 int machipc_name_set_attributes(struct machipc_space *space,
 				const struct machipc_port_attr *arg)
@@ -331,6 +339,7 @@ int machipc_name_set_attributes(struct machipc_space *space,
 	mutex_unlock(&space->lock);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_set_attributes);
 
 int machipc_name_info(struct machipc_space *space,
 		      struct machipc_name_info *arg)
@@ -351,6 +360,7 @@ int machipc_name_info(struct machipc_space *space,
 	mutex_unlock(&space->lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_info);
 
 /*
  * The names are snapshotted under the lock and copied out after it, so the

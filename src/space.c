@@ -7,6 +7,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 
 #include <linux/machipc.h>
 
@@ -28,6 +29,7 @@ struct machipc_space *machipc_space_create(void)
 	space->owner = get_pid(task_tgid(current));
 	return space;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_space_create);
 
 bool machipc_space_is_owner(const struct machipc_space *space)
 {
@@ -79,6 +81,7 @@ void machipc_space_teardown(struct machipc_space *space)
 
 	machipc_msg_destroy_list(&doomed);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_space_teardown);
 
 void machipc_space_free(struct machipc_space *space)
 {
@@ -89,3 +92,4 @@ void machipc_space_free(struct machipc_space *space)
 	mutex_destroy(&space->lock);
 	kfree(space);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_space_free);

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Table-driven tests of the ioctl argument validators: every reserved
+ * field, flag mask and enumerated value, accepted and refused.
+ */
+
+#include <kunit/test.h>
+
+#include <linux/machipc.h>
+
+#include "ioctl.h"
+
+struct mod_refs_case {
+	const char *desc;
+	struct machipc_port_mod_refs arg;
+	int err;
+};
+
+static const struct mod_refs_case mod_refs_cases[] = {
+	{ "send", { .name = 1, .right = MACHIPC_RIGHT_SEND, .delta = 3 }, 0 },
+	{ "receive", { .name = 1, .right = MACHIPC_RIGHT_RECEIVE, .delta = -1 }, 0 },
+	{ "dead name", { .name = 1, .right = MACHIPC_RIGHT_DEAD_NAME }, 0 },
+	{ "port set", { .name = 1, .right = MACHIPC_RIGHT_PORT_SET }, 0 },
+	{ "send-once", { .name = 1, .right = MACHIPC_RIGHT_SEND_ONCE }, 0 },
+	{ "no right", { .name = 1, .right = 0 }, -EINVAL },
+	{ "two rights", { .name = 1, .right = MACHIPC_RIGHT_SEND |
+				MACHIPC_RIGHT_RECEIVE }, -EINVAL },
+	{ "unknown right", { .name = 1, .right = MACHIPC_RIGHT_LAST << 1 }, -EINVAL },
+	{ "high bit", { .name = 1, .right = 1U << 31 }, -EINVAL },
+	{ "reserved", { .name = 1, .right = MACHIPC_RIGHT_SEND, .reserved = 1 }, -EINVAL },
+};
+
+static void mod_refs_desc(const struct mod_refs_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(mod_refs, mod_refs_cases, mod_refs_desc);
+
+static void machipc_check_mod_refs_test(struct kunit *test)
+{
+	const struct mod_refs_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, machipc_check_mod_refs(&c->arg), c->err);
+}
+
+struct msg_args_case {
+	const char *desc;
+	struct machipc_msg_args arg;
+	int err;
+};
+
+static const struct msg_args_case msg_args_cases[] = {
+	{ "send", { .flags = MACHIPC_MSG_SEND, .send_msg = 8, .send_size = 32 }, 0 },
+	{ "receive", { .flags = MACHIPC_MSG_RECEIVE, .rcv_name = 1,
+		       .rcv_buf = 8, .rcv_size = 64 }, 0 },
+	{ "rpc with deadlines", { .flags = MACHIPC_MSG_SEND | MACHIPC_MSG_RECEIVE |
+				  MACHIPC_MSG_SEND_TIMEOUT | MACHIPC_MSG_RCV_TIMEOUT,
+				  .send_msg = 8, .send_size = 32, .rcv_name = 1,
+				  .rcv_buf = 8, .rcv_size = 64 }, 0 },
+	{ "neither part", { .flags = 0 }, -EINVAL },
+	{ "timeouts only", { .flags = MACHIPC_MSG_SEND_TIMEOUT |
+			     MACHIPC_MSG_RCV_TIMEOUT }, -EINVAL },
+	{ "unknown flag", { .flags = MACHIPC_MSG_SEND | (MACHIPC_MSG_LAST << 1) }, -EINVAL },
+	{ "reserved 0", { .flags = MACHIPC_MSG_SEND, .reserved = { 1, 0 } }, -EINVAL },
+	{ "reserved 1", { .flags = MACHIPC_MSG_SEND, .reserved = { 0, 1 } }, -EINVAL },
+	{ "receive fields on send", { .flags = MACHIPC_MSG_SEND, .rcv_name = 1 }, -EINVAL },
+	{ "send fields on receive", { .flags = MACHIPC_MSG_RECEIVE, .send_size = 32 }, -EINVAL },
+	{ "send timeout on receive", { .flags = MACHIPC_MSG_RECEIVE |
+				       MACHIPC_MSG_SEND_TIMEOUT }, -EINVAL },
+	{ "receive timeout on send", { .flags = MACHIPC_MSG_SEND |
+				       MACHIPC_MSG_RCV_TIMEOUT }, -EINVAL },
+};
+
+static void msg_args_desc(const struct msg_args_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(msg_args, msg_args_cases, msg_args_desc);
+
+static void machipc_check_msg_test(struct kunit *test)
+{
+	const struct msg_args_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, machipc_check_msg(&c->arg), c->err);
+}
+
+static void machipc_check_small_args_test(struct kunit *test)
+{
+	struct machipc_port_alloc alloc = {};
+	struct machipc_port_insert ins = {};
+	struct machipc_port_attr attr = {};
+	struct machipc_bootstrap bs = {};
+	struct machipc_port_name pn = {};
+	u32 right;
+
+	for (right = 0; right <= MACHIPC_RIGHT_LAST << 1; right++) {
+		alloc.right = right;
+		KUNIT_EXPECT_EQ_MSG(test, machipc_check_port_alloc(&alloc),
+				    (right == MACHIPC_RIGHT_RECEIVE ||
+				     right == MACHIPC_RIGHT_PORT_SET ||
+				     right == MACHIPC_RIGHT_DEAD_NAME) ?
+				    0 : -EINVAL, "right %#x", right);
+	}
+
+	KUNIT_EXPECT_EQ(test, machipc_check_port_name(&pn), 0);
+	pn.reserved = 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_port_name(&pn), -EINVAL);
+
+	for (ins.disposition = 0; ins.disposition <= MACHIPC_DISP_LAST + 1;
+	     ins.disposition++)
+		KUNIT_EXPECT_EQ_MSG(test, machipc_check_insert(&ins),
+				    (ins.disposition == MACHIPC_DISP_MAKE_SEND ||
+				     ins.disposition == MACHIPC_DISP_MAKE_SEND_ONCE) ?
+				    0 : -EINVAL, "disposition %u", ins.disposition);
+	ins.disposition = MACHIPC_DISP_MAKE_SEND;
+	ins.reserved = 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_insert(&ins), -EINVAL);
+
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, false), 0);
+	attr.flags = MACHIPC_ATTR_QLIMIT;
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, false), -EINVAL);
+	attr.qlimit = 0;
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, true), -EINVAL);
+	attr.qlimit = 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, true), 0);
+	attr.qlimit = MACHIPC_QLIMIT_MAX;
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, true), 0);
+	attr.qlimit = MACHIPC_QLIMIT_MAX + 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, true), -EINVAL);
+	attr.qlimit = 1;
+	attr.flags = MACHIPC_ATTR_LAST << 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, true), -EINVAL);
+	attr.flags = 0;
+	attr.reserved = 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, true), -EINVAL);
+
+	bs.disposition = MACHIPC_DISP_COPY_SEND;
+	KUNIT_EXPECT_EQ(test, machipc_check_bootstrap(&bs, true), 0);
+	bs.disposition = MACHIPC_DISP_MAKE_SEND_ONCE;
+	KUNIT_EXPECT_EQ(test, machipc_check_bootstrap(&bs, true), -EINVAL);
+	bs.disposition = MACHIPC_DISP_MAKE_SEND;
+	bs.flags = MACHIPC_BOOTSTRAP_LAST << 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_bootstrap(&bs, true), -EINVAL);
+	bs.flags = 0;
+	KUNIT_EXPECT_EQ(test, machipc_check_bootstrap(&bs, false), -EINVAL);
+	bs.disposition = 0;
+	KUNIT_EXPECT_EQ(test, machipc_check_bootstrap(&bs, false), 0);
+}
+
+static struct kunit_case machipc_ioctl_args_cases[] = {
+	KUNIT_CASE_PARAM(machipc_check_mod_refs_test, mod_refs_gen_params),
+	KUNIT_CASE_PARAM(machipc_check_msg_test, msg_args_gen_params),
+	KUNIT_CASE(machipc_check_small_args_test),
+	{}
+};
+
+struct kunit_suite machipc_ioctl_args_suite = {
+	.name = "machipc_ioctl_args",
+	.test_cases = machipc_ioctl_args_cases,
+};

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of machipc_msg_validate(): the layout rules a sent message must
+ * satisfy, one broken field at a time.
+ */
+
+#include <kunit/test.h>
+
+#include <linux/machipc.h>
+
+#include "msg.h"
+
+#define TEST_MAX	4096
+
+struct test_msg {
+	struct machipc_msg_header hdr;
+	struct machipc_msg_desc desc[2];
+	u8 data[64];
+};
+
+static void test_msg_init(struct test_msg *m, u32 ndesc)
+{
+	u32 i;
+
+	memset(m, 0, sizeof(*m));
+	m->hdr.bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_COPY_SEND,
+					MACHIPC_DISP_MAKE_SEND_ONCE);
+	m->hdr.remote_name = 1;
+	m->hdr.local_name = 2;
+	m->hdr.size = sizeof(*m);
+	m->hdr.desc_count = ndesc;
+	if (ndesc)
+		m->hdr.bits |= MACHIPC_MSGH_COMPLEX;
+	for (i = 0; i < ndesc; i++) {
+		m->desc[i].type = MACHIPC_DESC_PORT;
+		m->desc[i].disposition = MACHIPC_DISP_MOVE_RECEIVE;
+		m->desc[i].name = 3;
+	}
+}
+
+static int validate(struct test_msg *m)
+{
+	return machipc_msg_validate(m, sizeof(*m), TEST_MAX);
+}
+
+static void machipc_msg_validate_good_test(struct kunit *test)
+{
+	struct test_msg m;
+	u32 disp;
+
+	test_msg_init(&m, 0);
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	test_msg_init(&m, 2);
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+
+	/* The smallest message: a header alone, without reply. */
+	test_msg_init(&m, 0);
+	m.hdr.size = sizeof(m.hdr);
+	m.hdr.bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_MAKE_SEND, 0);
+	m.hdr.local_name = 0;
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m.hdr), TEST_MAX), 0);
+
+	for (disp = MACHIPC_DISP_MOVE_RECEIVE; disp <= MACHIPC_DISP_LAST; disp++) {
+		test_msg_init(&m, 1);
+		m.desc[0].disposition = disp;
+		KUNIT_EXPECT_EQ_MSG(test, validate(&m), 0, "desc disp %u", disp);
+		test_msg_init(&m, 0);
+		m.hdr.bits = MACHIPC_MSGH_BITS(disp, MACHIPC_DISP_MAKE_SEND_ONCE);
+		KUNIT_EXPECT_EQ_MSG(test, validate(&m),
+				    disp == MACHIPC_DISP_MOVE_RECEIVE ? -EINVAL : 0,
+				    "remote disp %u", disp);
+		m.hdr.bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_COPY_SEND, disp);
+		KUNIT_EXPECT_EQ_MSG(test, validate(&m),
+				    disp == MACHIPC_DISP_MOVE_RECEIVE ? -EINVAL : 0,
+				    "local disp %u", disp);
+	}
+}
+
+static void machipc_msg_validate_bad_test(struct kunit *test)
+{
+	struct test_msg m;
+
+	test_msg_init(&m, 0);
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m), 64), -E2BIG);
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m.hdr) - 8, TEST_MAX),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m) - 4, TEST_MAX),
+			-EINVAL);
+	/* header.size must equal the size given to the ioctl */
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m) - 8, TEST_MAX),
+			-EINVAL);
+
+	test_msg_init(&m, 0);
+	m.hdr.reserved = 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+
+	test_msg_init(&m, 0);
+	m.hdr.bits |= 1U << 20;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+
+	test_msg_init(&m, 0);
+	m.hdr.bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_NONE, 0);
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+
+	test_msg_init(&m, 0);
+	m.hdr.bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_LAST + 1, 0);
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+
+	/* no reply disposition but a reply name */
+	test_msg_init(&m, 0);
+	m.hdr.bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_COPY_SEND, 0);
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+
+	/* complex bit and descriptor count disagree, both ways */
+	test_msg_init(&m, 1);
+	m.hdr.bits &= ~MACHIPC_MSGH_COMPLEX;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	test_msg_init(&m, 0);
+	m.hdr.bits |= MACHIPC_MSGH_COMPLEX;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+
+	/* more descriptors than fit, including a count that would overflow */
+	test_msg_init(&m, 2);
+	m.hdr.desc_count = 4;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.hdr.desc_count = 0x08000001;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+
+	test_msg_init(&m, 2);
+	m.desc[1].type = 0;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	test_msg_init(&m, 2);
+	m.desc[1].type = MACHIPC_DESC_LAST + 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	test_msg_init(&m, 2);
+	m.desc[1].disposition = MACHIPC_DISP_NONE;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	test_msg_init(&m, 2);
+	m.desc[1].disposition = MACHIPC_DISP_LAST + 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	test_msg_init(&m, 2);
+	m.desc[0].reserved = 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	test_msg_init(&m, 2);
+	m.desc[0].reserved2[1] = 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+}
+
+static struct kunit_case machipc_msg_validate_cases[] = {
+	KUNIT_CASE(machipc_msg_validate_good_test),
+	KUNIT_CASE(machipc_msg_validate_bad_test),
+	{}
+};
+
+struct kunit_suite machipc_msg_validate_suite = {
+	.name = "machipc_msg_validate",
+	.test_cases = machipc_msg_validate_cases,
+};
