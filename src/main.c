@@ -26,7 +26,7 @@
 unsigned int machipc_max_inline = 65536;
 module_param_named(max_inline, machipc_max_inline, uint, 0444);
 MODULE_PARM_DESC(max_inline,
-		 "Largest message in bytes: header, descriptors and inline data (default 65536, 64 to 4 MiB, multiple of 8)");
+		 "Largest message in bytes: header, descriptors and inline data (default 65536, 32 to 4 MiB, multiple of 8)");
 
 static int machipc_open(struct inode *inode, struct file *file)
 {
