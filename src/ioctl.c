@@ -50,7 +50,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_mod_refs);
 
 int machipc_check_insert(const struct machipc_port_insert *arg)
 {
-	if (arg->reserved || arg->new_name)
+	if (arg->reserved)
 		return -EINVAL;
 	if (arg->disposition != MACHIPC_DISP_MAKE_SEND &&
 	    arg->disposition != MACHIPC_DISP_MAKE_SEND_ONCE)
@@ -82,7 +82,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_name_info);
 
 int machipc_check_names(const struct machipc_port_names *arg)
 {
-	return arg->count ? -EINVAL : 0;
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_names);
 
@@ -91,7 +91,7 @@ int machipc_check_bootstrap(const struct machipc_bootstrap *arg, bool export)
 	if (!export)
 		return (arg->name || arg->disposition || arg->flags) ?
 		       -EINVAL : 0;
-	if (arg->flags & ~MACHIPC_BOOTSTRAP_MASK || arg->fd)
+	if (arg->flags & ~MACHIPC_BOOTSTRAP_MASK)
 		return -EINVAL;
 	switch (arg->disposition) {
 	case MACHIPC_DISP_MAKE_SEND:

@@ -9,7 +9,8 @@
  * file descriptor with a fixed-layout argument structure.  All structures
  * are made of ``__u32``/``__u64``/``__s64`` fields with explicit padding;
  * every ``reserved`` field must be zero on input (else ``EINVAL``) and is
- * written as zero on output.  Flags are checked against a mask; unknown
+ * written as zero on output.  Fields documented as "out" only are ignored
+ * on input.  Flags are checked against a mask; unknown
  * flags give ``EINVAL`` and unknown commands ``ENOTTY``.
  *
  * Only the process (thread group) that opened a space may use it; any other
