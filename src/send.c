@@ -242,8 +242,8 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 {
 	struct machipc_port *dest, *cycle;
 	struct machipc_msg *msg;
+	bool queued, carries_receive;
 	LIST_HEAD(plan);
-	bool queued;
 	int err;
 
 	msg = machipc_msg_copyin(uaddr, size);
@@ -285,13 +285,20 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		dest->msgcount++;
 		spin_unlock(&dest->lock);
 
-		/* The commit point: from here on, the send cannot fail. */
-		if (msg->nreceive)
+		/*
+		 * The commit point: from here on, the send cannot fail.  Once
+		 * queued, the message may be received and freed at any moment
+		 * unless it carries receive rights, whose receiver must first
+		 * take the transit lock we hold: read nothing from it after
+		 * the enqueue but under that lock.
+		 */
+		carries_receive = msg->nreceive;
+		if (carries_receive)
 			mutex_lock(&machipc_transit_lock);
 		machipc_copyin_commit(space, msg, &plan);
 		queued = machipc_port_enqueue(dest, msg);
 		cycle = NULL;
-		if (msg->nreceive) {
+		if (carries_receive) {
 			if (queued)
 				cycle = machipc_transit_find_cycle(msg);
 			mutex_unlock(&machipc_transit_lock);

@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmachipc: plain C wrappers around the machipc ioctls.
+ *
+ * DOC: libmachipc
+ *
+ * Every function that talks to the kernel returns 0 (or a new descriptor)
+ * on success and -1 with errno set on failure, like libc.  The errno values
+ * are the ones listed at the top of <linux/machipc.h>; machipc_strerror()
+ * explains them in machipc terms.  A failed call changes nothing in the
+ * space.
+ *
+ * A space descriptor is usable only by the process that opened it: after
+ * fork() the child must call machipc_open() for its own space (the
+ * inherited descriptor gives EBADFD there).  The first right reaches
+ * another process through a bootstrap descriptor
+ * (machipc_bootstrap_export() / machipc_bootstrap_import()).
+ *
+ * Messages are built in a caller buffer with struct machipc_msg_builder:
+ * header, then port descriptors, then inline data, the size kept a
+ * multiple of 8.  Message and receive buffers must be 8-byte aligned
+ * (e.g. arrays of __u64 or malloc() memory).  A receive buffer must also
+ * hold the trailer the kernel appends: see MACHIPC_RCV_SPACE().
+ *
+ * Deadlines are absolute CLOCK_MONOTONIC times (struct timespec); NULL
+ * means "block without limit" and a time already past means "do not
+ * block".  machipc_deadline_in() makes one.
+ *
+ * The library keeps no global state and is thread-safe as far as the
+ * kernel is: all threads of the owning process may share one space.
+ */
+#ifndef MACHIPC_H
+#define MACHIPC_H
+
+#include <stddef.h>
+#include <time.h>
+#include <linux/machipc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Path of the device; the environment variable MACHIPC_DEVICE overrides. */
+#define MACHIPC_DEVICE_PATH	"/dev/machipc"
+
+/**
+ * MACHIPC_RCV_SPACE() - receive buffer size for a message of a given size
+ * @msg_size: the largest message (header.size) the caller expects.
+ *
+ * The kernel writes the message followed by a struct machipc_msg_trailer.
+ */
+#define MACHIPC_RCV_SPACE(msg_size) \
+	((size_t)(msg_size) + sizeof(struct machipc_msg_trailer))
+
+/* ------------------------------------------------------------------ */
+/* Spaces                                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * machipc_open() - create an IPC space
+ *
+ * Opens the machipc device (``/dev/machipc``, or the path in the
+ * environment variable ``MACHIPC_DEVICE`` when not running set-uid)
+ * read-write and close-on-exec.  Every open is a new, empty space owned by
+ * the calling process.
+ *
+ * Return: the space descriptor, or -1 with errno set as by open(2)
+ * (ENOENT/ENXIO/ENODEV when the module is not loaded).
+ */
+int machipc_open(void);
+
+/**
+ * machipc_close() - close a space descriptor
+ * @fd: the space.
+ *
+ * Closing the owner's last descriptor destroys the space and all its
+ * rights, even if another process still holds the open file.
+ *
+ * Return: 0, or -1 with errno set as by close(2).
+ */
+int machipc_close(int fd);
+
+/**
+ * machipc_abi_version() - query the module's ABI version and limits
+ * @fd: the space.
+ * @v: out: abi_version (compare with %MACHIPC_ABI_VERSION) and
+ *	max_inline, the largest message the module accepts.
+ *
+ * Return: 0, or -1 with errno: EBADFD (not the owner's space), EFAULT.
+ */
+int machipc_abi_version(int fd, struct machipc_version *v);
+
+/* ------------------------------------------------------------------ */
+/* Names and rights                                                   */
+/* ------------------------------------------------------------------ */
+
+/**
+ * machipc_port_allocate() - allocate a new right
+ * @fd: the space.
+ * @right: %MACHIPC_RIGHT_RECEIVE (a new port), %MACHIPC_RIGHT_PORT_SET
+ *	(an empty port set) or %MACHIPC_RIGHT_DEAD_NAME (one user reference).
+ * @name: out: the new name.
+ *
+ * Return: 0, or -1 with errno: EINVAL (bad @right), ENOMEM, ENOBUFS
+ * (account limit), EBADFD.
+ */
+int machipc_port_allocate(int fd, __u32 right, __u32 *name);
+
+/**
+ * machipc_port_destroy() - destroy a name and every right it denotes
+ * @fd: the space.
+ * @name: the name.  Destroying a receive right kills the port.
+ *
+ * Return: 0, or -1 with errno: ENOENT (not in the space), EBADFD.
+ */
+int machipc_port_destroy(int fd, __u32 name);
+
+/**
+ * machipc_port_deallocate() - drop one user reference
+ * @fd: the space.
+ * @name: a name denoting a send, send-once or dead-name right.
+ *
+ * Return: 0, or -1 with errno: ENOENT, EACCES (e.g. only a receive right
+ * or a port set), EBADFD.
+ */
+int machipc_port_deallocate(int fd, __u32 name);
+
+/**
+ * machipc_port_mod_refs() - change the user references of a right
+ * @fd: the space.
+ * @name: the name.
+ * @right: exactly one %MACHIPC_RIGHT_* bit.
+ * @delta: change of references; only -1 and 0 for receive, send-once and
+ *	port-set rights.
+ *
+ * Return: 0, or -1 with errno: ENOENT, EACCES (the name lacks @right),
+ * EINVAL (bad @right or @delta), EOVERFLOW (count would pass
+ * %MACHIPC_UREFS_MAX or go below zero), EBADFD.
+ */
+int machipc_port_mod_refs(int fd, __u32 name, __u32 right, int delta);
+
+/**
+ * machipc_port_insert_right() - make a send or send-once right
+ * @fd: the space.
+ * @name: a name denoting a receive right.
+ * @disposition: %MACHIPC_DISP_MAKE_SEND (adds a send reference under
+ *	@name) or %MACHIPC_DISP_MAKE_SEND_ONCE (a new name).
+ * @new_name: out: the name of the new right (may be NULL).
+ *
+ * Return: 0, or -1 with errno: ENOENT, EACCES (no receive right), EINVAL,
+ * EOVERFLOW, ENOMEM, ENOBUFS, EBADFD.
+ */
+int machipc_port_insert_right(int fd, __u32 name, __u32 disposition,
+			      __u32 *new_name);
+
+/**
+ * machipc_port_move_member() - move a port into or out of a port set
+ * @fd: the space.
+ * @member: a name denoting a receive right.
+ * @set: a port-set name, or %MACHIPC_NAME_NULL to leave any set.
+ *
+ * Return: 0, or -1 with errno: ENOENT, EACCES (@member is no receive
+ * right or @set no port set), EBADFD.
+ */
+int machipc_port_move_member(int fd, __u32 member, __u32 set);
+
+/**
+ * machipc_port_get_attributes() - read a port's status
+ * @fd: the space.
+ * @name: a name denoting a receive right.
+ * @attr: out: qlimit, msgcount, seqno, mscount, srights, sorights, pset.
+ *
+ * Return: 0, or -1 with errno: ENOENT, EACCES, EBADFD.
+ */
+int machipc_port_get_attributes(int fd, __u32 name,
+				struct machipc_port_attr *attr);
+
+/**
+ * machipc_port_set_qlimit() - set a port's queue limit
+ * @fd: the space.
+ * @name: a name denoting a receive right.
+ * @qlimit: 1 to %MACHIPC_QLIMIT_MAX messages.
+ *
+ * Return: 0, or -1 with errno: ENOENT, EACCES, EINVAL (@qlimit out of
+ * range), EBADFD.
+ */
+int machipc_port_set_qlimit(int fd, __u32 name, __u32 qlimit);
+
+/**
+ * machipc_name_info() - which rights a name denotes
+ * @fd: the space.
+ * @name: the name.
+ * @info: out: @info->name = @name, rights (%MACHIPC_RIGHT_* bits), urefs.
+ *
+ * Return: 0, or -1 with errno: ENOENT, EBADFD.
+ */
+int machipc_name_info(int fd, __u32 name, struct machipc_name_info *info);
+
+/**
+ * machipc_port_names() - list every name of the space
+ * @fd: the space.
+ * @out: out: a malloc()ed array, in increasing name order; free() it.
+ * @count: out: elements in *@out.
+ *
+ * Retries with a larger array while the space grows between calls.
+ *
+ * Return: 0, or -1 with errno: ENOMEM, EBADFD.
+ */
+int machipc_port_names(int fd, struct machipc_name_info **out, size_t *count);
+
+/* ------------------------------------------------------------------ */
+/* Bootstrap descriptors                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * machipc_bootstrap_export() - turn a send right into a file descriptor
+ * @fd: the space.
+ * @name: the name to take the right from.
+ * @disposition: %MACHIPC_DISP_MAKE_SEND (from a receive right),
+ *	%MACHIPC_DISP_COPY_SEND or %MACHIPC_DISP_MOVE_SEND.
+ * @flags: 0 or %MACHIPC_BOOTSTRAP_CLOEXEC.
+ *
+ * The descriptor holds one send right.  It can be inherited across fork()
+ * and exec() (without %MACHIPC_BOOTSTRAP_CLOEXEC) or passed with
+ * SCM_RIGHTS, and imported any number of times.
+ *
+ * Return: the new descriptor, or -1 with errno: ENOENT, EACCES, EPIPE
+ * (dead name), EINVAL, EMFILE, ENOMEM, EBADFD.
+ */
+int machipc_bootstrap_export(int fd, __u32 name, __u32 disposition,
+			     __u32 flags);
+
+/**
+ * machipc_bootstrap_import() - insert a bootstrap descriptor's right
+ * @fd: the space that receives the right (the ioctl is made on it).
+ * @bootstrap_fd: a descriptor from machipc_bootstrap_export(); it keeps
+ *	its right and may be imported again.
+ * @name: out: the name of the send right in @fd's space.
+ *
+ * Note the order: the space first, like every other function here.
+ *
+ * Return: 0, or -1 with errno: EBADF (@bootstrap_fd is not open), EINVAL
+ * (@bootstrap_fd is not a machipc send-right descriptor), EPIPE (its port
+ * died), EOVERFLOW, ENOMEM, ENOBUFS, EBADFD.
+ */
+int machipc_bootstrap_import(int fd, int bootstrap_fd, __u32 *name);
+
+/* ------------------------------------------------------------------ */
+/* Building and reading messages                                      */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct machipc_msg_builder - state of a message being built
+ * @buf: the caller's buffer; the message starts here.
+ * @cap: bytes of @buf.
+ * @data_len: inline data bytes added so far, before padding.
+ *
+ * The message in @buf is complete after every successful call, so it can
+ * be sent at any point.  Fields are for the library; read the message
+ * through the header instead.
+ */
+struct machipc_msg_builder {
+	void *buf;
+	size_t cap;
+	size_t data_len;
+};
+
+/**
+ * machipc_msg_init() - start a message in a caller buffer
+ * @b: the builder to initialise.
+ * @buf: an 8-byte aligned buffer.
+ * @cap: its size, at least sizeof(struct machipc_msg_header).
+ * @remote: the destination name.
+ * @remote_disp: its disposition: %MACHIPC_DISP_COPY_SEND,
+ *	%MACHIPC_DISP_MOVE_SEND, %MACHIPC_DISP_MOVE_SEND_ONCE,
+ *	%MACHIPC_DISP_MAKE_SEND or %MACHIPC_DISP_MAKE_SEND_ONCE.
+ * @local: the reply right to pass, or 0.
+ * @local_disp: its disposition (e.g. %MACHIPC_DISP_MAKE_SEND_ONCE), or
+ *	%MACHIPC_DISP_NONE with @local 0.
+ * @id: the message id.
+ *
+ * Writes a header with no descriptors and no data.  The kernel checks the
+ * dispositions; the library only checks that they are known values.
+ *
+ * Return: 0, or -1 with errno: EINVAL (misaligned @buf, unknown
+ * disposition), EMSGSIZE (@cap too small).
+ */
+int machipc_msg_init(struct machipc_msg_builder *b, void *buf, size_t cap,
+		     __u32 remote, __u32 remote_disp,
+		     __u32 local, __u32 local_disp, __u32 id);
+
+/**
+ * machipc_msg_add_port() - append a port descriptor
+ * @b: the builder.
+ * @name: the name in the sender's space.
+ * @disposition: any %MACHIPC_DISP_* but NONE.
+ *
+ * Sets %MACHIPC_MSGH_COMPLEX.  Descriptors precede inline data, so all
+ * ports must be added before any data.
+ *
+ * Return: 0, or -1 with errno: EINVAL (data already added, bad
+ * disposition), EMSGSIZE (buffer full).
+ */
+int machipc_msg_add_port(struct machipc_msg_builder *b, __u32 name,
+			 __u32 disposition);
+
+/**
+ * machipc_msg_add_data() - append inline data
+ * @b: the builder.
+ * @data: the bytes.
+ * @len: their number; may be 0.
+ *
+ * Successive calls concatenate.  The message is zero-padded to a multiple
+ * of 8 bytes; the receiver sees the padding as part of the data, so a
+ * protocol that needs the exact length must carry it.
+ *
+ * Return: 0, or -1 with errno: EMSGSIZE (buffer full).
+ */
+int machipc_msg_add_data(struct machipc_msg_builder *b, const void *data,
+			 size_t len);
+
+/**
+ * machipc_msg_header() - the header of a message
+ * @msg: an 8-byte aligned message.
+ */
+static inline const struct machipc_msg_header *
+machipc_msg_header(const void *msg)
+{
+	return (const struct machipc_msg_header *)msg;
+}
+
+/**
+ * machipc_msg_size() - header.size of a message
+ * @msg: the message.
+ */
+static inline size_t machipc_msg_size(const void *msg)
+{
+	return machipc_msg_header(msg)->size;
+}
+
+/**
+ * machipc_msg_desc() - a descriptor of a message
+ * @msg: the message.
+ * @i: index, below header.desc_count.
+ *
+ * Return: the descriptor, or NULL with errno EINVAL when @i is out of
+ * range or the descriptors do not fit in header.size.
+ */
+const struct machipc_msg_desc *machipc_msg_desc(const void *msg,
+						unsigned int i);
+
+/**
+ * machipc_msg_data() - the inline data of a message
+ * @msg: the message.
+ * @len: out: bytes from the returned pointer to header.size (including
+ *	padding); may be NULL.
+ *
+ * Return: the data, or NULL with errno EINVAL (and *@len 0) when the
+ * descriptors do not fit in header.size.
+ */
+const void *machipc_msg_data(const void *msg, size_t *len);
+
+/**
+ * machipc_msg_trailer() - the trailer of a received message
+ * @msg: a message written by machipc_receive() or machipc_rpc().
+ *
+ * Return: the trailer, at offset header.size.
+ */
+const struct machipc_msg_trailer *machipc_msg_trailer(const void *msg);
+
+/* ------------------------------------------------------------------ */
+/* Sending and receiving                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * machipc_deadline_in() - a deadline @ms milliseconds from now
+ * @ts: out: absolute CLOCK_MONOTONIC time.
+ * @ms: milliseconds; 0 or less gives "now", i.e. do not block.
+ *
+ * Return: 0, or -1 with errno set by clock_gettime(2).
+ */
+int machipc_deadline_in(struct timespec *ts, long ms);
+
+/**
+ * machipc_timespec_to_ns() - a deadline in the kernel's format
+ * @ts: an absolute CLOCK_MONOTONIC time.
+ *
+ * Return: nanoseconds, saturated to the __s64 range.
+ */
+__s64 machipc_timespec_to_ns(const struct timespec *ts);
+
+/**
+ * machipc_msg_args_init() - fill the argument block of %MACHIPC_IOC_MSG
+ * @args: out: the argument block.
+ * @send_msg: the message to send, or NULL for no send part.
+ * @rcv_name: the port or port set to receive from (ignored without
+ *	@rcv_buf).
+ * @rcv_buf: the receive buffer, or NULL for no receive part.
+ * @rcv_size: bytes of @rcv_buf.
+ * @send_deadline: deadline of the send part, or NULL.
+ * @rcv_deadline: deadline of the receive part, or NULL.
+ *
+ * Sets %MACHIPC_MSG_SEND / %MACHIPC_MSG_RECEIVE for the parts given and
+ * the timeout flags only for the deadlines given.
+ *
+ * A @rcv_size above 4 GiB - 1 is clamped (the kernel field is 32-bit).
+ *
+ * Return: 0, or -1 with errno EINVAL (neither part given, or a deadline
+ * with tv_nsec out of range).
+ */
+int machipc_msg_args_init(struct machipc_msg_args *args,
+			  const void *send_msg, __u32 rcv_name,
+			  void *rcv_buf, size_t rcv_size,
+			  const struct timespec *send_deadline,
+			  const struct timespec *rcv_deadline);
+
+/**
+ * machipc_msg() - raw %MACHIPC_IOC_MSG
+ * @fd: the space.
+ * @args: the argument block; the kernel may update it (see below).
+ *
+ * Makes one ioctl with @args as given.  On success args->rcv_size holds
+ * the bytes received; on EMSGSIZE the bytes needed.  When the receive
+ * part of a combined call fails in any way (interrupted, timed out,
+ * EMSGSIZE, ...) after its send part committed, the kernel clears
+ * %MACHIPC_MSG_SEND in args->flags, so calling machipc_msg() again with
+ * the same @args receives without sending twice::
+ *
+ *	while (machipc_msg(fd, &args) < 0 && errno == EINTR)
+ *		;
+ *
+ * Return: 0, or -1 with errno set (see machipc_send() and
+ * machipc_receive()).
+ */
+int machipc_msg(int fd, struct machipc_msg_args *args);
+
+/**
+ * machipc_send() - send a message
+ * @fd: the space.
+ * @msg: the message; header.size bytes are sent.
+ * @deadline: when a full queue stops blocking with ETIMEDOUT, or NULL.
+ *
+ * Returns once the message is queued (a message with out-of-line data
+ * once it has been delivered).  On success the rights in the message left
+ * the sender's space as their dispositions say.
+ *
+ * Return: 0, or -1 with errno: ENOENT/EACCES (destination or a right in
+ * the message), EPIPE (destination dead), EINVAL (bad layout or
+ * disposition), E2BIG (larger than max_inline), ETIMEDOUT, ENOBUFS,
+ * ENOMEM, EFAULT, EINTR (nothing sent), EBADFD.
+ */
+int machipc_send(int fd, const void *msg, const struct timespec *deadline);
+
+/**
+ * machipc_receive() - receive a message
+ * @fd: the space.
+ * @name: a port (receive right) or port set.
+ * @buf: 8-byte aligned buffer for the message and its trailer.
+ * @size: in: bytes of @buf; out: bytes written (message and trailer), or
+ *	on EMSGSIZE the bytes needed.
+ * @deadline: when to stop waiting with ETIMEDOUT, or NULL.
+ *
+ * Rights in the message arrive under new names in the caller's space;
+ * header.remote_name is the reply right, header.local_name the port.
+ *
+ * Return: 0, or -1 with errno: EMSGSIZE (message stays queued), ENOENT,
+ * EACCES (not a receive right or port set), EBUSY (port is in a set),
+ * EPIPE (port destroyed while waiting), ETIMEDOUT, ENOBUFS, EFAULT, EINTR
+ * (nothing received; @buf contents unspecified), EBADFD.
+ */
+int machipc_receive(int fd, __u32 name, void *buf, size_t *size,
+		    const struct timespec *deadline);
+
+/**
+ * machipc_rpc() - send a message and receive the reply in one call
+ * @fd: the space.
+ * @msg: the request, usually with a MAKE_SEND_ONCE reply right.
+ * @rcv_name: where the reply arrives.
+ * @buf: reply buffer, as for machipc_receive().
+ * @size: in/out, as for machipc_receive().
+ * @send_deadline: deadline of the send part, or NULL.
+ * @rcv_deadline: deadline of the receive part, or NULL.
+ *
+ * One %MACHIPC_IOC_MSG with %MACHIPC_MSG_SEND | %MACHIPC_MSG_RECEIVE.
+ * A signal handled without %SA_RESTART makes it fail with EINTR; the send
+ * may then already have happened, and this function cannot tell.  Callers
+ * that must retry use machipc_msg_args_init() and machipc_msg(), whose
+ * argument block records whether the send was done.  The errno of a
+ * failure may also come from either part (e.g. EPIPE, ETIMEDOUT); EMSGSIZE
+ * comes from the receive part, so the request was sent and the reply
+ * stays queued for a machipc_receive() with a larger buffer.
+ *
+ * Return: 0, or -1 with errno as for machipc_send() and machipc_receive().
+ */
+int machipc_rpc(int fd, const void *msg, __u32 rcv_name, void *buf,
+		size_t *size, const struct timespec *send_deadline,
+		const struct timespec *rcv_deadline);
+
+/* ------------------------------------------------------------------ */
+/* Diagnostics                                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * machipc_strerror() - explain an errno of a machipc call
+ * @err: an errno value returned by a function of this library.
+ *
+ * Return: a static string in machipc terms (e.g. ENOENT: "name not in
+ * space"), or strerror(@err) for values machipc does not define.  Not for
+ * errors of machipc_open(), which are those of open(2).
+ */
+const char *machipc_strerror(int err);
+
+/**
+ * machipc_errno_name() - symbolic name of an errno value
+ * @err: an errno value.
+ *
+ * Return: e.g. "EBADFD" for the errno values machipc uses (see
+ * <linux/machipc.h>), or NULL for others.
+ */
+const char *machipc_errno_name(int err);
+
+/**
+ * machipc_right_string() - names of the %MACHIPC_RIGHT_* bits
+ * @rights: a mask of %MACHIPC_RIGHT_* bits.
+ * @buf: out: e.g. "receive|send"; "none" for 0.
+ * @len: bytes of @buf (64 is always enough).
+ *
+ * Return: @buf.
+ */
+const char *machipc_right_string(__u32 rights, char *buf, size_t len);
+
+/**
+ * machipc_disp_string() - name of a %MACHIPC_DISP_* value
+ * @disp: the disposition.
+ *
+ * Return: e.g. "make-send-once", or "unknown".
+ */
+const char *machipc_disp_string(__u32 disp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MACHIPC_H */
