@@ -2,6 +2,7 @@
 #ifndef MACHIPC_ENTRY_H
 #define MACHIPC_ENTRY_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -40,11 +41,11 @@ struct machipc_entry {
 };
 
 /* plan_flags */
-#define MACHIPC_PLAN_RECEIVE_MOVED	(1U << 0)
-#define MACHIPC_PLAN_SEND_ONCE_MOVED	(1U << 1)
-#define MACHIPC_PLAN_ADD_RECEIVE	(1U << 2)
-#define MACHIPC_PLAN_ADD_SEND_ONCE	(1U << 3)
-#define MACHIPC_PLAN_NEW		(1U << 4)
+#define MACHIPC_PLAN_RECEIVE_MOVED	BIT(0)
+#define MACHIPC_PLAN_SEND_ONCE_MOVED	BIT(1)
+#define MACHIPC_PLAN_ADD_RECEIVE	BIT(2)
+#define MACHIPC_PLAN_ADD_SEND_ONCE	BIT(3)
+#define MACHIPC_PLAN_NEW		BIT(4)
 
 int machipc_entries_init(void);
 void machipc_entries_exit(void);

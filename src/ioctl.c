@@ -215,40 +215,101 @@ static int machipc_check_member(const struct machipc_port_member *arg)
 	return 0;
 }
 
-#define MACHIPC_CHECKED_OP(op, field, check, call)			\
-static int machipc_ioctl_##op(struct machipc_space *space,		\
-			      union machipc_ioctl_arg *arg,		\
-			      bool *copy_out)				\
-{									\
-	int err = check(&arg->field);					\
-	return err ? err : call;					\
+static int machipc_ioctl_allocate(struct machipc_space *space,
+				  union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_port_alloc(&arg->alloc);
+
+	return err ? err : machipc_name_allocate(space, &arg->alloc);
 }
 
-MACHIPC_CHECKED_OP(allocate, alloc, machipc_check_port_alloc,
-		   machipc_name_allocate(space, &arg->alloc))
-MACHIPC_CHECKED_OP(destroy, name, machipc_check_port_name,
-		   machipc_name_destroy(space, arg->name.name))
-MACHIPC_CHECKED_OP(deallocate, name, machipc_check_port_name,
-		   machipc_name_deallocate(space, arg->name.name))
-MACHIPC_CHECKED_OP(mod_refs, mod_refs, machipc_check_mod_refs,
-		   machipc_name_mod_refs(space, &arg->mod_refs))
-MACHIPC_CHECKED_OP(insert, insert, machipc_check_insert,
-		   machipc_name_insert_right(space, &arg->insert))
-MACHIPC_CHECKED_OP(get_attr, attr, machipc_check_attr_get,
-		   machipc_name_get_attributes(space, &arg->attr))
-MACHIPC_CHECKED_OP(set_attr, attr, machipc_check_attr_set,
-		   machipc_name_set_attributes(space, &arg->attr))
-MACHIPC_CHECKED_OP(info, info, machipc_check_name_info,
-		   machipc_name_info(space, &arg->info))
-MACHIPC_CHECKED_OP(names, names, machipc_check_names,
-		   machipc_name_list(space, &arg->names))
-MACHIPC_CHECKED_OP(export, bootstrap, machipc_check_export,
-		   machipc_bootstrap_export(space, &arg->bootstrap))
-MACHIPC_CHECKED_OP(import, bootstrap, machipc_check_import,
-		   machipc_bootstrap_import(space, &arg->bootstrap))
+static int machipc_ioctl_destroy(struct machipc_space *space,
+				 union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_port_name(&arg->name);
 
-MACHIPC_CHECKED_OP(member, member, machipc_check_member,
-		   machipc_name_move_member(space, &arg->member))
+	return err ? err : machipc_name_destroy(space, arg->name.name);
+}
+
+static int machipc_ioctl_deallocate(struct machipc_space *space,
+				    union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_port_name(&arg->name);
+
+	return err ? err : machipc_name_deallocate(space, arg->name.name);
+}
+
+static int machipc_ioctl_mod_refs(struct machipc_space *space,
+				  union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_mod_refs(&arg->mod_refs);
+
+	return err ? err : machipc_name_mod_refs(space, &arg->mod_refs);
+}
+
+static int machipc_ioctl_insert(struct machipc_space *space,
+				union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_insert(&arg->insert);
+
+	return err ? err : machipc_name_insert_right(space, &arg->insert);
+}
+
+static int machipc_ioctl_get_attr(struct machipc_space *space,
+				  union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_attr_get(&arg->attr);
+
+	return err ? err : machipc_name_get_attributes(space, &arg->attr);
+}
+
+static int machipc_ioctl_set_attr(struct machipc_space *space,
+				  union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_attr_set(&arg->attr);
+
+	return err ? err : machipc_name_set_attributes(space, &arg->attr);
+}
+
+static int machipc_ioctl_info(struct machipc_space *space,
+			      union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_name_info(&arg->info);
+
+	return err ? err : machipc_name_info(space, &arg->info);
+}
+
+static int machipc_ioctl_names(struct machipc_space *space,
+			       union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_names(&arg->names);
+
+	return err ? err : machipc_name_list(space, &arg->names);
+}
+
+static int machipc_ioctl_export(struct machipc_space *space,
+				union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_export(&arg->bootstrap);
+
+	return err ? err : machipc_bootstrap_export(space, &arg->bootstrap);
+}
+
+static int machipc_ioctl_import(struct machipc_space *space,
+				union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_import(&arg->bootstrap);
+
+	return err ? err : machipc_bootstrap_import(space, &arg->bootstrap);
+}
+
+static int machipc_ioctl_member(struct machipc_space *space,
+				union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_member(&arg->member);
+
+	return err ? err : machipc_name_move_member(space, &arg->member);
+}
 
 struct machipc_ioctl_op {
 	unsigned int cmd;
@@ -256,23 +317,63 @@ struct machipc_ioctl_op {
 		  bool *copy_out);
 };
 
-#define MACHIPC_OP(c, f)	[_IOC_NR(c)] = { .cmd = (c), .fn = (f) }
-
 static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
-	MACHIPC_OP(MACHIPC_IOC_VERSION, machipc_ioctl_version),
-	MACHIPC_OP(MACHIPC_IOC_PORT_ALLOCATE, machipc_ioctl_allocate),
-	MACHIPC_OP(MACHIPC_IOC_PORT_DESTROY, machipc_ioctl_destroy),
-	MACHIPC_OP(MACHIPC_IOC_PORT_DEALLOCATE, machipc_ioctl_deallocate),
-	MACHIPC_OP(MACHIPC_IOC_PORT_MOD_REFS, machipc_ioctl_mod_refs),
-	MACHIPC_OP(MACHIPC_IOC_PORT_INSERT_RIGHT, machipc_ioctl_insert),
-	MACHIPC_OP(MACHIPC_IOC_PORT_MOVE_MEMBER, machipc_ioctl_member),
-	MACHIPC_OP(MACHIPC_IOC_PORT_GET_ATTRIBUTES, machipc_ioctl_get_attr),
-	MACHIPC_OP(MACHIPC_IOC_PORT_SET_ATTRIBUTES, machipc_ioctl_set_attr),
-	MACHIPC_OP(MACHIPC_IOC_NAME_INFO, machipc_ioctl_info),
-	MACHIPC_OP(MACHIPC_IOC_PORT_NAMES, machipc_ioctl_names),
-	MACHIPC_OP(MACHIPC_IOC_BOOTSTRAP_EXPORT, machipc_ioctl_export),
-	MACHIPC_OP(MACHIPC_IOC_BOOTSTRAP_IMPORT, machipc_ioctl_import),
-	MACHIPC_OP(MACHIPC_IOC_MSG, machipc_ioctl_msg),
+	[_IOC_NR(MACHIPC_IOC_VERSION)] = {
+		.cmd = MACHIPC_IOC_VERSION,
+		.fn = machipc_ioctl_version,
+	},
+	[_IOC_NR(MACHIPC_IOC_PORT_ALLOCATE)] = {
+		.cmd = MACHIPC_IOC_PORT_ALLOCATE,
+		.fn = machipc_ioctl_allocate,
+	},
+	[_IOC_NR(MACHIPC_IOC_PORT_DESTROY)] = {
+		.cmd = MACHIPC_IOC_PORT_DESTROY,
+		.fn = machipc_ioctl_destroy,
+	},
+	[_IOC_NR(MACHIPC_IOC_PORT_DEALLOCATE)] = {
+		.cmd = MACHIPC_IOC_PORT_DEALLOCATE,
+		.fn = machipc_ioctl_deallocate,
+	},
+	[_IOC_NR(MACHIPC_IOC_PORT_MOD_REFS)] = {
+		.cmd = MACHIPC_IOC_PORT_MOD_REFS,
+		.fn = machipc_ioctl_mod_refs,
+	},
+	[_IOC_NR(MACHIPC_IOC_PORT_INSERT_RIGHT)] = {
+		.cmd = MACHIPC_IOC_PORT_INSERT_RIGHT,
+		.fn = machipc_ioctl_insert,
+	},
+	[_IOC_NR(MACHIPC_IOC_PORT_MOVE_MEMBER)] = {
+		.cmd = MACHIPC_IOC_PORT_MOVE_MEMBER,
+		.fn = machipc_ioctl_member,
+	},
+	[_IOC_NR(MACHIPC_IOC_PORT_GET_ATTRIBUTES)] = {
+		.cmd = MACHIPC_IOC_PORT_GET_ATTRIBUTES,
+		.fn = machipc_ioctl_get_attr,
+	},
+	[_IOC_NR(MACHIPC_IOC_PORT_SET_ATTRIBUTES)] = {
+		.cmd = MACHIPC_IOC_PORT_SET_ATTRIBUTES,
+		.fn = machipc_ioctl_set_attr,
+	},
+	[_IOC_NR(MACHIPC_IOC_NAME_INFO)] = {
+		.cmd = MACHIPC_IOC_NAME_INFO,
+		.fn = machipc_ioctl_info,
+	},
+	[_IOC_NR(MACHIPC_IOC_PORT_NAMES)] = {
+		.cmd = MACHIPC_IOC_PORT_NAMES,
+		.fn = machipc_ioctl_names,
+	},
+	[_IOC_NR(MACHIPC_IOC_BOOTSTRAP_EXPORT)] = {
+		.cmd = MACHIPC_IOC_BOOTSTRAP_EXPORT,
+		.fn = machipc_ioctl_export,
+	},
+	[_IOC_NR(MACHIPC_IOC_BOOTSTRAP_IMPORT)] = {
+		.cmd = MACHIPC_IOC_BOOTSTRAP_IMPORT,
+		.fn = machipc_ioctl_import,
+	},
+	[_IOC_NR(MACHIPC_IOC_MSG)] = {
+		.cmd = MACHIPC_IOC_MSG,
+		.fn = machipc_ioctl_msg,
+	},
 };
 
 long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)

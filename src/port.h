@@ -35,7 +35,7 @@ struct machipc_port {
 	struct kref ref;
 	u32 id;
 
-	spinlock_t lock;
+	spinlock_t lock;	/* protects the fields below */
 	struct list_head queue;
 	u32 msgcount;
 	u32 qlimit;

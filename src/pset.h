@@ -27,7 +27,7 @@ struct machipc_port;
  */
 struct machipc_pset {
 	struct kref ref;
-	spinlock_t lock;
+	spinlock_t lock;	/* see above */
 	struct list_head members;
 	bool dead;
 	u32 name;

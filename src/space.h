@@ -28,7 +28,7 @@ struct pid;
  * disabled.
  */
 struct machipc_space {
-	struct mutex lock;
+	struct mutex lock;	/* protects all below but @owner */
 	struct xarray names;	/* name -> struct machipc_entry */
 	struct xarray by_port;	/* port id -> entry holding send/receive */
 	u32 next_name;		/* cursor of the cyclic name allocator */

@@ -27,6 +27,7 @@
 #include "port.h"
 #include "transit.h"
 
+/* Protects port->transit_msg and receive rights entering or leaving transit. */
 DEFINE_MUTEX(machipc_transit_lock);
 
 /* Called when @msg, which carries @port's receive right, is destroyed. */

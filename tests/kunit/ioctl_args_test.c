@@ -6,6 +6,8 @@
 
 #include <kunit/test.h>
 
+#include "suites.h"
+
 #include <linux/machipc.h>
 
 #include "ioctl.h"

@@ -7,9 +7,7 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 
-extern struct kunit_suite machipc_ioctl_args_suite;
-extern struct kunit_suite machipc_msg_validate_suite;
-extern struct kunit_suite machipc_names_suite;
+#include "suites.h"
 
 kunit_test_suites(&machipc_ioctl_args_suite, &machipc_msg_validate_suite,
 		  &machipc_names_suite);

@@ -7,6 +7,8 @@
 
 #include <kunit/test.h>
 
+#include "suites.h"
+
 #include <linux/machipc.h>
 
 #include "names.h"

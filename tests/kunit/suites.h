@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MACHIPC_KUNIT_SUITES_H
+#define MACHIPC_KUNIT_SUITES_H
+
+#include <kunit/test.h>
+
+extern struct kunit_suite machipc_ioctl_args_suite;
+extern struct kunit_suite machipc_msg_validate_suite;
+extern struct kunit_suite machipc_names_suite;
+
+#endif /* MACHIPC_KUNIT_SUITES_H */
