@@ -169,8 +169,7 @@ int machipc_entry_release_rights(struct machipc_space *space,
 	lockdep_assert_held(&space->lock);
 	machipc_entry_unlink_port(space, entry);
 	if (rights & MACHIPC_RIGHT_RECEIVE) {
-		machipc_port_kill_collect(port, doomed);
-		machipc_port_put(port);
+		machipc_port_destroy_receive(port, doomed);
 	}
 	if (rights & MACHIPC_RIGHT_SEND)
 		machipc_port_release_send(port);

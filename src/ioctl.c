@@ -19,6 +19,7 @@
 #include "ipc.h"
 #include "msg.h"
 #include "names.h"
+#include "notify.h"
 #include "space.h"
 
 int machipc_check_port_alloc(const struct machipc_port_alloc *arg)
@@ -122,6 +123,30 @@ int machipc_check_msg(const struct machipc_msg_args *arg)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_msg);
 
+int machipc_check_notify(const struct machipc_notify_request *arg)
+{
+	if (arg->reserved)
+		return -EINVAL;
+	switch (arg->kind) {
+	case MACHIPC_NOTIFY_NO_SENDERS:
+		break;
+	case MACHIPC_NOTIFY_DEAD_NAME:
+	case MACHIPC_NOTIFY_PORT_DESTROYED:
+		if (arg->sync)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (arg->notify == MACHIPC_NAME_NULL)
+		return arg->disposition ? -EINVAL : 0;
+	if (arg->disposition != MACHIPC_DISP_MAKE_SEND_ONCE &&
+	    arg->disposition != MACHIPC_DISP_MOVE_SEND_ONCE)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_notify);
+
 union machipc_ioctl_arg {
 	struct machipc_version version;
 	struct machipc_port_alloc alloc;
@@ -134,6 +159,7 @@ union machipc_ioctl_arg {
 	struct machipc_port_names names;
 	struct machipc_bootstrap bootstrap;
 	struct machipc_msg_args msg;
+	struct machipc_notify_request notify;
 };
 
 static int machipc_ioctl_version(struct machipc_space *space,
@@ -311,6 +337,14 @@ static int machipc_ioctl_member(struct machipc_space *space,
 	return err ? err : machipc_name_move_member(space, &arg->member);
 }
 
+static int machipc_ioctl_notify(struct machipc_space *space,
+				union machipc_ioctl_arg *arg, bool *copy_out)
+{
+	int err = machipc_check_notify(&arg->notify);
+
+	return err ? err : machipc_notify_request(space, &arg->notify);
+}
+
 struct machipc_ioctl_op {
 	unsigned int cmd;
 	int (*fn)(struct machipc_space *space, union machipc_ioctl_arg *arg,
@@ -374,6 +408,10 @@ static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
 		.cmd = MACHIPC_IOC_MSG,
 		.fn = machipc_ioctl_msg,
 	},
+	[_IOC_NR(MACHIPC_IOC_PORT_REQUEST_NOTIFICATION)] = {
+		.cmd = MACHIPC_IOC_PORT_REQUEST_NOTIFICATION,
+		.fn = machipc_ioctl_notify,
+	},
 };
 
 long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -387,7 +425,7 @@ long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	int err;
 
 	BUILD_BUG_ON(ARRAY_SIZE(machipc_ioctl_ops) !=
-		     _IOC_NR(MACHIPC_IOC_MSG) + 1);
+		     _IOC_NR(MACHIPC_IOC_PORT_REQUEST_NOTIFICATION) + 1);
 	BUILD_BUG_ON(_IOC_NR(MACHIPC_IOC_MSG) != 0x0d);
 
 	nr = _IOC_NR(cmd);

@@ -16,5 +16,6 @@ int machipc_check_name_info(const struct machipc_name_info *arg);
 int machipc_check_names(const struct machipc_port_names *arg);
 int machipc_check_bootstrap(const struct machipc_bootstrap *arg, bool export);
 int machipc_check_msg(const struct machipc_msg_args *arg);
+int machipc_check_notify(const struct machipc_notify_request *arg);
 
 #endif /* MACHIPC_IOCTL_H */

@@ -101,6 +101,8 @@ static void machipc_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct machipc_msg_desc) != 32);
 	BUILD_BUG_ON(sizeof(struct machipc_msg_trailer) != 32);
 	BUILD_BUG_ON(sizeof(struct machipc_msg_args) != 64);
+	BUILD_BUG_ON(sizeof(struct machipc_notify_request) != 32);
+	BUILD_BUG_ON(sizeof(struct machipc_notify_body) != 8);
 }
 
 static int __init machipc_init(void)

@@ -79,7 +79,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_msg_validate);
  * One allocation holds the message, its rights array (sized for the most
  * descriptors @size can hold) and the body.
  */
-struct machipc_msg *machipc_msg_alloc(u32 size)
+struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp)
 {
 	size_t max_rights = MACHIPC_KRIGHT_DESC +
 			    size / sizeof(struct machipc_msg_desc);
@@ -90,8 +90,7 @@ struct machipc_msg *machipc_msg_alloc(u32 size)
 				  array_size(max_rights,
 					     sizeof(struct machipc_kright))),
 			 size);
-	msg = kvzalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
-			      __GFP_NOWARN);
+	msg = kvzalloc(bytes, gfp);
 	if (!msg)
 		return NULL;
 	INIT_LIST_HEAD(&msg->link);
@@ -118,7 +117,8 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size)
 		return ERR_PTR(-E2BIG);
 	if (size < sizeof(*hdr))
 		return ERR_PTR(-EINVAL);
-	msg = machipc_msg_alloc(size);
+	msg = machipc_msg_alloc(size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				      __GFP_NOWARN);
 	if (!msg)
 		return ERR_PTR(-ENOMEM);
 	if (copy_from_user(msg->body, u64_to_user_ptr(uaddr), size)) {
@@ -177,8 +177,7 @@ static void machipc_msg_release_rights(struct machipc_msg *msg,
 			break;
 		case MACHIPC_RIGHT_RECEIVE:
 			machipc_transit_forget(kr->port, msg);
-			machipc_port_kill_collect(kr->port, doomed);
-			machipc_port_put(kr->port);
+			machipc_port_destroy_receive(kr->port, doomed);
 			break;
 		}
 		kr->port = NULL;

@@ -3,6 +3,7 @@
 #define MACHIPC_MSG_H
 
 #include <linux/cred.h>
+#include <linux/gfp_types.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -61,7 +62,7 @@ struct machipc_msg {
 extern unsigned int machipc_max_inline;
 
 int machipc_msg_validate(const void *body, u32 size, u32 max_size);
-struct machipc_msg *machipc_msg_alloc(u32 size);
+struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp);
 struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size);
 void machipc_msg_free(struct machipc_msg *msg);
 void machipc_msg_abort(struct machipc_msg *msg);

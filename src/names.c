@@ -156,12 +156,11 @@ static int machipc_mod_single(struct machipc_space *space,
 
 	switch (right) {
 	case MACHIPC_RIGHT_RECEIVE:
+		/* A send right left under the name will denote a dead port. */
 		entry->rights &= ~MACHIPC_RIGHT_RECEIVE;
-		machipc_port_kill_collect(port, doomed);
 		if (!entry->rights)
 			machipc_entry_destroy(space, entry);
-		/* A send right under the name now denotes a dead port. */
-		machipc_port_put(port);
+		machipc_port_destroy_receive(port, doomed);
 		return 0;
 	default:
 		machipc_entry_release_rights(space, entry, doomed);

@@ -13,6 +13,7 @@
 #include <linux/machipc.h>
 
 #include "msg.h"
+#include "notify.h"
 #include "port.h"
 #include "pset.h"
 
@@ -64,6 +65,7 @@ struct machipc_port *machipc_port_create(struct machipc_space *receiver)
 	spin_lock_init(&port->lock);
 	INIT_LIST_HEAD(&port->queue);
 	INIT_LIST_HEAD(&port->pset_link);
+	INIT_LIST_HEAD(&port->dnrequests);
 	init_waitqueue_head(&port->rcv_wait);
 	init_waitqueue_head(&port->snd_wait);
 	port->qlimit = MACHIPC_QLIMIT_DEFAULT;
@@ -90,6 +92,8 @@ static void machipc_port_free(struct kref *ref)
 
 	WARN_ON(!list_empty(&port->queue));
 	WARN_ON(port->srights || port->sorights);
+	WARN_ON(port->nsrequest || port->pdrequest ||
+		!list_empty(&port->dnrequests));
 	xa_erase(&machipc_ports, port->id);
 	kmem_cache_free(machipc_port_cache, port);
 }
@@ -128,23 +132,50 @@ void machipc_port_add_send_once(struct machipc_port *port)
 	spin_unlock(&port->lock);
 }
 
-/* Drop one send right and the reference it held. */
+/*
+ * Drop one send right and the reference it held.  The last send right of a
+ * live port with a no-senders request sends the notification.
+ */
 void machipc_port_release_send(struct machipc_port *port)
 {
+	struct machipc_notify *ns = NULL;
+	u32 mscount = 0;
+
 	spin_lock(&port->lock);
 	if (!WARN_ON_ONCE(!port->srights))
 		port->srights--;
+	if (!port->srights && port->nsrequest && !port->dead) {
+		ns = port->nsrequest;
+		port->nsrequest = NULL;
+		mscount = port->mscount;
+	}
 	spin_unlock(&port->lock);
+	if (ns)
+		machipc_notify_fire(ns, mscount);
 	machipc_port_put(port);
 }
 
-void machipc_port_release_send_once(struct machipc_port *port)
+/* A send-once right used up by the delivery of a message. */
+void machipc_port_consume_send_once(struct machipc_port *port)
 {
 	spin_lock(&port->lock);
 	if (!WARN_ON_ONCE(!port->sorights))
 		port->sorights--;
 	spin_unlock(&port->lock);
 	machipc_port_put(port);
+}
+
+/*
+ * A send-once right destroyed unused: while its port lives, the right
+ * itself carries a send-once notification there, and is consumed when
+ * that is received (or destroyed with the port).
+ */
+void machipc_port_release_send_once(struct machipc_port *port)
+{
+	if (machipc_port_is_dead(port))
+		machipc_port_consume_send_once(port);
+	else
+		machipc_notify_send_once(port);
 }
 
 /**
@@ -162,6 +193,9 @@ void machipc_port_release_send_once(struct machipc_port *port)
 void machipc_port_kill_collect(struct machipc_port *port,
 			       struct list_head *doomed)
 {
+	struct machipc_notify *ns, *pd, *dn, *tmp;
+	LIST_HEAD(dead_names);
+
 	machipc_pset_remove_port(port);
 
 	spin_lock(&port->lock);
@@ -174,9 +208,48 @@ void machipc_port_kill_collect(struct machipc_port *port,
 	port->rcv_name = 0;
 	list_splice_tail_init(&port->queue, doomed);
 	port->msgcount = 0;
+	list_splice_init(&port->dnrequests, &dead_names);
+	ns = port->nsrequest;
+	pd = port->pdrequest;
+	port->nsrequest = NULL;
+	port->pdrequest = NULL;
 	wake_up_all(&port->rcv_wait);
 	wake_up_all(&port->snd_wait);
 	spin_unlock(&port->lock);
+
+	list_for_each_entry_safe(dn, tmp, &dead_names, link) {
+		list_del_init(&dn->link);
+		machipc_notify_fire(dn, dn->name);
+	}
+	machipc_notify_discard(ns);
+	machipc_notify_discard(pd);
+}
+
+/**
+ * machipc_port_destroy_receive() - the receive right is being destroyed
+ * @port: the port
+ * @doomed: list for the messages of the port if it dies
+ *
+ * With a port-destroyed request, the receive right goes to the notify port
+ * inside the notification, queue intact; otherwise the port dies.  Either
+ * way the receive right's reference is consumed.
+ */
+void machipc_port_destroy_receive(struct machipc_port *port,
+				  struct list_head *doomed)
+{
+	struct machipc_notify *pd;
+
+	spin_lock(&port->lock);
+	pd = port->dead ? NULL : port->pdrequest;
+	port->pdrequest = NULL;
+	spin_unlock(&port->lock);
+
+	if (pd) {
+		machipc_notify_hand_off(pd, port);
+		return;
+	}
+	machipc_port_kill_collect(port, doomed);
+	machipc_port_put(port);
 }
 
 void machipc_port_kill(struct machipc_port *port)
@@ -203,6 +276,27 @@ bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg)
 		spin_unlock(&port->lock);
 		return false;
 	}
+	list_add_tail(&msg->link, &port->queue);
+	wake_up(&port->rcv_wait);
+	if (port->pset)
+		wake_up(&port->pset->wait);
+	spin_unlock(&port->lock);
+	return true;
+}
+
+/*
+ * Queue a kernel notification: it ignores the queue limit, as in Mach, so
+ * that it can never be refused.
+ */
+bool machipc_port_enqueue_kernel(struct machipc_port *port,
+				 struct machipc_msg *msg)
+{
+	spin_lock(&port->lock);
+	if (port->dead) {
+		spin_unlock(&port->lock);
+		return false;
+	}
+	port->msgcount++;
 	list_add_tail(&msg->link, &port->queue);
 	wake_up(&port->rcv_wait);
 	if (port->pset)

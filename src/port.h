@@ -9,6 +9,7 @@
 #include <linux/wait.h>
 
 struct machipc_msg;
+struct machipc_notify;
 struct machipc_pset;
 struct machipc_space;
 
@@ -25,6 +26,11 @@ struct machipc_space;
  * right is destroyed).  Death is one-way: machipc_port_kill() sets @dead,
  * drains the queue and wakes every waiter; names in other spaces that still
  * denote the port turn into dead names the next time they are looked up.
+ *
+ * Notification requests hang off the port: @nsrequest (no-senders) and
+ * @pdrequest (port-destroyed) belong to whoever holds the receive right,
+ * @dnrequests (dead-name) to the spaces holding send rights.  Each holds
+ * its notification message, allocated when requested.
  *
  * Locking: @lock protects everything below it.  Lock order is
  * space->lock (mutex) -> machipc_transit_lock (mutex) -> pset->lock ->
@@ -50,6 +56,9 @@ struct machipc_port {
 	struct list_head pset_link;
 	wait_queue_head_t rcv_wait;
 	wait_queue_head_t snd_wait;
+	struct machipc_notify *nsrequest;
+	struct machipc_notify *pdrequest;
+	struct list_head dnrequests;
 
 	/*
 	 * While the receive right travels in a message: that message.
@@ -73,6 +82,11 @@ void machipc_port_add_send(struct machipc_port *port, bool make);
 void machipc_port_add_send_once(struct machipc_port *port);
 void machipc_port_release_send(struct machipc_port *port);
 void machipc_port_release_send_once(struct machipc_port *port);
+void machipc_port_consume_send_once(struct machipc_port *port);
+void machipc_port_destroy_receive(struct machipc_port *port,
+				  struct list_head *doomed);
+bool machipc_port_enqueue_kernel(struct machipc_port *port,
+				 struct machipc_msg *msg);
 
 bool machipc_port_is_dead(struct machipc_port *port);
 bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg);

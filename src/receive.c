@@ -135,7 +135,7 @@ static void machipc_copyout_commit(struct machipc_space *space,
 			if (kr->type == MACHIPC_RIGHT_SEND)
 				machipc_port_release_send(port);
 			else
-				machipc_port_release_send_once(port);
+				machipc_port_consume_send_once(port);
 			continue;
 		}
 		switch (kr->type) {
@@ -176,7 +176,7 @@ static void machipc_copyout_commit(struct machipc_space *space,
 	if (dest->type == MACHIPC_RIGHT_SEND)
 		machipc_port_release_send(dest->port);
 	else
-		machipc_port_release_send_once(dest->port);
+		machipc_port_consume_send_once(dest->port);
 	dest->port = NULL;
 }
 

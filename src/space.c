@@ -15,6 +15,8 @@
 #include "msg.h"
 #include "space.h"
 
+static atomic64_t machipc_space_ids = ATOMIC64_INIT(0);
+
 struct machipc_space *machipc_space_create(void)
 {
 	struct machipc_space *space;
@@ -27,6 +29,7 @@ struct machipc_space *machipc_space_create(void)
 	xa_init(&space->by_port);
 	space->next_name = 1;
 	space->owner = get_pid(task_tgid(current));
+	space->id = atomic64_inc_return(&machipc_space_ids);
 	return space;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_space_create);

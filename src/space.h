@@ -34,6 +34,7 @@ struct machipc_space {
 	u32 next_name;		/* cursor of the cyclic name allocator */
 	bool dead;
 	struct pid *owner;	/* immutable */
+	u64 id;			/* immutable, unique: keys dead-name requests */
 };
 
 struct machipc_space *machipc_space_create(void);

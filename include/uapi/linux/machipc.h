@@ -280,6 +280,76 @@ struct machipc_bootstrap {
 /* Message ids at and above this are reserved for kernel notifications. */
 #define MACHIPC_MSGID_KERNEL_BASE	0xfff00000U
 
+/*
+ * Notifications: kinds (struct machipc_notify_request.kind) and the ids of
+ * the kernel messages that deliver them.  Send-once notifications are not
+ * requested: destroying an unused send-once right always sends one through
+ * that very right.
+ */
+#define MACHIPC_NOTIFY_NO_SENDERS	1
+#define MACHIPC_NOTIFY_DEAD_NAME	2
+#define MACHIPC_NOTIFY_PORT_DESTROYED	3
+#define MACHIPC_NOTIFY_SEND_ONCE	4
+#define MACHIPC_NOTIFY_LAST		MACHIPC_NOTIFY_SEND_ONCE
+
+#define MACHIPC_MSGID_NOTIFY(kind)	(MACHIPC_MSGID_KERNEL_BASE + (kind))
+#define MACHIPC_MSGID_NO_SENDERS	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_NO_SENDERS)
+#define MACHIPC_MSGID_DEAD_NAME		MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_DEAD_NAME)
+#define MACHIPC_MSGID_PORT_DESTROYED	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_PORT_DESTROYED)
+#define MACHIPC_MSGID_SEND_ONCE		MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_SEND_ONCE)
+
+/**
+ * struct machipc_notify_request - argument of
+ *	%MACHIPC_IOC_PORT_REQUEST_NOTIFICATION
+ * @name: in: the name the request is about: a receive right for
+ *	%MACHIPC_NOTIFY_NO_SENDERS and %MACHIPC_NOTIFY_PORT_DESTROYED, a send
+ *	or send-once right for %MACHIPC_NOTIFY_DEAD_NAME.
+ * @kind: in: %MACHIPC_NOTIFY_NO_SENDERS, %MACHIPC_NOTIFY_DEAD_NAME or
+ *	%MACHIPC_NOTIFY_PORT_DESTROYED.
+ * @notify: in: where the notification goes: a receive right (with
+ *	%MACHIPC_DISP_MAKE_SEND_ONCE) or a send-once right (with
+ *	%MACHIPC_DISP_MOVE_SEND_ONCE); %MACHIPC_NAME_NULL cancels the request.
+ * @disposition: in: %MACHIPC_DISP_MAKE_SEND_ONCE or
+ *	%MACHIPC_DISP_MOVE_SEND_ONCE; 0 when cancelling.
+ * @sync: in: no-senders only: if the port has no send rights now and its
+ *	make-send count is at least @sync, the notification is sent at once.
+ *	Must be 0 for the other kinds.
+ * @previous: out: the send-once right of the request this one replaced or
+ *	cancelled, under a new name in the caller's space, or 0.
+ * @reserved: must be zero.
+ *
+ * The notification message is allocated (and charged to the caller) when
+ * the request is made, so that it can always be delivered.  It is a kernel
+ * message (%MACHIPC_TRAILER_KERNEL) with id %MACHIPC_MSGID_NOTIFY(kind),
+ * sent through the registered send-once right, ignoring the queue limit;
+ * its inline data is a struct machipc_notify_body.
+ */
+struct machipc_notify_request {
+	__u32 name;
+	__u32 kind;
+	__u32 notify;
+	__u32 disposition;
+	__u32 sync;
+	__u32 previous;
+	__u64 reserved;
+};
+
+/**
+ * struct machipc_notify_body - the inline data of a notification message
+ * @value: no-senders: the port's make-send count when its last send right
+ *	went away (a larger count in MACHIPC_IOC_PORT_GET_ATTRIBUTES means
+ *	send rights were made since); dead-name: the requester's name for the
+ *	dead port; port-destroyed and send-once: 0.
+ * @reserved: zero.
+ *
+ * A port-destroyed notification also carries one port descriptor holding
+ * the receive right (%MACHIPC_DISP_MOVE_RECEIVE), with its queue intact.
+ */
+struct machipc_notify_body {
+	__u32 value;
+	__u32 reserved;
+};
+
 /**
  * struct machipc_msg_header - the start of every message
  * @bits: %MACHIPC_MSGH_BITS(remote disposition, local disposition) and
@@ -418,5 +488,7 @@ struct machipc_msg_args {
 #define MACHIPC_IOC_BOOTSTRAP_EXPORT _IOWR(MACHIPC_IOC_MAGIC, 0x0b, struct machipc_bootstrap)
 #define MACHIPC_IOC_BOOTSTRAP_IMPORT _IOWR(MACHIPC_IOC_MAGIC, 0x0c, struct machipc_bootstrap)
 #define MACHIPC_IOC_MSG		_IOWR(MACHIPC_IOC_MAGIC, 0x0d, struct machipc_msg_args)
+#define MACHIPC_IOC_PORT_REQUEST_NOTIFICATION \
+	_IOWR(MACHIPC_IOC_MAGIC, 0x0e, struct machipc_notify_request)
 
 #endif /* _UAPI_LINUX_MACHIPC_H */

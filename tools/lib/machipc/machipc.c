@@ -223,6 +223,42 @@ int machipc_bootstrap_import(int fd, int bootstrap_fd, __u32 *name)
 	return 0;
 }
 
+int machipc_port_request_notification(int fd, __u32 name, __u32 kind,
+				      __u32 notify, __u32 disposition,
+				      __u32 sync, __u32 *previous)
+{
+	struct machipc_notify_request arg = {
+		.name = name,
+		.kind = kind,
+		.notify = notify,
+		.disposition = disposition,
+		.sync = sync,
+	};
+
+	if (machipc_ioctl(fd, MACHIPC_IOC_PORT_REQUEST_NOTIFICATION, &arg))
+		return -1;
+	if (previous)
+		*previous = arg.previous;
+	return 0;
+}
+
+__u32 machipc_notify_value(const void *msg, __u32 *value)
+{
+	const struct machipc_msg_header *hdr = msg;
+	const struct machipc_msg_trailer *trailer = machipc_msg_trailer(msg);
+	const struct machipc_notify_body *body;
+
+	if (!(trailer->flags & MACHIPC_TRAILER_KERNEL) ||
+	    hdr->id <= MACHIPC_MSGID_KERNEL_BASE ||
+	    hdr->id > MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_LAST) ||
+	    hdr->size < sizeof(*hdr) + sizeof(*body))
+		return 0;
+	body = (const void *)((const char *)msg + hdr->size - sizeof(*body));
+	if (value)
+		*value = body->value;
+	return hdr->id - MACHIPC_MSGID_KERNEL_BASE;
+}
+
 /* ------------------------------------------------------------------ */
 /* Building and reading messages                                      */
 /* ------------------------------------------------------------------ */

@@ -245,6 +245,43 @@ int machipc_bootstrap_export(int fd, __u32 name, __u32 disposition,
  */
 int machipc_bootstrap_import(int fd, int bootstrap_fd, __u32 *name);
 
+/**
+ * machipc_port_request_notification() - request or cancel a notification
+ * @fd: the space.
+ * @name: the name the request is about: a receive right for
+ *	%MACHIPC_NOTIFY_NO_SENDERS and %MACHIPC_NOTIFY_PORT_DESTROYED, a send
+ *	or send-once right for %MACHIPC_NOTIFY_DEAD_NAME.
+ * @kind: %MACHIPC_NOTIFY_NO_SENDERS, _DEAD_NAME or _PORT_DESTROYED.
+ * @notify: the receive right (with %MACHIPC_DISP_MAKE_SEND_ONCE) or
+ *	send-once right (with %MACHIPC_DISP_MOVE_SEND_ONCE) the notification
+ *	will be sent to; %MACHIPC_NAME_NULL (and @disposition 0) cancels.
+ * @disposition: see @notify.
+ * @sync: no-senders: fire at once if there are no send rights now and the
+ *	make-send count is at least @sync; 0 for the other kinds.
+ * @previous: out (may be NULL only if no request can exist): the
+ *	send-once right of the replaced or cancelled request, or 0.
+ *
+ * The notification arrives as a kernel message with id
+ * %MACHIPC_MSGID_NOTIFY(@kind) and a struct machipc_notify_body as its
+ * data; read it with machipc_notify_value().
+ *
+ * Return: 0, or -1 with errno: ENOENT, EACCES (@name or @notify lacks the
+ * right), EPIPE (dead name), EINVAL, ENOMEM, EBADFD.
+ */
+int machipc_port_request_notification(int fd, __u32 name, __u32 kind,
+				      __u32 notify, __u32 disposition,
+				      __u32 sync, __u32 *previous);
+
+/**
+ * machipc_notify_value() - the value a notification message carries
+ * @msg: a received message.
+ * @value: out: the make-send count (no-senders) or dead name (dead-name).
+ *
+ * Return: the notification kind (%MACHIPC_NOTIFY_*), or 0 if @msg is not
+ * a kernel notification (its trailer lacks %MACHIPC_TRAILER_KERNEL).
+ */
+__u32 machipc_notify_value(const void *msg, __u32 *value);
+
 /* ------------------------------------------------------------------ */
 /* Building and reading messages                                      */
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DOC: notifications
+ *
+ * Kernel messages that tell a program about a port: no-senders (its last
+ * send right went away), dead-name (the port a name denotes died),
+ * port-destroyed (the receive right would have been destroyed: it is
+ * handed over instead) and send-once (a send-once right was destroyed
+ * unused).
+ *
+ * The first three are requested, and their message is allocated (charged
+ * to the requester) at request time, so firing never allocates and never
+ * fails: a request ends exactly once, fired, discarded or replaced.  A
+ * discarded request's send-once right is destroyed unused, which in turn
+ * sends a send-once notification through it.  Send-once notifications are
+ * not requested; their message is allocated when the right is destroyed,
+ * with __GFP_NOFAIL (it is small, and the right must not vanish silently).
+ *
+ * Notifications are queued ignoring the queue limit and carry
+ * MACHIPC_TRAILER_KERNEL; no user message can.
+ */
+
+#include <linux/slab.h>
+#include <linux/uidgid.h>
+
+#include <linux/machipc.h>
+
+#include "entry.h"
+#include "msg.h"
+#include "notify.h"
+#include "port.h"
+#include "pset.h"
+#include "space.h"
+#include "transit.h"
+
+#define MACHIPC_NOTIFY_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | \
+				 __GFP_NOWARN)
+
+static struct machipc_msg *machipc_notify_msg_alloc(u32 kind, gfp_t gfp)
+{
+	bool carries_port = kind == MACHIPC_NOTIFY_PORT_DESTROYED;
+	struct machipc_msg_header *hdr;
+	struct machipc_msg_desc *desc;
+	struct machipc_msg *msg;
+	u32 size;
+
+	size = sizeof(*hdr) + (carries_port ? sizeof(*desc) : 0) +
+	       sizeof(struct machipc_notify_body);
+	msg = machipc_msg_alloc(size, gfp);
+	if (!msg)
+		return NULL;
+	hdr = msg->body;
+	hdr->size = size;
+	hdr->id = MACHIPC_MSGID_NOTIFY(kind);
+	if (carries_port) {
+		hdr->bits = MACHIPC_MSGH_COMPLEX;
+		hdr->desc_count = 1;
+		desc = (struct machipc_msg_desc *)(hdr + 1);
+		desc->type = MACHIPC_DESC_PORT;
+		desc->disposition = MACHIPC_DISP_MOVE_RECEIVE;
+	}
+	msg->kernel = true;
+	msg->committed = true;
+	msg->nrights = MACHIPC_KRIGHT_DESC + hdr->desc_count;
+	msg->euid = GLOBAL_ROOT_UID;
+	msg->egid = GLOBAL_ROOT_GID;
+	return msg;
+}
+
+/*
+ * Queue @msg on the port of its destination right.  @receive: a receive
+ * right the message carries (port-destroyed), which leaves its space here.
+ */
+static void machipc_notify_deliver(struct machipc_msg *msg,
+				   struct machipc_port *receive)
+{
+	struct machipc_port *dest = msg->rights[MACHIPC_KRIGHT_DEST].port;
+	struct machipc_port *cycle = NULL;
+	bool queued;
+
+	if (receive) {
+		mutex_lock(&machipc_transit_lock);
+		machipc_pset_remove_port(receive);
+		spin_lock(&receive->lock);
+		receive->receiver = NULL;
+		receive->rcv_name = 0;
+		spin_unlock(&receive->lock);
+		receive->transit_msg = msg;
+		wake_up_all(&receive->rcv_wait);
+	}
+	queued = machipc_port_enqueue_kernel(dest, msg);
+	if (receive) {
+		if (queued)
+			cycle = machipc_transit_find_cycle(msg);
+		mutex_unlock(&machipc_transit_lock);
+	}
+	if (!queued)
+		machipc_msg_destroy(msg);
+	if (cycle) {
+		machipc_port_kill(cycle);
+		machipc_port_put(cycle);
+	}
+}
+
+/* Send the requested notification, with @value in its body. */
+void machipc_notify_fire(struct machipc_notify *notify, u32 value)
+{
+	struct machipc_msg *msg = notify->msg;
+	struct machipc_notify_body *body = msg->body + msg->size - sizeof(*body);
+
+	body->value = value;
+	kfree(notify);
+	machipc_notify_deliver(msg, NULL);
+}
+
+/* Drop a request that will never fire; NULL is allowed. */
+void machipc_notify_discard(struct machipc_notify *notify)
+{
+	if (!notify)
+		return;
+	machipc_msg_destroy(notify->msg);
+	kfree(notify);
+}
+
+/* Port-destroyed: @port's receive right travels in the notification. */
+void machipc_notify_hand_off(struct machipc_notify *notify,
+			     struct machipc_port *port)
+{
+	struct machipc_msg *msg = notify->msg;
+
+	msg->rights[MACHIPC_KRIGHT_DESC] = (struct machipc_kright){
+		.port = port,
+		.type = MACHIPC_RIGHT_RECEIVE,
+		.disp = MACHIPC_DISP_MOVE_RECEIVE,
+	};
+	msg->nreceive = 1;
+	kfree(notify);
+	machipc_notify_deliver(msg, port);
+}
+
+/* The send-once right to @port, destroyed unused, notifies its port. */
+void machipc_notify_send_once(struct machipc_port *port)
+{
+	struct machipc_msg *msg;
+
+	msg = machipc_notify_msg_alloc(MACHIPC_NOTIFY_SEND_ONCE,
+				       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	msg->rights[MACHIPC_KRIGHT_DEST] = (struct machipc_kright){
+		.port = port,
+		.type = MACHIPC_RIGHT_SEND_ONCE,
+		.disp = MACHIPC_DISP_MOVE_SEND_ONCE,
+	};
+	machipc_notify_deliver(msg, NULL);
+}
+
+static int machipc_notify_check_name(const struct machipc_entry *entry,
+				     u32 kind)
+{
+	if (!entry)
+		return -ENOENT;
+	if (kind == MACHIPC_NOTIFY_DEAD_NAME) {
+		if (entry->rights & MACHIPC_RIGHT_DEAD_NAME)
+			return -EPIPE;
+		return entry->rights &
+		       (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_SEND_ONCE) ?
+		       0 : -EACCES;
+	}
+	return entry->rights & MACHIPC_RIGHT_RECEIVE ? 0 : -EACCES;
+}
+
+static int machipc_notify_check_target(const struct machipc_entry *target,
+				       const struct machipc_entry *entry,
+				       u32 disp)
+{
+	if (!target)
+		return -ENOENT;
+	if (disp == MACHIPC_DISP_MAKE_SEND_ONCE)
+		return target->rights & MACHIPC_RIGHT_RECEIVE ? 0 : -EACCES;
+	if (target->rights & MACHIPC_RIGHT_DEAD_NAME)
+		return -EPIPE;
+	if (!(target->rights & MACHIPC_RIGHT_SEND_ONCE))
+		return -EACCES;
+	/* The right the request is about cannot also be its notify right. */
+	return target == entry ? -EINVAL : 0;
+}
+
+static struct machipc_notify *machipc_notify_find(struct machipc_port *port,
+						  u32 kind, u64 space_id,
+						  u32 name)
+{
+	struct machipc_notify *notify;
+
+	lockdep_assert_held(&port->lock);
+	if (kind == MACHIPC_NOTIFY_NO_SENDERS)
+		return port->nsrequest;
+	if (kind == MACHIPC_NOTIFY_PORT_DESTROYED)
+		return port->pdrequest;
+	list_for_each_entry(notify, &port->dnrequests, link)
+		if (notify->space_id == space_id && notify->name == name)
+			return notify;
+	return NULL;
+}
+
+/*
+ * Replace the request of this kind (and requester) with @new, which may be
+ * NULL.  A dead-name request on a port that has died meanwhile is not
+ * installed; the caller fires it.  Returns the old request.
+ */
+static struct machipc_notify *machipc_notify_swap(struct machipc_port *port,
+						  u32 kind, u64 space_id,
+						  u32 name,
+						  struct machipc_notify *new)
+{
+	struct machipc_notify *old;
+
+	lockdep_assert_held(&port->lock);
+	old = machipc_notify_find(port, kind, space_id, name);
+	switch (kind) {
+	case MACHIPC_NOTIFY_NO_SENDERS:
+		port->nsrequest = new;
+		break;
+	case MACHIPC_NOTIFY_PORT_DESTROYED:
+		port->pdrequest = new;
+		break;
+	default:
+		if (old)
+			list_del_init(&old->link);
+		if (new && !port->dead)
+			list_add_tail(&new->link, &port->dnrequests);
+		break;
+	}
+	return old;
+}
+
+/**
+ * machipc_notify_request() - MACHIPC_IOC_PORT_REQUEST_NOTIFICATION
+ * @space: the caller's space
+ * @arg: the validated request; @arg->previous is filled in
+ *
+ * Everything that can fail (allocation of the request, of its message and
+ * of the name for the previous right; every name check) happens before
+ * anything changes.
+ *
+ * Return: 0 or a negative errno with nothing changed.
+ */
+int machipc_notify_request(struct machipc_space *space,
+			   struct machipc_notify_request *arg)
+{
+	struct machipc_notify *new = NULL, *old, *fire_now = NULL;
+	struct machipc_entry *entry, *target = NULL, *prev = NULL;
+	struct machipc_port *port, *nport;
+	u32 saved_next, value = 0;
+	bool had_old;
+	int err;
+
+	if (arg->notify != MACHIPC_NAME_NULL) {
+		new = kzalloc(sizeof(*new), MACHIPC_NOTIFY_GFP);
+		if (!new)
+			return -ENOMEM;
+		INIT_LIST_HEAD(&new->link);
+		new->msg = machipc_notify_msg_alloc(arg->kind,
+						    MACHIPC_NOTIFY_GFP);
+		if (!new->msg) {
+			kfree(new);
+			return -ENOMEM;
+		}
+	}
+
+	err = machipc_space_lock(space);
+	if (err)
+		goto err_free;
+	entry = machipc_entry_lookup(space, arg->name);
+	err = machipc_notify_check_name(entry, arg->kind);
+	if (err)
+		goto err_unlock;
+	if (new) {
+		target = machipc_entry_lookup(space, arg->notify);
+		err = machipc_notify_check_target(target, entry,
+						  arg->disposition);
+		if (err)
+			goto err_unlock;
+	}
+	port = entry->port;
+
+	saved_next = space->next_name;
+	spin_lock(&port->lock);
+	had_old = machipc_notify_find(port, arg->kind, space->id, arg->name);
+	spin_unlock(&port->lock);
+	if (had_old) {
+		prev = machipc_entry_create(space, NULL, false);
+		if (IS_ERR(prev)) {
+			err = PTR_ERR(prev);
+			goto err_unlock;
+		}
+	}
+
+	/* From here on, nothing fails. */
+	if (new) {
+		nport = target->port;
+		if (arg->disposition == MACHIPC_DISP_MAKE_SEND_ONCE) {
+			machipc_port_add_send_once(nport);
+		} else {
+			target->rights &= ~MACHIPC_RIGHT_SEND_ONCE;
+			machipc_entry_destroy(space, target);
+		}
+		new->msg->rights[MACHIPC_KRIGHT_DEST] = (struct machipc_kright){
+			.port = nport,
+			.type = MACHIPC_RIGHT_SEND_ONCE,
+			.disp = MACHIPC_DISP_MOVE_SEND_ONCE,
+		};
+		new->space_id = space->id;
+		new->name = arg->name;
+		new->sync = arg->sync;
+	}
+
+	spin_lock(&port->lock);
+	old = machipc_notify_swap(port, arg->kind, space->id, arg->name, new);
+	if (new && port->dead) {
+		fire_now = new;
+		value = arg->name;
+	} else if (new && arg->kind == MACHIPC_NOTIFY_NO_SENDERS &&
+		   !port->srights && port->mscount >= new->sync) {
+		port->nsrequest = NULL;
+		fire_now = new;
+		value = port->mscount;
+	}
+	spin_unlock(&port->lock);
+
+	arg->previous = MACHIPC_NAME_NULL;
+	if (old) {
+		struct machipc_kright *kr = &old->msg->rights[MACHIPC_KRIGHT_DEST];
+
+		prev->port = kr->port;
+		prev->rights = MACHIPC_RIGHT_SEND_ONCE;
+		kr->port = NULL;
+		arg->previous = prev->name;
+		machipc_msg_free(old->msg);
+		kfree(old);
+	} else if (prev) {
+		/* The old request fired meanwhile: its name is not used. */
+		machipc_entry_destroy(space, prev);
+		space->next_name = saved_next;
+	}
+	mutex_unlock(&space->lock);
+
+	if (fire_now)
+		machipc_notify_fire(fire_now, value);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&space->lock);
+err_free:
+	if (new) {
+		machipc_msg_free(new->msg);
+		kfree(new);
+	}
+	return err;
+}

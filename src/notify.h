@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MACHIPC_NOTIFY_H
+#define MACHIPC_NOTIFY_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+#include <linux/machipc.h>
+
+struct machipc_msg;
+struct machipc_port;
+struct machipc_space;
+
+/**
+ * struct machipc_notify - a registered notification request
+ * @link: in port->dnrequests (dead-name requests), under port->lock
+ * @space_id: dead-name: the requesting space
+ * @name: dead-name: the requester's name for the port
+ * @sync: no-senders: the make-send count threshold of the request
+ * @msg: the notification, allocated at request time; its destination
+ *	right is the registered send-once right
+ *
+ * A request is owned by its port (or by the thread that took it out of the
+ * port under port->lock) and ends exactly once: fired, discarded (its
+ * send-once right then sends a send-once notification), or given back to
+ * the requester as the previous request.
+ */
+struct machipc_notify {
+	struct list_head link;
+	u64 space_id;
+	u32 name;
+	u32 sync;
+	struct machipc_msg *msg;
+};
+
+int machipc_notify_request(struct machipc_space *space,
+			   struct machipc_notify_request *arg);
+void machipc_notify_fire(struct machipc_notify *notify, u32 value);
+void machipc_notify_discard(struct machipc_notify *notify);
+void machipc_notify_hand_off(struct machipc_notify *notify,
+			     struct machipc_port *port);
+void machipc_notify_send_once(struct machipc_port *port);
+
+#endif /* MACHIPC_NOTIFY_H */
