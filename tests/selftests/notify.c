@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Notifications: no-senders, dead-name, send-once and port-destroyed,
+ * each triggered every way it can be, delivered exactly once, marked as
+ * kernel messages, with request errors and rights conserved.
+ */
+
+#include <signal.h>
+#include <sys/socket.h>
+
+#include "kselftest_harness.h"
+#include "machipc_test.h"
+
+#define NBUF	1024
+
+/* Receive one message on @name within @ms; returns 0 or errno. */
+static int rcv(int fd, __u32 name, void *buf, long ms)
+{
+	struct timespec dl;
+	size_t size = NBUF;
+
+	machipc_deadline_in(&dl, ms);
+	return machipc_receive(fd, name, buf, &size, &dl) ? errno : 0;
+}
+
+/* Nothing more queued on @name right now. */
+static int nothing_more(int fd, __u32 name)
+{
+	__u64 buf[NBUF / 8];
+
+	return rcv(fd, name, buf, 0) == ETIMEDOUT;
+}
+
+static __u32 alloc_port(struct __test_metadata *_metadata, int fd)
+{
+	__u32 name;
+
+	ASSERT_EQ(0, machipc_port_allocate(fd, MACHIPC_RIGHT_RECEIVE, &name));
+	return name;
+}
+
+static struct machipc_port_attr attr(struct __test_metadata *_metadata,
+				     int fd, __u32 name)
+{
+	struct machipc_port_attr a;
+
+	EXPECT_EQ(0, machipc_port_get_attributes(fd, name, &a));
+	return a;
+}
+
+/* Expect a kernel notification of @kind on @port; return its value. */
+static __u32 expect_notification(struct __test_metadata *_metadata, int fd,
+				 __u32 port, __u32 kind)
+{
+	__u64 buf[NBUF / 8];
+	const struct machipc_msg_trailer *t;
+	__u32 value = ~0U;
+
+	EXPECT_EQ(0, rcv(fd, port, buf, 10000));
+	t = machipc_msg_trailer(buf);
+	EXPECT_EQ(MACHIPC_TRAILER_KERNEL, t->flags);
+	EXPECT_EQ(0, t->pid);
+	EXPECT_EQ(MACHIPC_MSGID_NOTIFY(kind), machipc_msg_header(buf)->id);
+	EXPECT_EQ(kind, machipc_notify_value(buf, &value));
+	EXPECT_EQ(port, machipc_msg_header(buf)->local_name);
+	return value;
+}
+
+FIXTURE(space) {
+	int fd;
+};
+
+FIXTURE_SETUP(space)
+{
+	self->fd = machipc_open();
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(space)
+{
+	close(self->fd);
+}
+
+TEST_F(space, no_senders_on_deallocate)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 notify = alloc_port(_metadata, self->fd);
+	__u32 name, prev = 1;
+
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND, &name));
+	ASSERT_EQ(0, machipc_port_mod_refs(self->fd, port, MACHIPC_RIGHT_SEND, 1));
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_NO_SENDERS, notify,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, &prev));
+	EXPECT_EQ(0, prev);
+	EXPECT_EQ(1, attr(_metadata, self->fd, notify).sorights);
+	/* two user references: the first deallocate keeps the right */
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, port));
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, port));
+	EXPECT_EQ(1, expect_notification(_metadata, self->fd, notify,
+					 MACHIPC_NOTIFY_NO_SENDERS));
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+	/* the notify right was consumed by the delivery */
+	EXPECT_EQ(0, attr(_metadata, self->fd, notify).sorights);
+	/* a new send right and its release do not notify again */
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND, &name));
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, port));
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+}
+
+TEST_F(space, no_senders_sync_fires_at_once)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 notify = alloc_port(_metadata, self->fd);
+	__u32 name;
+
+	/* make-send count 0 < sync 1: registered, not fired */
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_NO_SENDERS, notify,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 1, NULL));
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND, &name));
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, port));
+	EXPECT_EQ(1, expect_notification(_metadata, self->fd, notify,
+					 MACHIPC_NOTIFY_NO_SENDERS));
+	/* no senders now and mscount 1 >= sync 1: fires during the request */
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_NO_SENDERS, notify,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 1, NULL));
+	EXPECT_EQ(1, expect_notification(_metadata, self->fd, notify,
+					 MACHIPC_NOTIFY_NO_SENDERS));
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+}
+
+/* The last send right, released inside a message destroyed with its port. */
+TEST_F(space, no_senders_in_destroyed_message)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 notify = alloc_port(_metadata, self->fd);
+	__u32 carrier = alloc_port(_metadata, self->fd);
+	struct machipc_msg_builder b;
+	__u64 buf[NBUF / 8];
+
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_NO_SENDERS, notify,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 1, NULL));
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), carrier,
+				      MACHIPC_DISP_MAKE_SEND, 0, 0, 7));
+	ASSERT_EQ(0, machipc_msg_add_port(&b, port, MACHIPC_DISP_MAKE_SEND));
+	ASSERT_EQ(0, machipc_send(self->fd, buf, NULL));
+	EXPECT_EQ(1, attr(_metadata, self->fd, port).srights);
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, carrier));
+	EXPECT_EQ(1, expect_notification(_metadata, self->fd, notify,
+					 MACHIPC_NOTIFY_NO_SENDERS));
+	EXPECT_EQ(0, attr(_metadata, self->fd, port).srights);
+}
+
+/* A client's send right goes away when the client exits. */
+TEST_F(space, no_senders_on_process_exit)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 notify = alloc_port(_metadata, self->fd);
+	int bfd, status;
+	pid_t pid;
+
+	bfd = machipc_bootstrap_export(self->fd, port, MACHIPC_DISP_MAKE_SEND, 0);
+	ASSERT_LE(0, bfd);
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_NO_SENDERS, notify,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd = machipc_open();
+		__u32 name;
+
+		if (fd < 0 || machipc_bootstrap_import(fd, bfd, &name))
+			_exit(1);
+		close(bfd);
+		_exit(0);	/* the space goes with the process */
+	}
+	close(bfd);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(1, expect_notification(_metadata, self->fd, notify,
+					 MACHIPC_NOTIFY_NO_SENDERS));
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+}
+
+/* The port dies in the parent; the child's name turns dead and it is told. */
+TEST(dead_name_on_destroy_and_exit)
+{
+	int ctl[2], fd, bfd, status, i;
+	pid_t pid;
+	char c;
+
+	for (i = 0; i < 2; i++) {
+		/* i == 0: destroy the receive right; 1: its owner is killed */
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, ctl));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			__u32 port;
+
+			fd = machipc_open();
+			if (fd < 0 || machipc_port_allocate(fd, MACHIPC_RIGHT_RECEIVE, &port))
+				_exit(1);
+			bfd = machipc_bootstrap_export(fd, port, MACHIPC_DISP_MAKE_SEND, 0);
+			if (bfd < 0 || write(ctl[1], &c, 1) != 1)
+				_exit(1);
+			{
+				struct msghdr mh = {};
+				char cbuf[CMSG_SPACE(sizeof(int))] = {};
+				struct iovec iov = { &c, 1 };
+				struct cmsghdr *cm;
+
+				mh.msg_iov = &iov;
+				mh.msg_iovlen = 1;
+				mh.msg_control = cbuf;
+				mh.msg_controllen = sizeof(cbuf);
+				cm = CMSG_FIRSTHDR(&mh);
+				cm->cmsg_level = SOL_SOCKET;
+				cm->cmsg_type = SCM_RIGHTS;
+				cm->cmsg_len = CMSG_LEN(sizeof(int));
+				memcpy(CMSG_DATA(cm), &bfd, sizeof(int));
+				if (sendmsg(ctl[1], &mh, 0) != 1)
+					_exit(1);
+			}
+			close(bfd);
+			/* wait for "go", then destroy, or wait to be killed */
+			if (read(ctl[1], &c, 1) != 1)
+				_exit(1);
+			if (machipc_port_destroy(fd, port))
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		{
+			char cbuf[CMSG_SPACE(sizeof(int))];
+			struct iovec iov = { &c, 1 };
+			struct msghdr mh = {
+				.msg_iov = &iov, .msg_iovlen = 1,
+				.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+			};
+			struct machipc_name_info info;
+			__u32 name, notify, value;
+
+			ASSERT_EQ(1, read(ctl[0], &c, 1));
+			ASSERT_EQ(1, recvmsg(ctl[0], &mh, 0));
+			memcpy(&bfd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+			fd = machipc_open();
+			ASSERT_LE(0, fd);
+			ASSERT_EQ(0, machipc_bootstrap_import(fd, bfd, &name));
+			close(bfd);
+			ASSERT_EQ(0, machipc_port_allocate(fd, MACHIPC_RIGHT_RECEIVE, &notify));
+			ASSERT_EQ(0, machipc_port_request_notification(fd, name,
+					MACHIPC_NOTIFY_DEAD_NAME, notify,
+					MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+			if (i == 0) {
+				ASSERT_EQ(1, write(ctl[0], &c, 1));
+			} else {
+				ASSERT_EQ(0, kill(pid, SIGKILL));
+			}
+			value = expect_notification(_metadata, fd, notify,
+						    MACHIPC_NOTIFY_DEAD_NAME);
+			EXPECT_EQ(name, value);
+			EXPECT_TRUE(nothing_more(fd, notify));
+			ASSERT_EQ(0, machipc_name_info(fd, name, &info));
+			EXPECT_EQ(MACHIPC_RIGHT_DEAD_NAME, info.rights);
+			EXPECT_EQ(1, info.urefs);
+			/* a dead name cannot carry a new request */
+			EXPECT_EQ(-1, machipc_port_request_notification(fd, name,
+					MACHIPC_NOTIFY_DEAD_NAME, notify,
+					MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+			EXPECT_EQ(EPIPE, errno);
+			kill(pid, SIGKILL);
+			ASSERT_EQ(pid, waitpid(pid, &status, 0));
+			close(fd);
+			close(ctl[0]);
+			close(ctl[1]);
+		}
+	}
+}
+
+TEST_F(space, send_once_destroyed_unused)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 so, carrier;
+	struct machipc_msg_builder b;
+	__u64 buf[NBUF / 8];
+
+	/* deallocated */
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
+	EXPECT_EQ(1, attr(_metadata, self->fd, port).sorights);
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, so));
+	EXPECT_EQ(1, attr(_metadata, self->fd, port).sorights);
+	expect_notification(_metadata, self->fd, port, MACHIPC_NOTIFY_SEND_ONCE);
+	EXPECT_EQ(0, attr(_metadata, self->fd, port).sorights);
+	EXPECT_TRUE(nothing_more(self->fd, port));
+
+	/* carried in a message destroyed with its destination */
+	carrier = alloc_port(_metadata, self->fd);
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), carrier,
+				      MACHIPC_DISP_MAKE_SEND, 0, 0, 7));
+	ASSERT_EQ(0, machipc_msg_add_port(&b, port, MACHIPC_DISP_MAKE_SEND_ONCE));
+	ASSERT_EQ(0, machipc_send(self->fd, buf, NULL));
+	EXPECT_TRUE(nothing_more(self->fd, port));
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, carrier));
+	expect_notification(_metadata, self->fd, port, MACHIPC_NOTIFY_SEND_ONCE);
+
+	/* used: a reply through it is no notification */
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), so,
+				      MACHIPC_DISP_MOVE_SEND_ONCE, 0, 0, 42));
+	ASSERT_EQ(0, machipc_send(self->fd, buf, NULL));
+	ASSERT_EQ(0, rcv(self->fd, port, buf, 1000));
+	EXPECT_EQ(42, machipc_msg_header(buf)->id);
+	EXPECT_EQ(0, machipc_msg_trailer(buf)->flags);
+	EXPECT_EQ(0, attr(_metadata, self->fd, port).sorights);
+	EXPECT_TRUE(nothing_more(self->fd, port));
+}
+
+/* The receive right travels to the notify port with its queue intact. */
+TEST_F(space, port_destroyed_hands_off)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 notify = alloc_port(_metadata, self->fd);
+	struct machipc_msg_builder b;
+	const struct machipc_msg_desc *d;
+	__u64 buf[NBUF / 8];
+	__u32 got, name;
+
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND, &name));
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_PORT_DESTROYED, notify,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), port,
+				      MACHIPC_DISP_COPY_SEND, 0, 0, 1234));
+	ASSERT_EQ(0, machipc_send(self->fd, buf, NULL));
+	ASSERT_EQ(0, machipc_port_mod_refs(self->fd, port,
+					   MACHIPC_RIGHT_RECEIVE, -1));
+	/* the name keeps its send right: the port did not die */
+	ASSERT_EQ(0, machipc_send(self->fd, buf, NULL));
+
+	ASSERT_EQ(0, rcv(self->fd, notify, buf, 10000));
+	EXPECT_EQ(MACHIPC_MSGID_PORT_DESTROYED, machipc_msg_header(buf)->id);
+	EXPECT_EQ(MACHIPC_TRAILER_KERNEL, machipc_msg_trailer(buf)->flags);
+	ASSERT_EQ(1, machipc_msg_header(buf)->desc_count);
+	d = machipc_msg_desc(buf, 0);
+	EXPECT_EQ(MACHIPC_DISP_MOVE_RECEIVE, d->disposition);
+	got = d->name;
+	/* the same port: it joins the name that holds its send right */
+	EXPECT_EQ(port, got);
+	EXPECT_EQ(2, attr(_metadata, self->fd, got).msgcount);
+	ASSERT_EQ(0, rcv(self->fd, got, buf, 1000));
+	EXPECT_EQ(1234, machipc_msg_header(buf)->id);
+	ASSERT_EQ(0, rcv(self->fd, got, buf, 1000));
+	EXPECT_EQ(1234, machipc_msg_header(buf)->id);
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+	/* the request was used up: destroying it now kills the port */
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, got));
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+}
+
+/* A user message with a notification id is still a user message. */
+TEST_F(space, forged_notification_is_user_message)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	struct machipc_notify_body body = { .value = 77 };
+	struct machipc_msg_builder b;
+	__u64 buf[NBUF / 8];
+	__u32 kind;
+
+	for (kind = 1; kind <= MACHIPC_NOTIFY_LAST; kind++) {
+		ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), port,
+					      MACHIPC_DISP_MAKE_SEND, 0, 0,
+					      MACHIPC_MSGID_NOTIFY(kind)));
+		ASSERT_EQ(0, machipc_msg_add_data(&b, &body, sizeof(body)));
+		ASSERT_EQ(0, machipc_send(self->fd, buf, NULL));
+		ASSERT_EQ(0, rcv(self->fd, port, buf, 1000));
+		EXPECT_EQ(MACHIPC_MSGID_NOTIFY(kind), machipc_msg_header(buf)->id);
+		EXPECT_EQ(0, machipc_msg_trailer(buf)->flags);
+		EXPECT_EQ(getpid(), machipc_msg_trailer(buf)->pid);
+		EXPECT_EQ(0, machipc_notify_value(buf, NULL));
+	}
+}
+
+TEST_F(space, request_errors_change_nothing)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 notify = alloc_port(_metadata, self->fd);
+	__u32 set, dead, so, snd, prev;
+	struct mt_snap before, after;
+	char diff[256];
+	struct {
+		__u32 name, kind, notify, disp, sync;
+		int err;
+	} cases[8];
+	unsigned int i;
+
+	ASSERT_EQ(0, machipc_port_allocate(self->fd, MACHIPC_RIGHT_PORT_SET, &set));
+	ASSERT_EQ(0, machipc_port_allocate(self->fd, MACHIPC_RIGHT_DEAD_NAME, &dead));
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
+	snd = alloc_port(_metadata, self->fd);
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, snd,
+					       MACHIPC_DISP_MAKE_SEND, &prev));
+	ASSERT_EQ(0, machipc_port_mod_refs(self->fd, snd, MACHIPC_RIGHT_RECEIVE, -1));
+	/* snd is now a dead name (its send right outlived the port) */
+
+	i = 0;
+	cases[i++] = (typeof(cases[0])){ set, MACHIPC_NOTIFY_NO_SENDERS, notify,
+		MACHIPC_DISP_MAKE_SEND_ONCE, 0, EACCES };
+	cases[i++] = (typeof(cases[0])){ so, MACHIPC_NOTIFY_PORT_DESTROYED, notify,
+		MACHIPC_DISP_MAKE_SEND_ONCE, 0, EACCES };
+	cases[i++] = (typeof(cases[0])){ port, MACHIPC_NOTIFY_DEAD_NAME, notify,
+		MACHIPC_DISP_MAKE_SEND_ONCE, 0, EACCES };
+	cases[i++] = (typeof(cases[0])){ dead, MACHIPC_NOTIFY_DEAD_NAME, notify,
+		MACHIPC_DISP_MAKE_SEND_ONCE, 0, EPIPE };
+	cases[i++] = (typeof(cases[0])){ port + 1000, MACHIPC_NOTIFY_NO_SENDERS,
+		notify, MACHIPC_DISP_MAKE_SEND_ONCE, 0, ENOENT };
+	cases[i++] = (typeof(cases[0])){ port, MACHIPC_NOTIFY_NO_SENDERS, set,
+		MACHIPC_DISP_MAKE_SEND_ONCE, 0, EACCES };
+	cases[i++] = (typeof(cases[0])){ port, MACHIPC_NOTIFY_NO_SENDERS, notify,
+		MACHIPC_DISP_MOVE_SEND_ONCE, 0, EACCES };
+	cases[i++] = (typeof(cases[0])){ port, MACHIPC_NOTIFY_SEND_ONCE, notify,
+		MACHIPC_DISP_MAKE_SEND_ONCE, 0, EINVAL };
+
+	ASSERT_EQ(0, mt_snap_take(self->fd, &before));
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, machipc_port_request_notification(self->fd,
+				cases[i].name, cases[i].kind, cases[i].notify,
+				cases[i].disp, cases[i].sync, &prev)) {
+			TH_LOG("case %u succeeded", i);
+		}
+		EXPECT_EQ(cases[i].err, errno) {
+			TH_LOG("case %u", i);
+		}
+		ASSERT_EQ(0, mt_snap_take(self->fd, &after));
+		EXPECT_EQ(0, mt_snap_diff(&before, &after, diff, sizeof(diff))) {
+			TH_LOG("case %u changed: %s", i, diff);
+		}
+	}
+}
+
+TEST_F(space, replace_and_cancel_return_previous)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 notify = alloc_port(_metadata, self->fd);
+	__u32 so, prev = 0, prev2 = 0;
+	struct machipc_name_info info;
+
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_PORT_DESTROYED, notify,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, &prev));
+	EXPECT_EQ(0, prev);
+	/* replace with a send-once right moved from the space */
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, notify,
+					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_PORT_DESTROYED, so,
+			MACHIPC_DISP_MOVE_SEND_ONCE, 0, &prev));
+	ASSERT_NE(0, prev);
+	EXPECT_EQ(-1, machipc_name_info(self->fd, so, &info));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, machipc_name_info(self->fd, prev, &info));
+	EXPECT_EQ(MACHIPC_RIGHT_SEND_ONCE, info.rights);
+	EXPECT_EQ(2, attr(_metadata, self->fd, notify).sorights);
+	/* cancel: the moved right comes back */
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_PORT_DESTROYED, 0, 0, 0, &prev2));
+	ASSERT_NE(0, prev2);
+	ASSERT_EQ(0, machipc_name_info(self->fd, prev2, &info));
+	EXPECT_EQ(MACHIPC_RIGHT_SEND_ONCE, info.rights);
+	/* cancelled: destroying the port hands nothing off */
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, port));
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+	/* the two returned rights, destroyed unused, each notify once */
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, prev));
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, prev2));
+	expect_notification(_metadata, self->fd, notify, MACHIPC_NOTIFY_SEND_ONCE);
+	expect_notification(_metadata, self->fd, notify, MACHIPC_NOTIFY_SEND_ONCE);
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+	EXPECT_EQ(0, attr(_metadata, self->fd, notify).sorights);
+}
+
+/*
+ * Exactly once under races: a child holds the only send right and dies
+ * (by exit or SIGKILL) while the parent re-registers and tears down
+ * requests; every round yields exactly one notification per request.
+ */
+TEST(exactly_once_race)
+{
+	long rounds = mt_scaled(300, 20), r;
+	int fd = machipc_open();
+
+	ASSERT_LE(0, fd);
+	for (r = 0; r < rounds; r++) {
+		__u32 port, notify;
+		int bfd, status;
+		pid_t pid;
+
+		port = alloc_port(_metadata, fd);
+		notify = alloc_port(_metadata, fd);
+		bfd = machipc_bootstrap_export(fd, port, MACHIPC_DISP_MAKE_SEND, 0);
+		ASSERT_LE(0, bfd);
+		ASSERT_EQ(0, machipc_port_request_notification(fd, port,
+				MACHIPC_NOTIFY_NO_SENDERS, notify,
+				MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			int cfd = machipc_open();
+			__u32 name;
+
+			if (cfd < 0 || machipc_bootstrap_import(cfd, bfd, &name))
+				_exit(1);
+			close(bfd);
+			if (r & 1)
+				pause();
+			_exit(0);
+		}
+		close(bfd);
+		if (r & 1) {
+			usleep(r % 7 * 100);
+			kill(pid, SIGKILL);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_EQ(1, expect_notification(_metadata, fd, notify,
+						 MACHIPC_NOTIFY_NO_SENDERS));
+		EXPECT_TRUE(nothing_more(fd, notify));
+		ASSERT_EQ(0, machipc_port_destroy(fd, port));
+		ASSERT_EQ(0, machipc_port_destroy(fd, notify));
+	}
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
