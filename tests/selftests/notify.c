@@ -544,4 +544,219 @@ TEST(exactly_once_race)
 	close(fd);
 }
 
+/* Send to @dest a message with one port descriptor. */
+static int send_port(int fd, __u32 dest, __u32 dest_disp, __u32 port,
+		     __u32 disp, __u32 id)
+{
+	struct machipc_msg_builder b;
+	__u64 buf[64];
+
+	if (machipc_msg_init(&b, buf, sizeof(buf), dest, dest_disp, 0, 0, id) ||
+	    machipc_msg_add_port(&b, port, disp))
+		return -1;
+	return machipc_send(fd, buf, NULL);
+}
+
+/*
+ * A process killed while blocked in a send holds the only send right: its
+ * space is torn down and the no-senders notification fires.
+ */
+TEST_F(space, no_senders_on_kill_mid_send)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 notify = alloc_port(_metadata, self->fd);
+	__u32 full = alloc_port(_metadata, self->fd);
+	int pbfd, fbfd, status, ctl[2];
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, machipc_port_set_qlimit(self->fd, full, 1));
+	ASSERT_EQ(0, send_port(self->fd, full, MACHIPC_DISP_MAKE_SEND, notify,
+			       MACHIPC_DISP_MAKE_SEND, 1));
+	pbfd = machipc_bootstrap_export(self->fd, port, MACHIPC_DISP_MAKE_SEND, 0);
+	fbfd = machipc_bootstrap_export(self->fd, full, MACHIPC_DISP_MAKE_SEND, 0);
+	ASSERT_LE(0, pbfd);
+	ASSERT_LE(0, fbfd);
+	ASSERT_EQ(0, pipe(ctl));
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_NO_SENDERS, notify,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd = machipc_open();
+		__u32 p, f;
+
+		if (fd < 0 || machipc_bootstrap_import(fd, pbfd, &p) ||
+		    machipc_bootstrap_import(fd, fbfd, &f))
+			_exit(1);
+		close(pbfd);
+		if (write(ctl[1], "r", 1) != 1)
+			_exit(1);
+		/* blocks: the queue is full; carries a copy of our right */
+		send_port(fd, f, MACHIPC_DISP_COPY_SEND, p,
+			  MACHIPC_DISP_COPY_SEND, 2);
+		_exit(2);
+	}
+	close(pbfd);
+	close(fbfd);
+	ASSERT_EQ(1, read(ctl[0], &c, 1));
+	usleep(100000);
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(1, expect_notification(_metadata, self->fd, notify,
+					 MACHIPC_NOTIFY_NO_SENDERS));
+	EXPECT_TRUE(nothing_more(self->fd, notify));
+	EXPECT_EQ(1, attr(_metadata, self->fd, full).msgcount);
+	close(ctl[0]);
+	close(ctl[1]);
+}
+
+/*
+ * Dead-name through a message carrying the receive right, destroyed with
+ * the port it was queued on; the requester is another space of this
+ * process.
+ */
+TEST_F(space, dead_name_when_message_with_receive_destroyed)
+{
+	__u32 port = alloc_port(_metadata, self->fd);
+	__u32 carrier = alloc_port(_metadata, self->fd);
+	__u32 name, notify;
+	int fd2, bfd;
+
+	fd2 = machipc_open();
+	ASSERT_LE(0, fd2);
+	bfd = machipc_bootstrap_export(self->fd, port, MACHIPC_DISP_MAKE_SEND, 0);
+	ASSERT_LE(0, bfd);
+	ASSERT_EQ(0, machipc_bootstrap_import(fd2, bfd, &name));
+	close(bfd);
+	ASSERT_EQ(0, machipc_port_allocate(fd2, MACHIPC_RIGHT_RECEIVE, &notify));
+	ASSERT_EQ(0, machipc_port_request_notification(fd2, name,
+			MACHIPC_NOTIFY_DEAD_NAME, notify,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+	ASSERT_EQ(0, send_port(self->fd, carrier, MACHIPC_DISP_MAKE_SEND, port,
+			       MACHIPC_DISP_MOVE_RECEIVE, 3));
+	EXPECT_TRUE(nothing_more(fd2, notify));
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, carrier));
+	EXPECT_EQ(name, expect_notification(_metadata, fd2, notify,
+					    MACHIPC_NOTIFY_DEAD_NAME));
+	EXPECT_TRUE(nothing_more(fd2, notify));
+	close(fd2);
+}
+
+/*
+ * Requester and notify port in different processes, the requester killed
+ * while the other side drops its right: every round delivers exactly one
+ * message to the notify port -- the notification, or the send-once
+ * notification of the request discarded with its dying port.
+ */
+TEST(cross_process_exactly_once)
+{
+	long rounds = mt_scaled(1000, 30), r;
+	int fd = machipc_open();
+	__u32 notify;
+	int nbfd;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, machipc_port_allocate(fd, MACHIPC_RIGHT_RECEIVE, &notify));
+	nbfd = machipc_bootstrap_export(fd, notify, MACHIPC_DISP_MAKE_SEND, 0);
+	ASSERT_LE(0, nbfd);
+
+	for (r = 0; r < rounds; r++) {
+		__u64 buf[NBUF / 8];
+		const struct machipc_msg_desc *d;
+		__u32 kind = r % 3, child_port, value, got;
+		int status, ctl[2];
+		pid_t pid;
+		char c;
+
+		ASSERT_EQ(0, pipe(ctl));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			int cfd = machipc_open();
+			__u32 n, p, so;
+
+			/* hand the parent a send right to our port p */
+			if (cfd < 0 || machipc_bootstrap_import(cfd, nbfd, &n) ||
+			    machipc_port_allocate(cfd, MACHIPC_RIGHT_RECEIVE, &p) ||
+			    send_port(cfd, n, MACHIPC_DISP_COPY_SEND, p,
+				      MACHIPC_DISP_MAKE_SEND, 1))
+				_exit(1);
+			if (kind) {
+				/* get a send-once right to notify, register */
+				size_t size = sizeof(buf);
+
+				if (machipc_receive(cfd, p, buf, &size, NULL))
+					_exit(2);
+				so = machipc_msg_desc(buf, 0)->name;
+				if (machipc_port_request_notification(cfd, p,
+						kind == 1 ? MACHIPC_NOTIFY_PORT_DESTROYED :
+							    MACHIPC_NOTIFY_NO_SENDERS,
+						so, MACHIPC_DISP_MOVE_SEND_ONCE,
+						kind == 2 ? 1 : 0, NULL))
+					_exit(3);
+			}
+			if (write(ctl[1], "r", 1) != 1)
+				_exit(4);
+			pause();
+			_exit(0);
+		}
+		ASSERT_EQ(0, rcv(fd, notify, buf, 10000));
+		ASSERT_EQ(1, machipc_msg_header(buf)->id);
+		child_port = machipc_msg_desc(buf, 0)->name;
+		if (kind == 0) {
+			ASSERT_EQ(0, machipc_port_request_notification(fd,
+					child_port, MACHIPC_NOTIFY_DEAD_NAME, notify,
+					MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+		} else {
+			ASSERT_EQ(0, send_port(fd, child_port, MACHIPC_DISP_COPY_SEND,
+					       notify, MACHIPC_DISP_MAKE_SEND_ONCE, 2));
+		}
+		ASSERT_EQ(1, read(ctl[0], &c, 1));
+		if (r & 1)
+			usleep(r % 5 * 50);
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		if (kind == 2)
+			EXPECT_EQ(0, machipc_port_deallocate(fd, child_port));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+
+		/* exactly one message per round */
+		ASSERT_EQ(0, rcv(fd, notify, buf, 10000));
+		got = machipc_notify_value(buf, &value);
+		switch (kind) {
+		case 0:
+			EXPECT_EQ(MACHIPC_NOTIFY_DEAD_NAME, got);
+			EXPECT_EQ(child_port, value);
+			EXPECT_EQ(0, machipc_port_deallocate(fd, child_port));
+			break;
+		case 1:
+			ASSERT_EQ(MACHIPC_NOTIFY_PORT_DESTROYED, got);
+			d = machipc_msg_desc(buf, 0);
+			EXPECT_EQ(MACHIPC_DISP_MOVE_RECEIVE, d->disposition);
+			/* it joins our send right's name; now we kill it */
+			EXPECT_EQ(child_port, d->name);
+			EXPECT_EQ(0, machipc_port_destroy(fd, d->name));
+			break;
+		default:
+			/* killed first, or our deallocate first */
+			EXPECT_TRUE(got == MACHIPC_NOTIFY_NO_SENDERS ||
+				    got == MACHIPC_NOTIFY_SEND_ONCE) {
+				TH_LOG("round %ld: kind %u", r, got);
+			}
+			break;
+		}
+		EXPECT_TRUE(nothing_more(fd, notify)) {
+			TH_LOG("round %ld: a second message", r);
+		}
+		close(ctl[0]);
+		close(ctl[1]);
+	}
+	EXPECT_EQ(0, attr(_metadata, fd, notify).sorights);
+	close(nbfd);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
