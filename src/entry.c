@@ -168,9 +168,8 @@ int machipc_entry_release_rights(struct machipc_space *space,
 
 	lockdep_assert_held(&space->lock);
 	machipc_entry_unlink_port(space, entry);
-	if (rights & MACHIPC_RIGHT_RECEIVE) {
+	if (rights & MACHIPC_RIGHT_RECEIVE)
 		machipc_port_destroy_receive(port, doomed);
-	}
 	if (rights & MACHIPC_RIGHT_SEND)
 		machipc_port_release_send(port);
 	if (rights & MACHIPC_RIGHT_SEND_ONCE)

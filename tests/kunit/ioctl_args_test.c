@@ -151,7 +151,61 @@ static void machipc_check_small_args_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, machipc_check_bootstrap(&bs, false), 0);
 }
 
+struct notify_case {
+	const char *desc;
+	struct machipc_notify_request arg;
+	int err;
+};
+
+static const struct notify_case notify_cases[] = {
+	{ "no-senders", { .name = 1, .kind = MACHIPC_NOTIFY_NO_SENDERS, .notify = 2,
+			  .disposition = MACHIPC_DISP_MAKE_SEND_ONCE, .sync = 3 }, 0 },
+	{ "dead-name", { .name = 1, .kind = MACHIPC_NOTIFY_DEAD_NAME, .notify = 2,
+			 .disposition = MACHIPC_DISP_MOVE_SEND_ONCE }, 0 },
+	{ "port-destroyed", { .name = 1, .kind = MACHIPC_NOTIFY_PORT_DESTROYED,
+			      .notify = 2,
+			      .disposition = MACHIPC_DISP_MAKE_SEND_ONCE }, 0 },
+	{ "cancel", { .name = 1, .kind = MACHIPC_NOTIFY_DEAD_NAME }, 0 },
+	{ "send-once not requestable", { .name = 1, .kind = MACHIPC_NOTIFY_SEND_ONCE,
+					 .notify = 2,
+					 .disposition = MACHIPC_DISP_MAKE_SEND_ONCE },
+	  -EINVAL },
+	{ "kind 0", { .name = 1, .notify = 2,
+		      .disposition = MACHIPC_DISP_MAKE_SEND_ONCE }, -EINVAL },
+	{ "unknown kind", { .name = 1, .kind = MACHIPC_NOTIFY_LAST + 1, .notify = 2,
+			    .disposition = MACHIPC_DISP_MAKE_SEND_ONCE }, -EINVAL },
+	{ "sync on dead-name", { .name = 1, .kind = MACHIPC_NOTIFY_DEAD_NAME,
+				 .notify = 2, .sync = 1,
+				 .disposition = MACHIPC_DISP_MAKE_SEND_ONCE }, -EINVAL },
+	{ "disposition on cancel", { .name = 1, .kind = MACHIPC_NOTIFY_DEAD_NAME,
+				     .disposition = MACHIPC_DISP_MAKE_SEND_ONCE },
+	  -EINVAL },
+	{ "send disposition", { .name = 1, .kind = MACHIPC_NOTIFY_NO_SENDERS,
+				.notify = 2, .disposition = MACHIPC_DISP_MAKE_SEND },
+	  -EINVAL },
+	{ "no disposition", { .name = 1, .kind = MACHIPC_NOTIFY_NO_SENDERS,
+			      .notify = 2 }, -EINVAL },
+	{ "reserved", { .name = 1, .kind = MACHIPC_NOTIFY_NO_SENDERS, .notify = 2,
+			.disposition = MACHIPC_DISP_MAKE_SEND_ONCE, .reserved = 1 },
+	  -EINVAL },
+};
+
+static void notify_desc(const struct notify_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(notify, notify_cases, notify_desc);
+
+static void machipc_check_notify_test(struct kunit *test)
+{
+	const struct notify_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, machipc_check_notify(&c->arg), c->err);
+}
+
 static struct kunit_case machipc_ioctl_args_cases[] = {
+	KUNIT_CASE_PARAM(machipc_check_notify_test, notify_gen_params),
 	KUNIT_CASE_PARAM(machipc_check_mod_refs_test, mod_refs_gen_params),
 	KUNIT_CASE_PARAM(machipc_check_msg_test, msg_args_gen_params),
 	KUNIT_CASE(machipc_check_small_args_test),
