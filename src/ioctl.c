@@ -445,6 +445,15 @@ long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	memset(&arg, 0, sizeof(arg));
 	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(&arg, argp, size))
 		return -EFAULT;
+	/*
+	 * Results are written back after the commit point, when failing is
+	 * no longer possible: prove first that the block is writable, by
+	 * writing back what was read.  Only a thread of the caller's own
+	 * that unmaps or protects the block during the call can still make
+	 * the final write fail, and then the operation has happened.
+	 */
+	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(argp, &arg, size))
+		return -EFAULT;
 
 	err = op->fn(space, &arg, &copy_out);
 	if (!err && (_IOC_DIR(cmd) & _IOC_READ))
