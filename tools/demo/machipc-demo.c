@@ -1,22 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * machipc-demo: one server, N client processes, Mach-style RPC.
+ * machipc-demo: one server, N client processes, Mach-style RPC, and a
+ * server that forgets a client when the kernel says it is gone.
  *
  * The parent is the server.  It opens a space, allocates the service port
- * (a receive right) and exports a send right to it as a bootstrap file
- * descriptor, which the clients inherit across fork().  Each client opens
- * its own space (the inherited space descriptor is the server's and gives
- * EBADFD in the child), imports the bootstrap descriptor to get a send
- * right to the service, and makes RPCs: a request with inline data and a
- * make-send-once reply right, received in the same call.  One request also
+ * (a receive right) and a port set, puts the service port in the set and
+ * receives only on the set.  It exports a send right to the service port
+ * as a bootstrap file descriptor, which the clients inherit across fork().
+ * Each client opens its own space (the inherited space descriptor is the
+ * server's and gives EBADFD in the child), imports the bootstrap
+ * descriptor to get a send right to the service, and makes RPCs: a request
+ * with inline data and a make-send-once reply right, received in the same
+ * call.
+ *
+ * A client's first request, "register", goes to the service port and
  * carries a send right to the client's callback port; the server sends a
- * callback message through it before replying.  Finally each client says
- * "bye", echoing the callback's token, and learns from the reply whether
- * the server saw any mismatch.
+ * callback message through it.  The server also allocates a session port
+ * for the client, moves it into the port set, keeps a per-client state
+ * record (malloc()ed), and gives the client a send right to the session in
+ * the reply; then it requests a no-senders notification on the session
+ * port, delivered to the session port itself (sync 1, so that a client
+ * already gone is noticed at once).  Every later request of the client
+ * goes to its session port, and the server tells clients apart by the
+ * port a message arrived on (header.local_name).  Finally a client says
+ * "bye", echoing the callback's token, learns from the reply whether the
+ * server saw any mismatch, and exits.
+ *
+ * The server never frees a client's state when it says bye: it frees it
+ * when the kernel reports that the session port has no senders left,
+ * which happens however the client goes -- here, by closing its space and
+ * exiting, and, for one client (the last by default, see --kill), by
+ * being killed: that client makes its requests, never says bye, and stops
+ * itself; the server then kills it with SIGKILL.  The no-senders
+ * notification arrives on the port set like any message (a kernel
+ * message, MACHIPC_MSGID_NO_SENDERS, local_name the session port); the
+ * server frees the state and destroys the session port.  It is done when
+ * every client's state has been freed that way.
  *
  * Every payload carries the client number, a sequence number and a
  * checksum; both sides check them, and the sender's pid from the trailer.
- * The program exits 0 only if every check passed in every process.
+ * The program exits 0 only if every check passed in every process, every
+ * client's state was freed exactly once by a no-senders notification, and
+ * the server's space holds nothing but the service port and the set at
+ * the end.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,9 +61,13 @@
 
 #include "machipc.h"
 
-#define DEMO_MSG_HELLO		0x1000	/* request: reply right, data */
-#define DEMO_MSG_REGISTER	0x1001	/* request: + callback send right */
-#define DEMO_MSG_BYE		0x1002	/* request: last one of a client */
+/*
+ * Register is a client's first request, to the service port, with a
+ * callback send right; its reply carries a send right to the session port.
+ */
+#define DEMO_MSG_HELLO		0x1000	/* request to the session port */
+#define DEMO_MSG_REGISTER	0x1001	/* first request, to the service port */
+#define DEMO_MSG_BYE		0x1002	/* last request, to the session port */
 #define DEMO_MSG_REPLY		0x2000	/* server -> client reply port */
 #define DEMO_MSG_CALLBACK	0x3000	/* server -> client callback port */
 
@@ -75,19 +105,10 @@ union demo_buf {
 	char bytes[MACHIPC_RCV_SPACE(DEMO_MSG_MAX)];
 };
 
-struct demo_client {
-	pid_t pid;
-	unsigned int requests;		/* verified requests */
-	__u32 token;			/* callback token sent, or 0 */
-	unsigned int errors;		/* mismatches seen by the server */
-	bool bye;
-	bool reaped;
-	int wstatus;
-};
-
 static unsigned int opt_clients = 3;
 static unsigned int opt_requests = 3;
 static unsigned int opt_timeout = 30;	/* seconds */
+static int opt_kill = -1;		/* client to kill; -1: the last if > 1 */
 
 static char log_prefix[32] = "server";
 
@@ -250,8 +271,10 @@ static const char *rights_of(int fd, __u32 name)
 
 struct client_ctx {
 	unsigned int idx;
+	bool doomed;		/* no bye: stop and wait to be killed */
 	int fd;
 	__u32 service;
+	__u32 session;		/* send right to the session port, or 0 */
 	__u32 reply_port;
 	__u32 callback_port;
 	__u32 token;
@@ -322,10 +345,48 @@ static void client_receive_callback(struct client_ctx *c)
 	    (unsigned long long)machipc_msg_trailer(&buf)->seqno);
 }
 
-/* One RPC to the service; returns the reply's status field, or -1. */
-static long client_rpc(struct client_ctx *c, __u32 id, __u32 seq,
-		       bool with_callback)
+/*
+ * The reply to register must carry the session send right, the others no
+ * right at all.  Returns false (and drops what came) when it is not so.
+ */
+static bool client_check_rights(struct client_ctx *c, const void *msg,
+				__u32 id)
 {
+	const struct machipc_msg_header *hdr = machipc_msg_header(msg);
+	const struct machipc_msg_desc *d = machipc_msg_desc(msg, 0);
+	unsigned int i;
+
+	if (id == DEMO_MSG_REGISTER) {
+		if (hdr->desc_count == 1 && d && d->type == MACHIPC_DESC_PORT &&
+		    d->disposition == MACHIPC_DISP_MOVE_SEND &&
+		    d->name != MACHIPC_NAME_NULL &&
+		    d->name != MACHIPC_NAME_DEAD) {
+			c->session = d->name;
+			return true;
+		}
+		client_fail(c, "the reply to register carries no session send right");
+	} else if (hdr->desc_count) {
+		client_fail(c, "the reply to %s carries %u unexpected right(s)",
+			    msg_id_name(id), hdr->desc_count);
+	} else {
+		return true;
+	}
+	for (i = 0; (d = machipc_msg_desc(msg, i)); i++)
+		if (d->name != MACHIPC_NAME_NULL &&
+		    d->name != MACHIPC_NAME_DEAD)
+			machipc_port_deallocate(c->fd, d->name);
+	return false;
+}
+
+/*
+ * One RPC: register to the service port (with the callback send right),
+ * hello and bye to the session port.  Returns the reply's status field,
+ * or -1.
+ */
+static long client_rpc(struct client_ctx *c, __u32 id, __u32 seq)
+{
+	bool reg = id == DEMO_MSG_REGISTER;
+	__u32 dest = reg ? c->service : c->session;
 	union demo_buf req, rep;
 	struct demo_payload p, r;
 	size_t size = sizeof(rep);
@@ -333,24 +394,28 @@ static long client_rpc(struct client_ctx *c, __u32 id, __u32 seq,
 	if (id == DEMO_MSG_BYE)
 		payload_fill(&p, c->idx, seq, c->token, 0,
 			     "bye from client %u", c->idx);
+	else if (reg)
+		payload_fill(&p, c->idx, seq, 0, 0,
+			     "register client %u, request %u", c->idx, seq);
 	else
 		payload_fill(&p, c->idx, seq, 0, 0,
 			     "hello from client %u, request %u", c->idx, seq);
 
-	if (msg_build(&req, c->service, MACHIPC_DISP_COPY_SEND,
+	if (msg_build(&req, dest, MACHIPC_DISP_COPY_SEND,
 		      c->reply_port, MACHIPC_DISP_MAKE_SEND_ONCE, id,
-		      with_callback ? c->callback_port : 0,
-		      MACHIPC_DISP_MAKE_SEND, &p)) {
+		      reg ? c->callback_port : 0, MACHIPC_DISP_MAKE_SEND, &p)) {
 		client_fail(c, "build %s: %s", msg_id_name(id), err_str(errno));
 		return -1;
 	}
 	if (machipc_rpc(c->fd, &req, c->reply_port, &rep, &size,
 			&c->deadline, &c->deadline)) {
-		client_fail(c, "rpc %s #%u: %s", msg_id_name(id), seq,
-			    err_str(errno));
+		client_fail(c, "rpc %s #%u to 0x%x: %s", msg_id_name(id), seq,
+			    dest, err_str(errno));
 		return -1;
 	}
 	if (!client_check(c, &rep, size, DEMO_MSG_REPLY, c->reply_port, &r))
+		return -1;
+	if (!client_check_rights(c, &rep, id))
 		return -1;
 	if (r.seq != seq) {
 		client_fail(c, "reply to #%u carries #%u", seq, r.seq);
@@ -362,14 +427,18 @@ static long client_rpc(struct client_ctx *c, __u32 id, __u32 seq,
 	say("reply #%u: \"%.*s\" (checksum ok, seqno %llu)", seq,
 	    (int)r.text_len, r.text,
 	    (unsigned long long)machipc_msg_trailer(&rep)->seqno);
+	if (reg)
+		say("  session send right 0x%x (%s): the next requests go there",
+		    c->session, rights_of(c->fd, c->session));
 	return r.status;
 }
 
-static int client_main(unsigned int idx, int server_fd, int bootstrap_fd)
+static int client_main(unsigned int idx, bool doomed, int server_fd,
+		       int bootstrap_fd)
 {
-	struct client_ctx c = { .idx = idx };
+	struct client_ctx c = { .idx = idx, .doomed = doomed };
 	struct machipc_version v;
-	unsigned int seq, register_seq = (opt_requests + 1) / 2;
+	unsigned int seq;
 	long status;
 
 	snprintf(log_prefix, sizeof(log_prefix), "client %u [%d]:", idx,
@@ -409,23 +478,42 @@ static int client_main(unsigned int idx, int server_fd, int bootstrap_fd)
 	    c.fd, c.service, rights_of(c.fd, c.service), bootstrap_fd,
 	    c.reply_port, c.callback_port);
 
-	for (seq = 1; seq <= opt_requests; seq++) {
-		bool reg = seq == register_seq;
+	/* Request 1 registers; without a session nothing else can follow. */
+	if (client_rpc(&c, DEMO_MSG_REGISTER, 1) < 0 || !c.session) {
+		say("FAIL: not registered, giving up");
+		return 1;
+	}
+	client_receive_callback(&c);
+	for (seq = 2; seq <= opt_requests; seq++)
+		client_rpc(&c, DEMO_MSG_HELLO, seq);
 
-		if (client_rpc(&c, reg ? DEMO_MSG_REGISTER : DEMO_MSG_HELLO,
-			       seq, reg) < 0)
-			continue;
-		if (reg)
-			client_receive_callback(&c);
+	if (c.doomed) {
+		if (c.errors) {
+			/* An exit status can still tell the server. */
+			say("done with errors; exiting without bye");
+			return 1;
+		}
+		/*
+		 * No bye and no close: the server kills this process, and
+		 * the kernel, tearing the space down, drops the session
+		 * send right.  The stop only tells the server when.
+		 */
+		say("%u request(s) verified; stopping without bye, for the server to kill",
+		    opt_requests);
+		raise(SIGSTOP);
+		say("FAIL: still alive after the stop");
+		return 1;
 	}
 
-	status = client_rpc(&c, DEMO_MSG_BYE, opt_requests + 1, false);
+	status = client_rpc(&c, DEMO_MSG_BYE, opt_requests + 1);
 	if (status > 0)
 		client_fail(&c, "server saw %ld mismatch(es) from this client",
 			    status);
 
+	/* Closing the space drops the session right: the server is told. */
 	machipc_close(c.fd);
-	say("%s", c.errors ? "done with errors" : "done, all replies verified");
+	say("%s", c.errors ? "done with errors" :
+	    "done, all replies verified; exiting");
 	return c.errors || status ? 1 : 0;
 }
 
@@ -433,12 +521,46 @@ static int client_main(unsigned int idx, int server_fd, int bootstrap_fd)
 /* Server                                                             */
 /* ------------------------------------------------------------------ */
 
+/*
+ * struct demo_session - the state a server keeps for a registered client
+ *
+ * Allocated on register, found by the session port a request arrives on,
+ * freed when the session port's no-senders notification arrives.
+ */
+struct demo_session {
+	struct demo_session *next;
+	__u32 port;			/* the session port (receive right) */
+	__u32 client;			/* client number, 1-based */
+	pid_t pid;			/* from the register request's trailer */
+	unsigned int requests;		/* verified requests, register included */
+	__u32 token;			/* callback token sent, or 0 */
+	unsigned int errors;		/* mismatches in this client's requests */
+	bool bye;
+};
+
+/* What the demo checks at the end, per client; not the server's state. */
+struct demo_client {
+	pid_t pid;
+	bool doomed;			/* to be killed instead of saying bye */
+	bool registered;
+	unsigned int freed;		/* states freed on no-senders */
+	__u32 mscount;			/* make-send count the notification said */
+	unsigned int requests;		/* from the state, when freed */
+	unsigned int errors;		/* likewise, plus what the reaper saw */
+	bool bye;			/* from the state, when freed */
+	bool killed;			/* the server sent it SIGKILL */
+	bool reaped;
+	int wstatus;
+};
+
 struct server_ctx {
 	int fd;
-	__u32 service;
+	__u32 set;			/* port set the server receives on */
+	__u32 service;			/* service port, in the set */
+	struct demo_session *sessions;
 	struct demo_client clients[DEMO_MAX_CLIENTS];
-	unsigned int finished;	/* clients that said bye or died */
-	unsigned int errors;	/* server-side mismatches not tied to a client */
+	unsigned int freed;		/* clients whose state was freed */
+	unsigned int errors;		/* mismatches not tied to a client */
 };
 
 static struct demo_client *server_client(struct server_ctx *s, __u32 idx)
@@ -448,14 +570,39 @@ static struct demo_client *server_client(struct server_ctx *s, __u32 idx)
 	return &s->clients[idx - 1];
 }
 
+static struct demo_session *server_session(struct server_ctx *s, __u32 port)
+{
+	struct demo_session *st;
+
+	for (st = s->sessions; st; st = st->next)
+		if (st->port == port)
+			return st;
+	return NULL;
+}
+
+static void server_session_unlink(struct server_ctx *s,
+				  struct demo_session *st)
+{
+	struct demo_session **pp;
+
+	for (pp = &s->sessions; *pp; pp = &(*pp)->next)
+		if (*pp == st) {
+			*pp = st->next;
+			return;
+		}
+}
+
+/* Send @p to @remote, with an optional right to @port. */
 static int server_send(struct server_ctx *s, __u32 remote, __u32 disp,
-		       __u32 id, const struct demo_payload *p)
+		       __u32 id, __u32 port, __u32 port_disp,
+		       const struct demo_payload *p)
 {
 	union demo_buf buf;
 	struct timespec dl;
 
 	machipc_deadline_in(&dl, 5000);
-	if (msg_build(&buf, remote, disp, 0, MACHIPC_DISP_NONE, id, 0, 0, p) ||
+	if (msg_build(&buf, remote, disp, 0, MACHIPC_DISP_NONE, id, port,
+		      port_disp, p) ||
 	    machipc_send(s->fd, &buf, &dl)) {
 		say("FAIL: send %s to 0x%x: %s", msg_id_name(id), remote,
 		    err_str(errno));
@@ -466,7 +613,7 @@ static int server_send(struct server_ctx *s, __u32 remote, __u32 disp,
 	return 0;
 }
 
-/* Deallocate rights a request brought that the server will not use. */
+/* Drop rights a message brought that the server will not use. */
 static void server_drop_rights(struct server_ctx *s, const void *msg,
 			       bool reply_too)
 {
@@ -476,19 +623,27 @@ static void server_drop_rights(struct server_ctx *s, const void *msg,
 
 	if (reply_too && hdr->remote_name)
 		machipc_port_deallocate(s->fd, hdr->remote_name);
-	for (i = 0; (d = machipc_msg_desc(msg, i)); i++)
-		if (d->name != MACHIPC_NAME_NULL &&
-		    d->name != MACHIPC_NAME_DEAD)
+	for (i = 0; (d = machipc_msg_desc(msg, i)); i++) {
+		if (d->name == MACHIPC_NAME_NULL || d->name == MACHIPC_NAME_DEAD)
+			continue;
+		if (d->disposition == MACHIPC_DISP_MOVE_RECEIVE)
+			machipc_port_destroy(s->fd, d->name);
+		else
 			machipc_port_deallocate(s->fd, d->name);
+	}
 }
 
-/* REGISTER: the request carries a send right to the client's callback port. */
-static void server_callback(struct server_ctx *s, const void *msg,
-			    struct demo_client *cl, const struct demo_payload *req)
+/*
+ * Register: the request carries a send right to the client's callback
+ * port; send the callback through it.  Returns the token, or 0.
+ */
+static __u32 server_callback(struct server_ctx *s, const void *msg,
+			     const struct demo_payload *req)
 {
 	const struct machipc_msg_header *hdr = machipc_msg_header(msg);
 	const struct machipc_msg_desc *d = machipc_msg_desc(msg, 0);
 	struct demo_payload p;
+	__u32 token;
 
 	if (hdr->desc_count != 1 || !(hdr->bits & MACHIPC_MSGH_COMPLEX) || !d ||
 	    d->type != MACHIPC_DESC_PORT ||
@@ -496,25 +651,206 @@ static void server_callback(struct server_ctx *s, const void *msg,
 	    d->name == MACHIPC_NAME_DEAD || d->name == MACHIPC_NAME_NULL) {
 		say("FAIL: register from client %u without a callback send right",
 		    req->client);
-		cl->errors++;
-		return;
+		server_drop_rights(s, msg, false);
+		return 0;
 	}
 	say("  port descriptor: callback send right 0x%x (%s, arrived %s)",
 	    d->name, rights_of(s->fd, d->name),
 	    machipc_disp_string(d->disposition));
 
-	cl->token = 0xc0de0000U | (req->client << 8) | (req->seq & 0xff);
-	payload_fill(&p, req->client, 0, cl->token, 0,
+	token = 0xc0de0000U | (req->client << 8) | (req->seq & 0xff);
+	payload_fill(&p, req->client, 0, token, 0,
 		     "callback for client %u from server pid %d", req->client,
 		     getpid());
 	/* Move the send right back out: the server's space keeps nothing. */
 	if (server_send(s, d->name, MACHIPC_DISP_MOVE_SEND, DEMO_MSG_CALLBACK,
-			&p)) {
+			0, 0, &p))
+		return 0;
+	say("  sent callback token 0x%08x to 0x%x (move-send)", token, d->name);
+	return token;
+}
+
+/* Free a client's state and its session port; fold it into the summary. */
+static void server_free_session(struct server_ctx *s, struct demo_session *st,
+				__u32 mscount)
+{
+	struct demo_client *cl = server_client(s, st->client);
+
+	if (cl) {
+		cl->freed++;
+		cl->mscount = mscount;
+		cl->requests = st->requests;
+		cl->errors += st->errors;
+		cl->bye = st->bye;
+		if (cl->freed == 1)
+			s->freed++;
+	}
+	server_session_unlink(s, st);
+	if (machipc_port_destroy(s->fd, st->port)) {
+		say("FAIL: destroy session port 0x%x: %s", st->port,
+		    err_str(errno));
+		s->errors++;
+	}
+	free(st);
+}
+
+/*
+ * Register, on the service port: make the client's state and session port,
+ * send the callback, give the client a send right to the session in the
+ * reply, and ask the kernel to say when the last send right is gone.
+ */
+static void server_register(struct server_ctx *s, const void *msg,
+			    struct demo_client *cl, pid_t pid,
+			    const struct demo_payload *req)
+{
+	const struct machipc_msg_header *hdr = machipc_msg_header(msg);
+	__u32 reply = hdr->remote_name;
+	struct demo_session *st;
+	struct demo_payload r;
+	__u32 previous = 0;
+
+	if (cl->registered) {
+		say("FAIL: client %u registers a second time", req->client);
 		cl->errors++;
+		server_drop_rights(s, msg, true);
 		return;
 	}
-	say("  sent callback token 0x%08x to 0x%x (move-send)", cl->token,
-	    d->name);
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		say("FAIL: no memory for client %u's state", req->client);
+		cl->errors++;
+		server_drop_rights(s, msg, true);
+		return;
+	}
+	if (machipc_port_allocate(s->fd, MACHIPC_RIGHT_RECEIVE, &st->port) ||
+	    machipc_port_move_member(s->fd, st->port, s->set)) {
+		say("FAIL: session port for client %u: %s", req->client,
+		    err_str(errno));
+		cl->errors++;
+		if (st->port)
+			machipc_port_destroy(s->fd, st->port);
+		free(st);
+		server_drop_rights(s, msg, true);
+		return;
+	}
+	st->client = req->client;
+	st->pid = pid;
+	st->requests = 1;
+	st->next = s->sessions;
+	s->sessions = st;
+	cl->registered = true;
+
+	/* The callback goes out before the reply. */
+	st->token = server_callback(s, msg, req);
+	if (!st->token)
+		st->errors++;
+
+	payload_fill(&r, req->client, req->seq, 0, 0,
+		     "welcome client %u: callback sent, session 0x%x",
+		     req->client, st->port);
+	if (server_send(s, reply, MACHIPC_DISP_MOVE_SEND_ONCE, DEMO_MSG_REPLY,
+			st->port, MACHIPC_DISP_MAKE_SEND, &r)) {
+		/* No send right was made: no notification would ever come. */
+		say("FAIL: client %u got no session; freeing its state now",
+		    req->client);
+		st->errors++;
+		server_free_session(s, st, 0);
+		return;
+	}
+	say("  new session 0x%x for client %u (pid %d): state allocated, port in the set, send right made in the reply",
+	    st->port, st->client, st->pid);
+
+	/*
+	 * Requested after the send right left: sync 1 makes the kernel
+	 * notify at once should the client be gone already.
+	 */
+	if (machipc_port_request_notification(s->fd, st->port,
+					      MACHIPC_NOTIFY_NO_SENDERS,
+					      st->port,
+					      MACHIPC_DISP_MAKE_SEND_ONCE, 1,
+					      &previous)) {
+		say("FAIL: request no-senders on 0x%x: %s", st->port,
+		    err_str(errno));
+		st->errors++;
+		return;
+	}
+	if (previous) {
+		say("FAIL: no-senders request on new port 0x%x replaced one (0x%x)",
+		    st->port, previous);
+		st->errors++;
+		machipc_port_deallocate(s->fd, previous);
+	}
+	say("  no-senders notification requested on 0x%x (to itself, make-send-once, sync 1)",
+	    st->port);
+}
+
+/* A kernel notification arrived on the set. */
+static void server_notification(struct server_ctx *s, const void *msg,
+				__u32 kind, __u32 value)
+{
+	const struct machipc_msg_header *hdr = machipc_msg_header(msg);
+	const struct machipc_msg_trailer *tr = machipc_msg_trailer(msg);
+	__u32 port = hdr->local_name;
+	struct machipc_port_attr attr;
+	struct demo_session *st;
+	unsigned int client, requests, errors;
+	bool bye;
+
+	if (kind != MACHIPC_NOTIFY_NO_SENDERS) {
+		say("FAIL: #%llu unexpected notification kind %u on 0x%x (value %u)",
+		    (unsigned long long)tr->seqno, kind, port, value);
+		s->errors++;
+		server_drop_rights(s, msg, true);
+		return;
+	}
+	st = server_session(s, port);
+	if (!st) {
+		say("FAIL: #%llu no-senders on 0x%x (make-send count %u), which is no session",
+		    (unsigned long long)tr->seqno, port, value);
+		s->errors++;
+		return;
+	}
+	if (tr->pid != 0 || hdr->remote_name != MACHIPC_NAME_NULL ||
+	    hdr->desc_count) {
+		say("FAIL: no-senders on 0x%x from pid %d with reply right 0x%x and %u descriptor(s)",
+		    port, tr->pid, hdr->remote_name, hdr->desc_count);
+		st->errors++;
+	}
+	if (machipc_port_get_attributes(s->fd, port, &attr)) {
+		say("FAIL: get attributes of session 0x%x: %s", port,
+		    err_str(errno));
+		st->errors++;
+	} else if (attr.mscount > value) {
+		/* A send right was made after the last one went away. */
+		say("#%llu no-senders on session 0x%x (make-send count %u), but the count is now %u: client %u has a new right, keeping its state",
+		    (unsigned long long)tr->seqno, port, value, attr.mscount,
+		    st->client);
+		if (machipc_port_request_notification(s->fd, port,
+						      MACHIPC_NOTIFY_NO_SENDERS,
+						      port,
+						      MACHIPC_DISP_MAKE_SEND_ONCE,
+						      1, NULL)) {
+			say("FAIL: request no-senders again on 0x%x: %s",
+			    port, err_str(errno));
+			st->errors++;
+		}
+		return;
+	} else if (attr.mscount != value || attr.srights) {
+		say("FAIL: no-senders on 0x%x said make-send count %u; the port has %u, with %u send right(s)",
+		    port, value, attr.mscount, attr.srights);
+		st->errors++;
+	}
+
+	say("#%llu no-senders on session 0x%x (make-send count %u): client %u (pid %d) is gone, freeing its state",
+	    (unsigned long long)tr->seqno, port, value, st->client, st->pid);
+	client = st->client;
+	requests = st->requests;
+	errors = st->errors;
+	bye = st->bye;
+	server_free_session(s, st, value);
+	say("  client %u had made %u request(s), %s, %u error(s); state freed, session port destroyed (%u of %u client(s) freed)",
+	    client, requests, bye ? "said bye" : "no bye", errors, s->freed,
+	    opt_clients);
 }
 
 static void server_handle(struct server_ctx *s, const void *msg, size_t size)
@@ -523,8 +859,13 @@ static void server_handle(struct server_ctx *s, const void *msg, size_t size)
 	const struct machipc_msg_trailer *tr;
 	__u32 reply = hdr->remote_name;
 	__u32 reply_disp = MACHIPC_MSGH_REMOTE(hdr->bits);
+	__u32 kind, value = 0;
+	bool on_service = hdr->local_name == s->service;
+	bool is_register = hdr->id == DEMO_MSG_REGISTER;
+	struct demo_session *st = NULL;
 	struct demo_client *cl;
 	struct demo_payload p, r;
+	unsigned int *errors;
 	const char *why;
 
 	if (size < sizeof(*hdr) || size != MACHIPC_RCV_SPACE(hdr->size)) {
@@ -536,105 +877,132 @@ static void server_handle(struct server_ctx *s, const void *msg, size_t size)
 		return;
 	}
 	tr = machipc_msg_trailer(msg);
+
+	kind = machipc_notify_value(msg, &value);
+	if (kind) {
+		server_notification(s, msg, kind, value);
+		return;
+	}
+
+	if (!on_service)
+		st = server_session(s, hdr->local_name);
 	why = payload_get(msg, &p);
 	cl = why ? NULL : server_client(s, p.client);
 
-	say("#%llu %s from pid %d uid %u gid %u: \"%.*s\" (request %u, %s)",
-	    (unsigned long long)tr->seqno, msg_id_name(hdr->id), tr->pid,
+	say("#%llu %s on %s 0x%x from pid %d uid %u gid %u: \"%.*s\" (request %u, %s)",
+	    (unsigned long long)tr->seqno, msg_id_name(hdr->id),
+	    on_service ? "service" : "session", hdr->local_name, tr->pid,
 	    tr->uid, tr->gid, why ? 0 : (int)p.text_len, p.text, p.seq,
 	    why ? why : "checksum ok");
 	say("  reply right 0x%x (%s, arrived %s)", reply,
 	    reply ? rights_of(s->fd, reply) : "none",
 	    machipc_disp_string(reply_disp));
 
-	if (!cl) {
+	if (!cl || (!on_service && !st)) {
 		/* Nobody to answer: drop what came with the message. */
 		say("FAIL: request from an unknown client (%s)",
-		    why ? why : "bad client number");
+		    why ? why : cl ? "unknown port" : "bad client number");
 		s->errors++;
 		server_drop_rights(s, msg, true);
 		return;
 	}
+	errors = st ? &st->errors : &cl->errors;
 	if (tr->pid != cl->pid || (tr->flags & MACHIPC_TRAILER_KERNEL) ||
-	    hdr->local_name != s->service) {
+	    (st && (st->client != p.client || st->pid != tr->pid))) {
 		say("FAIL: client %u is pid %d, trailer says pid %d flags 0x%x, port 0x%x",
 		    p.client, cl->pid, tr->pid, tr->flags, hdr->local_name);
-		cl->errors++;
+		(*errors)++;
+	}
+	if (reply_disp != MACHIPC_DISP_MOVE_SEND_ONCE || !reply) {
+		say("FAIL: request without a send-once reply right");
+		(*errors)++;
+		server_drop_rights(s, msg, true);
+		return;
+	}
+	/* Register comes to the service port, everything else to a session. */
+	if (on_service != is_register) {
+		say("FAIL: %s on the %s port", msg_id_name(hdr->id),
+		    on_service ? "service" : "session");
+		(*errors)++;
+		server_drop_rights(s, msg, true);
+		return;
+	}
+	if (on_service) {
+		server_register(s, msg, cl, tr->pid, &p);
+		return;
 	}
 
-	if (hdr->id != DEMO_MSG_REGISTER && hdr->desc_count) {
+	if (hdr->desc_count) {
 		say("FAIL: %s carries %u unexpected descriptor(s)",
 		    msg_id_name(hdr->id), hdr->desc_count);
-		cl->errors++;
+		st->errors++;
 		server_drop_rights(s, msg, false);
 	}
 
 	switch (hdr->id) {
 	case DEMO_MSG_HELLO:
-		cl->requests++;
+		st->requests++;
 		payload_fill(&r, p.client, p.seq, 0, 0, "ack #%u: %.*s",
 			     p.seq, (int)p.text_len, p.text);
 		break;
-	case DEMO_MSG_REGISTER:
-		cl->requests++;
-		/* The callback goes out before the reply. */
-		server_callback(s, msg, cl, &p);
-		payload_fill(&r, p.client, p.seq, 0, 0,
-			     "ack #%u: callback sent", p.seq);
-		break;
 	case DEMO_MSG_BYE:
-		if (p.token != cl->token) {
+		if (p.token != st->token) {
 			say("FAIL: client %u echoed token 0x%08x, sent 0x%08x",
-			    p.client, p.token, cl->token);
-			cl->errors++;
+			    p.client, p.token, st->token);
+			st->errors++;
 		}
-		if (!cl->bye) {
-			cl->bye = true;
-			s->finished++;
-		}
-		payload_fill(&r, p.client, p.seq, cl->token, cl->errors,
+		/* Noted, but the state stays until the kernel says "gone". */
+		st->bye = true;
+		payload_fill(&r, p.client, p.seq, st->token, st->errors,
 			     "goodbye client %u: %u request(s), %u error(s)",
-			     p.client, cl->requests, cl->errors);
+			     p.client, st->requests, st->errors);
 		break;
 	default:
 		say("FAIL: unknown message id 0x%x", hdr->id);
-		cl->errors++;
+		st->errors++;
 		server_drop_rights(s, msg, true);
 		return;
 	}
 
-	if (reply_disp != MACHIPC_DISP_MOVE_SEND_ONCE || !reply) {
-		say("FAIL: request without a send-once reply right");
-		cl->errors++;
-		if (reply)
-			machipc_port_deallocate(s->fd, reply);
-		return;
-	}
 	if (server_send(s, reply, MACHIPC_DISP_MOVE_SEND_ONCE, DEMO_MSG_REPLY,
-			&r))
-		cl->errors++;
+			0, 0, &r))
+		st->errors++;
 }
 
-/* Reap clients that exited; those that never said bye count as failed. */
+/*
+ * Reap clients that exited.  The doomed client stops itself after its
+ * requests; the server then kills it.  Any other stop is a failure, and
+ * is killed too.
+ */
 static void server_reap(struct server_ctx *s, bool block)
 {
 	unsigned int i;
 
 	for (i = 0; i < opt_clients; i++) {
 		struct demo_client *cl = &s->clients[i];
-		pid_t pid;
 
-		if (cl->reaped || cl->pid <= 0)
-			continue;
-		pid = waitpid(cl->pid, &cl->wstatus, block ? 0 : WNOHANG);
-		if (pid != cl->pid)
-			continue;
-		cl->reaped = true;
-		if (!cl->bye) {
-			say("FAIL: client %u (pid %d) exited without bye",
-			    i + 1, cl->pid);
-			cl->errors++;
-			s->finished++;
+		while (!cl->reaped && cl->pid > 0) {
+			int wstatus;
+			pid_t pid = waitpid(cl->pid, &wstatus,
+					    (block ? 0 : WNOHANG) | WUNTRACED);
+
+			if (pid != cl->pid)
+				break;
+			if (!WIFSTOPPED(wstatus)) {
+				cl->reaped = true;
+				cl->wstatus = wstatus;
+				break;
+			}
+			if (cl->doomed && !cl->killed) {
+				say("client %u (pid %d) stopped after its requests without bye: killing it (SIGKILL)",
+				    i + 1, cl->pid);
+			} else {
+				say("FAIL: client %u (pid %d) stopped; killing it",
+				    i + 1, cl->pid);
+				cl->errors++;
+			}
+			kill(cl->pid, SIGKILL);
+			cl->killed = true;
 		}
 	}
 }
@@ -648,7 +1016,25 @@ static void server_kill_clients(struct server_ctx *s)
 			kill(s->clients[i].pid, SIGKILL);
 }
 
-static void server_report(struct server_ctx *s)
+/* Done when every client was freed, or can never be (gone unregistered). */
+static bool server_done(struct server_ctx *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < opt_clients; i++) {
+		struct demo_client *cl = &s->clients[i];
+
+		if (!cl->freed && !(cl->reaped && !cl->registered))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Print the ports and names; once every state is freed, only the service
+ * port and the set may remain.
+ */
+static void server_report(struct server_ctx *s, bool all_freed)
 {
 	struct machipc_port_attr attr;
 	struct machipc_name_info *names;
@@ -656,9 +1042,10 @@ static void server_report(struct server_ctx *s)
 	char rights[64];
 
 	if (!machipc_port_get_attributes(s->fd, s->service, &attr))
-		say("service port 0x%x: seqno %llu, queued %u, qlimit %u, make-send count %u, send rights %u, send-once rights %u",
+		say("service port 0x%x: seqno %llu, queued %u, qlimit %u, make-send count %u, send rights %u, send-once rights %u, in set 0x%x",
 		    s->service, (unsigned long long)attr.seqno, attr.msgcount,
-		    attr.qlimit, attr.mscount, attr.srights, attr.sorights);
+		    attr.qlimit, attr.mscount, attr.srights, attr.sorights,
+		    attr.pset);
 	else
 		say("FAIL: get attributes of 0x%x: %s", s->service,
 		    err_str(errno));
@@ -669,11 +1056,20 @@ static void server_report(struct server_ctx *s)
 		return;
 	}
 	say("server space holds %zu name(s):", count);
-	for (i = 0; i < count; i++)
-		say("  0x%08x  %-16s urefs %u", names[i].name,
+	for (i = 0; i < count; i++) {
+		bool known = names[i].name == s->service ||
+			     names[i].name == s->set;
+
+		say("  0x%08x  %-16s urefs %u%s", names[i].name,
 		    machipc_right_string(names[i].rights, rights,
 					 sizeof(rights)),
-		    names[i].urefs);
+		    names[i].urefs,
+		    names[i].name == s->service ? "  (service port)" :
+		    names[i].name == s->set ? "  (port set)" :
+		    all_freed ? "  FAIL: left over" : "");
+		if (all_freed && !known)
+			s->errors++;
+	}
 	free(names);
 }
 
@@ -684,6 +1080,7 @@ static int server_main(void)
 	struct timespec end, now;
 	union demo_buf buf;
 	unsigned int i, failed = 0;
+	bool all_freed;
 	int bootstrap_fd;
 	__u32 qlimit;
 
@@ -706,8 +1103,11 @@ static int server_main(void)
 		return 1;
 	}
 
-	if (machipc_port_allocate(s.fd, MACHIPC_RIGHT_RECEIVE, &s.service)) {
-		say("FAIL: allocate service port: %s", err_str(errno));
+	if (machipc_port_allocate(s.fd, MACHIPC_RIGHT_PORT_SET, &s.set) ||
+	    machipc_port_allocate(s.fd, MACHIPC_RIGHT_RECEIVE, &s.service) ||
+	    machipc_port_move_member(s.fd, s.service, s.set)) {
+		say("FAIL: allocate the port set and service port: %s",
+		    err_str(errno));
 		return 1;
 	}
 	qlimit = opt_clients > MACHIPC_QLIMIT_DEFAULT ?
@@ -724,10 +1124,14 @@ static int server_main(void)
 	}
 	say("service port 0x%x (%s), qlimit %u; send right exported as bootstrap fd %d",
 	    s.service, rights_of(s.fd, s.service), qlimit, bootstrap_fd);
+	say("the server receives on port set 0x%x (%s), holding the service port",
+	    s.set, rights_of(s.fd, s.set));
 
 	for (i = 0; i < opt_clients; i++) {
+		struct demo_client *cl = &s.clients[i];
 		pid_t pid;
 
+		cl->doomed = opt_kill == (int)i + 1;
 		fflush(NULL);
 		pid = fork();
 		if (pid < 0) {
@@ -737,24 +1141,25 @@ static int server_main(void)
 			return 1;
 		}
 		if (!pid)
-			exit(client_main(i + 1, s.fd, bootstrap_fd));
-		s.clients[i].pid = pid;
-		say("started client %u: pid %d", i + 1, pid);
+			exit(client_main(i + 1, cl->doomed, s.fd,
+					 bootstrap_fd));
+		cl->pid = pid;
+		say("started client %u: pid %d%s", i + 1, pid,
+		    cl->doomed ? " (will be killed instead of saying bye)" : "");
 	}
 	/* The clients hold it now; the server needs no send right itself. */
 	close(bootstrap_fd);
 
+	/* Requests and no-senders notifications all arrive on the set. */
 	machipc_deadline_in(&end, opt_timeout * 1000L);
-	while (s.finished < opt_clients) {
+	while (!server_done(&s)) {
 		struct timespec tick;
 		size_t size = sizeof(buf);
 
 		machipc_deadline_in(&tick, DEMO_TICK_MS);
-		if (!machipc_receive(s.fd, s.service, &buf, &size, &tick)) {
+		if (!machipc_receive(s.fd, s.set, &buf, &size, &tick)) {
 			server_handle(&s, &buf, size);
-			continue;
-		}
-		if (errno != ETIMEDOUT && errno != EINTR) {
+		} else if (errno != ETIMEDOUT && errno != EINTR) {
 			say("FAIL: receive: %s", err_str(errno));
 			s.errors++;
 			break;
@@ -763,28 +1168,52 @@ static int server_main(void)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec > end.tv_sec ||
 		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) {
-			say("FAIL: timed out after %u s with %u of %u clients done",
-			    opt_timeout, s.finished, opt_clients);
+			say("FAIL: timed out after %u s with %u of %u clients' state freed",
+			    opt_timeout, s.freed, opt_clients);
 			s.errors++;
 			break;
 		}
 	}
 
-	server_report(&s);
-	if (s.finished < opt_clients)
+	all_freed = s.freed == opt_clients && !s.sessions;
+	server_report(&s, all_freed);
+	if (!all_freed)
 		server_kill_clients(&s);
 	server_reap(&s, true);
+	/* Whatever is left (after a failure): free it, uncounted. */
+	while (s.sessions) {
+		struct demo_session *st = s.sessions;
+		struct demo_client *cl = server_client(&s, st->client);
+
+		say("FAIL: client %u's state was never freed by a no-senders notification",
+		    st->client);
+		if (cl) {
+			cl->requests = st->requests;
+			cl->errors += st->errors;
+			cl->bye = st->bye;
+		}
+		s.sessions = st->next;
+		machipc_port_destroy(s.fd, st->port);
+		free(st);
+	}
 
 	for (i = 0; i < opt_clients; i++) {
 		struct demo_client *cl = &s.clients[i];
-		bool ok = cl->bye && !cl->errors && WIFEXITED(cl->wstatus) &&
-			  WEXITSTATUS(cl->wstatus) == 0;
+		bool exit_ok = cl->doomed ?
+			cl->killed && WIFSIGNALED(cl->wstatus) &&
+			WTERMSIG(cl->wstatus) == SIGKILL :
+			WIFEXITED(cl->wstatus) && WEXITSTATUS(cl->wstatus) == 0;
+		bool ok = exit_ok && cl->freed == 1 && !cl->errors &&
+			  cl->bye == !cl->doomed &&
+			  cl->requests == opt_requests;
 
 		if (!ok)
 			failed++;
-		say("client %u (pid %d): %u request(s), %s, exit %s%d: %s",
+		say("client %u (pid %d): %u request(s), %s, state freed %u time(s) (make-send count %u), exit %s%d: %s",
 		    i + 1, cl->pid, cl->requests,
-		    cl->bye ? "said bye" : "no bye",
+		    cl->bye ? "said bye" : cl->killed ? "killed, no bye" :
+		    "no bye",
+		    cl->freed, cl->mscount,
 		    WIFEXITED(cl->wstatus) ? "status " : "signal ",
 		    WIFEXITED(cl->wstatus) ? WEXITSTATUS(cl->wstatus) :
 					     WTERMSIG(cl->wstatus),
@@ -792,6 +1221,7 @@ static int server_main(void)
 	}
 
 	machipc_port_destroy(s.fd, s.service);
+	machipc_port_destroy(s.fd, s.set);
 	machipc_close(s.fd);
 
 	if (failed || s.errors) {
@@ -799,7 +1229,7 @@ static int server_main(void)
 		    s.errors);
 		return 1;
 	}
-	say("PASS: %u client(s), %u request(s) each, every checksum verified",
+	say("PASS: %u client(s), %u request(s) each, every checksum verified, every client's state freed once on no-senders",
 	    opt_clients, opt_requests);
 	return 0;
 }
@@ -809,16 +1239,27 @@ static int server_main(void)
 static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
-		"usage: %s [--clients N] [--requests M] [--timeout SEC]\n"
+		"usage: %s [--clients N] [--requests M] [--kill K] [--timeout SEC]\n"
 		"\n"
 		"Runs a machipc RPC server and forks N client processes (default 3).\n"
 		"Each client imports the service's send right from an inherited\n"
-		"bootstrap descriptor, makes M requests (default 3), one of them\n"
-		"carrying a send right to its callback port, and says bye.\n"
-		"Exits 0 only if every message and checksum was verified.\n"
+		"bootstrap descriptor and makes M requests (default 3).  The first\n"
+		"registers: it carries a send right to the client's callback port,\n"
+		"and the server answers with a callback and with a send right to a\n"
+		"new session port, on which it requests a no-senders notification;\n"
+		"the other requests go to the session port.  Then the client says\n"
+		"bye and exits, except client K (default: the last one, if N > 1),\n"
+		"which stops without bye and is killed with SIGKILL.  However a\n"
+		"client goes, the kernel tells the server that its session port has\n"
+		"no senders left, and only then does the server free the client's\n"
+		"state and destroy the port.  Exits 0 only if every message and\n"
+		"checksum was verified and every client's state was freed exactly\n"
+		"once that way.\n"
 		"\n"
 		"  -c, --clients N    number of client processes (1-%d)\n"
-		"  -r, --requests M   requests per client (1-%d)\n"
+		"  -r, --requests M   requests per client, register included (1-%d)\n"
+		"  -k, --kill K       client to kill instead of letting it say bye\n"
+		"                     (1-N; 0: none)\n"
 		"  -t, --timeout SEC  give up after SEC seconds (default 30)\n"
 		"  -h, --help         show this help\n"
 		"\n"
@@ -845,13 +1286,15 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "clients", required_argument, NULL, 'c' },
 		{ "requests", required_argument, NULL, 'r' },
+		{ "kill", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned int kill_idx;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:r:t:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:r:k:t:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			if (!parse_uint(optarg, 1, DEMO_MAX_CLIENTS,
@@ -862,6 +1305,11 @@ int main(int argc, char **argv)
 			if (!parse_uint(optarg, 1, DEMO_MAX_REQUESTS,
 					&opt_requests))
 				goto bad;
+			break;
+		case 'k':
+			if (!parse_uint(optarg, 0, DEMO_MAX_CLIENTS, &kill_idx))
+				goto bad;
+			opt_kill = kill_idx;
 			break;
 		case 't':
 			if (!parse_uint(optarg, 1, 3600, &opt_timeout))
@@ -877,6 +1325,13 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		usage(stderr, argv[0]);
+		return 2;
+	}
+	if (opt_kill < 0)
+		opt_kill = opt_clients > 1 ? (int)opt_clients : 0;
+	if ((unsigned int)opt_kill > opt_clients) {
+		fprintf(stderr, "%s: --kill %d: there are only %u client(s)\n",
+			argv[0], opt_kill, opt_clients);
 		return 2;
 	}
 	return server_main();
