@@ -9,6 +9,7 @@
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "entry.h"
 #include "msg.h"
 #include "port.h"
@@ -107,9 +108,14 @@ struct machipc_entry *machipc_entry_create(struct machipc_space *space,
 	int err;
 
 	lockdep_assert_held(&space->lock);
+	err = machipc_account_charge(space->account, MACHIPC_COST_ENTRY);
+	if (err)
+		return ERR_PTR(err);
 	entry = kmem_cache_zalloc(machipc_entry_cache, gfp);
-	if (!entry)
+	if (!entry) {
+		machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
 		return ERR_PTR(-ENOMEM);
+	}
 	INIT_LIST_HEAD(&entry->plan_link);
 	entry->port = port;
 
@@ -129,6 +135,7 @@ err_erase:
 	xa_erase(&space->names, entry->name);
 err_free:
 	kmem_cache_free(machipc_entry_cache, entry);
+	machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
 	return ERR_PTR(err == -EBUSY ? -ENOSPC : err);
 }
 
@@ -149,6 +156,7 @@ void machipc_entry_destroy(struct machipc_space *space,
 	machipc_entry_unlink_port(space, entry);
 	xa_erase(&space->names, entry->name);
 	kmem_cache_free(machipc_entry_cache, entry);
+	machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
 }
 
 /**
@@ -181,6 +189,7 @@ int machipc_entry_release_rights(struct machipc_space *space,
 	entry->pset = NULL;
 	xa_erase(&space->names, entry->name);
 	kmem_cache_free(machipc_entry_cache, entry);
+	machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
 	return 0;
 }
 

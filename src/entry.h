@@ -47,6 +47,8 @@ struct machipc_entry {
 #define MACHIPC_PLAN_ADD_SEND_ONCE	BIT(3)
 #define MACHIPC_PLAN_NEW		BIT(4)
 
+#define MACHIPC_COST_ENTRY	sizeof(struct machipc_entry)
+
 int machipc_entries_init(void);
 void machipc_entries_exit(void);
 

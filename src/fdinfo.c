@@ -11,6 +11,7 @@
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "entry.h"
 #include "fdinfo.h"
 #include "port.h"
@@ -27,6 +28,11 @@ void machipc_show_fdinfo(struct seq_file *m, struct file *file)
 	mutex_lock(&space->lock);
 	seq_printf(m, "machipc-owner:\t%d\n", pid_nr(space->owner));
 	seq_printf(m, "machipc-state:\t%s\n", space->dead ? "dead" : "live");
+	seq_printf(m, "machipc-account:\tusage %lld limit %llu hwm %lld failures %lld\n",
+		   atomic64_read(&space->account->usage),
+		   READ_ONCE(space->account->limit),
+		   atomic64_read(&space->account->hwm),
+		   atomic64_read(&space->account->failures));
 	xa_for_each(&space->names, name, entry) {
 		bool port_dead = entry->port && machipc_port_is_dead(entry->port);
 

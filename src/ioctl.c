@@ -14,12 +14,16 @@
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "bootstrap.h"
 #include "ioctl.h"
 #include "ipc.h"
 #include "msg.h"
+#include "entry.h"
 #include "names.h"
 #include "notify.h"
+#include "port.h"
+#include "pset.h"
 #include "space.h"
 
 int machipc_check_port_alloc(const struct machipc_port_alloc *arg)
@@ -147,6 +151,14 @@ int machipc_check_notify(const struct machipc_notify_request *arg)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_notify);
 
+int machipc_check_account(const struct machipc_account_info *arg)
+{
+	if (arg->flags & ~MACHIPC_ACCOUNT_MASK || arg->reserved)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_account);
+
 union machipc_ioctl_arg {
 	struct machipc_version version;
 	struct machipc_port_alloc alloc;
@@ -160,6 +172,7 @@ union machipc_ioctl_arg {
 	struct machipc_bootstrap bootstrap;
 	struct machipc_msg_args msg;
 	struct machipc_notify_request notify;
+	struct machipc_account_info account;
 };
 
 static int machipc_ioctl_version(struct machipc_space *space,
@@ -345,6 +358,34 @@ static int machipc_ioctl_notify(struct machipc_space *space,
 	return err ? err : machipc_notify_request(space, &arg->notify);
 }
 
+static int machipc_ioctl_account(struct machipc_space *space,
+				 union machipc_ioctl_arg *uarg, bool *copy_out)
+{
+	struct machipc_account_info *arg = &uarg->account;
+	struct machipc_account *account = space->account;
+	int err;
+
+	err = machipc_check_account(arg);
+	if (err)
+		return err;
+	if (arg->flags & MACHIPC_ACCOUNT_SET_LIMIT) {
+		err = machipc_account_set_limit(account, arg->limit);
+		if (err)
+			return err;
+	}
+	arg->usage = atomic64_read(&account->usage);
+	arg->limit = READ_ONCE(account->limit);
+	arg->hwm = atomic64_read(&account->hwm);
+	arg->failures = atomic64_read(&account->failures);
+	arg->cost_entry = MACHIPC_COST_ENTRY;
+	arg->cost_port = MACHIPC_COST_PORT;
+	arg->cost_pset = MACHIPC_COST_PSET;
+	arg->cost_msg = MACHIPC_COST_MSG_BASE;
+	arg->cost_msg_slot = MACHIPC_COST_MSG_SLOT;
+	arg->cost_notify = MACHIPC_COST_NOTIFY;
+	return 0;
+}
+
 struct machipc_ioctl_op {
 	unsigned int cmd;
 	int (*fn)(struct machipc_space *space, union machipc_ioctl_arg *arg,
@@ -412,6 +453,10 @@ static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
 		.cmd = MACHIPC_IOC_PORT_REQUEST_NOTIFICATION,
 		.fn = machipc_ioctl_notify,
 	},
+	[_IOC_NR(MACHIPC_IOC_ACCOUNT)] = {
+		.cmd = MACHIPC_IOC_ACCOUNT,
+		.fn = machipc_ioctl_account,
+	},
 };
 
 long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -425,7 +470,7 @@ long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	int err;
 
 	BUILD_BUG_ON(ARRAY_SIZE(machipc_ioctl_ops) !=
-		     _IOC_NR(MACHIPC_IOC_PORT_REQUEST_NOTIFICATION) + 1);
+		     _IOC_NR(MACHIPC_IOC_ACCOUNT) + 1);
 	BUILD_BUG_ON(_IOC_NR(MACHIPC_IOC_MSG) != 0x0d);
 
 	nr = _IOC_NR(cmd);

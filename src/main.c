@@ -15,6 +15,7 @@
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "entry.h"
 #include "fdinfo.h"
 #include "ioctl.h"
@@ -27,6 +28,10 @@ unsigned int machipc_max_inline = 65536;
 module_param_named(max_inline, machipc_max_inline, uint, 0444);
 MODULE_PARM_DESC(max_inline,
 		 "Largest message in bytes: header, descriptors and inline data (default 65536, 32 to 4 MiB, multiple of 8)");
+
+module_param_named(account_limit, machipc_account_default_limit, ulong, 0644);
+MODULE_PARM_DESC(account_limit,
+		 "Default limit in bytes of each space's account (default 16 MiB)");
 
 static int machipc_open(struct inode *inode, struct file *file)
 {
@@ -103,6 +108,7 @@ static void machipc_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct machipc_msg_args) != 64);
 	BUILD_BUG_ON(sizeof(struct machipc_notify_request) != 32);
 	BUILD_BUG_ON(sizeof(struct machipc_notify_body) != 8);
+	BUILD_BUG_ON(sizeof(struct machipc_account_info) != 64);
 }
 
 static int __init machipc_init(void)
@@ -142,6 +148,8 @@ err_ports:
 static void __exit machipc_exit(void)
 {
 	misc_deregister(&machipc_misc);
+	WARN(machipc_accounts_total(), "machipc: %lld bytes still charged\n",
+	     machipc_accounts_total());
 	machipc_entries_exit();
 	machipc_psets_exit();
 	machipc_ports_exit();

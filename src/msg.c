@@ -14,6 +14,7 @@
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "msg.h"
 #include "port.h"
 #include "transit.h"
@@ -75,24 +76,43 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_msg_validate);
 
-/*
- * One allocation holds the message, its rights array (sized for the most
- * descriptors @size can hold) and the body.
+size_t machipc_msg_cost(u32 size)
+{
+	return MACHIPC_COST_MSG_BASE +
+	       (size / sizeof(struct machipc_msg_desc)) * MACHIPC_COST_MSG_SLOT +
+	       size;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_msg_cost);
+
+/**
+ * machipc_msg_alloc() - one allocation for the message, its rights array
+ *	(sized for the most descriptors @size can hold) and the body
+ * @size: body size, at most 4 MiB (the max_inline bound)
+ * @gfp: allocation flags
+ * @account: charged machipc_msg_cost(@size) until the message is freed;
+ *	NULL for a message charged to nobody
+ *
+ * Return: the message or an ERR_PTR: -ENOBUFS (account limit), -ENOMEM.
  */
-struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp)
+struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
+				      struct machipc_account *account)
 {
 	size_t max_rights = MACHIPC_KRIGHT_DESC +
 			    size / sizeof(struct machipc_msg_desc);
+	size_t bytes = machipc_msg_cost(size);
 	struct machipc_msg *msg;
-	size_t bytes;
+	int err;
 
-	bytes = size_add(size_add(sizeof(*msg),
-				  array_size(max_rights,
-					     sizeof(struct machipc_kright))),
-			 size);
+	err = machipc_account_charge(account, bytes);
+	if (err)
+		return ERR_PTR(err);
 	msg = kvzalloc(bytes, gfp);
-	if (!msg)
-		return NULL;
+	if (!msg) {
+		machipc_account_uncharge(account, bytes);
+		return ERR_PTR(-ENOMEM);
+	}
+	msg->account = machipc_account_get(account);
+	msg->charge = bytes;
 	INIT_LIST_HEAD(&msg->link);
 	msg->rights = (struct machipc_kright *)(msg + 1);
 	msg->body = msg->rights + max_rights;
@@ -104,10 +124,12 @@ struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp)
  * machipc_msg_copyin() - the one copy of a message from user memory
  * @uaddr: user address of the message
  * @size: bytes to copy
+ * @account: the sender's, charged until the message is freed
  *
  * Return: the validated message, not yet holding any right, or an ERR_PTR.
  */
-struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size)
+struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
+				       struct machipc_account *account)
 {
 	const struct machipc_msg_header *hdr;
 	struct machipc_msg *msg;
@@ -118,9 +140,9 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size)
 	if (size < sizeof(*hdr))
 		return ERR_PTR(-EINVAL);
 	msg = machipc_msg_alloc(size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
-				      __GFP_NOWARN);
-	if (!msg)
-		return ERR_PTR(-ENOMEM);
+				      __GFP_NOWARN, account);
+	if (IS_ERR(msg))
+		return msg;
 	if (copy_from_user(msg->body, u64_to_user_ptr(uaddr), size)) {
 		err = -EFAULT;
 		goto err_free;
@@ -137,14 +159,19 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size)
 	return msg;
 
 err_free:
-	kvfree(msg);
+	machipc_msg_free(msg);
 	return ERR_PTR(err);
 }
 
 void machipc_msg_free(struct machipc_msg *msg)
 {
+	struct machipc_account *account = msg->account;
+	size_t charge = msg->charge;
+
 	put_pid(msg->sender);
 	kvfree(msg);
+	machipc_account_uncharge(account, charge);
+	machipc_account_put(account);
 }
 
 /* Drop an uncommitted message: its rights are only port references. */

@@ -7,6 +7,7 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+struct machipc_account;
 struct machipc_entry;
 struct machipc_port;
 struct pid;
@@ -57,13 +58,27 @@ struct machipc_msg {
 	kgid_t egid;
 	struct machipc_kright *rights;
 	void *body;
+	struct machipc_account *account;
+	size_t charge;
 };
+
+/*
+ * What a message of @size bytes costs its sender: the allocation made by
+ * machipc_msg_alloc(), whose rights array has room for every descriptor
+ * the size could hold.  Documentation/accounting.rst gives the formula.
+ */
+#define MACHIPC_COST_MSG_BASE	(sizeof(struct machipc_msg) + \
+				 MACHIPC_KRIGHT_DESC * sizeof(struct machipc_kright))
+#define MACHIPC_COST_MSG_SLOT	sizeof(struct machipc_kright)
+size_t machipc_msg_cost(u32 size);
 
 extern unsigned int machipc_max_inline;
 
 int machipc_msg_validate(const void *body, u32 size, u32 max_size);
-struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp);
-struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size);
+struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
+				      struct machipc_account *account);
+struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
+				       struct machipc_account *account);
 void machipc_msg_free(struct machipc_msg *msg);
 void machipc_msg_abort(struct machipc_msg *msg);
 void machipc_msg_destroy_list(struct list_head *doomed);

@@ -13,6 +13,7 @@
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "entry.h"
 #include "msg.h"
 #include "names.h"
@@ -30,12 +31,12 @@ int machipc_name_allocate(struct machipc_space *space,
 
 	if (arg->right == MACHIPC_RIGHT_RECEIVE) {
 		port = machipc_port_create(space);
-		if (!port)
-			return -ENOMEM;
+		if (IS_ERR(port))
+			return PTR_ERR(port);
 	} else if (arg->right == MACHIPC_RIGHT_PORT_SET) {
-		pset = machipc_pset_create();
-		if (!pset)
-			return -ENOMEM;
+		pset = machipc_pset_create(space->account);
+		if (IS_ERR(pset))
+			return PTR_ERR(pset);
 	}
 
 	err = machipc_space_lock(space);
@@ -381,9 +382,17 @@ int machipc_name_list(struct machipc_space *space,
 		count++;
 	n = min(count, arg->capacity);
 	if (n) {
+		err = machipc_account_charge(space->account,
+					     array_size(n, sizeof(*snap)));
+		if (err) {
+			mutex_unlock(&space->lock);
+			return err;
+		}
 		snap = kvcalloc(n, sizeof(*snap), GFP_KERNEL_ACCOUNT |
 				__GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 		if (!snap) {
+			machipc_account_uncharge(space->account,
+						 array_size(n, sizeof(*snap)));
 			mutex_unlock(&space->lock);
 			return -ENOMEM;
 		}
@@ -402,11 +411,13 @@ int machipc_name_list(struct machipc_space *space,
 	}
 	mutex_unlock(&space->lock);
 
-	n = min(n, count);
 	if (n && copy_to_user(u64_to_user_ptr(arg->entries), snap,
-			      array_size(n, sizeof(*snap))))
+			      array_size(min(n, count), sizeof(*snap))))
 		err = -EFAULT;
 	kvfree(snap);
+	if (n)
+		machipc_account_uncharge(space->account,
+					 array_size(n, sizeof(*snap)));
 	arg->count = count;
 	return err;
 }

@@ -25,6 +25,7 @@
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "entry.h"
 #include "msg.h"
 #include "notify.h"
@@ -36,7 +37,18 @@
 #define MACHIPC_NOTIFY_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | \
 				 __GFP_NOWARN)
 
-static struct machipc_msg *machipc_notify_msg_alloc(u32 kind, gfp_t gfp)
+/* Free the request itself (its message has gone its own way). */
+static void machipc_notify_free(struct machipc_notify *notify)
+{
+	struct machipc_account *account = notify->account;
+
+	kfree(notify);
+	machipc_account_uncharge(account, sizeof(*notify));
+	machipc_account_put(account);
+}
+
+static struct machipc_msg *
+machipc_notify_msg_alloc(u32 kind, gfp_t gfp, struct machipc_account *account)
 {
 	bool carries_port = kind == MACHIPC_NOTIFY_PORT_DESTROYED;
 	struct machipc_msg_header *hdr;
@@ -46,9 +58,9 @@ static struct machipc_msg *machipc_notify_msg_alloc(u32 kind, gfp_t gfp)
 
 	size = sizeof(*hdr) + (carries_port ? sizeof(*desc) : 0) +
 	       sizeof(struct machipc_notify_body);
-	msg = machipc_msg_alloc(size, gfp);
-	if (!msg)
-		return NULL;
+	msg = machipc_msg_alloc(size, gfp, account);
+	if (IS_ERR(msg))
+		return msg;
 	hdr = msg->body;
 	hdr->size = size;
 	hdr->id = MACHIPC_MSGID_NOTIFY(kind);
@@ -109,7 +121,7 @@ void machipc_notify_fire(struct machipc_notify *notify, u32 value)
 	struct machipc_notify_body *body = msg->body + msg->size - sizeof(*body);
 
 	body->value = value;
-	kfree(notify);
+	machipc_notify_free(notify);
 	machipc_notify_deliver(msg, NULL);
 }
 
@@ -119,7 +131,7 @@ void machipc_notify_discard(struct machipc_notify *notify)
 	if (!notify)
 		return;
 	machipc_msg_destroy(notify->msg);
-	kfree(notify);
+	machipc_notify_free(notify);
 }
 
 /* Port-destroyed: @port's receive right travels in the notification. */
@@ -134,7 +146,7 @@ void machipc_notify_hand_off(struct machipc_notify *notify,
 		.disp = MACHIPC_DISP_MOVE_RECEIVE,
 	};
 	msg->nreceive = 1;
-	kfree(notify);
+	machipc_notify_free(notify);
 	machipc_notify_deliver(msg, port);
 }
 
@@ -143,14 +155,50 @@ void machipc_notify_send_once(struct machipc_port *port)
 {
 	struct machipc_msg *msg;
 
+	/* Charged to no account: see Documentation/accounting.rst. */
 	msg = machipc_notify_msg_alloc(MACHIPC_NOTIFY_SEND_ONCE,
-				       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+				       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL, NULL);
+	if (WARN_ON_ONCE(IS_ERR(msg))) {
+		machipc_port_consume_send_once(port);
+		return;
+	}
 	msg->rights[MACHIPC_KRIGHT_DEST] = (struct machipc_kright){
 		.port = port,
 		.type = MACHIPC_RIGHT_SEND_ONCE,
 		.disp = MACHIPC_DISP_MOVE_SEND_ONCE,
 	};
 	machipc_notify_deliver(msg, NULL);
+}
+
+/*
+ * A request and its message, both charged to the requester: the request
+ * until it ends, the message until it is received or destroyed.
+ */
+static struct machipc_notify *
+machipc_notify_alloc(u32 kind, struct machipc_account *account)
+{
+	struct machipc_notify *notify;
+	int err;
+
+	err = machipc_account_charge(account, sizeof(*notify));
+	if (err)
+		return ERR_PTR(err);
+	notify = kzalloc(sizeof(*notify), MACHIPC_NOTIFY_GFP);
+	if (!notify) {
+		machipc_account_uncharge(account, sizeof(*notify));
+		return ERR_PTR(-ENOMEM);
+	}
+	INIT_LIST_HEAD(&notify->link);
+	notify->account = machipc_account_get(account);
+	notify->msg = machipc_notify_msg_alloc(kind, MACHIPC_NOTIFY_GFP,
+					       account);
+	if (IS_ERR(notify->msg)) {
+		err = PTR_ERR(notify->msg);
+		notify->msg = NULL;
+		machipc_notify_free(notify);
+		return ERR_PTR(err);
+	}
+	return notify;
 }
 
 static int machipc_notify_check_name(const struct machipc_entry *entry,
@@ -254,16 +302,9 @@ int machipc_notify_request(struct machipc_space *space,
 	int err;
 
 	if (arg->notify != MACHIPC_NAME_NULL) {
-		new = kzalloc(sizeof(*new), MACHIPC_NOTIFY_GFP);
-		if (!new)
-			return -ENOMEM;
-		INIT_LIST_HEAD(&new->link);
-		new->msg = machipc_notify_msg_alloc(arg->kind,
-						    MACHIPC_NOTIFY_GFP);
-		if (!new->msg) {
-			kfree(new);
-			return -ENOMEM;
-		}
+		new = machipc_notify_alloc(arg->kind, space->account);
+		if (IS_ERR(new))
+			return PTR_ERR(new);
 	}
 
 	err = machipc_space_lock(space);
@@ -335,7 +376,7 @@ int machipc_notify_request(struct machipc_space *space,
 		kr->port = NULL;
 		arg->previous = prev->name;
 		machipc_msg_free(old->msg);
-		kfree(old);
+		machipc_notify_free(old);
 	} else if (prev) {
 		/* The old request fired meanwhile: its name is not used. */
 		machipc_entry_destroy(space, prev);
@@ -352,7 +393,7 @@ err_unlock:
 err_free:
 	if (new) {
 		machipc_msg_free(new->msg);
-		kfree(new);
+		machipc_notify_free(new);
 	}
 	return err;
 }

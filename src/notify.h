@@ -7,6 +7,7 @@
 
 #include <linux/machipc.h>
 
+struct machipc_account;
 struct machipc_msg;
 struct machipc_port;
 struct machipc_space;
@@ -19,6 +20,7 @@ struct machipc_space;
  * @sync: no-senders: the make-send count threshold of the request
  * @msg: the notification, allocated at request time; its destination
  *	right is the registered send-once right
+ * @account: the requester's, charged for this structure
  *
  * A request is owned by its port (or by the thread that took it out of the
  * port under port->lock) and ends exactly once: fired, discarded (its
@@ -31,7 +33,10 @@ struct machipc_notify {
 	u32 name;
 	u32 sync;
 	struct machipc_msg *msg;
+	struct machipc_account *account;
 };
+
+#define MACHIPC_COST_NOTIFY	sizeof(struct machipc_notify)
 
 int machipc_notify_request(struct machipc_space *space,
 			   struct machipc_notify_request *arg);

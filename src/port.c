@@ -12,10 +12,12 @@
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "msg.h"
 #include "notify.h"
 #include "port.h"
 #include "pset.h"
+#include "space.h"
 
 static struct kmem_cache *machipc_port_cache;
 
@@ -49,18 +51,27 @@ unsigned long machipc_ports_live(void)
  * machipc_port_create() - a new port whose receive right @receiver holds
  * @receiver: the space that will name the receive right
  *
- * Return: the port with one reference (the receive right's), or NULL.
+ * The port is charged to @receiver's account until it is freed.
+ *
+ * Return: the port with one reference (the receive right's), or an
+ * ERR_PTR: -ENOBUFS (account limit) or -ENOMEM.
  */
 struct machipc_port *machipc_port_create(struct machipc_space *receiver)
 {
 	struct machipc_port *port;
 	int err;
 
+	err = machipc_account_charge(receiver->account, MACHIPC_COST_PORT);
+	if (err)
+		return ERR_PTR(err);
 	port = kmem_cache_zalloc(machipc_port_cache,
 				 GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
 				 __GFP_NOWARN);
-	if (!port)
-		return NULL;
+	if (!port) {
+		machipc_account_uncharge(receiver->account, MACHIPC_COST_PORT);
+		return ERR_PTR(-ENOMEM);
+	}
+	port->account = machipc_account_get(receiver->account);
 	kref_init(&port->ref);
 	spin_lock_init(&port->lock);
 	INIT_LIST_HEAD(&port->queue);
@@ -75,8 +86,10 @@ struct machipc_port *machipc_port_create(struct machipc_space *receiver)
 			      &machipc_port_next_id,
 			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (err < 0) {
+		machipc_account_uncharge(port->account, MACHIPC_COST_PORT);
+		machipc_account_put(port->account);
 		kmem_cache_free(machipc_port_cache, port);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	return port;
 }
@@ -95,6 +108,8 @@ static void machipc_port_free(struct kref *ref)
 	WARN_ON(port->nsrequest || port->pdrequest ||
 		!list_empty(&port->dnrequests));
 	xa_erase(&machipc_ports, port->id);
+	machipc_account_uncharge(port->account, MACHIPC_COST_PORT);
+	machipc_account_put(port->account);
 	kmem_cache_free(machipc_port_cache, port);
 }
 

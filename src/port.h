@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 
+struct machipc_account;
 struct machipc_msg;
 struct machipc_notify;
 struct machipc_pset;
@@ -40,6 +41,7 @@ struct machipc_space;
 struct machipc_port {
 	struct kref ref;
 	u32 id;
+	struct machipc_account *account;	/* charged for the port; immutable */
 
 	spinlock_t lock;	/* protects the fields below */
 	struct list_head queue;
@@ -66,6 +68,8 @@ struct machipc_port {
 	 */
 	struct machipc_msg *transit_msg;
 };
+
+#define MACHIPC_COST_PORT	sizeof(struct machipc_port)
 
 int machipc_ports_init(void);
 void machipc_ports_exit(void);

@@ -5,6 +5,7 @@
 
 #include <linux/slab.h>
 
+#include "account.h"
 #include "msg.h"
 
 #include "port.h"
@@ -23,15 +24,23 @@ void machipc_psets_exit(void)
 	kmem_cache_destroy(machipc_pset_cache);
 }
 
-struct machipc_pset *machipc_pset_create(void)
+/* A new, empty set charged to @account; or an ERR_PTR. */
+struct machipc_pset *machipc_pset_create(struct machipc_account *account)
 {
 	struct machipc_pset *pset;
+	int err;
 
+	err = machipc_account_charge(account, MACHIPC_COST_PSET);
+	if (err)
+		return ERR_PTR(err);
 	pset = kmem_cache_zalloc(machipc_pset_cache,
 				 GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
 				 __GFP_NOWARN);
-	if (!pset)
-		return NULL;
+	if (!pset) {
+		machipc_account_uncharge(account, MACHIPC_COST_PSET);
+		return ERR_PTR(-ENOMEM);
+	}
+	pset->account = machipc_account_get(account);
 	kref_init(&pset->ref);
 	spin_lock_init(&pset->lock);
 	INIT_LIST_HEAD(&pset->members);
@@ -49,6 +58,8 @@ static void machipc_pset_free(struct kref *ref)
 	struct machipc_pset *pset = container_of(ref, struct machipc_pset, ref);
 
 	WARN_ON(!list_empty(&pset->members));
+	machipc_account_uncharge(pset->account, MACHIPC_COST_PSET);
+	machipc_account_put(pset->account);
 	kmem_cache_free(machipc_pset_cache, pset);
 }
 

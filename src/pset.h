@@ -7,6 +7,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+struct machipc_account;
 struct machipc_msg;
 struct machipc_port;
 
@@ -32,11 +33,14 @@ struct machipc_pset {
 	bool dead;
 	u32 name;
 	wait_queue_head_t wait;
+	struct machipc_account *account;	/* immutable */
 };
+
+#define MACHIPC_COST_PSET	sizeof(struct machipc_pset)
 
 int machipc_psets_init(void);
 void machipc_psets_exit(void);
-struct machipc_pset *machipc_pset_create(void);
+struct machipc_pset *machipc_pset_create(struct machipc_account *account);
 void machipc_pset_get(struct machipc_pset *pset);
 void machipc_pset_put(struct machipc_pset *pset);
 void machipc_pset_destroy(struct machipc_pset *pset);

@@ -246,7 +246,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 	LIST_HEAD(plan);
 	int err;
 
-	msg = machipc_msg_copyin(uaddr, size);
+	msg = machipc_msg_copyin(uaddr, size, space->account);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 

@@ -11,6 +11,7 @@
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "entry.h"
 #include "msg.h"
 #include "space.h"
@@ -30,6 +31,12 @@ struct machipc_space *machipc_space_create(void)
 	space->next_name = 1;
 	space->owner = get_pid(task_tgid(current));
 	space->id = atomic64_inc_return(&machipc_space_ids);
+	space->account = machipc_account_create(space->id);
+	if (!space->account) {
+		put_pid(space->owner);
+		kfree(space);
+		return NULL;
+	}
 	return space;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_space_create);
@@ -92,6 +99,7 @@ void machipc_space_free(struct machipc_space *space)
 	xa_destroy(&space->names);
 	xa_destroy(&space->by_port);
 	put_pid(space->owner);
+	machipc_account_put(space->account);
 	mutex_destroy(&space->lock);
 	kfree(space);
 }

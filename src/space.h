@@ -6,6 +6,7 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+struct machipc_account;
 struct pid;
 
 /**
@@ -35,6 +36,7 @@ struct machipc_space {
 	bool dead;
 	struct pid *owner;	/* immutable */
 	u64 id;			/* immutable, unique: keys dead-name requests */
+	struct machipc_account *account;	/* immutable */
 };
 
 struct machipc_space *machipc_space_create(void);

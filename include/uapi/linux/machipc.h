@@ -41,6 +41,11 @@
  *   and ``rcv_size`` holds the size needed.
  * - ``E2BIG``: the message is larger than the module's ``max_inline``.
  * - ``ENOMEM``: the kernel (or the caller's memory cgroup) is out of memory.
+ * - ``ENOBUFS``: the charge would take the space's account past its limit
+ *   (see struct machipc_account_info); a receive that cannot charge the
+ *   names it must create leaves the message queued.
+ * - ``EPERM``: raising the account limit above the default without
+ *   ``CAP_SYS_RESOURCE``.
  * - ``EBADF``/``EMFILE``: bootstrap descriptor errors, as for any fd.
  * - ``ERESTARTSYS`` (seen as ``EINTR`` or a transparent restart): a
  *   signal, stop, ptrace request or freezer arrived before the commit point.
@@ -472,6 +477,48 @@ struct machipc_msg_args {
 	__u64 reserved[2];
 };
 
+/* machipc_account_info.flags */
+#define MACHIPC_ACCOUNT_SET_LIMIT	(1U << 0)
+#define MACHIPC_ACCOUNT_LAST		MACHIPC_ACCOUNT_SET_LIMIT
+#define MACHIPC_ACCOUNT_MASK		((MACHIPC_ACCOUNT_LAST << 1) - 1)
+
+/**
+ * struct machipc_account_info - argument of %MACHIPC_IOC_ACCOUNT
+ * @usage: out: bytes of kernel memory charged to the caller's space now.
+ * @limit: in with %MACHIPC_ACCOUNT_SET_LIMIT: the new limit; out: the
+ *	limit.  Lowering is always allowed, also below @usage (which then
+ *	only blocks new charges); raising it above the module's default
+ *	(parameter ``account_limit``) needs %CAP_SYS_RESOURCE (else %EPERM).
+ * @hwm: out: the highest @usage ever reached.
+ * @failures: out: charges refused with %ENOBUFS.
+ * @flags: in: 0 or %MACHIPC_ACCOUNT_SET_LIMIT.
+ * @cost_entry: out: bytes charged per name.
+ * @cost_port: out: bytes charged per port, to the space that allocated it,
+ *	until the port is freed.
+ * @cost_pset: out: bytes charged per port set.
+ * @cost_msg: out: fixed bytes charged per message, to its sender until it
+ *	is received or destroyed.  A message of header.size S costs
+ *	@cost_msg + (S / 32) * @cost_msg_slot + S.
+ * @cost_msg_slot: out: see @cost_msg.
+ * @cost_notify: out: bytes charged per notification request, besides its
+ *	message (a message of 40 bytes, or 72 for port-destroyed).
+ * @reserved: must be zero.
+ */
+struct machipc_account_info {
+	__u64 usage;
+	__u64 limit;
+	__u64 hwm;
+	__u64 failures;
+	__u32 flags;
+	__u32 cost_entry;
+	__u32 cost_port;
+	__u32 cost_pset;
+	__u32 cost_msg;
+	__u32 cost_msg_slot;
+	__u32 cost_notify;
+	__u32 reserved;
+};
+
 #define MACHIPC_IOC_MAGIC	0xBA
 
 #define MACHIPC_IOC_VERSION	_IOR(MACHIPC_IOC_MAGIC, 0x00, struct machipc_version)
@@ -490,5 +537,6 @@ struct machipc_msg_args {
 #define MACHIPC_IOC_MSG		_IOWR(MACHIPC_IOC_MAGIC, 0x0d, struct machipc_msg_args)
 #define MACHIPC_IOC_PORT_REQUEST_NOTIFICATION \
 	_IOWR(MACHIPC_IOC_MAGIC, 0x0e, struct machipc_notify_request)
+#define MACHIPC_IOC_ACCOUNT	_IOWR(MACHIPC_IOC_MAGIC, 0x0f, struct machipc_account_info)
 
 #endif /* _UAPI_LINUX_MACHIPC_H */
