@@ -259,6 +259,22 @@ __u32 machipc_notify_value(const void *msg, __u32 *value)
 	return hdr->id - MACHIPC_MSGID_KERNEL_BASE;
 }
 
+int machipc_account_get(int fd, struct machipc_account_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return machipc_ioctl(fd, MACHIPC_IOC_ACCOUNT, info);
+}
+
+int machipc_account_set_limit(int fd, __u64 limit)
+{
+	struct machipc_account_info info = {
+		.flags = MACHIPC_ACCOUNT_SET_LIMIT,
+		.limit = limit,
+	};
+
+	return machipc_ioctl(fd, MACHIPC_IOC_ACCOUNT, &info);
+}
+
 /* ------------------------------------------------------------------ */
 /* Building and reading messages                                      */
 /* ------------------------------------------------------------------ */

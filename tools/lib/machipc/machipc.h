@@ -282,6 +282,26 @@ int machipc_port_request_notification(int fd, __u32 name, __u32 kind,
  */
 __u32 machipc_notify_value(const void *msg, __u32 *value);
 
+/**
+ * machipc_account_get() - read the space's account
+ * @fd: the space.
+ * @info: out: usage, limit, high-water mark, failures and the cost of each
+ *	kind of object (see Documentation/accounting.rst).
+ *
+ * Return: 0, or -1 with errno: EFAULT, EBADFD.
+ */
+int machipc_account_get(int fd, struct machipc_account_info *info);
+
+/**
+ * machipc_account_set_limit() - set the space's account limit
+ * @fd: the space.
+ * @limit: bytes; lowering is always allowed, raising above the module's
+ *	default needs CAP_SYS_RESOURCE.
+ *
+ * Return: 0, or -1 with errno: EPERM, EBADFD.
+ */
+int machipc_account_set_limit(int fd, __u64 limit);
+
 /* ------------------------------------------------------------------ */
 /* Building and reading messages                                      */
 /* ------------------------------------------------------------------ */
