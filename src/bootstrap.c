@@ -21,9 +21,11 @@
 #include "port.h"
 #include "space.h"
 
+/* private_data is NULL only if the export failed before taking the right. */
 static int machipc_bootstrap_release(struct inode *inode, struct file *file)
 {
-	machipc_port_release_send(file->private_data);
+	if (file->private_data)
+		machipc_port_release_send(file->private_data);
 	return 0;
 }
 
@@ -75,10 +77,20 @@ int machipc_bootstrap_export(struct machipc_space *space,
 	fd = get_unused_fd_flags(oflags);
 	if (fd < 0)
 		return fd;
+	/*
+	 * Everything that can fail comes before the right is taken: the
+	 * file starts without a right (private_data NULL) and gets it below.
+	 */
+	file = anon_inode_getfile("[machipc-send]", &machipc_bootstrap_fops,
+				  NULL, oflags);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_fd;
+	}
 
 	err = machipc_space_lock(space);
 	if (err)
-		goto err_fd;
+		goto err_file;
 	entry = machipc_entry_lookup(space, arg->name);
 	if (!entry) {
 		err = -ENOENT;
@@ -89,28 +101,10 @@ int machipc_bootstrap_export(struct machipc_space *space,
 		err = -EPIPE;
 		goto err_unlock;
 	}
-	/* Hold the port across a possible move of the name's last ref. */
-	if (port)
-		machipc_port_get(port);
 	err = machipc_bootstrap_take(space, entry, arg->disposition);
-	if (err) {
-		machipc_port_put(port);
+	if (err)
 		goto err_unlock;
-	}
-	file = anon_inode_getfile("[machipc-send]", &machipc_bootstrap_fops,
-				  port, oflags);
-	if (IS_ERR(file)) {
-		/*
-		 * Cannot undo a move of the last reference without
-		 * allocating; the right is released instead, as if the
-		 * descriptor had been closed at once.  Only on -ENOMEM.
-		 */
-		err = PTR_ERR(file);
-		machipc_port_release_send(port);
-		machipc_port_put(port);
-		goto err_unlock;
-	}
-	machipc_port_put(port);
+	file->private_data = port;
 	mutex_unlock(&space->lock);
 	fd_install(fd, file);
 	arg->fd = fd;
@@ -118,6 +112,8 @@ int machipc_bootstrap_export(struct machipc_space *space,
 
 err_unlock:
 	mutex_unlock(&space->lock);
+err_file:
+	fput(file);
 err_fd:
 	put_unused_fd(fd);
 	return err;

@@ -190,6 +190,14 @@ static void machipc_msg_release_rights(struct machipc_msg *msg,
 {
 	u32 i;
 
+	/*
+	 * First make the message unreachable from the transit walk, which
+	 * reads its destination under the transit lock: only then may the
+	 * destination right, perhaps the port's last reference, go.
+	 */
+	if (msg->nreceive)
+		machipc_transit_forget_msg(msg);
+
 	for (i = 0; i < msg->nrights; i++) {
 		struct machipc_kright *kr = &msg->rights[i];
 
@@ -203,7 +211,6 @@ static void machipc_msg_release_rights(struct machipc_msg *msg,
 			machipc_port_release_send_once(kr->port);
 			break;
 		case MACHIPC_RIGHT_RECEIVE:
-			machipc_transit_forget(kr->port, msg);
 			machipc_port_destroy_receive(kr->port, doomed);
 			break;
 		}

@@ -82,13 +82,20 @@ machipc_notify_msg_alloc(u32 kind, gfp_t gfp, struct machipc_account *account)
 /*
  * Queue @msg on the port of its destination right.  @receive: a receive
  * right the message carries (port-destroyed), which leaves its space here.
+ * @doomed: where a message that cannot be queued, and the messages of a
+ * cycle it closes, go to be destroyed by the caller's iterative loop; NULL
+ * to destroy them here, which only messages without receive rights may do
+ * (their destruction cannot recurse).
  */
 static void machipc_notify_deliver(struct machipc_msg *msg,
-				   struct machipc_port *receive)
+				   struct machipc_port *receive,
+				   struct list_head *doomed)
 {
 	struct machipc_port *dest = msg->rights[MACHIPC_KRIGHT_DEST].port;
 	struct machipc_port *cycle = NULL;
 	bool queued;
+
+	WARN_ON_ONCE(receive && !doomed);
 
 	if (receive) {
 		mutex_lock(&machipc_transit_lock);
@@ -106,10 +113,14 @@ static void machipc_notify_deliver(struct machipc_msg *msg,
 			cycle = machipc_transit_find_cycle(msg);
 		mutex_unlock(&machipc_transit_lock);
 	}
-	if (!queued)
-		machipc_msg_destroy(msg);
+	if (!queued) {
+		if (doomed)
+			list_add_tail(&msg->link, doomed);
+		else
+			machipc_msg_destroy(msg);
+	}
 	if (cycle) {
-		machipc_port_kill(cycle);
+		machipc_port_kill_collect(cycle, doomed);
 		machipc_port_put(cycle);
 	}
 }
@@ -122,7 +133,7 @@ void machipc_notify_fire(struct machipc_notify *notify, u32 value)
 
 	body->value = value;
 	machipc_notify_free(notify);
-	machipc_notify_deliver(msg, NULL);
+	machipc_notify_deliver(msg, NULL, NULL);
 }
 
 /* Drop a request that will never fire; NULL is allowed. */
@@ -136,7 +147,7 @@ void machipc_notify_discard(struct machipc_notify *notify)
 
 /* Port-destroyed: @port's receive right travels in the notification. */
 void machipc_notify_hand_off(struct machipc_notify *notify,
-			     struct machipc_port *port)
+			     struct machipc_port *port, struct list_head *doomed)
 {
 	struct machipc_msg *msg = notify->msg;
 
@@ -147,7 +158,7 @@ void machipc_notify_hand_off(struct machipc_notify *notify,
 	};
 	msg->nreceive = 1;
 	machipc_notify_free(notify);
-	machipc_notify_deliver(msg, port);
+	machipc_notify_deliver(msg, port, doomed);
 }
 
 /* The send-once right to @port, destroyed unused, notifies its port. */
@@ -167,7 +178,7 @@ void machipc_notify_send_once(struct machipc_port *port)
 		.type = MACHIPC_RIGHT_SEND_ONCE,
 		.disp = MACHIPC_DISP_MOVE_SEND_ONCE,
 	};
-	machipc_notify_deliver(msg, NULL);
+	machipc_notify_deliver(msg, NULL, NULL);
 }
 
 /*
@@ -251,8 +262,9 @@ static struct machipc_notify *machipc_notify_find(struct machipc_port *port,
 
 /*
  * Replace the request of this kind (and requester) with @new, which may be
- * NULL.  A dead-name request on a port that has died meanwhile is not
- * installed; the caller fires it.  Returns the old request.
+ * NULL.  Nothing is installed on a port that has died meanwhile: the caller
+ * fires a dead-name request at once and discards any other.  Returns the
+ * old request.
  */
 static struct machipc_notify *machipc_notify_swap(struct machipc_port *port,
 						  u32 kind, u64 space_id,
@@ -263,6 +275,8 @@ static struct machipc_notify *machipc_notify_swap(struct machipc_port *port,
 
 	lockdep_assert_held(&port->lock);
 	old = machipc_notify_find(port, kind, space_id, name);
+	if (port->dead)
+		new = NULL;	/* never installed: the caller fires or drops it */
 	switch (kind) {
 	case MACHIPC_NOTIFY_NO_SENDERS:
 		port->nsrequest = new;
@@ -273,7 +287,7 @@ static struct machipc_notify *machipc_notify_swap(struct machipc_port *port,
 	default:
 		if (old)
 			list_del_init(&old->link);
-		if (new && !port->dead)
+		if (new)
 			list_add_tail(&new->link, &port->dnrequests);
 		break;
 	}
@@ -294,7 +308,7 @@ static struct machipc_notify *machipc_notify_swap(struct machipc_port *port,
 int machipc_notify_request(struct machipc_space *space,
 			   struct machipc_notify_request *arg)
 {
-	struct machipc_notify *new = NULL, *old, *fire_now = NULL;
+	struct machipc_notify *new = NULL, *old, *fire_now = NULL, *drop = NULL;
 	struct machipc_entry *entry, *target = NULL, *prev = NULL;
 	struct machipc_port *port, *nport;
 	u32 saved_next, value = 0;
@@ -356,9 +370,11 @@ int machipc_notify_request(struct machipc_space *space,
 
 	spin_lock(&port->lock);
 	old = machipc_notify_swap(port, arg->kind, space->id, arg->name, new);
-	if (new && port->dead) {
+	if (new && port->dead && arg->kind == MACHIPC_NOTIFY_DEAD_NAME) {
 		fire_now = new;
 		value = arg->name;
+	} else if (new && port->dead) {
+		drop = new;
 	} else if (new && arg->kind == MACHIPC_NOTIFY_NO_SENDERS &&
 		   !port->srights && port->mscount >= new->sync) {
 		port->nsrequest = NULL;
@@ -386,6 +402,7 @@ int machipc_notify_request(struct machipc_space *space,
 
 	if (fire_now)
 		machipc_notify_fire(fire_now, value);
+	machipc_notify_discard(drop);
 	return 0;
 
 err_unlock:

@@ -43,7 +43,7 @@ int machipc_notify_request(struct machipc_space *space,
 void machipc_notify_fire(struct machipc_notify *notify, u32 value);
 void machipc_notify_discard(struct machipc_notify *notify);
 void machipc_notify_hand_off(struct machipc_notify *notify,
-			     struct machipc_port *port);
+			     struct machipc_port *port, struct list_head *doomed);
 void machipc_notify_send_once(struct machipc_port *port);
 
 #endif /* MACHIPC_NOTIFY_H */

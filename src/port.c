@@ -260,7 +260,7 @@ void machipc_port_destroy_receive(struct machipc_port *port,
 	spin_unlock(&port->lock);
 
 	if (pd) {
-		machipc_notify_hand_off(pd, port);
+		machipc_notify_hand_off(pd, port, doomed);
 		return;
 	}
 	machipc_port_kill_collect(port, doomed);

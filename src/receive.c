@@ -44,8 +44,13 @@ static int machipc_copyout_right(struct machipc_space *space,
 	switch (kr->type) {
 	case MACHIPC_RIGHT_RECEIVE:
 	case MACHIPC_RIGHT_SEND:
-		if (kr->type == MACHIPC_RIGHT_SEND && machipc_port_is_dead(port))
-			return 0;	/* arrives as MACHIPC_NAME_DEAD */
+		/*
+		 * A right to a dead port arrives as MACHIPC_NAME_DEAD.  (A
+		 * receive right can belong to a dead port when the port was
+		 * killed as part of a rights cycle while the right travelled.)
+		 */
+		if (machipc_port_is_dead(port))
+			return 0;
 		entry = machipc_entry_find_port(space, port);
 		if (!entry) {
 			entry = machipc_entry_create(space, port, true);
@@ -132,10 +137,15 @@ static void machipc_copyout_commit(struct machipc_space *space,
 			continue;
 		if (!entry) {
 			/* The port died in transit: a dead name, dropped. */
-			if (kr->type == MACHIPC_RIGHT_SEND)
+			if (kr->type == MACHIPC_RIGHT_SEND) {
 				machipc_port_release_send(port);
-			else
+			} else if (kr->type == MACHIPC_RIGHT_SEND_ONCE) {
 				machipc_port_consume_send_once(port);
+			} else {
+				if (port->transit_msg == msg)
+					port->transit_msg = NULL;
+				machipc_port_put(port);
+			}
 			continue;
 		}
 		switch (kr->type) {

@@ -30,13 +30,22 @@
 /* Protects port->transit_msg and receive rights entering or leaving transit. */
 DEFINE_MUTEX(machipc_transit_lock);
 
-/* Called when @msg, which carries @port's receive right, is destroyed. */
-void machipc_transit_forget(struct machipc_port *port,
-			    struct machipc_msg *msg)
+/*
+ * Called when @msg, which carries receive rights, is destroyed: unlink it
+ * from every chain before any of its rights is released.
+ */
+void machipc_transit_forget_msg(struct machipc_msg *msg)
 {
+	u32 i;
+
 	mutex_lock(&machipc_transit_lock);
-	if (port->transit_msg == msg)
-		port->transit_msg = NULL;
+	for (i = MACHIPC_KRIGHT_DESC; i < msg->nrights; i++) {
+		struct machipc_kright *kr = &msg->rights[i];
+
+		if (kr->type == MACHIPC_RIGHT_RECEIVE && kr->port &&
+		    kr->port->transit_msg == msg)
+			kr->port->transit_msg = NULL;
+	}
 	mutex_unlock(&machipc_transit_lock);
 }
 

@@ -9,8 +9,7 @@ struct machipc_port;
 
 extern struct mutex machipc_transit_lock;
 
-void machipc_transit_forget(struct machipc_port *port,
-			    struct machipc_msg *msg);
+void machipc_transit_forget_msg(struct machipc_msg *msg);
 struct machipc_port *machipc_transit_find_cycle(struct machipc_msg *msg);
 
 #endif /* MACHIPC_TRANSIT_H */

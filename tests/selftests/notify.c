@@ -759,4 +759,74 @@ TEST(cross_process_exactly_once)
 	close(fd);
 }
 
+/*
+ * Regression (review finding): a port of a rights cycle escapes through its
+ * port-destroyed request, carrying a message with the receive right of the
+ * cycle port that was killed.  That right arrives as a dead name, and no
+ * request can be installed on the dead port.
+ */
+TEST_F(space, cycle_escape_delivers_dead_receive_right)
+{
+	__u32 a = alloc_port(_metadata, self->fd);
+	__u32 b = alloc_port(_metadata, self->fd);
+	__u32 n = alloc_port(_metadata, self->fd);
+	const struct machipc_msg_desc *d;
+	__u64 buf[NBUF / 8];
+	__u32 name;
+
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, b,
+					       MACHIPC_DISP_MAKE_SEND, &name));
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, b,
+			MACHIPC_NOTIFY_PORT_DESTROYED, n,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+	/* b's receive right queued on a, then a's on b: a cycle */
+	ASSERT_EQ(0, send_port(self->fd, a, MACHIPC_DISP_MAKE_SEND, b,
+			       MACHIPC_DISP_MOVE_RECEIVE, 1));
+	ASSERT_EQ(0, send_port(self->fd, b, MACHIPC_DISP_COPY_SEND, a,
+			       MACHIPC_DISP_MOVE_RECEIVE, 2));
+	/* b escaped to n */
+	ASSERT_EQ(0, rcv(self->fd, n, buf, 10000));
+	EXPECT_EQ(MACHIPC_MSGID_PORT_DESTROYED, machipc_msg_header(buf)->id);
+	EXPECT_EQ(b, machipc_msg_desc(buf, 0)->name);
+	/* its message carries a's receive right; a is dead */
+	ASSERT_EQ(0, rcv(self->fd, b, buf, 1000));
+	EXPECT_EQ(2, machipc_msg_header(buf)->id);
+	d = machipc_msg_desc(buf, 0);
+	EXPECT_EQ(MACHIPC_DISP_MOVE_RECEIVE, d->disposition);
+	EXPECT_EQ(MACHIPC_NAME_DEAD, d->name);
+	EXPECT_TRUE(nothing_more(self->fd, n));
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, b));
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, n));
+}
+
+/*
+ * Regression (review finding): a long chain of receive rights, each port
+ * with a port-destroyed request to itself, destroyed from its head, must
+ * not recurse in the kernel (it used to overflow the kernel stack).
+ */
+TEST_F(space, long_port_destroyed_chain_does_not_recurse)
+{
+	long n = mt_scaled(3000, 300), i;
+	__u32 *ports = calloc(n, sizeof(*ports));
+	struct machipc_account_info a;
+
+	ASSERT_NE(NULL, ports);
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, 1ULL << 30) ? errno : 0);
+	for (i = 0; i < n; i++) {
+		ports[i] = alloc_port(_metadata, self->fd);
+		ASSERT_EQ(0, machipc_port_request_notification(self->fd, ports[i],
+				MACHIPC_NOTIFY_PORT_DESTROYED, ports[i],
+				MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+	}
+	for (i = n - 1; i > 0; i--)
+		ASSERT_EQ(0, send_port(self->fd, ports[i - 1],
+				       MACHIPC_DISP_MAKE_SEND, ports[i],
+				       MACHIPC_DISP_MOVE_RECEIVE, 5));
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, ports[0]));
+	/* everything went; only the account's own bookkeeping remains */
+	ASSERT_EQ(0, machipc_account_get(self->fd, &a));
+	EXPECT_EQ(0, a.usage);
+	free(ports);
+}
+
 TEST_HARNESS_MAIN
