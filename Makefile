@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# machipc: build, style and test entry points.  Documentation/testing.rst
+# explains the guests and the checks.
+#
+#   make              the module (src/machipc.ko, and with a CONFIG_KUNIT
+#                     kernel tests/kunit/machipc_kunit.ko) for KDIR, plus
+#                     libmachipc, the selftests, the demo
+#   make W=1          the same with the kernel's extra warnings
+#   make run          build; boot Debian's stock kernel in QEMU, load the
+#                     module, run the demo
+#   make check        build; debug-kernel guest: KUnit + selftests +
+#                     rmmod + kmemleak; stock-kernel guest: selftests.
+#                     Last line: "N passed, M failed"
+#   make style        checkpatch --strict
+#   make sparse       sparse (C=2) over the module
+#   make deps         install the Debian packages all this needs (as root)
+#   make stock|debug  the module in build/stock (stock headers) or
+#                     build/debug (debug kernel tree)
+#   make clean
+#
+# KDIR defaults to /lib/modules/$(uname -r)/build if it exists, else to the
+# newest installed /usr/src/linux-headers-6.12.*-amd64.
+
+# Invoked by kbuild if there were no Kbuild file: use it anyway.
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+top		:= $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+VM		:= $(top)/tools/vm
+
+ifeq ($(origin KDIR),undefined)
+ifneq ($(wildcard /lib/modules/$(shell uname -r)/build/Makefile),)
+KDIR		:= /lib/modules/$(shell uname -r)/build
+else
+KDIR		:= $(shell $(VM)/stock-kernel --any-headers 2>/dev/null)
+endif
+endif
+
+# Extra kbuild arguments: W=1 (extra warnings), V=1 (verbose), C=1/2.
+KBUILD_ARGS	:= $(if $(W),W=$(W)) $(if $(V),V=$(V)) $(if $(C),C=$(C))
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+
+# The files checkpatch judges: every C source and header of the module and
+# its KUnit tests, and the uapi header (not kbuild's generated *.mod.c).
+STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]')) \
+		  $(top)/include/uapi/linux/machipc.h \
+		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
+
+.PHONY: all modules userspace lib selftests demo abi-version uapi-check stock debug \
+	deps run check style sparse clean help
+
+all: modules userspace
+
+help:
+	@sed -n '3,24s/^# \{0,1\}//p' $(top)/Makefile
+
+modules:
+	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "make: no kernel build tree (KDIR='$(KDIR)'): run 'make deps' or pass KDIR=" >&2; \
+		exit 1; \
+	fi
+	$(MAKE) -C $(KDIR) M=$(top) $(KBUILD_ARGS) modules
+
+userspace: lib selftests demo abi-version uapi-check
+
+# The uapi header stands alone in C and C++: only linux/types.h and
+# linux/ioctl.h, no warnings.
+uapi-check:
+	@mkdir -p $(top)/build/vm
+	@printf '#include <linux/machipc.h>\nint main(void) { return sizeof(struct machipc_msg_args) != 64; }\n' \
+		>$(top)/build/vm/uapi-check.c
+	$(CC) -Wall -Wextra -Werror -pedantic -std=c99 -I$(top)/include/uapi \
+		-c -o $(top)/build/vm/uapi-check.o $(top)/build/vm/uapi-check.c
+	$(CXX) -Wall -Wextra -Werror -pedantic -x c++ -I$(top)/include/uapi \
+		-c -o $(top)/build/vm/uapi-check-cxx.o $(top)/build/vm/uapi-check.c
+	@! grep -E '^#include' $(top)/include/uapi/linux/machipc.h | \
+		grep -v -E '<linux/(types|ioctl)\.h>' || \
+		{ echo "uapi header includes more than linux/types.h and linux/ioctl.h" >&2; exit 1; }
+
+lib:
+	@if [ -f $(top)/tools/lib/machipc/Makefile ]; then \
+		$(MAKE) -C $(top)/tools/lib/machipc; fi
+
+selftests: lib
+	$(MAKE) -C $(top)/tests/selftests
+
+demo: lib
+	@if [ -f $(top)/tools/demo/Makefile ]; then \
+		$(MAKE) -C $(top)/tools/demo; fi
+
+abi-version: $(top)/build/vm/abi-version
+
+$(top)/build/vm/abi-version: $(VM)/abi-version.c $(top)/include/uapi/linux/machipc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror -I$(top)/include/uapi -o $@ $<
+
+# The module built in a copy of the sources per kernel: kbuild writes its
+# objects next to the sources, so two kernels need two trees.
+stock:
+	$(VM)/sync-tree $(top) $(top)/build/stock
+	kdir=$$($(VM)/stock-kernel --headers) && \
+	$(MAKE) -C $$kdir M=$(top)/build/stock $(KBUILD_ARGS) modules
+
+debug:
+	$(VM)/sync-tree $(top) $(top)/build/debug
+	tree=$$($(VM)/build-kernel) && \
+	$(MAKE) -C $$tree M=$(top)/build/debug $(KBUILD_ARGS) modules
+
+deps:
+	@$(VM)/deps
+
+run: deps
+	$(MAKE) -C $(top) --no-print-directory userspace stock
+	@if [ -x $(top)/tools/demo/machipc-demo ]; then \
+		prog=tools/demo/machipc-demo; \
+	else \
+		echo "make run: no tools/demo/machipc-demo yet: running build/vm/abi-version"; \
+		prog=build/vm/abi-version; \
+	fi; \
+	$(VM)/run --kernel stock -- $$prog
+
+check: deps
+	$(MAKE) -C $(top) --no-print-directory userspace stock debug
+	@$(VM)/check
+
+# uapi headers cannot use BIT() (a kernel-internal macro): there the
+# BIT_MACRO check is off.  Everything else: any ERROR, WARNING or CHECK fails.
+style:
+	@k=$$($(VM)/kernel-files) || exit 1; bad=0; cd $(top); \
+	for f in $(patsubst $(top)/%,%,$(STYLE_FILES)); do \
+		case $$f in include/uapi/*) ign="--ignore BIT_MACRO" ;; *) ign= ;; esac; \
+		out=$$(perl $$k/scripts/checkpatch.pl --no-tree --strict --show-types \
+			--color=never --quiet $$ign -f $$f 2>&1) && \
+			[ -z "$$out" ] || { bad=$$((bad + 1)); echo "$$out"; }; \
+	done; \
+	if [ $$bad != 0 ]; then \
+		echo "make style: checkpatch --strict found problems in $$bad of $(words $(STYLE_FILES)) files" >&2; \
+		exit 1; \
+	fi; \
+	echo "make style: $(words $(STYLE_FILES)) files clean"
+
+sparse:
+	@command -v sparse >/dev/null || { echo "make sparse: sparse missing: run 'make deps'" >&2; exit 1; }
+	$(VM)/sync-tree $(top) $(top)/build/stock
+	@kdir=$$($(VM)/stock-kernel --headers) || exit 1; \
+	$(MAKE) -C $$kdir M=$(top)/build/stock C=2 $(if $(W),W=$(W)) modules \
+		>$(top)/build/sparse.log 2>&1; rc=$$?; \
+	sed "s|$(top)/build/stock/||" $(top)/build/sparse.log; \
+	if [ $$rc != 0 ]; then echo "make sparse: build failed" >&2; exit 1; fi; \
+	if grep -q -E '(warning|error):' $(top)/build/sparse.log; then \
+		echo "make sparse: $$(grep -c -E '(warning|error):' $(top)/build/sparse.log) warnings (build/sparse.log)" >&2; \
+		exit 1; \
+	fi; \
+	echo "make sparse: clean"
+
+clean:
+	@if [ -n "$(KDIR)" ] && [ -f "$(KDIR)/Makefile" ]; then \
+		$(MAKE) -C $(KDIR) M=$(top) clean; \
+	else \
+		find $(top)/src $(top)/tests/kunit $(top) -maxdepth 1 \
+			\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+			-o -name '.*.cmd' -o -name modules.order -o -name Module.symvers \) \
+			-delete 2>/dev/null || true; \
+	fi
+	@if [ -f $(top)/tools/lib/machipc/Makefile ]; then $(MAKE) -C $(top)/tools/lib/machipc clean; fi
+	@if [ -f $(top)/tools/demo/Makefile ]; then $(MAKE) -C $(top)/tools/demo clean; fi
+	$(MAKE) -C $(top)/tests/selftests clean
+	rm -rf $(top)/build
+
+endif
