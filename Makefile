@@ -50,7 +50,7 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 		  $(top)/include/uapi/linux/machipc.h \
 		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
 
-.PHONY: all modules userspace lib selftests demo abi-version uapi-check stock debug \
+.PHONY: all modules userspace lib selftests demo abi-version uapi-check ipcbench stock debug \
 	deps run check style sparse clean help
 
 all: modules userspace
@@ -65,7 +65,7 @@ modules:
 	fi
 	$(MAKE) -C $(KDIR) M=$(top) $(KBUILD_ARGS) modules
 
-userspace: lib selftests demo abi-version uapi-check
+userspace: lib selftests demo abi-version uapi-check ipcbench
 
 # The uapi header stands alone in C and C++: only linux/types.h and
 # linux/ioctl.h, no warnings.
@@ -91,6 +91,10 @@ selftests: lib
 demo: lib
 	@if [ -f $(top)/tools/demo/Makefile ]; then \
 		$(MAKE) -C $(top)/tools/demo; fi
+
+ipcbench: lib
+	@if [ -f $(top)/tools/ipcbench/Makefile ]; then \
+		$(MAKE) -C $(top)/tools/ipcbench; fi
 
 abi-version: $(top)/build/vm/abi-version
 

@@ -1,0 +1,1152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipcbench: machipc measured side by side with the IPC a user would pick
+ * instead, in the same run, interleaved round by round, reported as ratios.
+ *
+ * See Documentation/performance.rst for the method and how to read the
+ * output, and --help for the options.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcbench.h"
+
+struct bench_opts opts = {
+	.rounds = 5,
+	.iters = 2000,
+	.warmup = 100,
+	.fanin_seconds = 1.0,
+	.fanin_size = 64,
+	.timeout = 300,
+};
+
+static const struct rpc_peer *const rpc_peers[] = {
+	&peer_machipc, &peer_pipe, &peer_unix_stream, &peer_unix_seqpacket,
+	&peer_mqueue, &peer_futex, &peer_binder,
+};
+#define NPEERS		ARRAY_SIZE(rpc_peers)
+
+static const struct fanin_peer *const fanin_peers[] = {
+	&fanin_machipc, &fanin_seqpacket,
+};
+#define NFPEERS		ARRAY_SIZE(fanin_peers)
+
+#define MAX_SIZES	16
+#define MAX_CLIENT_SETS	8
+
+static size_t sizes[MAX_SIZES] = { 0, 64, 256, 1024, 4096, 16384, 65536 };
+static unsigned int nsizes = 7;
+static unsigned int clients[MAX_CLIENT_SETS] = { 1, 4, 16 };
+static unsigned int nclients = 3;
+static bool peer_enabled[NPEERS];
+static bool run_rpc = true, run_fanin = true, need_machipc = true;
+static const char *json_path;
+static const char *accel_flag;
+
+/* ------------------------------------------------------------------ */
+/* Results                                                             */
+/* ------------------------------------------------------------------ */
+
+enum batch_status { B_NONE, B_OK, B_SKIPPED, B_FAILED };
+
+static const char *const status_name[] = {
+	[B_NONE] = "not run", [B_OK] = "ok",
+	[B_SKIPPED] = "skipped", [B_FAILED] = "failed",
+};
+
+struct batch {
+	enum batch_status status;
+	char reason[160];
+	struct stats st;
+	u64 *samples;		/* sorted by stats_compute */
+	size_t n;
+	double msgs_per_sec;	/* fan-in only */
+};
+
+/* Per (size or client count, peer): rounds, pooled figures, ratios. */
+struct cell {
+	struct batch *round;	/* opts.rounds entries */
+	enum batch_status status;
+	char reason[160];
+	struct stats pooled;
+	double ratio;		/* machipc / peer, median of per-round ratios */
+	double ratio_mean;	/* the same for means (RPC) */
+	double *ratios;		/* per round; NAN where not both measured */
+	double median_rate;	/* fan-in: median msgs/s over rounds */
+};
+
+static struct cell rpc_cells[MAX_SIZES][NPEERS];
+static struct cell fanin_cells[MAX_CLIENT_SETS][NFPEERS];
+static const char *peer_skip[NPEERS];
+static const char *fanin_skip[NFPEERS];
+static bool any_failed;
+
+/* ------------------------------------------------------------------ */
+/* RPC batches                                                         */
+/* ------------------------------------------------------------------ */
+
+struct server_arg {
+	const struct rpc_peer *peer;
+	struct chan *c;
+};
+
+static int rpc_server_main(void *arg)
+{
+	struct server_arg *sa = arg;
+
+	close(sa->c->ctl[0]);
+	return sa->peer->server(sa->c, sa->c->size);
+}
+
+static void rpc_batch(const struct rpc_peer *p, size_t size,
+		      struct batch *b)
+{
+	size_t buf = size < 8 ? 8 : size;
+	void *req = xmalloc(buf);
+	struct server_arg sa;
+	char what[96];
+	struct chan c;
+	u64 seq = 0, t0;
+	unsigned int i;
+	pid_t pid;
+	int ok = -1;
+
+	memset(&c, 0, sizeof(c));
+	memset(c.fd, -1, sizeof(c.fd));
+	c.size = size;
+	c.wire = size ? size : 1;	/* byte streams move one token byte */
+	c.rep = xmalloc(buf);
+	c.sbuf = xmalloc(buf);
+	/* A peer that builds its own messages re-points c.req. */
+	payload_init(&c.req, req, size, 0x5eed + size);
+	b->samples = xmalloc(opts.iters * sizeof(u64));
+
+	if (p->setup && p->setup(&c, size)) {
+		b->status = B_SKIPPED;
+		snprintf(b->reason, sizeof(b->reason), "setup failed: %s",
+			 strerror(errno));
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c.ctl))
+		die("socketpair: %s", strerror(errno));
+
+	snprintf(what, sizeof(what), "rpc %s %zu B", p->name, size);
+	watchdog_arm(what);
+	sa.peer = p;
+	sa.c = &c;
+	pid = spawn(rpc_server_main, &sa);
+	close(c.ctl[1]);
+
+	if (p->client_init(&c, size))
+		goto stop;
+	for (i = 0; i < opts.warmup; i++)
+		if (p->call(&c, seq++))
+			goto stop;
+	for (i = 0; i < opts.iters; i++) {
+		t0 = now_ns();
+		if (p->call(&c, seq++))
+			goto stop;
+		b->samples[i] = now_ns() - t0;
+	}
+	ok = 0;
+stop:
+	if (p->stop(&c))
+		ok = -1;
+	if (ok)
+		kill(pid, SIGKILL);
+	close(c.ctl[0]);
+	if (reap(pid, what))
+		ok = -1;
+	watchdog_disarm();
+	if (p->teardown)
+		p->teardown(&c);
+	if (ok) {
+		b->status = B_FAILED;
+		snprintf(b->reason, sizeof(b->reason),
+			 "failed (see the messages above)");
+		any_failed = true;
+		goto out;
+	}
+	b->status = B_OK;
+	b->n = opts.iters;
+	stats_compute(&b->st, b->samples, b->n);
+out:
+	free(req);
+	free(c.rep);
+	free(c.sbuf);
+}
+
+static void run_rpc_rounds(void)
+{
+	unsigned int r, s, k, j;
+
+	for (j = 0; j < NPEERS; j++) {
+		const struct rpc_peer *p = rpc_peers[j];
+
+		if (peer_enabled[j] && p->probe)
+			peer_skip[j] = p->probe();
+		if (peer_skip[j])
+			progress("rpc: %s skipped: %s", p->name, peer_skip[j]);
+	}
+	for (s = 0; s < nsizes; s++)
+		for (j = 0; j < NPEERS; j++)
+			rpc_cells[s][j].round =
+				xmalloc(opts.rounds * sizeof(struct batch));
+
+	for (r = 0; r < opts.rounds; r++) {
+		progress("rpc: round %u/%u", r + 1, opts.rounds);
+		for (s = 0; s < nsizes; s++) {
+			/* Rotate the order so no peer always goes first. */
+			for (k = 0; k < NPEERS; k++) {
+				const struct rpc_peer *p;
+				struct batch *b;
+				const char *why;
+
+				j = (k + r) % NPEERS;
+				p = rpc_peers[j];
+				b = &rpc_cells[s][j].round[r];
+				if (!peer_enabled[j])
+					continue;
+				why = peer_skip[j];
+				if (!why && p->size_ok)
+					why = p->size_ok(sizes[s]);
+				if (why) {
+					b->status = B_SKIPPED;
+					snprintf(b->reason, sizeof(b->reason),
+						 "%s", why);
+					continue;
+				}
+				rpc_batch(p, sizes[s], b);
+				if (opts.verbose && b->status == B_OK)
+					progress("  %-15s %6zu B  p50 %.1f us",
+						 p->name, sizes[s],
+						 b->st.p50 / 1e3);
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Fan-in batches                                                      */
+/* ------------------------------------------------------------------ */
+
+static void run_fanin_rounds(void)
+{
+	unsigned int r, c, k, j;
+	char what[64];
+
+	for (j = 0; j < NFPEERS; j++) {
+		if (fanin_peers[j]->probe)
+			fanin_skip[j] = fanin_peers[j]->probe();
+		if (fanin_skip[j])
+			progress("fan-in: %s skipped: %s", fanin_peers[j]->name,
+				 fanin_skip[j]);
+	}
+	for (c = 0; c < nclients; c++)
+		for (j = 0; j < NFPEERS; j++)
+			fanin_cells[c][j].round =
+				xmalloc(opts.rounds * sizeof(struct batch));
+
+	for (r = 0; r < opts.rounds; r++) {
+		progress("fan-in: round %u/%u", r + 1, opts.rounds);
+		for (c = 0; c < nclients; c++) {
+			for (k = 0; k < NFPEERS; k++) {
+				struct fanin_result res;
+				struct batch *b;
+
+				j = (k + r) % NFPEERS;
+				b = &fanin_cells[c][j].round[r];
+				if (fanin_skip[j]) {
+					b->status = B_SKIPPED;
+					snprintf(b->reason, sizeof(b->reason),
+						 "%s", fanin_skip[j]);
+					continue;
+				}
+				snprintf(what, sizeof(what), "fan-in %s %u",
+					 fanin_peers[j]->name, clients[c]);
+				watchdog_arm(what);
+				if (fanin_peers[j]->run(clients[c], &res)) {
+					b->status = B_FAILED;
+					snprintf(b->reason, sizeof(b->reason),
+						 "failed (see the messages above)");
+					any_failed = true;
+					watchdog_disarm();
+					continue;
+				}
+				watchdog_disarm();
+				b->status = B_OK;
+				b->samples = res.lat;
+				b->n = res.nlat;
+				b->msgs_per_sec = res.msgs_per_sec;
+				stats_compute(&b->st, b->samples, b->n);
+				if (opts.verbose)
+					progress("  %-15s %2u clients  %.0f msgs/s",
+						 fanin_peers[j]->name,
+						 clients[c], res.msgs_per_sec);
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Summaries                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Pool the samples of every round, and compute the ratio machipc / peer
+ * per round (of @metric) and its median.  @ref is the machipc cell.
+ */
+static void summarize(struct cell *cell, const struct cell *ref,
+		      bool fanin)
+{
+	double *v = xmalloc(opts.rounds * sizeof(double));
+	double *vm = xmalloc(opts.rounds * sizeof(double));
+	double *rates = xmalloc(opts.rounds * sizeof(double));
+	size_t total = 0, k = 0, nv = 0, nvm = 0, nr = 0;
+	unsigned int r;
+	u64 *all;
+
+	cell->ratios = xmalloc(opts.rounds * sizeof(double));
+	cell->status = B_NONE;
+	for (r = 0; r < opts.rounds; r++) {
+		const struct batch *b = &cell->round[r];
+
+		if (b->status > cell->status) {
+			cell->status = b->status;
+			memcpy(cell->reason, b->reason, sizeof(cell->reason));
+		}
+		if (b->status == B_OK)
+			total += b->n;
+	}
+	/* A cell is ok if any round measured it and none failed. */
+	if (cell->status == B_SKIPPED && total)
+		cell->status = B_OK;
+
+	all = xmalloc(total * sizeof(u64));
+	for (r = 0; r < opts.rounds; r++) {
+		const struct batch *b = &cell->round[r];
+		const struct batch *m = &ref->round[r];
+
+		cell->ratios[r] = NAN;
+		if (b->status != B_OK)
+			continue;
+		memcpy(all + k, b->samples, b->n * sizeof(u64));
+		k += b->n;
+		if (fanin)
+			rates[nr++] = b->msgs_per_sec;
+		if (m->status != B_OK)
+			continue;
+		if (fanin) {
+			cell->ratios[r] = m->msgs_per_sec / b->msgs_per_sec;
+		} else {
+			cell->ratios[r] = (double)m->st.p50 / (double)b->st.p50;
+			vm[nvm++] = m->st.mean / b->st.mean;
+		}
+		v[nv++] = cell->ratios[r];
+	}
+	stats_compute(&cell->pooled, all, total);
+	cell->ratio = median(v, nv);
+	cell->ratio_mean = median(vm, nvm);
+	cell->median_rate = median(rates, nr);
+	free(all);
+	free(v);
+	free(vm);
+	free(rates);
+}
+
+static void summarize_all(void)
+{
+	unsigned int s, j, c;
+
+	if (run_rpc)
+		for (s = 0; s < nsizes; s++)
+			for (j = 0; j < NPEERS; j++)
+				if (peer_enabled[j])
+					summarize(&rpc_cells[s][j],
+						  &rpc_cells[s][0], false);
+	if (run_fanin)
+		for (c = 0; c < nclients; c++)
+			for (j = 0; j < NFPEERS; j++)
+				summarize(&fanin_cells[c][j],
+					  &fanin_cells[c][0], true);
+}
+
+/* ------------------------------------------------------------------ */
+/* The environment                                                     */
+/* ------------------------------------------------------------------ */
+
+struct env {
+	struct utsname uts;
+	long cpus;
+	char model[128];
+	bool hypervisor;
+	bool kvm_clock;
+	char accel[32];
+	char accel_source[96];
+	char date[32];
+	char params[16][2][64];	/* machipc module parameters */
+	unsigned int nparams;
+};
+
+static struct env env;
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static void env_collect(void)
+{
+	char line[4096], path[512];
+	struct dirent *de;
+	time_t t = time(NULL);
+	FILE *f;
+	DIR *d;
+
+	uname(&env.uts);
+	env.cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	strftime(env.date, sizeof(env.date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!env.model[0] && !strncmp(line, "model name", 10)) {
+			char *v = strchr(line, ':');
+
+			if (v) {
+				snprintf(env.model, sizeof(env.model), "%s",
+					 v + 2);
+				env.model[strcspn(env.model, "\n")] = 0;
+			}
+		}
+		if (!strncmp(line, "flags", 5) && strstr(line, " hypervisor"))
+			env.hypervisor = true;
+	}
+	if (f)
+		fclose(f);
+	if (!read_line("/sys/devices/system/clocksource/clocksource0/"
+		       "available_clocksource", line, sizeof(line)))
+		env.kvm_clock = strstr(line, "kvm-clock") != NULL;
+
+	if (accel_flag) {
+		snprintf(env.accel, sizeof(env.accel), "%s", accel_flag);
+		snprintf(env.accel_source, sizeof(env.accel_source),
+			 "--accel");
+	} else if (!env.hypervisor) {
+		snprintf(env.accel, sizeof(env.accel), "none");
+		snprintf(env.accel_source, sizeof(env.accel_source),
+			 "guess: no hypervisor flag in /proc/cpuinfo");
+	} else if (strstr(env.model, "TCG")) {
+		snprintf(env.accel, sizeof(env.accel), "tcg");
+		snprintf(env.accel_source, sizeof(env.accel_source),
+			 "guess: CPU model name says TCG");
+	} else if (env.kvm_clock) {
+		snprintf(env.accel, sizeof(env.accel), "kvm");
+		snprintf(env.accel_source, sizeof(env.accel_source),
+			 "guess: hypervisor flag and kvm-clock");
+	} else {
+		snprintf(env.accel, sizeof(env.accel), "tcg");
+		snprintf(env.accel_source, sizeof(env.accel_source),
+			 "guess: hypervisor flag without kvm-clock");
+	}
+
+	d = opendir("/sys/module/machipc/parameters");
+	while (d && (de = readdir(d)) && env.nparams < ARRAY_SIZE(env.params)) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/module/machipc/parameters/%s", de->d_name);
+		snprintf(env.params[env.nparams][0], 64, "%.63s",
+			 de->d_name);
+		if (read_line(path, env.params[env.nparams][1], 64))
+			snprintf(env.params[env.nparams][1], 64, "?");
+		env.nparams++;
+	}
+	if (d)
+		closedir(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                              */
+/* ------------------------------------------------------------------ */
+
+static void print_ratio(double r)
+{
+	if (isnan(r))
+		printf(" %12s", "-");
+	else
+		printf(" %12.2f", r);
+}
+
+static void print_stats_row(const struct stats *st)
+{
+	printf(" %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8llu",
+	       st->p50 / 1e3, st->p90 / 1e3, st->p99 / 1e3, st->p999 / 1e3,
+	       st->max / 1e3, st->mean / 1e3, (unsigned long long)st->count);
+}
+
+static void print_rpc_table(void)
+{
+	unsigned int s, j;
+
+	printf("\nRPC round trip, microseconds, pooled over %u rounds x %u "
+	       "calls; machipc/peer = median over rounds of\n"
+	       "the per-round p50 ratio (below 1: machipc faster)\n\n",
+	       opts.rounds, opts.iters);
+	printf("%6s  %-15s %9s %9s %9s %9s %9s %9s %8s %12s\n", "size",
+	       "peer", "p50", "p90", "p99", "p99.9", "max", "mean", "count",
+	       "machipc/peer");
+	for (s = 0; s < nsizes; s++) {
+		for (j = 0; j < NPEERS; j++) {
+			const struct cell *cl = &rpc_cells[s][j];
+
+			if (!peer_enabled[j])
+				continue;
+			printf("%6zu  %-15s", sizes[s], rpc_peers[j]->name);
+			if (cl->status != B_OK) {
+				printf(" %s: %s\n", status_name[cl->status],
+				       cl->reason);
+				continue;
+			}
+			print_stats_row(&cl->pooled);
+			print_ratio(j ? cl->ratio : NAN);
+			printf("\n");
+		}
+	}
+}
+
+static void print_fanin_table(void)
+{
+	unsigned int c, j;
+
+	printf("\nFan-in, %u-byte requests echoed, %.2f s per batch; msgs/s "
+	       "= median over rounds; latency (us) pooled;\n"
+	       "machipc/peer = median over rounds of the per-round msgs/s "
+	       "ratio (above 1: machipc faster)\n\n",
+	       opts.fanin_size, opts.fanin_seconds);
+	printf("%7s  %-15s %10s %9s %9s %9s %9s %9s %9s %8s %12s\n",
+	       "clients", "peer", "msgs/s", "p50", "p90", "p99", "p99.9",
+	       "max", "mean", "count", "machipc/peer");
+	for (c = 0; c < nclients; c++) {
+		for (j = 0; j < NFPEERS; j++) {
+			const struct cell *cl = &fanin_cells[c][j];
+
+			printf("%7u  %-15s", clients[c], fanin_peers[j]->name);
+			if (cl->status != B_OK) {
+				printf(" %s: %s\n", status_name[cl->status],
+				       cl->reason);
+				continue;
+			}
+			printf(" %10.0f", cl->median_rate);
+			print_stats_row(&cl->pooled);
+			print_ratio(j ? cl->ratio : NAN);
+			printf("\n");
+		}
+	}
+}
+
+static int rpc_peer_index(const char *name)
+{
+	unsigned int j;
+
+	for (j = 0; j < NPEERS; j++)
+		if (!strcmp(rpc_peers[j]->name, name))
+			return j;
+	return -1;
+}
+
+/* One target line: @ratio against @limit; @upper: ratio must be <= limit. */
+static const char *verdict(double ratio, double limit, bool upper)
+{
+	if (isnan(ratio))
+		return "not measured";
+	if (upper ? ratio <= limit : ratio >= limit)
+		return "met";
+	return "MISSED";
+}
+
+static void print_targets(void)
+{
+	int pipe = rpc_peer_index("pipe"), binder = rpc_peer_index("binder");
+	unsigned int s, c;
+
+	printf("\nTargets (spec section 9; benchmark targets, never a "
+	       "pass/fail test)\n");
+	for (s = 0; run_rpc && s < nsizes; s++) {
+		double rp = peer_enabled[pipe] ? rpc_cells[s][pipe].ratio : NAN;
+		double rb = peer_enabled[binder] ?
+			    rpc_cells[s][binder].ratio : NAN;
+
+		if (sizes[s] > 256)
+			continue;
+		if (rpc_cells[s][0].status != B_OK) {
+			printf("  RPC %5zu B: machipc not measured\n",
+			       sizes[s]);
+			continue;
+		}
+		printf("  RPC %5zu B: machipc/pipe %.2f (<= 0.80): %s; "
+		       "machipc/binder %.2f (< 1.00): %s\n", sizes[s], rp,
+		       verdict(rp, 0.8, true), rb,
+		       isnan(rb) ? "not measured" :
+		       rb < 1.0 ? "met" : "MISSED");
+	}
+	for (c = 0; run_fanin && c < nclients; c++) {
+		double r = fanin_cells[c][1].ratio;
+
+		if (clients[c] != 16)
+			continue;
+		printf("  Fan-in 16 clients: machipc/unix-seqpacket msgs/s "
+		       "%.2f (>= 1.00): %s\n", isnan(r) ? 0.0 : r,
+		       verdict(r, 1.0, false));
+	}
+	printf("  Streaming throughput and restart cost: not measured "
+	       "(TODO: need the out-of-line copy engine)\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+/* ------------------------------------------------------------------ */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+	if (isnan(v) || isinf(v))
+		fprintf(f, "null");
+	else
+		fprintf(f, "%.6g", v);
+}
+
+static void json_stats(FILE *f, const struct stats *st)
+{
+	fprintf(f, "{\"count\": %llu, \"mean_ns\": ",
+		(unsigned long long)st->count);
+	json_num(f, st->mean);
+	fprintf(f, ", \"min_ns\": %llu, \"p50_ns\": %llu, \"p90_ns\": %llu, "
+		"\"p99_ns\": %llu, \"p99_9_ns\": %llu, \"max_ns\": %llu}",
+		(unsigned long long)st->min, (unsigned long long)st->p50,
+		(unsigned long long)st->p90, (unsigned long long)st->p99,
+		(unsigned long long)st->p999, (unsigned long long)st->max);
+}
+
+static void json_cell(FILE *f, const struct cell *cl, bool fanin,
+		      bool is_ref)
+{
+	unsigned int r;
+
+	fprintf(f, "\"status\": ");
+	json_str(f, status_name[cl->status]);
+	if (cl->status != B_OK) {
+		fprintf(f, ", \"reason\": ");
+		json_str(f, cl->reason);
+		return;
+	}
+	if (fanin) {
+		fprintf(f, ", \"msgs_per_sec_median\": ");
+		json_num(f, cl->median_rate);
+	}
+	fprintf(f, ", \"pooled\": ");
+	json_stats(f, &cl->pooled);
+	if (!is_ref) {
+		fprintf(f, ", \"ratio_machipc_over_peer\": ");
+		json_num(f, cl->ratio);
+		if (!fanin) {
+			fprintf(f, ", \"ratio_machipc_over_peer_mean\": ");
+			json_num(f, cl->ratio_mean);
+		}
+	}
+	fprintf(f, ", \"rounds\": [");
+	for (r = 0; r < opts.rounds; r++) {
+		const struct batch *b = &cl->round[r];
+
+		fprintf(f, "%s\n        {\"round\": %u, \"status\": ",
+			r ? "," : "", r);
+		json_str(f, status_name[b->status]);
+		if (b->status == B_OK) {
+			if (fanin) {
+				fprintf(f, ", \"msgs_per_sec\": ");
+				json_num(f, b->msgs_per_sec);
+			}
+			fprintf(f, ", \"stats\": ");
+			json_stats(f, &b->st);
+			if (!is_ref) {
+				fprintf(f, ", \"ratio\": ");
+				json_num(f, cl->ratios[r]);
+			}
+		} else {
+			fprintf(f, ", \"reason\": ");
+			json_str(f, b->reason);
+		}
+		fprintf(f, "}");
+	}
+	fprintf(f, "]");
+}
+
+static void write_json(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	unsigned int i, s, j, c;
+	bool first;
+
+	if (!f)
+		die("cannot write %s: %s", path, strerror(errno));
+	fprintf(f, "{\n  \"tool\": \"ipcbench\",\n  \"format\": 1,\n");
+	fprintf(f, "  \"environment\": {\n    \"date\": ");
+	json_str(f, env.date);
+	fprintf(f, ",\n    \"kernel\": ");
+	json_str(f, env.uts.release);
+	fprintf(f, ",\n    \"kernel_version\": ");
+	json_str(f, env.uts.version);
+	fprintf(f, ",\n    \"machine\": ");
+	json_str(f, env.uts.machine);
+	fprintf(f, ",\n    \"accel\": ");
+	json_str(f, env.accel);
+	fprintf(f, ",\n    \"accel_source\": ");
+	json_str(f, env.accel_source);
+	fprintf(f, ",\n    \"cpus\": %ld,\n    \"cpu_model\": ", env.cpus);
+	json_str(f, env.model);
+	fprintf(f, ",\n    \"machipc_parameters\": {");
+	for (i = 0; i < env.nparams; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		json_str(f, env.params[i][0]);
+		fprintf(f, ": ");
+		json_str(f, env.params[i][1]);
+	}
+	fprintf(f, "},\n    \"binder_device\": ");
+	if (binder_device)
+		json_str(f, binder_device);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\n    \"rounds\": %u,\n    \"iterations\": %u,\n"
+		"    \"warmup\": %u,\n    \"fanin_seconds\": ",
+		opts.rounds, opts.iters, opts.warmup);
+	json_num(f, opts.fanin_seconds);
+	fprintf(f, ",\n    \"fanin_size\": %u\n  },\n", opts.fanin_size);
+
+	fprintf(f, "  \"rpc\": {\n    \"unit\": \"ns\",\n"
+		"    \"ratio\": \"machipc/peer, median over rounds of the "
+		"per-round p50 ratio; below 1 means machipc is faster\",\n"
+		"    \"peers\": [");
+	for (j = 0, first = true; j < NPEERS; j++) {
+		if (!peer_enabled[j])
+			continue;
+		fprintf(f, "%s\n      {\"name\": ", first ? "" : ",");
+		json_str(f, rpc_peers[j]->name);
+		fprintf(f, ", \"copies\": ");
+		json_str(f, rpc_peers[j]->copies);
+		fprintf(f, "}");
+		first = false;
+	}
+	fprintf(f, "],\n    \"results\": [");
+	for (s = 0, first = true; run_rpc && s < nsizes; s++) {
+		for (j = 0; j < NPEERS; j++) {
+			if (!peer_enabled[j])
+				continue;
+			fprintf(f, "%s\n      {\"size\": %zu, \"peer\": ",
+				first ? "" : ",", sizes[s]);
+			json_str(f, rpc_peers[j]->name);
+			fprintf(f, ", ");
+			json_cell(f, &rpc_cells[s][j], false, j == 0);
+			fprintf(f, "}");
+			first = false;
+		}
+	}
+	fprintf(f, "]\n  },\n");
+
+	fprintf(f, "  \"fanin\": {\n    \"unit\": \"ns\",\n"
+		"    \"ratio\": \"machipc/peer, median over rounds of the "
+		"per-round msgs/s ratio; above 1 means machipc is faster\",\n"
+		"    \"results\": [");
+	for (c = 0, first = true; run_fanin && c < nclients; c++) {
+		for (j = 0; j < NFPEERS; j++) {
+			fprintf(f, "%s\n      {\"clients\": %u, \"peer\": ",
+				first ? "" : ",", clients[c]);
+			json_str(f, fanin_peers[j]->name);
+			fprintf(f, ", ");
+			json_cell(f, &fanin_cells[c][j], true, j == 0);
+			fprintf(f, "}");
+			first = false;
+		}
+	}
+	fprintf(f, "]\n  },\n");
+	fprintf(f, "  \"not_measured\": [\n"
+		"    {\"benchmark\": \"streaming throughput\", \"reason\": "
+		"\"needs out-of-line data (copy engine not implemented)\"},\n"
+		"    {\"benchmark\": \"restart cost\", \"reason\": "
+		"\"needs out-of-line data (copy engine not implemented)\"}\n"
+		"  ],\n  \"failed\": %s\n}\n", any_failed ? "true" : "false");
+	if (fclose(f))
+		die("writing %s: %s", path, strerror(errno));
+}
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+/* ------------------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+	unsigned int j;
+
+	fprintf(f,
+"Usage: ipcbench [OPTIONS]\n"
+"\n"
+"Measures machipc side by side with the IPC a user would pick instead, in\n"
+"the same run, interleaved round by round, and reports ratios.  Absolute\n"
+"times inside an emulated (TCG) guest mean nothing; the ratios of peers\n"
+"measured in the same boot do.  Needs the machipc module loaded\n"
+"(/dev/machipc); binder is measured if /dev/binder (or\n"
+"/dev/binderfs/binder) exists.\n"
+"\n"
+"Benchmarks:\n"
+"  RPC round trip   the client sends a request of SIZE bytes and waits for\n"
+"                   the echo; p50, p90, p99, p99.9, max, mean, count.\n"
+"  fan-in           1, 4, 16 client processes against one server (machipc:\n"
+"                   a port set; unix-seqpacket: epoll); msgs/s, latency.\n"
+"  TODO (not yet):  streaming throughput and restart cost need out-of-line\n"
+"                   data, which machipc does not have yet; messages that do\n"
+"                   not fit inline (64 KiB) are reported as skipped.\n"
+"\n"
+"Options:\n"
+"  --rounds N         interleaved rounds (default %u)\n"
+"  --iters N          measured round trips per RPC batch (default %u)\n"
+"  --warmup N         unmeasured round trips before each batch (default %u)\n"
+"  --sizes LIST       RPC payload sizes in bytes, comma-separated; each 0 or\n"
+"                     a multiple of 8 of at least 16\n"
+"                     (default 0,64,256,1024,4096,16384,65536)\n"
+"  --peers LIST       RPC peers to run (machipc always runs; default all)\n"
+"  --clients LIST     fan-in client counts (default 1,4,16; at most 16)\n"
+"  --fanin-seconds S  length of one fan-in batch (default %.1f)\n"
+"  --fanin-size N     fan-in request bytes (default %u)\n"
+"  --no-rpc, --no-fanin   leave a benchmark out\n"
+"  --quick            a smoke run of a few seconds: 1 round, 200 calls,\n"
+"                     0.2 s fan-in batches\n"
+"  --json FILE        write every figure and the environment to FILE\n"
+"  --accel NAME       record the accelerator (tcg, kvm, ...) instead of\n"
+"                     guessing it from /proc/cpuinfo\n"
+"  --binder PATH      the binder device (default /dev/binder, then\n"
+"                     /dev/binderfs/binder)\n"
+"  --timeout S        watchdog per batch: kill everything and fail after S\n"
+"                     seconds (default %u)\n"
+"  --no-machipc       run even without /dev/machipc (machipc is then\n"
+"                     reported as skipped; for testing the peers)\n"
+"  --list             list the peers and what each one copies\n"
+"  -v, --verbose      progress for every batch\n"
+"  -h, --help         this text\n"
+"\n"
+"Output: a table on stdout, progress on stderr.  Exit status 0, or 1 if a\n"
+"peer failed (for instance a payload check), 2 for a usage error, 3 when\n"
+"the watchdog fired.\n"
+"\n"
+"RPC peers:",
+		opts.rounds, opts.iters, opts.warmup, opts.fanin_seconds,
+		opts.fanin_size, opts.timeout);
+	for (j = 0; j < NPEERS; j++)
+		fprintf(f, " %s", rpc_peers[j]->name);
+	fprintf(f, "\n");
+}
+
+static void list_peers(void)
+{
+	unsigned int j;
+
+	for (j = 0; j < NPEERS; j++)
+		printf("%-15s %s\n", rpc_peers[j]->name, rpc_peers[j]->copies);
+}
+
+static unsigned long parse_num(const char *s, const char *what,
+			       unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || v > max) {
+		fprintf(stderr, "ipcbench: bad %s: '%s'\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+/* Parse a comma-separated list of numbers into @out; returns the count. */
+static unsigned int parse_list(const char *s, const char *what,
+			       unsigned long *out, unsigned int max,
+			       unsigned long vmax)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	unsigned int n = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (n == max) {
+			fprintf(stderr, "ipcbench: too many %s\n", what);
+			exit(2);
+		}
+		out[n++] = parse_num(tok, what, vmax);
+	}
+	free(copy);
+	if (!n) {
+		fprintf(stderr, "ipcbench: empty %s\n", what);
+		exit(2);
+	}
+	return n;
+}
+
+static void parse_peers(const char *s)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	unsigned int j;
+	int k;
+
+	for (j = 1; j < NPEERS; j++)
+		peer_enabled[j] = false;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		k = rpc_peer_index(tok);
+		if (k < 0) {
+			fprintf(stderr, "ipcbench: unknown peer '%s' "
+				"(see --list)\n", tok);
+			exit(2);
+		}
+		peer_enabled[k] = true;
+	}
+	free(copy);
+}
+
+enum {
+	OPT_ROUNDS = 256, OPT_ITERS, OPT_WARMUP, OPT_SIZES, OPT_PEERS,
+	OPT_CLIENTS, OPT_FANIN_SECONDS, OPT_FANIN_SIZE, OPT_NO_RPC,
+	OPT_NO_FANIN, OPT_QUICK, OPT_JSON, OPT_ACCEL, OPT_BINDER,
+	OPT_TIMEOUT, OPT_LIST, OPT_NO_MACHIPC,
+};
+
+static const struct option long_opts[] = {
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "iters", required_argument, NULL, OPT_ITERS },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "sizes", required_argument, NULL, OPT_SIZES },
+	{ "peers", required_argument, NULL, OPT_PEERS },
+	{ "clients", required_argument, NULL, OPT_CLIENTS },
+	{ "fanin-seconds", required_argument, NULL, OPT_FANIN_SECONDS },
+	{ "fanin-size", required_argument, NULL, OPT_FANIN_SIZE },
+	{ "no-rpc", no_argument, NULL, OPT_NO_RPC },
+	{ "no-fanin", no_argument, NULL, OPT_NO_FANIN },
+	{ "quick", no_argument, NULL, OPT_QUICK },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "binder", required_argument, NULL, OPT_BINDER },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "no-machipc", no_argument, NULL, OPT_NO_MACHIPC },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool valid_size(unsigned long v)
+{
+	return !v || (v >= 16 && !(v % 8));
+}
+
+static void parse_options(int argc, char **argv)
+{
+	bool quick = false, set_rounds = false, set_iters = false;
+	bool set_fanin = false;
+	unsigned long list[MAX_SIZES];
+	unsigned int i, j;
+	char *end;
+	int o;
+
+	for (j = 0; j < NPEERS; j++)
+		peer_enabled[j] = true;
+	while ((o = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+		switch (o) {
+		case OPT_ROUNDS:
+			opts.rounds = parse_num(optarg, "--rounds", 1000);
+			set_rounds = true;
+			break;
+		case OPT_ITERS:
+			opts.iters = parse_num(optarg, "--iters", 10000000);
+			set_iters = true;
+			break;
+		case OPT_WARMUP:
+			opts.warmup = parse_num(optarg, "--warmup", 10000000);
+			break;
+		case OPT_SIZES:
+			nsizes = parse_list(optarg, "--sizes", list, MAX_SIZES,
+					    16 << 20);
+			for (i = 0; i < nsizes; i++) {
+				if (!valid_size(list[i])) {
+					fprintf(stderr, "ipcbench: size %lu: "
+						"must be 0 or a multiple of 8 "
+						"of at least 16\n", list[i]);
+					exit(2);
+				}
+				sizes[i] = list[i];
+			}
+			break;
+		case OPT_PEERS:
+			parse_peers(optarg);
+			break;
+		case OPT_CLIENTS:
+			nclients = parse_list(optarg, "--clients", list,
+					      MAX_CLIENT_SETS, 16);
+			for (i = 0; i < nclients; i++) {
+				if (!list[i]) {
+					fprintf(stderr, "ipcbench: 0 clients\n");
+					exit(2);
+				}
+				clients[i] = list[i];
+			}
+			break;
+		case OPT_FANIN_SECONDS:
+			opts.fanin_seconds = strtod(optarg, &end);
+			if (*end || !(opts.fanin_seconds > 0) ||
+			    opts.fanin_seconds > 3600) {
+				fprintf(stderr, "ipcbench: bad --fanin-seconds "
+					"'%s'\n", optarg);
+				exit(2);
+			}
+			set_fanin = true;
+			break;
+		case OPT_FANIN_SIZE:
+			opts.fanin_size = parse_num(optarg, "--fanin-size",
+						    16384);
+			if (!valid_size(opts.fanin_size)) {
+				fprintf(stderr, "ipcbench: --fanin-size must "
+					"be 0 or a multiple of 8 of at least "
+					"16\n");
+				exit(2);
+			}
+			break;
+		case OPT_NO_RPC:
+			run_rpc = false;
+			break;
+		case OPT_NO_FANIN:
+			run_fanin = false;
+			break;
+		case OPT_QUICK:
+			quick = true;
+			break;
+		case OPT_JSON:
+			json_path = optarg;
+			break;
+		case OPT_ACCEL:
+			accel_flag = optarg;
+			break;
+		case OPT_BINDER:
+			opts.binder_path = optarg;
+			break;
+		case OPT_TIMEOUT:
+			opts.timeout = parse_num(optarg, "--timeout", 86400);
+			if (!opts.timeout)
+				opts.timeout = 1;
+			break;
+		case OPT_NO_MACHIPC:
+			need_machipc = false;
+			break;
+		case OPT_LIST:
+			list_peers();
+			exit(0);
+		case 'v':
+			opts.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ipcbench: unexpected argument '%s'\n",
+			argv[optind]);
+		exit(2);
+	}
+	if (quick) {
+		if (!set_rounds)
+			opts.rounds = 1;
+		if (!set_iters)
+			opts.iters = 200;
+		opts.warmup = opts.warmup < 20 ? opts.warmup : 20;
+		if (!set_fanin)
+			opts.fanin_seconds = 0.2;
+	}
+	if (!opts.rounds || !opts.iters) {
+		fprintf(stderr, "ipcbench: --rounds and --iters must be at "
+			"least 1\n");
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	parse_options(argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	env_collect();
+	progress("%s %s, %s (%s), %ld CPUs; %u rounds", env.uts.sysname,
+		 env.uts.release, env.accel, env.accel_source, env.cpus,
+		 opts.rounds);
+
+	if (need_machipc && machipc_probe_reason())
+		die("machipc: %s (--no-machipc runs the peers alone)",
+		    machipc_probe_reason());
+	if (run_rpc)
+		run_rpc_rounds();
+	if (run_fanin)
+		run_fanin_rounds();
+	/*
+	 * TODO(ool): streaming throughput (one-way 4 KiB .. 64 MiB against
+	 * pipe, unix-stream, process_vm_readv, memcpy and binder) and restart
+	 * cost (an out-of-line transfer interrupted every N chunks by an
+	 * SA_RESTART signal) go here once machipc has out-of-line data.
+	 */
+	summarize_all();
+
+	printf("ipcbench: %s %s %s, accel %s, %ld CPUs, %s\n",
+	       env.uts.sysname, env.uts.release, env.uts.machine, env.accel,
+	       env.cpus, env.date);
+	if (run_rpc)
+		print_rpc_table();
+	if (run_fanin)
+		print_fanin_table();
+	print_targets();
+	if (json_path) {
+		write_json(json_path);
+		progress("wrote %s", json_path);
+	}
+	return any_failed ? 1 : 0;
+}

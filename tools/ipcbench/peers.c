@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipcbench: RPC round-trip peers: machipc, pipe, UNIX stream and seqpacket
+ * socket pairs, POSIX message queues and a futex ping-pong.  binder lives
+ * in binder.c.
+ *
+ * Every server receives the request into its own buffer, checks it
+ * (payload_check: every byte summed, sequence number as expected) and
+ * sends the same bytes back; every client checks the echo.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "machipc.h"
+#include "ipcbench.h"
+
+/* ------------------------------------------------------------------ */
+/* Control channel                                                     */
+/* ------------------------------------------------------------------ */
+
+int chan_ready(struct chan *c, const int *fds, unsigned int n)
+{
+	if (send_fds(c->ctl[1], fds, n)) {
+		warnx_("server: cannot report ready: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int chan_wait_ready(struct chan *c, int *fds, unsigned int n)
+{
+	if (recv_fds(c->ctl[0], fds, n)) {
+		warnx_("client: server never became ready: %s",
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* machipc                                                             */
+/* ------------------------------------------------------------------ */
+
+#define MSGID_REQUEST	0x1000
+#define MSGID_QUIT	0x1001
+#define HDR_SIZE	sizeof(struct machipc_msg_header)
+
+size_t machipc_max_payload;
+static char machipc_reason[160];
+
+const char *machipc_probe_reason(void)
+{
+	struct machipc_version v;
+	int fd = machipc_open();
+
+	if (fd < 0) {
+		snprintf(machipc_reason, sizeof(machipc_reason),
+			 "cannot open %s: %s (is the module loaded?)",
+			 MACHIPC_DEVICE_PATH, strerror(errno));
+		return machipc_reason;
+	}
+	if (machipc_abi_version(fd, &v)) {
+		snprintf(machipc_reason, sizeof(machipc_reason),
+			 "MACHIPC_IOC_VERSION: %s", machipc_strerror(errno));
+		machipc_close(fd);
+		return machipc_reason;
+	}
+	machipc_close(fd);
+	if (v.abi_version != MACHIPC_ABI_VERSION) {
+		snprintf(machipc_reason, sizeof(machipc_reason),
+			 "module ABI %u, ipcbench built for %u",
+			 v.abi_version, MACHIPC_ABI_VERSION);
+		return machipc_reason;
+	}
+	machipc_max_payload = v.max_inline - HDR_SIZE;
+	return NULL;
+}
+
+static const char *machipc_size_ok(size_t size)
+{
+	/* TODO(ool): send larger payloads out-of-line once the engine exists. */
+	return size > machipc_max_payload ? "needs out-of-line" : NULL;
+}
+
+static size_t machipc_buf_size(size_t size)
+{
+	return MACHIPC_RCV_SPACE(HDR_SIZE + size);
+}
+
+static int machipc_check(const void *msg, size_t got, size_t size, u64 seq)
+{
+	const struct machipc_msg_header *h = machipc_msg_header(msg);
+
+	if (got != MACHIPC_RCV_SPACE(HDR_SIZE + size) ||
+	    h->size != HDR_SIZE + size || h->desc_count ||
+	    (machipc_msg_trailer(msg)->flags & MACHIPC_TRAILER_KERNEL))
+		return -1;
+	return payload_check((const char *)msg + HDR_SIZE, size, seq);
+}
+
+static int machipc_server(struct chan *c, size_t size)
+{
+	struct machipc_msg_args args;
+	struct machipc_msg_header *h;
+	size_t cap = machipc_buf_size(size), got = cap;
+	void *buf[2] = { xmalloc(cap), xmalloc(cap) };
+	int space, bfd, cur = 0;
+	u32 port;
+	u64 seq;
+
+	space = machipc_open();
+	if (space < 0 ||
+	    machipc_port_allocate(space, MACHIPC_RIGHT_RECEIVE, &port)) {
+		warnx_("machipc server: %s", machipc_strerror(errno));
+		return -1;
+	}
+	bfd = machipc_bootstrap_export(space, port, MACHIPC_DISP_MAKE_SEND, 0);
+	if (bfd < 0 || chan_ready(c, &bfd, 1)) {
+		warnx_("machipc server: export: %s", machipc_strerror(errno));
+		return -1;
+	}
+	close(bfd);
+
+	if (machipc_receive(space, port, buf[cur], &got, NULL))
+		goto fail;
+	for (seq = 0;; seq++) {
+		h = buf[cur];
+		if (h->id == MSGID_QUIT)
+			break;
+		if (h->id != MSGID_REQUEST ||
+		    machipc_check(h, got, size, seq))
+			return bad_payload("machipc server", seq);
+		/* Reply with the same bytes through the send-once right. */
+		h->bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_MOVE_SEND_ONCE,
+					    MACHIPC_DISP_NONE);
+		h->local_name = MACHIPC_NAME_NULL;
+		/* One call: send the reply, receive the next request. */
+		machipc_msg_args_init(&args, h, port, buf[!cur], cap,
+				      NULL, NULL);
+		if (machipc_msg(space, &args))
+			goto fail;
+		got = args.rcv_size;
+		cur = !cur;
+	}
+	machipc_close(space);
+	free(buf[0]);
+	free(buf[1]);
+	return 0;
+fail:
+	warnx_("machipc server: %s", machipc_strerror(errno));
+	return -1;
+}
+
+static int machipc_client_init(struct chan *c, size_t size)
+{
+	struct machipc_msg_builder b;
+	size_t cap = machipc_buf_size(size);
+	int bfd;
+
+	if (chan_wait_ready(c, &bfd, 1))
+		return -1;
+	c->space = machipc_open();
+	if (c->space < 0 ||
+	    machipc_bootstrap_import(c->space, bfd, &c->service) ||
+	    machipc_port_allocate(c->space, MACHIPC_RIGHT_RECEIVE,
+				  &c->reply_port)) {
+		warnx_("machipc client: %s", machipc_strerror(errno));
+		close(bfd);
+		return -1;
+	}
+	close(bfd);
+	c->mbuf[0] = xmalloc(cap);
+	c->mbuf[1] = xmalloc(cap);
+	if (machipc_msg_init(&b, c->mbuf[0], cap, c->service,
+			     MACHIPC_DISP_COPY_SEND, c->reply_port,
+			     MACHIPC_DISP_MAKE_SEND_ONCE, MSGID_REQUEST) ||
+	    machipc_msg_add_data(&b, c->mbuf[1], size)) {
+		warnx_("machipc client: building the request: %s",
+		       strerror(errno));
+		return -1;
+	}
+	payload_init(&c->req, (char *)c->mbuf[0] + HDR_SIZE, size,
+		     0x5eed + size);
+	return 0;
+}
+
+static int machipc_call(struct chan *c, u64 seq)
+{
+	size_t got = machipc_buf_size(c->size);
+
+	payload_stamp(&c->req, seq);
+	if (machipc_rpc(c->space, c->mbuf[0], c->reply_port, c->mbuf[1],
+			&got, NULL, NULL)) {
+		warnx_("machipc_rpc: %s", machipc_strerror(errno));
+		return -1;
+	}
+	if (machipc_msg_header(c->mbuf[1])->id != MSGID_REQUEST ||
+	    machipc_check(c->mbuf[1], got, c->size, seq))
+		return bad_payload("machipc client", seq);
+	return 0;
+}
+
+static int machipc_stop(struct chan *c)
+{
+	struct machipc_msg_builder b;
+	__u64 quit[HDR_SIZE / 8];
+	int ret = 0;
+
+	if (machipc_msg_init(&b, quit, sizeof(quit), c->service,
+			     MACHIPC_DISP_COPY_SEND, MACHIPC_NAME_NULL,
+			     MACHIPC_DISP_NONE, MSGID_QUIT) ||
+	    machipc_send(c->space, quit, NULL)) {
+		warnx_("machipc client: quit: %s", machipc_strerror(errno));
+		ret = -1;
+	}
+	machipc_close(c->space);
+	free(c->mbuf[0]);
+	free(c->mbuf[1]);
+	return ret;
+}
+
+const struct rpc_peer peer_machipc = {
+	.name = "machipc",
+	.copies = "request and reply each copied user -> kernel buffer -> user "
+		  "(inline); one ioctl per side per round trip (send+receive)",
+	.probe = machipc_probe_reason,
+	.size_ok = machipc_size_ok,
+	.server = machipc_server,
+	.client_init = machipc_client_init,
+	.call = machipc_call,
+	.stop = machipc_stop,
+};
+
+/* ------------------------------------------------------------------ */
+/* Byte streams: pipe pair and UNIX stream socket pair                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * fd[0]: client reads replies, fd[1]: client writes requests,
+ * fd[2]: server reads requests, fd[3]: server writes replies.
+ * A socket pair has one descriptor per side: fd[0] == fd[1], fd[2] == fd[3].
+ */
+static int pipe_setup(struct chan *c, size_t size)
+{
+	int req[2], rep[2];
+
+	(void)size;
+	if (pipe2(req, O_CLOEXEC) || pipe2(rep, O_CLOEXEC))
+		return -1;
+	c->fd[0] = rep[0];
+	c->fd[1] = req[1];
+	c->fd[2] = req[0];
+	c->fd[3] = rep[1];
+	return 0;
+}
+
+static int socketpair_setup(struct chan *c, int type)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	c->fd[0] = c->fd[1] = sv[0];
+	c->fd[2] = c->fd[3] = sv[1];
+	return 0;
+}
+
+static int stream_setup(struct chan *c, size_t size)
+{
+	(void)size;
+	return socketpair_setup(c, SOCK_STREAM);
+}
+
+static int seqpacket_setup(struct chan *c, size_t size)
+{
+	(void)size;
+	return socketpair_setup(c, SOCK_SEQPACKET);
+}
+
+/* Drop the other side's descriptors (both may share one fd). */
+static void keep_side(struct chan *c, bool server)
+{
+	int a = server ? 0 : 2, b = server ? 1 : 3;
+
+	if (c->fd[a] != c->fd[b])
+		close_fd(&c->fd[b]);
+	close_fd(&c->fd[a]);
+	c->fd[b] = -1;
+}
+
+static int stream_server(struct chan *c, size_t size)
+{
+	u64 seq;
+
+	keep_side(c, true);
+	if (chan_ready(c, NULL, 0))
+		return -1;
+	for (seq = 0;; seq++) {
+		if (read_full(c->fd[2], c->sbuf, c->wire))
+			return errno ? -1 : 0;	/* EOF: the client is done */
+		if (payload_check(c->sbuf, size, seq))
+			return bad_payload("stream server", seq);
+		if (write_full(c->fd[3], c->sbuf, c->wire))
+			return -1;
+	}
+}
+
+static int stream_client_init(struct chan *c, size_t size)
+{
+	(void)size;
+	keep_side(c, false);
+	return chan_wait_ready(c, NULL, 0);
+}
+
+static int stream_call(struct chan *c, u64 seq)
+{
+	payload_stamp(&c->req, seq);
+	if (write_full(c->fd[1], c->req.buf, c->wire) ||
+	    read_full(c->fd[0], c->rep, c->wire)) {
+		warnx_("stream client: %s", errno ? strerror(errno) : "EOF");
+		return -1;
+	}
+	if (payload_check(c->rep, c->size, seq))
+		return bad_payload("stream client", seq);
+	return 0;
+}
+
+static int stream_stop(struct chan *c)
+{
+	if (c->fd[0] != c->fd[1])
+		close_fd(&c->fd[1]);
+	close_fd(&c->fd[0]);
+	return 0;
+}
+
+const struct rpc_peer peer_pipe = {
+	.name = "pipe",
+	.copies = "two pipes; each message copied user -> pipe buffer -> user",
+	.setup = pipe_setup,
+	.server = stream_server,
+	.client_init = stream_client_init,
+	.call = stream_call,
+	.stop = stream_stop,
+};
+
+const struct rpc_peer peer_unix_stream = {
+	.name = "unix-stream",
+	.copies = "AF_UNIX SOCK_STREAM pair; user -> skb -> user",
+	.setup = stream_setup,
+	.server = stream_server,
+	.client_init = stream_client_init,
+	.call = stream_call,
+	.stop = stream_stop,
+};
+
+/* ------------------------------------------------------------------ */
+/* UNIX seqpacket: one record per message                              */
+/* ------------------------------------------------------------------ */
+
+static int seqpacket_server(struct chan *c, size_t size)
+{
+	ssize_t n;
+	u64 seq;
+
+	keep_side(c, true);
+	if (chan_ready(c, NULL, 0))
+		return -1;
+	for (seq = 0;; seq++) {
+		do
+			n = recv(c->fd[2], c->sbuf, c->wire, 0);
+		while (n < 0 && errno == EINTR);
+		if (!n)
+			return 0;
+		if (n != (ssize_t)c->wire || payload_check(c->sbuf, size, seq))
+			return bad_payload("seqpacket server", seq);
+		if (send(c->fd[3], c->sbuf, c->wire, MSG_NOSIGNAL) != n)
+			return -1;
+	}
+}
+
+static int seqpacket_call(struct chan *c, u64 seq)
+{
+	ssize_t n;
+
+	payload_stamp(&c->req, seq);
+	if (send(c->fd[1], c->req.buf, c->wire, MSG_NOSIGNAL) !=
+	    (ssize_t)c->wire) {
+		warnx_("seqpacket client: send: %s", strerror(errno));
+		return -1;
+	}
+	n = recv(c->fd[0], c->rep, c->wire, 0);
+	if (n != (ssize_t)c->wire || payload_check(c->rep, c->size, seq))
+		return bad_payload("seqpacket client", seq);
+	return 0;
+}
+
+const struct rpc_peer peer_unix_seqpacket = {
+	.name = "unix-seqpacket",
+	.copies = "AF_UNIX SOCK_SEQPACKET pair; user -> skb -> user, one "
+		  "record per message",
+	.setup = seqpacket_setup,
+	.server = seqpacket_server,
+	.client_init = stream_client_init,
+	.call = seqpacket_call,
+	.stop = stream_stop,
+};
+
+/* ------------------------------------------------------------------ */
+/* POSIX message queues                                                */
+/* ------------------------------------------------------------------ */
+
+/* fd[0]: requests, fd[1]: replies.  A priority-1 message means "quit". */
+static int mq_setup(struct chan *c, size_t size)
+{
+	static unsigned int serial;
+	struct mq_attr attr = { .mq_maxmsg = 2, .mq_msgsize = c->wire };
+	char name[2][64];
+	int i;
+
+	(void)size;
+	for (i = 0; i < 2; i++) {
+		snprintf(name[i], sizeof(name[i]), "/ipcbench-%d-%u-%d",
+			 (int)getpid(), serial++, i);
+		c->fd[i] = mq_open(name[i], O_RDWR | O_CREAT | O_EXCL |
+				   O_CLOEXEC, 0600, &attr);
+		if (c->fd[i] < 0) {
+			int err = errno;
+
+			if (i)
+				mq_close(c->fd[0]);
+			errno = err;
+			return -1;
+		}
+		mq_unlink(name[i]);
+	}
+	return 0;
+}
+
+static int mq_server(struct chan *c, size_t size)
+{
+	unsigned int prio;
+	ssize_t n;
+	u64 seq;
+
+	if (chan_ready(c, NULL, 0))
+		return -1;
+	for (seq = 0;; seq++) {
+		n = mq_receive(c->fd[0], c->sbuf, c->wire, &prio);
+		if (n < 0)
+			return -1;
+		if (prio)
+			return 0;
+		if (n != (ssize_t)size || payload_check(c->sbuf, size, seq))
+			return bad_payload("mqueue server", seq);
+		if (mq_send(c->fd[1], c->sbuf, size, 0))
+			return -1;
+	}
+}
+
+static int mq_client_init(struct chan *c, size_t size)
+{
+	(void)size;
+	return chan_wait_ready(c, NULL, 0);
+}
+
+static int mq_call(struct chan *c, u64 seq)
+{
+	ssize_t n;
+
+	payload_stamp(&c->req, seq);
+	if (mq_send(c->fd[0], c->req.buf, c->size, 0)) {
+		warnx_("mqueue client: mq_send: %s", strerror(errno));
+		return -1;
+	}
+	n = mq_receive(c->fd[1], c->rep, c->wire, NULL);
+	if (n != (ssize_t)c->size || payload_check(c->rep, c->size, seq))
+		return bad_payload("mqueue client", seq);
+	return 0;
+}
+
+static int mq_stop(struct chan *c)
+{
+	int ret = mq_send(c->fd[0], "", 0, 1);
+
+	mq_close(c->fd[0]);
+	mq_close(c->fd[1]);
+	c->fd[0] = c->fd[1] = -1;
+	return ret;
+}
+
+const struct rpc_peer peer_mqueue = {
+	.name = "mqueue",
+	.copies = "two POSIX message queues; user -> kernel msg_msg -> user",
+	.setup = mq_setup,
+	.server = mq_server,
+	.client_init = mq_client_init,
+	.call = mq_call,
+	.stop = mq_stop,
+};
+
+/* ------------------------------------------------------------------ */
+/* Futex ping-pong over shared memory: the floor                       */
+/* ------------------------------------------------------------------ */
+
+enum { FX_IDLE, FX_REQUEST, FX_REPLY, FX_QUIT };
+
+struct futex_shm {
+	u32 state;
+	u32 pad[15];
+	unsigned char data[];
+};
+
+static size_t futex_shm_size(size_t size)
+{
+	return sizeof(struct futex_shm) + size + 8;
+}
+
+static int futex_setup(struct chan *c, size_t size)
+{
+	c->shm = shared_alloc(futex_shm_size(size));
+	return 0;
+}
+
+/* Wait until the state is one of @a or @b; return it. */
+static u32 futex_await(u32 *state, u32 a, u32 b)
+{
+	u32 s;
+
+	while ((s = __atomic_load_n(state, __ATOMIC_ACQUIRE)) != a && s != b)
+		futex_wait(state, s, NULL);
+	return s;
+}
+
+static void futex_post(u32 *state, u32 s)
+{
+	__atomic_store_n(state, s, __ATOMIC_RELEASE);
+	futex_wake(state, 1);
+}
+
+/*
+ * Each side copies the message into the shared page and out of it, like
+ * the kernel does for a pipe: the same bytes move, minus the syscalls'
+ * own work.
+ */
+static int futex_server(struct chan *c, size_t size)
+{
+	struct futex_shm *shm = c->shm;
+	u64 seq;
+
+	if (chan_ready(c, NULL, 0))
+		return -1;
+	for (seq = 0;; seq++) {
+		if (futex_await(&shm->state, FX_REQUEST, FX_QUIT) == FX_QUIT)
+			return 0;
+		memcpy(c->sbuf, shm->data, size);
+		if (payload_check(c->sbuf, size, seq))
+			return bad_payload("futex server", seq);
+		memcpy(shm->data, c->sbuf, size);
+		futex_post(&shm->state, FX_REPLY);
+	}
+}
+
+static int futex_client_init(struct chan *c, size_t size)
+{
+	(void)size;
+	return chan_wait_ready(c, NULL, 0);
+}
+
+static int futex_call(struct chan *c, u64 seq)
+{
+	struct futex_shm *shm = c->shm;
+
+	payload_stamp(&c->req, seq);
+	memcpy(shm->data, c->req.buf, c->size);
+	futex_post(&shm->state, FX_REQUEST);
+	futex_await(&shm->state, FX_REPLY, FX_REPLY);
+	memcpy(c->rep, shm->data, c->size);
+	if (payload_check(c->rep, c->size, seq))
+		return bad_payload("futex client", seq);
+	return 0;
+}
+
+static int futex_stop(struct chan *c)
+{
+	futex_post(&c->shm->state, FX_QUIT);
+	return 0;
+}
+
+static void futex_teardown(struct chan *c)
+{
+	shared_free(c->shm, futex_shm_size(c->size));
+}
+
+const struct rpc_peer peer_futex = {
+	.name = "futex",
+	.copies = "shared page; each side memcpy()s in and out, FUTEX_WAIT/"
+		  "FUTEX_WAKE to hand over (no kernel copy: the floor)",
+	.setup = futex_setup,
+	.server = futex_server,
+	.client_init = futex_client_init,
+	.call = futex_call,
+	.stop = futex_stop,
+	.teardown = futex_teardown,
+};
