@@ -206,7 +206,8 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 	if (arg->flags & MACHIPC_MSG_SEND) {
 		err = machipc_send(space, arg->send_msg, arg->send_size,
 				   arg->flags & MACHIPC_MSG_SEND_TIMEOUT ?
-				   &send_deadline : NULL);
+				   &send_deadline : NULL,
+				   arg->flags & MACHIPC_MSG_RECEIVE);
 		if (err)
 			return err;
 		sent = true;

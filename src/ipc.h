@@ -8,7 +8,7 @@
 struct machipc_space;
 
 int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
-		 const ktime_t *deadline);
+		 const ktime_t *deadline, bool will_receive);
 int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
 		    u32 *size, const ktime_t *deadline);
 

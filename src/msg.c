@@ -106,11 +106,13 @@ struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 	err = machipc_account_charge(account, bytes);
 	if (err)
 		return ERR_PTR(err);
-	msg = kvzalloc(bytes, gfp);
+	/* The body is written in full by the caller: only the rest is zeroed. */
+	msg = kvmalloc(bytes, gfp);
 	if (!msg) {
 		machipc_account_uncharge(account, bytes);
 		return ERR_PTR(-ENOMEM);
 	}
+	memset(msg, 0, bytes - size);
 	msg->account = machipc_account_get(account);
 	msg->charge = bytes;
 	INIT_LIST_HEAD(&msg->link);

@@ -61,6 +61,7 @@ machipc_notify_msg_alloc(u32 kind, gfp_t gfp, struct machipc_account *account)
 	msg = machipc_msg_alloc(size, gfp, account);
 	if (IS_ERR(msg))
 		return msg;
+	memset(msg->body, 0, size);
 	hdr = msg->body;
 	hdr->size = size;
 	hdr->id = MACHIPC_MSGID_NOTIFY(kind);

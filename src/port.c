@@ -280,11 +280,13 @@ void machipc_port_kill(struct machipc_port *port)
  *	sender reserved (msgcount was raised under the port lock)
  * @port: the destination
  * @msg: the message
+ * @sync: the sender is about to sleep waiting for a reply
  *
  * Return: false if the port died since the reservation; the caller then
  * destroys the message, as if it had been queued when the port died.
  */
-bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg)
+bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg,
+			  bool sync)
 {
 	spin_lock(&port->lock);
 	if (port->dead) {
@@ -292,7 +294,14 @@ bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg)
 		return false;
 	}
 	list_add_tail(&msg->link, &port->queue);
-	wake_up(&port->rcv_wait);
+	/*
+	 * A sender about to wait for its reply wakes the receiver "sync",
+	 * as binder does: the receiver may run on this CPU when we sleep.
+	 */
+	if (sync)
+		wake_up_sync(&port->rcv_wait);
+	else
+		wake_up(&port->rcv_wait);
 	if (port->pset)
 		wake_up(&port->pset->wait);
 	spin_unlock(&port->lock);
@@ -346,7 +355,9 @@ u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg)
 	list_del_init(&msg->link);
 	port->msgcount--;
 	seqno = port->seqno++;
-	wake_up(&port->snd_wait);
+	/* Senders rarely wait: skip the wait-queue lock (full barrier first). */
+	if (wq_has_sleeper(&port->snd_wait))
+		wake_up(&port->snd_wait);
 	spin_unlock(&port->lock);
 	return seqno;
 }

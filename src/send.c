@@ -233,12 +233,13 @@ static void machipc_copyin_commit(struct machipc_space *space,
  * @uaddr: user address of the message
  * @size: its size
  * @deadline: absolute deadline for waiting on a full queue, or NULL
+ * @will_receive: the caller receives right after (an RPC)
  *
  * Return: 0 once the message is queued (or, if the destination died after
  * the commit, destroyed with it), or a negative errno with nothing changed.
  */
 int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
-		 const ktime_t *deadline)
+		 const ktime_t *deadline, bool will_receive)
 {
 	struct machipc_port *dest, *cycle;
 	struct machipc_msg *msg;
@@ -296,7 +297,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		if (carries_receive)
 			mutex_lock(&machipc_transit_lock);
 		machipc_copyin_commit(space, msg, &plan);
-		queued = machipc_port_enqueue(dest, msg);
+		queued = machipc_port_enqueue(dest, msg, will_receive);
 		cycle = NULL;
 		if (carries_receive) {
 			if (queued)

@@ -397,8 +397,11 @@ TEST_F(space, in_flight_charges_outlive_their_senders)
 		int bfd = machipc_bootstrap_export(self->fd, port,
 						   MACHIPC_DISP_MAKE_SEND, 0);
 		pid_t pids[6];
+		int ctl[2];
+		char c;
 
 		ASSERT_LE(0, bfd);
+		ASSERT_EQ(0, pipe(ctl));
 		for (i = 0; i < 6; i++) {
 			pids[i] = fork();
 			ASSERT_LE(0, pids[i]);
@@ -411,28 +414,34 @@ TEST_F(space, in_flight_charges_outlive_their_senders)
 				for (k = 0; k < 10; k++)
 					if (send_size(fd, name, 1024))
 						_exit(2);
+				/* all ten queued: tell the parent, then exit or wait */
+				if (write(ctl[1], "s", 1) != 1)
+					_exit(3);
 				if (i & 1)
 					pause();
 				_exit(0);
 			}
 		}
 		close(bfd);
+		for (i = 0; i < 6; i++)
+			ASSERT_EQ(1, read(ctl[0], &c, 1));
 		for (i = 0; i < 6; i++) {
-			if (i & 1) {
-				/* killed once its messages are queued */
-				while (msgcount(self->fd, port) < (__u32)(10 * (i + 1)))
-					usleep(1000);
+			if (i & 1)
 				kill(pids[i], SIGKILL);
-			}
 			ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
 		}
+		close(ctl[0]);
+		close(ctl[1]);
 	}
+	EXPECT_EQ(60, msgcount(self->fd, port));
 	/* receive half, destroy the rest with the port */
 	for (i = 0; i < 30; i++) {
+		struct timespec dl;
 		__u64 buf[256];
 		size_t size = sizeof(buf);
 
-		ASSERT_EQ(0, machipc_receive(self->fd, port, buf, &size, NULL));
+		machipc_deadline_in(&dl, 10000);
+		ASSERT_EQ(0, machipc_receive(self->fd, port, buf, &size, &dl));
 	}
 	ASSERT_EQ(0, machipc_port_destroy(self->fd, port));
 	EXPECT_EQ(0, usage(self->fd));
