@@ -107,11 +107,20 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_account_uncharge);
  */
 int machipc_account_set_limit(struct machipc_account *account, u64 limit)
 {
+	int err = machipc_account_may_set_limit(account, limit);
+
+	if (!err)
+		WRITE_ONCE(account->limit, limit);
+	return err;
+}
+
+/* Whether machipc_account_set_limit() would succeed: 0 or -EPERM. */
+int machipc_account_may_set_limit(struct machipc_account *account, u64 limit)
+{
 	if (limit > READ_ONCE(account->limit) &&
 	    limit > READ_ONCE(machipc_account_default_limit) &&
 	    !capable(CAP_SYS_RESOURCE))
 		return -EPERM;
-	WRITE_ONCE(account->limit, limit);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_account_set_limit);

@@ -42,6 +42,7 @@ void machipc_account_put(struct machipc_account *account);
 int machipc_account_charge(struct machipc_account *account, u64 bytes);
 void machipc_account_uncharge(struct machipc_account *account, u64 bytes);
 int machipc_account_set_limit(struct machipc_account *account, u64 limit);
+int machipc_account_may_set_limit(struct machipc_account *account, u64 limit);
 s64 machipc_accounts_total(void);
 
 #endif /* MACHIPC_ACCOUNT_H */

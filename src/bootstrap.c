@@ -18,6 +18,7 @@
 
 #include "bootstrap.h"
 #include "entry.h"
+#include "out.h"
 #include "port.h"
 #include "space.h"
 
@@ -64,7 +65,8 @@ static int machipc_bootstrap_take(struct machipc_space *space,
 }
 
 int machipc_bootstrap_export(struct machipc_space *space,
-			     struct machipc_bootstrap *arg)
+			     struct machipc_bootstrap *arg,
+			     struct machipc_out *out)
 {
 	unsigned int oflags = O_RDWR;
 	struct machipc_entry *entry;
@@ -101,13 +103,17 @@ int machipc_bootstrap_export(struct machipc_space *space,
 		err = -EPIPE;
 		goto err_unlock;
 	}
+	/* The descriptor's number reaches the caller before anything happens. */
+	arg->fd = fd;
+	err = machipc_out_write(out);
+	if (err)
+		goto err_unlock;
 	err = machipc_bootstrap_take(space, entry, arg->disposition);
 	if (err)
 		goto err_unlock;
 	file->private_data = port;
 	mutex_unlock(&space->lock);
 	fd_install(fd, file);
-	arg->fd = fd;
 	return 0;
 
 err_unlock:
@@ -120,10 +126,13 @@ err_fd:
 }
 
 int machipc_bootstrap_import(struct machipc_space *space,
-			     struct machipc_bootstrap *arg)
+			     struct machipc_bootstrap *arg,
+			     struct machipc_out *out)
 {
 	struct machipc_entry *entry;
 	struct machipc_port *port;
+	bool created = false;
+	u32 saved_next;
 	struct fd f;
 	int err;
 
@@ -143,26 +152,37 @@ int machipc_bootstrap_import(struct machipc_space *space,
 		err = -EPIPE;
 		goto out_unlock;
 	}
+	saved_next = space->next_name;
 	entry = machipc_entry_find_port(space, port);
-	if (entry && (entry->rights & MACHIPC_RIGHT_SEND)) {
-		if (entry->urefs >= MACHIPC_UREFS_MAX) {
-			err = -EOVERFLOW;
+	if (entry && (entry->rights & MACHIPC_RIGHT_SEND) &&
+	    entry->urefs >= MACHIPC_UREFS_MAX) {
+		err = -EOVERFLOW;
+		goto out_unlock;
+	}
+	if (!entry) {
+		entry = machipc_entry_create(space, port, true);
+		if (IS_ERR(entry)) {
+			err = PTR_ERR(entry);
 			goto out_unlock;
 		}
+		created = true;
+	}
+	arg->name = entry->name;
+	err = machipc_out_write(out);
+	if (err) {
+		if (created) {
+			machipc_entry_destroy(space, entry);
+			space->next_name = saved_next;
+		}
+		goto out_unlock;
+	}
+	if (entry->rights & MACHIPC_RIGHT_SEND) {
 		entry->urefs++;
 	} else {
-		if (!entry) {
-			entry = machipc_entry_create(space, port, true);
-			if (IS_ERR(entry)) {
-				err = PTR_ERR(entry);
-				goto out_unlock;
-			}
-		}
 		machipc_port_add_send(port, false);
 		entry->rights |= MACHIPC_RIGHT_SEND;
 		entry->urefs = 1;
 	}
-	arg->name = entry->name;
 out_unlock:
 	mutex_unlock(&space->lock);
 out_fdput:

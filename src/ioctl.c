@@ -22,6 +22,7 @@
 #include "entry.h"
 #include "names.h"
 #include "notify.h"
+#include "out.h"
 #include "port.h"
 #include "pset.h"
 #include "space.h"
@@ -176,7 +177,7 @@ union machipc_ioctl_arg {
 };
 
 static int machipc_ioctl_version(struct machipc_space *space,
-				 union machipc_ioctl_arg *arg, bool *copy_out)
+				 union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	arg->version.abi_version = MACHIPC_ABI_VERSION;
 	arg->version.max_inline = machipc_max_inline;
@@ -191,7 +192,7 @@ static int machipc_ioctl_version(struct machipc_space *space,
  * send again.
  */
 static int machipc_ioctl_msg(struct machipc_space *space,
-			     union machipc_ioctl_arg *uarg, bool *copy_out)
+			     union machipc_ioctl_arg *uarg, struct machipc_out *out)
 {
 	struct machipc_msg_args *arg = &uarg->msg;
 	ktime_t send_deadline = ns_to_ktime(arg->send_deadline);
@@ -216,17 +217,24 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 		err = machipc_receive(space, arg->rcv_name, arg->rcv_buf,
 				      &arg->rcv_size,
 				      arg->flags & MACHIPC_MSG_RCV_TIMEOUT ?
-				      &rcv_deadline : NULL);
+				      &rcv_deadline : NULL, out);
 		if (err && sent) {
 			arg->flags &= ~(MACHIPC_MSG_SEND |
 					MACHIPC_MSG_SEND_TIMEOUT);
 			arg->send_msg = 0;
 			arg->send_size = 0;
-			*copy_out = true;
+			out->on_error = true;
 		}
 		if (err == -EMSGSIZE)
-			*copy_out = true;
+			out->on_error = true;
 	}
+	/*
+	 * A receive wrote rcv_size at its commit point; a send changes
+	 * nothing in the block.  Writing it again after the commit could
+	 * fail and make a successful send look failed (and be repeated).
+	 */
+	if (!err)
+		out->written = true;
 	return err;
 }
 
@@ -256,15 +264,15 @@ static int machipc_check_member(const struct machipc_port_member *arg)
 }
 
 static int machipc_ioctl_allocate(struct machipc_space *space,
-				  union machipc_ioctl_arg *arg, bool *copy_out)
+				  union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_port_alloc(&arg->alloc);
 
-	return err ? err : machipc_name_allocate(space, &arg->alloc);
+	return err ? err : machipc_name_allocate(space, &arg->alloc, out);
 }
 
 static int machipc_ioctl_destroy(struct machipc_space *space,
-				 union machipc_ioctl_arg *arg, bool *copy_out)
+				 union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_port_name(&arg->name);
 
@@ -272,7 +280,7 @@ static int machipc_ioctl_destroy(struct machipc_space *space,
 }
 
 static int machipc_ioctl_deallocate(struct machipc_space *space,
-				    union machipc_ioctl_arg *arg, bool *copy_out)
+				    union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_port_name(&arg->name);
 
@@ -280,7 +288,7 @@ static int machipc_ioctl_deallocate(struct machipc_space *space,
 }
 
 static int machipc_ioctl_mod_refs(struct machipc_space *space,
-				  union machipc_ioctl_arg *arg, bool *copy_out)
+				  union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_mod_refs(&arg->mod_refs);
 
@@ -288,15 +296,15 @@ static int machipc_ioctl_mod_refs(struct machipc_space *space,
 }
 
 static int machipc_ioctl_insert(struct machipc_space *space,
-				union machipc_ioctl_arg *arg, bool *copy_out)
+				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_insert(&arg->insert);
 
-	return err ? err : machipc_name_insert_right(space, &arg->insert);
+	return err ? err : machipc_name_insert_right(space, &arg->insert, out);
 }
 
 static int machipc_ioctl_get_attr(struct machipc_space *space,
-				  union machipc_ioctl_arg *arg, bool *copy_out)
+				  union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_attr_get(&arg->attr);
 
@@ -304,7 +312,7 @@ static int machipc_ioctl_get_attr(struct machipc_space *space,
 }
 
 static int machipc_ioctl_set_attr(struct machipc_space *space,
-				  union machipc_ioctl_arg *arg, bool *copy_out)
+				  union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_attr_set(&arg->attr);
 
@@ -312,7 +320,7 @@ static int machipc_ioctl_set_attr(struct machipc_space *space,
 }
 
 static int machipc_ioctl_info(struct machipc_space *space,
-			      union machipc_ioctl_arg *arg, bool *copy_out)
+			      union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_name_info(&arg->info);
 
@@ -320,7 +328,7 @@ static int machipc_ioctl_info(struct machipc_space *space,
 }
 
 static int machipc_ioctl_names(struct machipc_space *space,
-			       union machipc_ioctl_arg *arg, bool *copy_out)
+			       union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_names(&arg->names);
 
@@ -328,23 +336,23 @@ static int machipc_ioctl_names(struct machipc_space *space,
 }
 
 static int machipc_ioctl_export(struct machipc_space *space,
-				union machipc_ioctl_arg *arg, bool *copy_out)
+				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_export(&arg->bootstrap);
 
-	return err ? err : machipc_bootstrap_export(space, &arg->bootstrap);
+	return err ? err : machipc_bootstrap_export(space, &arg->bootstrap, out);
 }
 
 static int machipc_ioctl_import(struct machipc_space *space,
-				union machipc_ioctl_arg *arg, bool *copy_out)
+				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_import(&arg->bootstrap);
 
-	return err ? err : machipc_bootstrap_import(space, &arg->bootstrap);
+	return err ? err : machipc_bootstrap_import(space, &arg->bootstrap, out);
 }
 
 static int machipc_ioctl_member(struct machipc_space *space,
-				union machipc_ioctl_arg *arg, bool *copy_out)
+				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_member(&arg->member);
 
@@ -352,15 +360,15 @@ static int machipc_ioctl_member(struct machipc_space *space,
 }
 
 static int machipc_ioctl_notify(struct machipc_space *space,
-				union machipc_ioctl_arg *arg, bool *copy_out)
+				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_notify(&arg->notify);
 
-	return err ? err : machipc_notify_request(space, &arg->notify);
+	return err ? err : machipc_notify_request(space, &arg->notify, out);
 }
 
 static int machipc_ioctl_account(struct machipc_space *space,
-				 union machipc_ioctl_arg *uarg, bool *copy_out)
+				 union machipc_ioctl_arg *uarg, struct machipc_out *out)
 {
 	struct machipc_account_info *arg = &uarg->account;
 	struct machipc_account *account = space->account;
@@ -370,12 +378,13 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	if (err)
 		return err;
 	if (arg->flags & MACHIPC_ACCOUNT_SET_LIMIT) {
-		err = machipc_account_set_limit(account, arg->limit);
+		err = machipc_account_may_set_limit(account, arg->limit);
 		if (err)
 			return err;
+	} else {
+		arg->limit = READ_ONCE(account->limit);
 	}
 	arg->usage = atomic64_read(&account->usage);
-	arg->limit = READ_ONCE(account->limit);
 	arg->hwm = atomic64_read(&account->hwm);
 	arg->failures = atomic64_read(&account->failures);
 	arg->cost_entry = MACHIPC_COST_ENTRY;
@@ -384,13 +393,19 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	arg->cost_msg = MACHIPC_COST_MSG_BASE;
 	arg->cost_msg_slot = MACHIPC_COST_MSG_SLOT;
 	arg->cost_notify = MACHIPC_COST_NOTIFY;
-	return 0;
+	if (!(arg->flags & MACHIPC_ACCOUNT_SET_LIMIT))
+		return 0;
+	/* The results first: a block that cannot take them changes nothing. */
+	err = machipc_out_write(out);
+	if (!err)
+		WRITE_ONCE(account->limit, arg->limit);
+	return err;
 }
 
 struct machipc_ioctl_op {
 	unsigned int cmd;
 	int (*fn)(struct machipc_space *space, union machipc_ioctl_arg *arg,
-		  bool *copy_out);
+		  struct machipc_out *out);
 };
 
 static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
@@ -466,8 +481,8 @@ long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	void __user *argp = (void __user *)uarg;
 	const struct machipc_ioctl_op *op;
 	union machipc_ioctl_arg arg;
+	struct machipc_out out = { .uptr = argp, .karg = &arg };
 	unsigned int size, nr;
-	bool copy_out = false;
 	int err;
 
 	BUILD_BUG_ON(ARRAY_SIZE(machipc_ioctl_ops) !=
@@ -488,23 +503,28 @@ long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	size = _IOC_SIZE(cmd);
 	if (WARN_ON_ONCE(size > sizeof(arg)))
 		return -ENOTTY;
+	out.size = size;
 	memset(&arg, 0, sizeof(arg));
 	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(&arg, argp, size))
 		return -EFAULT;
 	/*
-	 * Results are written back after the commit point, when failing is
-	 * no longer possible: prove first that the block is writable, by
-	 * writing back what was read.  Only a thread of the caller's own
-	 * that unmaps or protects the block during the call can still make
-	 * the final write fail, and then the operation has happened.
+	 * Operations that change state write their results at their commit
+	 * point with page faults disabled (machipc_out_write()): make sure
+	 * first that the block is writable and present, by writing back
+	 * what was read.
 	 */
 	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(argp, &arg, size))
 		return -EFAULT;
 
-	err = op->fn(space, &arg, &copy_out);
-	if (!err && (_IOC_DIR(cmd) & _IOC_READ))
-		copy_out = true;
-	if (copy_out && copy_to_user(argp, &arg, size))
+	err = op->fn(space, &arg, &out);
+	if (err) {
+		if (out.on_error && copy_to_user(argp, &arg, size))
+			return -EFAULT;
+		return err;
+	}
+	/* Read-only operations: failing here has changed nothing. */
+	if ((_IOC_DIR(cmd) & _IOC_READ) && !out.written &&
+	    copy_to_user(argp, &arg, size))
 		return -EFAULT;
-	return err;
+	return 0;
 }

@@ -17,16 +17,19 @@
 #include "entry.h"
 #include "msg.h"
 #include "names.h"
+#include "out.h"
 #include "port.h"
 #include "pset.h"
 #include "space.h"
 
 int machipc_name_allocate(struct machipc_space *space,
-			  struct machipc_port_alloc *arg)
+			  struct machipc_port_alloc *arg,
+			  struct machipc_out *out)
 {
 	struct machipc_entry *entry;
 	struct machipc_port *port = NULL;
 	struct machipc_pset *pset = NULL;
+	u32 saved_next;
 	int err;
 
 	if (arg->right == MACHIPC_RIGHT_RECEIVE) {
@@ -42,9 +45,18 @@ int machipc_name_allocate(struct machipc_space *space,
 	err = machipc_space_lock(space);
 	if (err)
 		goto err_put;
+	saved_next = space->next_name;
 	entry = machipc_entry_create(space, port, !!port);
 	if (IS_ERR(entry)) {
 		err = PTR_ERR(entry);
+		mutex_unlock(&space->lock);
+		goto err_put;
+	}
+	arg->name = entry->name;
+	err = machipc_out_write(out);
+	if (err) {
+		machipc_entry_destroy(space, entry);
+		space->next_name = saved_next;
 		mutex_unlock(&space->lock);
 		goto err_put;
 	}
@@ -56,7 +68,6 @@ int machipc_name_allocate(struct machipc_space *space,
 		pset->name = entry->name;
 		entry->pset = pset;
 	}
-	arg->name = entry->name;
 	mutex_unlock(&space->lock);
 	return 0;
 
@@ -204,9 +215,11 @@ int machipc_name_mod_refs(struct machipc_space *space,
 EXPORT_SYMBOL_IF_KUNIT(machipc_name_mod_refs);
 
 int machipc_name_insert_right(struct machipc_space *space,
-			      struct machipc_port_insert *arg)
+			      struct machipc_port_insert *arg,
+			      struct machipc_out *out)
 {
 	struct machipc_entry *entry, *new;
+	u32 saved_next;
 	int err;
 
 	err = machipc_space_lock(space);
@@ -228,25 +241,39 @@ int machipc_name_insert_right(struct machipc_space *space,
 				err = -EOVERFLOW;
 				goto out;
 			}
+			arg->new_name = entry->name;
+			err = machipc_out_write(out);
+			if (err)
+				goto out;
 			entry->urefs++;
 			spin_lock(&entry->port->lock);
 			entry->port->mscount++;
 			spin_unlock(&entry->port->lock);
 		} else {
+			arg->new_name = entry->name;
+			err = machipc_out_write(out);
+			if (err)
+				goto out;
 			machipc_port_add_send(entry->port, true);
 			entry->rights |= MACHIPC_RIGHT_SEND;
 			entry->urefs = 1;
 		}
-		arg->new_name = entry->name;
 	} else {
+		saved_next = space->next_name;
 		new = machipc_entry_create(space, entry->port, false);
 		if (IS_ERR(new)) {
 			err = PTR_ERR(new);
 			goto out;
 		}
+		arg->new_name = new->name;
+		err = machipc_out_write(out);
+		if (err) {
+			machipc_entry_destroy(space, new);
+			space->next_name = saved_next;
+			goto out;
+		}
 		machipc_port_add_send_once(entry->port);
 		new->rights = MACHIPC_RIGHT_SEND_ONCE;
-		arg->new_name = new->name;
 	}
 out:
 	mutex_unlock(&space->lock);

@@ -30,6 +30,7 @@
 #include "msg.h"
 #include "notify.h"
 #include "port.h"
+#include "out.h"
 #include "pset.h"
 #include "space.h"
 #include "transit.h"
@@ -299,6 +300,7 @@ static struct machipc_notify *machipc_notify_swap(struct machipc_port *port,
  * machipc_notify_request() - MACHIPC_IOC_PORT_REQUEST_NOTIFICATION
  * @space: the caller's space
  * @arg: the validated request; @arg->previous is filled in
+ * @out: the caller's argument block, written before the commit point
  *
  * Everything that can fail (allocation of the request, of its message and
  * of the name for the previous right; every name check) happens before
@@ -307,7 +309,8 @@ static struct machipc_notify *machipc_notify_swap(struct machipc_port *port,
  * Return: 0 or a negative errno with nothing changed.
  */
 int machipc_notify_request(struct machipc_space *space,
-			   struct machipc_notify_request *arg)
+			   struct machipc_notify_request *arg,
+			   struct machipc_out *out)
 {
 	struct machipc_notify *new = NULL, *old, *fire_now = NULL, *drop = NULL;
 	struct machipc_entry *entry, *target = NULL, *prev = NULL;
@@ -349,6 +352,15 @@ int machipc_notify_request(struct machipc_space *space,
 			goto err_unlock;
 		}
 	}
+	arg->previous = prev ? prev->name : MACHIPC_NAME_NULL;
+	err = machipc_out_write(out);
+	if (err) {
+		if (prev) {
+			machipc_entry_destroy(space, prev);
+			space->next_name = saved_next;
+		}
+		goto err_unlock;
+	}
 
 	/* From here on, nothing fails. */
 	if (new) {
@@ -384,20 +396,21 @@ int machipc_notify_request(struct machipc_space *space,
 	}
 	spin_unlock(&port->lock);
 
-	arg->previous = MACHIPC_NAME_NULL;
 	if (old) {
 		struct machipc_kright *kr = &old->msg->rights[MACHIPC_KRIGHT_DEST];
 
 		prev->port = kr->port;
 		prev->rights = MACHIPC_RIGHT_SEND_ONCE;
 		kr->port = NULL;
-		arg->previous = prev->name;
 		machipc_msg_free(old->msg);
 		machipc_notify_free(old);
 	} else if (prev) {
-		/* The old request fired meanwhile: its name is not used. */
-		machipc_entry_destroy(space, prev);
-		space->next_name = saved_next;
+		/*
+		 * The old request fired meanwhile, after its name was
+		 * reported: the name is a dead name, telling just that.
+		 */
+		prev->rights = MACHIPC_RIGHT_DEAD_NAME;
+		prev->urefs = 1;
 	}
 	mutex_unlock(&space->lock);
 

@@ -9,6 +9,7 @@
 
 struct machipc_account;
 struct machipc_msg;
+struct machipc_out;
 struct machipc_port;
 struct machipc_space;
 
@@ -39,7 +40,8 @@ struct machipc_notify {
 #define MACHIPC_COST_NOTIFY	sizeof(struct machipc_notify)
 
 int machipc_notify_request(struct machipc_space *space,
-			   struct machipc_notify_request *arg);
+			   struct machipc_notify_request *arg,
+			   struct machipc_out *out);
 void machipc_notify_fire(struct machipc_notify *notify, u32 value);
 void machipc_notify_discard(struct machipc_notify *notify);
 void machipc_notify_hand_off(struct machipc_notify *notify,

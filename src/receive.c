@@ -23,6 +23,7 @@
 #include "entry.h"
 #include "ipc.h"
 #include "msg.h"
+#include "out.h"
 #include "port.h"
 #include "pset.h"
 #include "sleep.h"
@@ -344,11 +345,12 @@ static u64 machipc_port_next_seqno(struct machipc_port *port)
  * @ubuf: user buffer
  * @size: in: bytes of @ubuf; out: bytes written, or needed on -EMSGSIZE
  * @deadline: absolute deadline, or NULL
+ * @out: the caller's argument block, written at the commit point
  *
  * Return: 0, or a negative errno with the message (if any) still queued.
  */
 int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
-		    u32 *size, const ktime_t *deadline)
+		    u32 *size, const ktime_t *deadline, struct machipc_out *out)
 {
 	void __user *buf = u64_to_user_ptr(ubuf);
 	struct machipc_rcv_source src;
@@ -400,6 +402,11 @@ int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
 			err = machipc_msg_write(msg, port, buf, seqno);
 			pagefault_enable();
 		}
+		if (!err) {
+			/* The size received reaches the caller before commit. */
+			*size = needed;
+			err = machipc_out_write(out);
+		}
 		if (err) {
 			machipc_copyout_abort(space, msg, &plan, saved_next);
 			mutex_unlock(&space->lock);
@@ -423,7 +430,6 @@ int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
 		machipc_copyout_commit(space, msg, &plan);
 		mutex_unlock(&space->lock);
 		machipc_msg_free(msg);
-		*size = needed;
 		return 0;
 	}
 

@@ -26,7 +26,7 @@ static u32 test_alloc(struct kunit *test, struct machipc_space *space, u32 right
 {
 	struct machipc_port_alloc arg = { .right = right };
 
-	KUNIT_ASSERT_EQ(test, machipc_name_allocate(space, &arg), 0);
+	KUNIT_ASSERT_EQ(test, machipc_name_allocate(space, &arg, NULL), 0);
 	KUNIT_EXPECT_NE(test, arg.name, MACHIPC_NAME_NULL);
 	KUNIT_EXPECT_NE(test, arg.name, MACHIPC_NAME_DEAD);
 	return arg.name;
@@ -47,7 +47,7 @@ static int test_insert(struct machipc_space *space, u32 name, u32 disp,
 		       u32 *new_name)
 {
 	struct machipc_port_insert arg = { .name = name, .disposition = disp };
-	int err = machipc_name_insert_right(space, &arg);
+	int err = machipc_name_insert_right(space, &arg, NULL);
 
 	*new_name = arg.new_name;
 	return err;
@@ -292,7 +292,7 @@ static void machipc_names_teardown_test(struct kunit *test)
 
 	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
 	machipc_space_teardown(space);
-	KUNIT_EXPECT_EQ(test, machipc_name_allocate(space, &arg), -EBADFD);
+	KUNIT_EXPECT_EQ(test, machipc_name_allocate(space, &arg, NULL), -EBADFD);
 	KUNIT_EXPECT_EQ(test, test_info(space, rcv, &rights, &urefs), -EBADFD);
 	KUNIT_EXPECT_EQ(test, machipc_name_destroy(space, rcv), -EBADFD);
 	machipc_space_free(space);
