@@ -164,12 +164,10 @@ void machipc_entry_destroy(struct machipc_space *space,
  * @space: the space, locked
  * @entry: the entry
  * @doomed: messages of killed ports, for machipc_msg_destroy_list()
- *
- * Return: 0.
  */
-int machipc_entry_release_rights(struct machipc_space *space,
-				 struct machipc_entry *entry,
-				 struct list_head *doomed)
+void machipc_entry_release_rights(struct machipc_space *space,
+				  struct machipc_entry *entry,
+				  struct list_head *doomed)
 {
 	struct machipc_port *port = entry->port;
 	u32 rights = entry->rights;
@@ -190,7 +188,6 @@ int machipc_entry_release_rights(struct machipc_space *space,
 	xa_erase(&space->names, entry->name);
 	kmem_cache_free(machipc_entry_cache, entry);
 	machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
-	return 0;
 }
 
 /* User references as reported to user space. */

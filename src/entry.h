@@ -23,10 +23,10 @@ struct machipc_space;
  * comes back only after 2^32 - 2 further allocations in the same space,
  * which is the generation that keeps stale names from aliasing new ports.
  *
- * While one operation builds a plan (copying rights into a message or out
- * of one), @plan_urefs and @plan_flags hold its tentative changes and an
- * entry with @rights 0 is a placeholder the plan created; both are cleared
- * before the space lock is released.
+ * While one operation builds a plan, @plan_urefs and @plan_flags hold its
+ * tentative changes: a send the user references and rights it takes from
+ * the entry, a receive the placeholders it created (entries with @rights 0,
+ * MACHIPC_PLAN_NEW).  Both are cleared before the space lock is released.
  */
 struct machipc_entry {
 	u32 name;
@@ -43,9 +43,7 @@ struct machipc_entry {
 /* plan_flags */
 #define MACHIPC_PLAN_RECEIVE_MOVED	BIT(0)
 #define MACHIPC_PLAN_SEND_ONCE_MOVED	BIT(1)
-#define MACHIPC_PLAN_ADD_RECEIVE	BIT(2)
-#define MACHIPC_PLAN_ADD_SEND_ONCE	BIT(3)
-#define MACHIPC_PLAN_NEW		BIT(4)
+#define MACHIPC_PLAN_NEW		BIT(2)
 
 #define MACHIPC_COST_ENTRY	sizeof(struct machipc_entry)
 
@@ -63,9 +61,9 @@ void machipc_entry_destroy(struct machipc_space *space,
 			   struct machipc_entry *entry);
 void machipc_entry_unlink_port(struct machipc_space *space,
 			       struct machipc_entry *entry);
-int machipc_entry_release_rights(struct machipc_space *space,
-				 struct machipc_entry *entry,
-				 struct list_head *doomed);
+void machipc_entry_release_rights(struct machipc_space *space,
+				  struct machipc_entry *entry,
+				  struct list_head *doomed);
 u32 machipc_entry_urefs(const struct machipc_entry *entry);
 
 #endif /* MACHIPC_ENTRY_H */

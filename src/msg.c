@@ -176,17 +176,6 @@ void machipc_msg_free(struct machipc_msg *msg)
 	machipc_account_put(account);
 }
 
-/* Drop an uncommitted message: its rights are only port references. */
-void machipc_msg_abort(struct machipc_msg *msg)
-{
-	u32 i;
-
-	WARN_ON_ONCE(msg->committed);
-	for (i = 0; i < msg->nrights; i++)
-		machipc_port_put(msg->rights[i].port);
-	machipc_msg_free(msg);
-}
-
 static void machipc_msg_release_rights(struct machipc_msg *msg,
 				       struct list_head *doomed)
 {

@@ -80,7 +80,6 @@ struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 				       struct machipc_account *account);
 void machipc_msg_free(struct machipc_msg *msg);
-void machipc_msg_abort(struct machipc_msg *msg);
 void machipc_msg_destroy_list(struct list_head *doomed);
 void machipc_msg_destroy(struct machipc_msg *msg);
 

@@ -37,16 +37,6 @@ void machipc_ports_exit(void)
 	kmem_cache_destroy(machipc_port_cache);
 }
 
-unsigned long machipc_ports_live(void)
-{
-	struct machipc_port *port;
-	unsigned long index, n = 0;
-
-	xa_for_each(&machipc_ports, index, port)
-		n++;
-	return n;
-}
-
 /**
  * machipc_port_create() - a new port whose receive right @receiver holds
  * @receiver: the space that will name the receive right

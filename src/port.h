@@ -73,7 +73,6 @@ struct machipc_port {
 
 int machipc_ports_init(void);
 void machipc_ports_exit(void);
-unsigned long machipc_ports_live(void);
 
 struct machipc_port *machipc_port_create(struct machipc_space *receiver);
 void machipc_port_get(struct machipc_port *port);

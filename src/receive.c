@@ -59,10 +59,6 @@ static int machipc_copyout_right(struct machipc_space *space,
 				return PTR_ERR(entry);
 			entry->plan_flags |= MACHIPC_PLAN_NEW;
 		}
-		if (kr->type == MACHIPC_RIGHT_RECEIVE)
-			entry->plan_flags |= MACHIPC_PLAN_ADD_RECEIVE;
-		else
-			entry->plan_urefs++;
 		break;
 	case MACHIPC_RIGHT_SEND_ONCE:
 		if (machipc_port_is_dead(port))
@@ -70,8 +66,7 @@ static int machipc_copyout_right(struct machipc_space *space,
 		entry = machipc_entry_create(space, port, false);
 		if (IS_ERR(entry))
 			return PTR_ERR(entry);
-		entry->plan_flags |= MACHIPC_PLAN_NEW |
-				     MACHIPC_PLAN_ADD_SEND_ONCE;
+		entry->plan_flags |= MACHIPC_PLAN_NEW;
 		break;
 	}
 	kr->entry = entry;
@@ -90,7 +85,6 @@ static void machipc_copyout_abort(struct machipc_space *space,
 
 	list_for_each_entry_safe(entry, tmp, plan, plan_link) {
 		list_del_init(&entry->plan_link);
-		entry->plan_urefs = 0;
 		if (entry->plan_flags & MACHIPC_PLAN_NEW)
 			machipc_entry_destroy(space, entry);
 		else
@@ -179,7 +173,6 @@ static void machipc_copyout_commit(struct machipc_space *space,
 
 	list_for_each_entry_safe(entry, tmp, plan, plan_link) {
 		list_del_init(&entry->plan_link);
-		entry->plan_urefs = 0;
 		entry->plan_flags = 0;
 	}
 
