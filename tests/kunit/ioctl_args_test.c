@@ -64,8 +64,11 @@ static const struct msg_args_case msg_args_cases[] = {
 	{ "timeouts only", { .flags = MACHIPC_MSG_SEND_TIMEOUT |
 			     MACHIPC_MSG_RCV_TIMEOUT }, -EINVAL },
 	{ "unknown flag", { .flags = MACHIPC_MSG_SEND | (MACHIPC_MSG_LAST << 1) }, -EINVAL },
-	{ "reserved 0", { .flags = MACHIPC_MSG_SEND, .reserved = { 1, 0 } }, -EINVAL },
-	{ "reserved 1", { .flags = MACHIPC_MSG_SEND, .reserved = { 0, 1 } }, -EINVAL },
+	{ "reserved", { .flags = MACHIPC_MSG_SEND, .reserved = 1 }, -EINVAL },
+	{ "rcv_ool without receive", { .flags = MACHIPC_MSG_SEND, .rcv_ool = 8 }, -EINVAL },
+	{ "rcv_ool_count without receive", { .flags = MACHIPC_MSG_SEND, .rcv_ool_count = 1 }, -EINVAL },
+	{ "rcv_ool_count too big", { .flags = MACHIPC_MSG_RECEIVE, .rcv_name = 1,
+		.rcv_ool_count = MACHIPC_OOL_MAX + 1 }, -EINVAL },
 	{ "receive fields on send", { .flags = MACHIPC_MSG_SEND, .rcv_name = 1 }, -EINVAL },
 	{ "send fields on receive", { .flags = MACHIPC_MSG_RECEIVE, .send_size = 32 }, -EINVAL },
 	{ "send timeout on receive", { .flags = MACHIPC_MSG_RECEIVE |

@@ -144,7 +144,7 @@ static void machipc_msg_validate_bad_test(struct kunit *test)
 	m.desc[0].reserved = 1;
 	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
 	test_msg_init(&m, 2);
-	m.desc[0].reserved2[1] = 1;
+	m.desc[0].size = 1;
 	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
 }
 

@@ -88,7 +88,10 @@ TEST(version)
 	memset(&v, 0xa5, sizeof(v));
 	ASSERT_EQ(0, raw(fd, MACHIPC_IOC_VERSION, &v));
 	EXPECT_EQ(MACHIPC_ABI_VERSION, v.abi_version);
-	EXPECT_EQ(0, v.reserved);
+	EXPECT_LE(1, v.chunk_pages);
+	EXPECT_LE(v.chunk_pages, 1024);
+	/* The copier's bookkeeping holds at least one page pointer per page. */
+	EXPECT_LE(v.chunk_pages * sizeof(void *), v.cost_copy);
 	EXPECT_LE(sizeof(struct machipc_msg_header), v.max_inline);
 	EXPECT_LE(v.max_inline, 4u << 20);
 	EXPECT_EQ(0, v.max_inline % 8);

@@ -263,7 +263,7 @@ static int do_send(struct fuzz_thread *t, int *err_ctx)
 		d[i].name = pick_name(t);
 		d[i].reserved = pick_reserved(r);
 		if (chance(r, 1))
-			d[i].reserved2[below(r, 2)] = rnd(r);
+			d[i].address = rnd(r);
 	}
 	data = chance(r, 90) ? below(r, 65) * 8 : below(r, 513);
 	size = sizeof(*h) + (ndesc < 4 ? ndesc : 4) * sizeof(*d) + data;
@@ -291,7 +291,7 @@ static int do_send(struct fuzz_thread *t, int *err_ctx)
 	if (chance(r, 2))
 		a.flags |= 1U << (4 + below(r, 28));
 	if (chance(r, 1))
-		a.reserved[below(r, 2)] = rnd(r);
+		a.reserved = rnd(r);
 	if (chance(r, 1))
 		a.send_msg = chance(r, 50) ? 0 : 0x10;
 	ret = ioctl(p->fd, MACHIPC_IOC_MSG, &a);
@@ -324,7 +324,7 @@ static int do_receive(struct fuzz_thread *t)
 	if (chance(r, 1))
 		a.rcv_buf = 0;
 	if (chance(r, 1))
-		a.reserved[below(r, 2)] = rnd(r);
+		a.reserved = rnd(r);
 	ret = ioctl(p->fd, MACHIPC_IOC_MSG, &a);
 	if (ret == 0)
 		absorb(t, t->rbuf, a.rcv_size);

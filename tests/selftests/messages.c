@@ -315,8 +315,8 @@ TEST_F(pair, malformed_einval)
 		BAD("desc type 0", m.d[i].type = 0, sizeof(m));
 		BAD("desc type 2", m.d[i].type = 2, sizeof(m));
 		BAD("desc reserved", m.d[i].reserved = 1, sizeof(m));
-		BAD("desc reserved2[0]", m.d[i].reserved2[0] = 1, sizeof(m));
-		BAD("desc reserved2[1]", m.d[i].reserved2[1] = 1, sizeof(m));
+		BAD("port desc address", m.d[i].address = 1, sizeof(m));
+		BAD("port desc size", m.d[i].size = 1, sizeof(m));
 		BAD("desc disposition NONE", m.d[i].disposition = 0, sizeof(m));
 		BAD("desc disposition 7", m.d[i].disposition = 7, sizeof(m));
 		BAD("desc disposition huge", m.d[i].disposition = ~0u, sizeof(m));
@@ -346,8 +346,9 @@ TEST_F(pair, malformed_einval)
 				  MACHIPC_MSG_RCV_TIMEOUT);
 		BADARGS("unknown flag", a.flags |= 1u << 4);
 		BADARGS("unknown flag 31", a.flags |= 1u << 31);
-		BADARGS("reserved[0]", a.reserved[0] = 1);
-		BADARGS("reserved[1]", a.reserved[1] = 1);
+		BADARGS("reserved", a.reserved = 1);
+		BADARGS("rcv_ool without RECEIVE", a.rcv_ool = (uintptr_t)rb);
+		BADARGS("rcv_ool_count without RECEIVE", a.rcv_ool_count = 1);
 		BADARGS("rcv_name without RECEIVE", a.rcv_name = self->q);
 		BADARGS("rcv_buf without RECEIVE", a.rcv_buf = (uintptr_t)rb);
 		BADARGS("rcv_size without RECEIVE", a.rcv_size = sizeof(rb));
@@ -569,8 +570,8 @@ TEST_F(pair, descriptor_dispositions)
 		ASSERT_NE(NULL, d);
 		EXPECT_EQ(MACHIPC_DESC_PORT, d->type);
 		EXPECT_EQ(0, d->reserved);
-		EXPECT_EQ(0, d->reserved2[0]);
-		EXPECT_EQ(0, d->reserved2[1]);
+		EXPECT_EQ(0, d->address);
+		EXPECT_EQ(0, d->size);
 		got[i] = d->name;
 		EXPECT_NE(0, got[i]);
 		EXPECT_NE(MACHIPC_NAME_DEAD, got[i]);

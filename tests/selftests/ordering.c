@@ -686,7 +686,7 @@ static int df_receive_one(struct df_shared *d, long ms)
 	}
 	for (i = 0; i < h->desc_count; i++) {
 		if (desc[i].type != MACHIPC_DESC_PORT || desc[i].reserved ||
-		    desc[i].reserved2[0] || desc[i].reserved2[1]) {
+		    desc[i].address || desc[i].size) {
 			snprintf(d->err, sizeof(d->err), "descriptor %u: type %u",
 				 i, desc[i].type);
 			return -1;

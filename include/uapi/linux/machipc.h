@@ -22,7 +22,9 @@
  * - ``EBADFD``: the space belongs to another process, or was destroyed
  *   because its owner closed it or exited.
  * - ``ENOTTY``: unknown ioctl command.
- * - ``EFAULT``: an argument or buffer address is not accessible.
+ * - ``EFAULT``: an argument or buffer address is not accessible; for
+ *   out-of-line data, memory that cannot be read (sender) or written
+ *   (receiver) at the time of the copy.
  * - ``EINVAL``: malformed argument: unknown flag, non-zero reserved field,
  *   bad right kind or disposition, bad message size or layout.
  * - ``ENOENT``: the name is not in the space (never allocated, destroyed,
@@ -57,7 +59,7 @@
 #include <linux/types.h>
 
 /* The version this header describes; MACHIPC_IOC_VERSION returns it. */
-#define MACHIPC_ABI_VERSION	1
+#define MACHIPC_ABI_VERSION	2
 
 /* Reserved names: never denote a right. */
 #define MACHIPC_NAME_NULL	0x00000000U
@@ -101,12 +103,17 @@
  * @abi_version: out: %MACHIPC_ABI_VERSION of the running module.
  * @max_inline: out: largest message (header, descriptors and inline data)
  *	the module accepts, in bytes (module parameter ``max_inline``).
- * @reserved: out: zero.
+ * @chunk_pages: out: the most pages the copy engine pins at once for one
+ *	out-of-line transfer (module parameter ``chunk_pages``).
+ * @cost_copy: out: bytes charged to a receiver's account for the duration
+ *	of a receive that passes out-of-line buffers: the copy engine's
+ *	bookkeeping for one chunk (see struct machipc_account_info).
  */
 struct machipc_version {
 	__u32 abi_version;
 	__u32 max_inline;
-	__u64 reserved;
+	__u32 chunk_pages;
+	__u32 cost_copy;
 };
 
 /**
@@ -389,25 +396,58 @@ struct machipc_msg_header {
 
 /* machipc_msg_desc.type */
 #define MACHIPC_DESC_PORT	1
-#define MACHIPC_DESC_LAST	MACHIPC_DESC_PORT
+#define MACHIPC_DESC_OOL	2
+#define MACHIPC_DESC_LAST	MACHIPC_DESC_OOL
+
+/* The largest out-of-line region one descriptor can carry: 4 GiB. */
+#define MACHIPC_OOL_SIZE_MAX	(1ULL << 32)
+/* The most out-of-line descriptors in a message and buffers in a receive. */
+#define MACHIPC_OOL_MAX		64
 
 /**
- * struct machipc_msg_desc - a descriptor carrying a right
- * @type: %MACHIPC_DESC_PORT.
- * @disposition: send: a %MACHIPC_DISP_* other than NONE; receive: the
- *	MOVE_* value of the right that arrived.
- * @name: send: the name in the sender's space; receive: the name in the
- *	receiver's space, or %MACHIPC_NAME_DEAD if the port died in transit
- *	(the right then became a dead name and was dropped).
+ * struct machipc_msg_desc - a descriptor: a right or out-of-line data
+ * @type: %MACHIPC_DESC_PORT or %MACHIPC_DESC_OOL.
+ * @disposition: port: on send a %MACHIPC_DISP_* other than NONE; on receive
+ *	the MOVE_* value of the right that arrived.  Out-of-line: must be 0.
+ * @name: port: on send the name in the sender's space; on receive the
+ *	name in the receiver's space, or %MACHIPC_NAME_DEAD if the port died
+ *	in transit (the right then became a dead name and was dropped).
+ *	Out-of-line: must be 0.
  * @reserved: must be zero.
- * @reserved2: must be zero (room for out-of-line descriptors).
+ * @address: out-of-line: on send the address of the data in the sender's
+ *	memory (any alignment; ignored when @size is 0); on receive where the
+ *	data landed (the address of the receiver's struct machipc_ool_buf).
+ *	Port: must be 0.
+ * @size: out-of-line: bytes of data, 0 to %MACHIPC_OOL_SIZE_MAX.  Port:
+ *	must be 0.
+ *
+ * Out-of-line data moves with one copy from the sender's pages to the
+ * receiver's buffer when the message is received, so a message carrying
+ * any (even of size 0) is delivered synchronously: its send returns once
+ * the receiver has copied the data and taken the message, or fails with
+ * nothing delivered.  Documentation/copy-engine.rst has the details.
  */
 struct machipc_msg_desc {
 	__u32 type;
 	__u32 disposition;
 	__u32 name;
 	__u32 reserved;
-	__u64 reserved2[2];
+	__u64 address;
+	__u64 size;
+};
+
+/**
+ * struct machipc_ool_buf - where a receiver wants one out-of-line region
+ * @address: in: start of the buffer in the receiver's memory.
+ * @size: in: bytes available there; out, on %EMSGSIZE only: bytes the
+ *	message's region needs.
+ *
+ * Out-of-line descriptor k of a message (counting only out-of-line
+ * descriptors, in order) lands in buffer k.
+ */
+struct machipc_ool_buf {
+	__u64 address;
+	__u64 size;
 };
 
 /* machipc_msg_trailer.flags */
@@ -458,12 +498,23 @@ struct machipc_msg_trailer {
  * @send_deadline: absolute %CLOCK_MONOTONIC time in nanoseconds after which
  *	a send to a full queue fails with %ETIMEDOUT (with
  *	%MACHIPC_MSG_SEND_TIMEOUT); a time already past means "do not block".
+ *	For a message carrying out-of-line data the deadline covers the whole
+ *	synchronous send, until a receiver has copied the data.
  * @rcv_deadline: the same for the receive part (%MACHIPC_MSG_RCV_TIMEOUT).
+ * @rcv_ool: receive: user address of an array of struct machipc_ool_buf
+ *	saying where out-of-line data may land, or 0.
+ * @rcv_ool_count: receive: in: elements of @rcv_ool, at most
+ *	%MACHIPC_OOL_MAX; out (on success and on %EMSGSIZE): out-of-line
+ *	descriptors in the message.  A message with more of them than this,
+ *	or with one larger than its buffer, is not received: %EMSGSIZE, the
+ *	message stays queued, and the first @rcv_ool_count buffers' sizes
+ *	are set to the sizes needed.
  * @reserved: must be zero.
  *
  * A signal, stop, ptrace or freezer before a part's commit point makes that
  * part change nothing and return %ERESTARTSYS (so %EINTR or a transparent
- * restart).
+ * restart).  The contents of the receive buffers are unspecified until a
+ * receive succeeds.
  */
 struct machipc_msg_args {
 	__u32 flags;
@@ -474,7 +525,9 @@ struct machipc_msg_args {
 	__u32 rcv_size;
 	__s64 send_deadline;
 	__s64 rcv_deadline;
-	__u64 reserved[2];
+	__u64 rcv_ool;
+	__u32 rcv_ool_count;
+	__u32 reserved;
 };
 
 /* machipc_account_info.flags */
@@ -502,7 +555,10 @@ struct machipc_msg_args {
  * @cost_msg_slot: out: see @cost_msg.
  * @cost_notify: out: bytes charged per notification request, besides its
  *	message (a message of 40 bytes, or 72 for port-destroyed).
- * @reserved: must be zero.
+ * @cost_ool: out: bytes charged to the sender of a message carrying
+ *	out-of-line descriptors, besides the message, until the send returns
+ *	(the transfer's state).  The receiver that copies pays
+ *	machipc_version.cost_copy for its receive call.
  */
 struct machipc_account_info {
 	__u64 usage;
@@ -516,7 +572,7 @@ struct machipc_account_info {
 	__u32 cost_msg;
 	__u32 cost_msg_slot;
 	__u32 cost_notify;
-	__u32 reserved;
+	__u32 cost_ool;
 };
 
 #define MACHIPC_IOC_MAGIC	0xBA
