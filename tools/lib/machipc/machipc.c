@@ -24,8 +24,13 @@
 #define NSEC_PER_MSEC	1000000LL
 
 #define MSG_ALIGN	8
-#define ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((size_t)(a) - 1))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* @a is a power of two. */
+static size_t align_up(size_t x, size_t a)
+{
+	return (x + (a - 1)) & ~(a - 1);
+}
 
 static int machipc_ioctl(int fd, unsigned long cmd, void *arg)
 {
@@ -343,6 +348,32 @@ int machipc_msg_add_port(struct machipc_msg_builder *b, __u32 name,
 	return 0;
 }
 
+int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
+			__u64 size)
+{
+	struct machipc_msg_header *hdr = builder_header(b);
+	struct machipc_msg_desc *desc;
+	size_t off = builder_data_offset(b);
+
+	if (b->data_len)
+		return fail(EINVAL);
+	if (size > MACHIPC_OOL_SIZE_MAX)
+		return fail(E2BIG);
+	if (off + sizeof(*desc) > b->cap || off + sizeof(*desc) > UINT32_MAX)
+		return fail(EMSGSIZE);
+
+	desc = (void *)((char *)b->buf + off);
+	memset(desc, 0, sizeof(*desc));
+	desc->type = MACHIPC_DESC_OOL;
+	desc->address = (uintptr_t)addr;
+	desc->size = size;
+
+	hdr->desc_count++;
+	hdr->bits |= MACHIPC_MSGH_COMPLEX;
+	hdr->size = (__u32)(off + sizeof(*desc));
+	return 0;
+}
+
 int machipc_msg_add_data(struct machipc_msg_builder *b, const void *data,
 			 size_t len)
 {
@@ -357,7 +388,7 @@ int machipc_msg_add_data(struct machipc_msg_builder *b, const void *data,
 	end = b->data_len + len;
 	if (end > SIZE_MAX - (MSG_ALIGN - 1))
 		return fail(EMSGSIZE);
-	size = off + ALIGN_UP(end, MSG_ALIGN);
+	size = off + align_up(end, MSG_ALIGN);
 	if (size > b->cap || size > UINT32_MAX)
 		return fail(EMSGSIZE);
 
@@ -386,6 +417,51 @@ const struct machipc_msg_desc *machipc_msg_desc(const void *msg,
 		return NULL;
 	}
 	return &descs[i];
+}
+
+unsigned int machipc_msg_ool_count(const void *msg)
+{
+	const struct machipc_msg_header *hdr = msg;
+	const struct machipc_msg_desc *descs = (const void *)(hdr + 1);
+	unsigned int i, n = 0;
+
+	if (msg_data_offset(hdr) > hdr->size)
+		return 0;
+	for (i = 0; i < hdr->desc_count; i++)
+		if (descs[i].type == MACHIPC_DESC_OOL)
+			n++;
+	return n;
+}
+
+const struct machipc_msg_desc *machipc_msg_ool(const void *msg,
+					       unsigned int k)
+{
+	const struct machipc_msg_header *hdr = msg;
+	const struct machipc_msg_desc *descs = (const void *)(hdr + 1);
+	unsigned int i;
+
+	if (msg_data_offset(hdr) <= hdr->size) {
+		for (i = 0; i < hdr->desc_count; i++) {
+			if (descs[i].type != MACHIPC_DESC_OOL)
+				continue;
+			if (!k--)
+				return &descs[i];
+		}
+	}
+	errno = EINVAL;
+	return NULL;
+}
+
+int machipc_msg_ool_data(const void *msg, unsigned int k, const void **data,
+			 __u64 *size)
+{
+	const struct machipc_msg_desc *desc = machipc_msg_ool(msg, k);
+
+	if (!desc)
+		return -1;
+	*data = (const void *)(uintptr_t)desc->address;
+	*size = desc->size;
+	return 0;
 }
 
 const void *machipc_msg_data(const void *msg, size_t *len)
@@ -514,6 +590,34 @@ int machipc_receive(int fd, __u32 name, void *buf, size_t *size,
 	return msg_with_reply(fd, &args, size);
 }
 
+int machipc_msg_args_set_ool(struct machipc_msg_args *args,
+			     struct machipc_ool_buf *ool, unsigned int count)
+{
+	if (!(args->flags & MACHIPC_MSG_RECEIVE))
+		return fail(EINVAL);
+	args->rcv_ool = (uintptr_t)ool;
+	args->rcv_ool_count = count;
+	return 0;
+}
+
+int machipc_receive_ool(int fd, __u32 name, void *buf, size_t *size,
+			struct machipc_ool_buf *ool, unsigned int *ool_count,
+			const struct timespec *deadline)
+{
+	struct machipc_msg_args args;
+	int ret;
+
+	if (machipc_msg_args_init(&args, NULL, name, buf, *size,
+				  NULL, deadline))
+		return -1;
+	args.rcv_ool = (uintptr_t)ool;
+	args.rcv_ool_count = *ool_count;
+	ret = msg_with_reply(fd, &args, size);
+	if (!ret || errno == EMSGSIZE)
+		*ool_count = args.rcv_ool_count;
+	return ret;
+}
+
 int machipc_rpc(int fd, const void *msg, __u32 rcv_name, void *buf,
 		size_t *size, const struct timespec *send_deadline,
 		const struct timespec *rcv_deadline)
@@ -544,7 +648,7 @@ const char *machipc_strerror(int err)
 	case EFAULT:
 		return "argument or buffer address not accessible";
 	case EINVAL:
-		return "malformed argument (flag, reserved field, right, disposition or message layout)";
+		return "malformed argument (flag, reserved field, right, disposition, layout)";
 	case ENOENT:
 		return "name not in space";
 	case EACCES:
@@ -560,7 +664,7 @@ const char *machipc_strerror(int err)
 	case EMSGSIZE:
 		return "receive buffer too small; message left queued";
 	case E2BIG:
-		return "message larger than the module's max_inline";
+		return "message larger than max_inline, or out-of-line region over 4 GiB";
 	case ENOMEM:
 		return "kernel out of memory";
 	case ENOBUFS:

@@ -17,8 +17,8 @@
  * (machipc_bootstrap_export() / machipc_bootstrap_import()).
  *
  * Messages are built in a caller buffer with struct machipc_msg_builder:
- * header, then port descriptors, then inline data, the size kept a
- * multiple of 8.  Message and receive buffers must be 8-byte aligned
+ * header, then port and out-of-line descriptors, then inline data, the
+ * size kept a multiple of 8.  Message and receive buffers must be 8-byte aligned
  * (e.g. arrays of __u64 or malloc() memory).  A receive buffer must also
  * hold the trailer the kernel appends: see MACHIPC_RCV_SPACE().
  *
@@ -83,8 +83,10 @@ int machipc_close(int fd);
 /**
  * machipc_abi_version() - query the module's ABI version and limits
  * @fd: the space.
- * @v: out: abi_version (compare with %MACHIPC_ABI_VERSION) and
- *	max_inline, the largest message the module accepts.
+ * @v: out: abi_version (compare with %MACHIPC_ABI_VERSION), max_inline
+ *	(the largest message the module accepts), chunk_pages (the most
+ *	pages one out-of-line transfer pins at once) and cost_copy (what a
+ *	receive with out-of-line buffers charges the receiver).
  *
  * Return: 0, or -1 with errno: EBADFD (not the owner's space), EFAULT.
  */
@@ -353,13 +355,34 @@ int machipc_msg_init(struct machipc_msg_builder *b, void *buf, size_t cap,
  * @disposition: any %MACHIPC_DISP_* but NONE.
  *
  * Sets %MACHIPC_MSGH_COMPLEX.  Descriptors precede inline data, so all
- * ports must be added before any data.
+ * ports and out-of-line regions must be added before any data.
  *
  * Return: 0, or -1 with errno: EINVAL (data already added, bad
  * disposition), EMSGSIZE (buffer full).
  */
 int machipc_msg_add_port(struct machipc_msg_builder *b, __u32 name,
 			 __u32 disposition);
+
+/**
+ * machipc_msg_add_ool() - append an out-of-line data descriptor
+ * @b: the builder.
+ * @addr: start of the data in the caller's memory, any alignment (ignored
+ *	by the kernel when @size is 0).
+ * @size: bytes, 0 to %MACHIPC_OOL_SIZE_MAX.
+ *
+ * Sets %MACHIPC_MSGH_COMPLEX.  Port and out-of-line descriptors may be
+ * mixed in any order; all must be added before any data.  The data is not
+ * copied now: the receiver copies it from the sender's pages when it
+ * receives the message, so machipc_send() of a message with at least one
+ * out-of-line descriptor (even of size 0) blocks until a receiver took it
+ * and the memory must stay mapped and readable until then.  A message
+ * carries at most %MACHIPC_OOL_MAX of them (the kernel checks).
+ *
+ * Return: 0, or -1 with errno: EINVAL (data already added), E2BIG (@size
+ * over %MACHIPC_OOL_SIZE_MAX), EMSGSIZE (buffer full).
+ */
+int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
+			__u64 size);
 
 /**
  * machipc_msg_add_data() - append inline data
@@ -405,6 +428,43 @@ static inline size_t machipc_msg_size(const void *msg)
  */
 const struct machipc_msg_desc *machipc_msg_desc(const void *msg,
 						unsigned int i);
+
+/**
+ * machipc_msg_ool_count() - number of out-of-line descriptors in a message
+ * @msg: the message.
+ *
+ * Return: the count, 0 when the descriptors do not fit in header.size.
+ */
+unsigned int machipc_msg_ool_count(const void *msg);
+
+/**
+ * machipc_msg_ool() - an out-of-line descriptor of a message
+ * @msg: the message.
+ * @k: index among the out-of-line descriptors only, in order (the index of
+ *	the struct machipc_ool_buf it was received into).
+ *
+ * In a received message the descriptor's address is where the data landed
+ * (the address of receive buffer @k) and its size the bytes copied.
+ *
+ * Return: the descriptor, or NULL with errno EINVAL when the message has
+ * no out-of-line descriptor @k or its descriptors do not fit in
+ * header.size.
+ */
+const struct machipc_msg_desc *machipc_msg_ool(const void *msg,
+					       unsigned int k);
+
+/**
+ * machipc_msg_ool_data() - the data of an out-of-line descriptor
+ * @msg: a received message.
+ * @k: index among the out-of-line descriptors, as for machipc_msg_ool().
+ * @data: out: where the data is in the caller's memory (inside receive
+ *	buffer @k).
+ * @size: out: bytes of data.
+ *
+ * Return: 0, or -1 with errno EINVAL as for machipc_msg_ool().
+ */
+int machipc_msg_ool_data(const void *msg, unsigned int k, const void **data,
+			 __u64 *size);
 
 /**
  * machipc_msg_data() - the inline data of a message
@@ -501,10 +561,19 @@ int machipc_msg(int fd, struct machipc_msg_args *args);
  * once it has been delivered).  On success the rights in the message left
  * the sender's space as their dispositions say.
  *
+ * A message with out-of-line descriptors is sent synchronously: the call
+ * returns 0 once a receiver has copied all the data and taken the
+ * message, and @deadline covers that whole wait.  On any failure nothing
+ * was delivered and the rights it carries are still in the sender's
+ * space.
+ *
  * Return: 0, or -1 with errno: ENOENT/EACCES (destination or a right in
- * the message), EPIPE (destination dead), EINVAL (bad layout or
- * disposition), E2BIG (larger than max_inline), ETIMEDOUT, ENOBUFS,
- * ENOMEM, EFAULT, EINTR (nothing sent), EBADFD.
+ * the message), EPIPE (destination dead, also while waiting for a
+ * receiver), EINVAL (bad layout or disposition, more than
+ * %MACHIPC_OOL_MAX out-of-line descriptors), E2BIG (larger than
+ * max_inline, or a region over %MACHIPC_OOL_SIZE_MAX), ETIMEDOUT,
+ * ENOBUFS, ENOMEM, EFAULT (also: out-of-line data unreadable at copy
+ * time), EINTR (nothing sent), EBADFD.
  */
 int machipc_send(int fd, const void *msg, const struct timespec *deadline);
 
@@ -527,6 +596,55 @@ int machipc_send(int fd, const void *msg, const struct timespec *deadline);
  */
 int machipc_receive(int fd, __u32 name, void *buf, size_t *size,
 		    const struct timespec *deadline);
+
+/**
+ * machipc_receive_ool() - receive a message that may carry out-of-line data
+ * @fd: the space.
+ * @name: a port (receive right) or port set.
+ * @buf: 8-byte aligned buffer for the message and its trailer.
+ * @size: in: bytes of @buf; out: bytes written (message and trailer), or
+ *	on EMSGSIZE the bytes needed.
+ * @ool: array of *@ool_count buffers: out-of-line descriptor k of the
+ *	message lands in @ool[k]; may be NULL when *@ool_count is 0.
+ * @ool_count: in: elements of @ool, at most %MACHIPC_OOL_MAX; out (on
+ *	success and on EMSGSIZE): out-of-line descriptors in the message.
+ * @deadline: when to stop waiting with ETIMEDOUT, or NULL.
+ *
+ * As machipc_receive(), and the data of each out-of-line descriptor is
+ * copied into its buffer; the received descriptor then holds the buffer's
+ * address and the bytes copied (see machipc_msg_ool()).  The @ool array is
+ * not written on success.  When the message has more out-of-line
+ * descriptors than *@ool_count, or one larger than its buffer, it is not
+ * received: EMSGSIZE, it stays queued (its sender keeps waiting), and
+ * @ool[k].size is set to the bytes descriptor k needs for every k below
+ * both counts.  The buffers' contents are unspecified until a receive
+ * succeeds.  A call with *@ool_count above 0 charges the space
+ * machipc_version.cost_copy for its duration.
+ *
+ * Return: 0, or -1 with errno as for machipc_receive(), and: EINVAL
+ * (*@ool_count over %MACHIPC_OOL_MAX), EFAULT (a buffer is not writable;
+ * the message stays queued), ENOBUFS (the account cannot pay cost_copy;
+ * the message stays queued).
+ */
+int machipc_receive_ool(int fd, __u32 name, void *buf, size_t *size,
+			struct machipc_ool_buf *ool, unsigned int *ool_count,
+			const struct timespec *deadline);
+
+/**
+ * machipc_msg_args_set_ool() - add out-of-line receive buffers to @args
+ * @args: an argument block from machipc_msg_args_init() with a receive
+ *	part.
+ * @ool: the buffers, as for machipc_receive_ool().
+ * @count: elements of @ool.
+ *
+ * For machipc_msg() callers, e.g. an RPC whose reply carries out-of-line
+ * data.  After the call args->rcv_ool_count holds the number of
+ * out-of-line descriptors in the message (on success and EMSGSIZE).
+ *
+ * Return: 0, or -1 with errno EINVAL (@args has no receive part).
+ */
+int machipc_msg_args_set_ool(struct machipc_msg_args *args,
+			     struct machipc_ool_buf *ool, unsigned int count);
 
 /**
  * machipc_rpc() - send a message and receive the reply in one call
