@@ -19,6 +19,7 @@
 #include "ioctl.h"
 #include "ipc.h"
 #include "msg.h"
+#include "xfer.h"
 #include "entry.h"
 #include "names.h"
 #include "notify.h"
@@ -111,8 +112,9 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_bootstrap);
 
 int machipc_check_msg(const struct machipc_msg_args *arg)
 {
-	if (arg->flags & ~MACHIPC_MSG_MASK || arg->reserved[0] ||
-	    arg->reserved[1])
+	if (arg->flags & ~MACHIPC_MSG_MASK || arg->reserved)
+		return -EINVAL;
+	if (arg->rcv_ool_count > MACHIPC_OOL_MAX)
 		return -EINVAL;
 	if (!(arg->flags & (MACHIPC_MSG_SEND | MACHIPC_MSG_RECEIVE)))
 		return -EINVAL;
@@ -122,6 +124,7 @@ int machipc_check_msg(const struct machipc_msg_args *arg)
 		return -EINVAL;
 	if (!(arg->flags & MACHIPC_MSG_RECEIVE) &&
 	    (arg->rcv_buf || arg->rcv_size || arg->rcv_name ||
+	     arg->rcv_ool || arg->rcv_ool_count ||
 	     (arg->flags & MACHIPC_MSG_RCV_TIMEOUT)))
 		return -EINVAL;
 	return 0;
@@ -154,7 +157,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_notify);
 
 int machipc_check_account(const struct machipc_account_info *arg)
 {
-	if (arg->flags & ~MACHIPC_ACCOUNT_MASK || arg->reserved)
+	if (arg->flags & ~MACHIPC_ACCOUNT_MASK)
 		return -EINVAL;
 	return 0;
 }
@@ -181,7 +184,8 @@ static int machipc_ioctl_version(struct machipc_space *space,
 {
 	arg->version.abi_version = MACHIPC_ABI_VERSION;
 	arg->version.max_inline = machipc_max_inline;
-	arg->version.reserved = 0;
+	arg->version.chunk_pages = READ_ONCE(machipc_chunk_pages);
+	arg->version.cost_copy = machipc_copier_cost(arg->version.chunk_pages);
 	return 0;
 }
 
@@ -214,8 +218,7 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 		sent = true;
 	}
 	if (arg->flags & MACHIPC_MSG_RECEIVE) {
-		err = machipc_receive(space, arg->rcv_name, arg->rcv_buf,
-				      &arg->rcv_size,
+		err = machipc_receive(space, arg,
 				      arg->flags & MACHIPC_MSG_RCV_TIMEOUT ?
 				      &rcv_deadline : NULL, out);
 		if (err && sent) {
@@ -393,6 +396,7 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	arg->cost_msg = MACHIPC_COST_MSG_BASE;
 	arg->cost_msg_slot = MACHIPC_COST_MSG_SLOT;
 	arg->cost_notify = MACHIPC_COST_NOTIFY;
+	arg->cost_ool = MACHIPC_COST_XFER;
 	if (!(arg->flags & MACHIPC_ACCOUNT_SET_LIMIT))
 		return 0;
 	/* The results first: a block that cannot take them changes nothing. */

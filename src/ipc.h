@@ -5,12 +5,21 @@
 #include <linux/ktime.h>
 #include <linux/types.h>
 
+struct list_head;
+struct machipc_msg;
+struct machipc_msg_args;
 struct machipc_out;
 struct machipc_space;
 
 int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		 const ktime_t *deadline, bool will_receive);
-int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
-		    u32 *size, const ktime_t *deadline, struct machipc_out *out);
+int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
+		    const ktime_t *deadline, struct machipc_out *out);
+
+int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
+			struct list_head *plan);
+void machipc_copyin_abort(struct machipc_msg *msg, struct list_head *plan);
+void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
+			   struct list_head *plan);
 
 #endif /* MACHIPC_IPC_H */

@@ -18,6 +18,7 @@
 #include "account.h"
 #include "entry.h"
 #include "fdinfo.h"
+#include "inject.h"
 #include "ioctl.h"
 #include "msg.h"
 #include "port.h"
@@ -109,6 +110,7 @@ static void machipc_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct machipc_notify_request) != 32);
 	BUILD_BUG_ON(sizeof(struct machipc_notify_body) != 8);
 	BUILD_BUG_ON(sizeof(struct machipc_account_info) != 64);
+	BUILD_BUG_ON(sizeof(struct machipc_ool_buf) != 16);
 }
 
 static int __init machipc_init(void)
@@ -131,12 +133,14 @@ static int __init machipc_init(void)
 	err = machipc_entries_init();
 	if (err)
 		goto err_psets;
+	machipc_debugfs_init();
 	err = misc_register(&machipc_misc);
 	if (err)
-		goto err_entries;
+		goto err_debugfs;
 	return 0;
 
-err_entries:
+err_debugfs:
+	machipc_debugfs_exit();
 	machipc_entries_exit();
 err_psets:
 	machipc_psets_exit();
@@ -148,6 +152,7 @@ err_ports:
 static void __exit machipc_exit(void)
 {
 	misc_deregister(&machipc_misc);
+	machipc_debugfs_exit();
 	WARN(machipc_accounts_total(), "machipc: %lld bytes still charged\n",
 	     machipc_accounts_total());
 	machipc_entries_exit();

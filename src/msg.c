@@ -18,6 +18,7 @@
 #include "msg.h"
 #include "port.h"
 #include "transit.h"
+#include "xfer.h"
 
 static bool machipc_disp_is_send(u32 disp)
 {
@@ -34,14 +35,15 @@ static bool machipc_disp_is_send(u32 disp)
  * @size: bytes in @body (the send_size the caller gave)
  * @max_size: the largest message accepted
  *
- * Return: 0, -E2BIG if @size exceeds @max_size, or -EINVAL for any
- * malformed field.
+ * Return: 0, -E2BIG if @size exceeds @max_size or an out-of-line region
+ * exceeds %MACHIPC_OOL_SIZE_MAX, or -EINVAL for any malformed field.
  */
 int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 {
 	const struct machipc_msg_header *hdr = body;
 	const struct machipc_msg_desc *desc;
-	u32 i, remote, local;
+	u32 i, remote, local, nool = 0;
+	bool too_big = false;
 
 	if (size > max_size)
 		return -E2BIG;
@@ -65,16 +67,44 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 
 	desc = body + sizeof(*hdr);
 	for (i = 0; i < hdr->desc_count; i++, desc++) {
-		if (desc->type != MACHIPC_DESC_PORT || desc->reserved ||
-		    desc->reserved2[0] || desc->reserved2[1])
+		if (desc->reserved)
 			return -EINVAL;
-		if (desc->disposition == MACHIPC_DISP_NONE ||
-		    desc->disposition > MACHIPC_DISP_LAST)
+		switch (desc->type) {
+		case MACHIPC_DESC_PORT:
+			if (desc->address || desc->size)
+				return -EINVAL;
+			if (desc->disposition == MACHIPC_DISP_NONE ||
+			    desc->disposition > MACHIPC_DISP_LAST)
+				return -EINVAL;
+			break;
+		case MACHIPC_DESC_OOL:
+			if (desc->disposition || desc->name)
+				return -EINVAL;
+			if (++nool > MACHIPC_OOL_MAX)
+				return -EINVAL;
+			if (desc->size > MACHIPC_OOL_SIZE_MAX)
+				too_big = true;
+			break;
+		default:
 			return -EINVAL;
+		}
 	}
-	return 0;
+	/* Malformed beats too big: EINVAL whatever the order of the two. */
+	return too_big ? -E2BIG : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_msg_validate);
+
+/* The out-of-line descriptors of a validated message. */
+u32 machipc_msg_ool_count(const void *body)
+{
+	const struct machipc_msg_header *hdr = body;
+	const struct machipc_msg_desc *desc = body + sizeof(*hdr);
+	u32 i, nool = 0;
+
+	for (i = 0; i < hdr->desc_count; i++)
+		nool += desc[i].type == MACHIPC_DESC_OOL;
+	return nool;
+}
 
 size_t machipc_msg_cost(u32 size)
 {
@@ -154,6 +184,14 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 		goto err_free;
 
 	hdr = msg->body;
+	if (machipc_msg_ool_count(msg->body)) {
+		msg->xfer = machipc_xfer_alloc(msg, account);
+		if (IS_ERR(msg->xfer)) {
+			err = PTR_ERR(msg->xfer);
+			msg->xfer = NULL;
+			goto err_free;
+		}
+	}
 	msg->nrights = MACHIPC_KRIGHT_DESC + hdr->desc_count;
 	msg->sender = get_pid(task_tgid(current));
 	msg->euid = current_euid();
@@ -170,6 +208,8 @@ void machipc_msg_free(struct machipc_msg *msg)
 	struct machipc_account *account = msg->account;
 	size_t charge = msg->charge;
 
+	if (msg->xfer)
+		machipc_xfer_free(msg->xfer);
 	put_pid(msg->sender);
 	kvfree(msg);
 	machipc_account_uncharge(account, charge);

@@ -10,6 +10,7 @@
 struct machipc_account;
 struct machipc_entry;
 struct machipc_port;
+struct machipc_xfer;
 struct pid;
 
 /**
@@ -45,6 +46,12 @@ struct machipc_kright {
  * on ports: dropping the message drops them.  Once committed, the rights
  * really travel in it: destroying the message releases them (a receive
  * right kills its port).
+ *
+ * A message with out-of-line data (@xfer not NULL) is different: it is
+ * queued uncommitted, holding no right, and stays its sender's, who frees
+ * it when the send returns; the receiver that copies it commits both
+ * sides at once (see xfer.h).  Only the port lock keeps such a message
+ * alive for anyone but its sender.
  */
 struct machipc_msg {
 	struct list_head link;
@@ -60,6 +67,7 @@ struct machipc_msg {
 	void *body;
 	struct machipc_account *account;
 	size_t charge;
+	struct machipc_xfer *xfer;
 };
 
 /*
@@ -75,6 +83,7 @@ size_t machipc_msg_cost(u32 size);
 extern unsigned int machipc_max_inline;
 
 int machipc_msg_validate(const void *body, u32 size, u32 max_size);
+u32 machipc_msg_ool_count(const void *body);
 struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 				      struct machipc_account *account);
 struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,

@@ -18,6 +18,7 @@
 #include "port.h"
 #include "pset.h"
 #include "space.h"
+#include "xfer.h"
 
 static struct kmem_cache *machipc_port_cache;
 
@@ -211,6 +212,8 @@ void machipc_port_kill_collect(struct machipc_port *port,
 	WRITE_ONCE(port->dead, true);
 	port->receiver = NULL;
 	port->rcv_name = 0;
+	/* Uncommitted out-of-line messages are their senders': they fail. */
+	machipc_xfers_fail_port_locked(port);
 	list_splice_tail_init(&port->queue, doomed);
 	port->msgcount = 0;
 	list_splice_init(&port->dnrequests, &dead_names);
@@ -319,13 +322,41 @@ bool machipc_port_enqueue_kernel(struct machipc_port *port,
 	return true;
 }
 
-/* The head of the queue; stable while the receiver's space lock is held. */
-struct machipc_msg *machipc_port_peek(struct machipc_port *port)
+/*
+ * The head of the queue if a receiver may take it: not an out-of-line
+ * message that another receiver is copying (FIFO: everyone waits behind
+ * it).  Called with the port lock held.
+ */
+struct machipc_msg *machipc_port_head_locked(struct machipc_port *port)
+{
+	struct machipc_msg *msg;
+
+	lockdep_assert_held(&port->lock);
+	msg = list_first_entry_or_null(&port->queue, struct machipc_msg, link);
+	if (msg && msg->xfer && msg->xfer->copier)
+		return NULL;
+	return msg;
+}
+
+/**
+ * machipc_port_peek() - the message a receiver should take next
+ * @port: the port; the caller holds its receiver's space lock
+ * @ool: out: the message carries out-of-line data
+ *
+ * A message without out-of-line data stays at the head while the caller
+ * holds its space lock.  One with out-of-line data may be withdrawn by its
+ * sender at any time: the caller must not touch it, but claim it with
+ * machipc_copier_claim(), which looks again under the port lock.
+ *
+ * Return: the message, or NULL if there is none to take now.
+ */
+struct machipc_msg *machipc_port_peek(struct machipc_port *port, bool *ool)
 {
 	struct machipc_msg *msg;
 
 	spin_lock(&port->lock);
-	msg = list_first_entry_or_null(&port->queue, struct machipc_msg, link);
+	msg = machipc_port_head_locked(port);
+	*ool = msg && msg->xfer;
 	spin_unlock(&port->lock);
 	return msg;
 }

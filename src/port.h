@@ -94,7 +94,8 @@ bool machipc_port_enqueue_kernel(struct machipc_port *port,
 bool machipc_port_is_dead(struct machipc_port *port);
 bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg,
 			  bool sync);
-struct machipc_msg *machipc_port_peek(struct machipc_port *port);
+struct machipc_msg *machipc_port_head_locked(struct machipc_port *port);
+struct machipc_msg *machipc_port_peek(struct machipc_port *port, bool *ool);
 u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg);
 bool machipc_port_has_room(void *arg);
 

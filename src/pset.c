@@ -133,18 +133,21 @@ void machipc_pset_add_port(struct machipc_pset *pset,
 }
 
 /**
- * machipc_pset_peek() - the first message queued on any member
+ * machipc_pset_peek() - the first message a receiver may take on any member
  * @pset: the set
  * @portp: out: the member the message is queued on
+ * @ool: out: the message carries out-of-line data (see machipc_port_peek())
  *
  * Members are served round-robin: the member found is moved to the end of
- * the list.  The caller holds the space lock, so the message stays at the
- * head of its queue until the caller dequeues it.
+ * the list.  The caller holds the space lock, so a message without
+ * out-of-line data stays at the head of its queue until the caller
+ * dequeues it.  A member whose head another receiver is copying is
+ * skipped.
  *
- * Return: the message, or NULL if every member's queue is empty.
+ * Return: the message, or NULL if there is none to take now.
  */
 struct machipc_msg *machipc_pset_peek(struct machipc_pset *pset,
-				      struct machipc_port **portp)
+				      struct machipc_port **portp, bool *ool)
 {
 	struct machipc_msg *msg = NULL;
 	struct machipc_port *port;
@@ -152,8 +155,8 @@ struct machipc_msg *machipc_pset_peek(struct machipc_pset *pset,
 	spin_lock(&pset->lock);
 	list_for_each_entry(port, &pset->members, pset_link) {
 		spin_lock(&port->lock);
-		msg = list_first_entry_or_null(&port->queue, struct machipc_msg,
-					       link);
+		msg = machipc_port_head_locked(port);
+		*ool = msg && msg->xfer;
 		spin_unlock(&port->lock);
 		if (msg) {
 			list_move_tail(&port->pset_link, &pset->members);
@@ -177,7 +180,7 @@ bool machipc_pset_ready(struct machipc_pset *pset)
 		if (ready)
 			break;
 		spin_lock(&port->lock);
-		ready = !list_empty(&port->queue);
+		ready = !!machipc_port_head_locked(port);
 		spin_unlock(&port->lock);
 	}
 	spin_unlock(&pset->lock);

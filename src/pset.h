@@ -48,7 +48,7 @@ void machipc_pset_add_port(struct machipc_pset *pset,
 			   struct machipc_port *port);
 void machipc_pset_remove_port(struct machipc_port *port);
 struct machipc_msg *machipc_pset_peek(struct machipc_pset *pset,
-				      struct machipc_port **portp);
+				      struct machipc_port **portp, bool *ool);
 bool machipc_pset_ready(struct machipc_pset *pset);
 
 #endif /* MACHIPC_PSET_H */

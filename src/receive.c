@@ -29,6 +29,7 @@
 #include "sleep.h"
 #include "space.h"
 #include "transit.h"
+#include "xfer.h"
 
 /* Plan the name under which the right @kr will arrive in @space. */
 static int machipc_copyout_right(struct machipc_space *space,
@@ -209,7 +210,8 @@ static u32 machipc_received_name(const struct machipc_kright *kr)
  * disabled: returns -EFAULT rather than sleeping on a missing page.
  */
 static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
-			     void __user *buf, u64 seqno)
+			     void __user *buf, u64 seqno,
+			     const struct machipc_copier *copier)
 {
 	const struct machipc_msg_header *src = msg->body;
 	const struct machipc_kright *reply = &msg->rights[MACHIPC_KRIGHT_REPLY];
@@ -217,7 +219,7 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 	struct machipc_msg_trailer trailer = {};
 	struct machipc_msg_header hdr = {};
 	size_t off;
-	u32 i;
+	u32 i, k;
 
 	hdr.bits = MACHIPC_MSGH_BITS(machipc_received_disp(reply),
 				     MACHIPC_DISP_NONE) |
@@ -231,14 +233,19 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 		return -EFAULT;
 
 	off = sizeof(hdr);
-	for (i = 0; i < src->desc_count; i++, off += sizeof(*sdesc)) {
+	for (i = 0, k = 0; i < src->desc_count; i++, off += sizeof(*sdesc)) {
 		const struct machipc_kright *kr =
 			&msg->rights[MACHIPC_KRIGHT_DESC + i];
-		struct machipc_msg_desc desc = {
-			.type = sdesc[i].type,
-			.disposition = machipc_received_disp(kr),
-			.name = machipc_received_name(kr),
-		};
+		struct machipc_msg_desc desc = { .type = sdesc[i].type };
+
+		if (desc.type == MACHIPC_DESC_OOL) {
+			desc.address = copier->bufs[k].address;
+			desc.size = copier->regions[k].size;
+			k++;
+		} else {
+			desc.disposition = machipc_received_disp(kr);
+			desc.name = machipc_received_name(kr);
+		}
 
 		if (copy_to_user(buf + off, &desc, sizeof(desc)))
 			return -EFAULT;
@@ -287,9 +294,13 @@ static int machipc_rcv_resolve(struct machipc_space *space, u32 name,
 static bool machipc_port_rcv_ready(void *arg)
 {
 	struct machipc_port *port = arg;
+	bool ready;
 
-	return !list_empty_careful(&port->queue) || READ_ONCE(port->dead) ||
-	       READ_ONCE(port->pset) || !READ_ONCE(port->receiver);
+	spin_lock(&port->lock);
+	ready = machipc_port_head_locked(port) || port->dead || port->pset ||
+		!port->receiver;
+	spin_unlock(&port->lock);
+	return ready;
 }
 
 static bool machipc_pset_rcv_ready(void *arg)
@@ -331,43 +342,189 @@ static u64 machipc_port_next_seqno(struct machipc_port *port)
 	return seqno;
 }
 
+/* Lock the receiver's and the sender's spaces, in address order. */
+static int machipc_space_lock_pair(struct machipc_space *receiver,
+				   struct machipc_space *sender)
+{
+	struct machipc_space *first = receiver, *second = sender;
+	int err;
+
+	if (receiver == sender)
+		return machipc_space_lock(receiver);
+	if (first > second)
+		swap(first, second);
+	mutex_lock(&first->lock);
+	mutex_lock_nested(&second->lock, SINGLE_DEPTH_NESTING);
+	err = receiver->dead ? -EBADFD : sender->dead ? -EPIPE : 0;
+	if (err) {
+		mutex_unlock(&second->lock);
+		mutex_unlock(&first->lock);
+	}
+	return err;
+}
+
+static void machipc_space_unlock_pair(struct machipc_space *receiver,
+				      struct machipc_space *sender)
+{
+	if (sender != receiver)
+		mutex_unlock(&sender->lock);
+	mutex_unlock(&receiver->lock);
+}
+
+/*
+ * Receive the out-of-line message @copier claimed on @port: copy its data
+ * without any lock, then lock both spaces and commit both sides at once:
+ * the sender's rights leave its space, the message leaves the queue, the
+ * rights get names in ours.  Anything that fails before that gives the
+ * claim back (or, if it is the sender's fault, fails the send).
+ *
+ * Return: 0, -EAGAIN to look for a message again, or the receiver's error
+ * with the message still queued.
+ */
+static int machipc_receive_ool(struct machipc_space *space,
+			       struct machipc_copier *copier,
+			       struct machipc_port *port,
+			       struct machipc_msg_args *arg,
+			       const ktime_t *deadline, struct machipc_out *out)
+{
+	void __user *buf = u64_to_user_ptr(arg->rcv_buf);
+	struct machipc_space *sender = copier->sender;
+	struct machipc_msg *msg = copier->msg;
+	u32 needed = 0, saved_next;
+	LIST_HEAD(splan);
+	LIST_HEAD(rplan);
+	u64 seqno;
+	int err;
+
+again:
+	err = machipc_copier_copy(copier, deadline);
+	if (err)
+		goto unclaim;
+
+	err = machipc_space_lock_pair(space, sender);
+	if (err == -EPIPE) {
+		/* The sender's space was torn down: its send fails. */
+		machipc_copier_fail(copier, -EBADFD, MACHIPC_ABORT_SPACE);
+		err = -EAGAIN;
+	}
+	if (err)
+		goto unclaim;
+	err = machipc_copier_begin_commit(copier);
+	if (err) {
+		machipc_space_unlock_pair(space, sender);
+		if (err > 0)
+			goto again;
+		goto unclaim;
+	}
+
+	/* Committing: the message is stable until end_commit. */
+	err = machipc_copyin_plan(sender, msg, &splan);
+	if (!err && msg->rights[MACHIPC_KRIGHT_DEST].port != port) {
+		machipc_copyin_abort(msg, &splan);
+		err = -ENOENT;
+	}
+	if (err) {
+		machipc_space_unlock_pair(space, sender);
+		machipc_copier_end_commit(copier, err);
+		return -EAGAIN;
+	}
+
+	needed = msg->size + sizeof(struct machipc_msg_trailer);
+	saved_next = space->next_name;
+	err = machipc_copyout_plan(space, msg, &rplan);
+	if (!err) {
+		seqno = machipc_port_next_seqno(port);
+		pagefault_disable();
+		err = machipc_msg_write(msg, port, buf, seqno, copier);
+		pagefault_enable();
+	}
+	if (!err) {
+		arg->rcv_size = needed;
+		arg->rcv_ool_count = copier->nregions;
+		err = machipc_out_write(out);
+	}
+	if (err) {
+		machipc_copyout_abort(space, msg, &rplan, saved_next);
+		machipc_copyin_abort(msg, &splan);
+		machipc_space_unlock_pair(space, sender);
+		machipc_copier_end_commit(copier, -EAGAIN);
+		if (err == -EFAULT &&
+		    !fault_in_safe_writeable(buf, needed) &&
+		    !signal_pending(current)) {
+			/* Our buffer was not there: fault it in, recopy. */
+			machipc_copier_unclaim(copier, -EAGAIN);
+			return -EAGAIN;
+		}
+		if (err == -EFAULT && signal_pending(current))
+			err = -ERESTARTSYS;
+		goto unclaim;
+	}
+
+	/* The commit point: from here on, neither side can fail. */
+	if (msg->nreceive)
+		mutex_lock(&machipc_transit_lock);
+	machipc_copyin_commit(sender, msg, &splan);
+	if (msg->nreceive)
+		mutex_unlock(&machipc_transit_lock);
+	machipc_port_dequeue(port, msg);
+	machipc_copyout_commit(space, msg, &rplan);
+	machipc_copier_end_commit(copier, 0);
+	machipc_space_unlock_pair(space, sender);
+	return 0;
+
+unclaim:
+	machipc_copier_unclaim(copier, err);
+	return err;
+}
+
 /**
  * machipc_receive() - the receive part of MACHIPC_IOC_MSG
  * @space: the receiver's space
- * @name: a receive right or port set
- * @ubuf: user buffer
- * @size: in: bytes of @ubuf; out: bytes written, or needed on -EMSGSIZE
+ * @arg: the caller's arguments: rcv_name (a receive right or port set),
+ *	rcv_buf and rcv_size (in: bytes of rcv_buf; out: bytes written, or
+ *	needed on -EMSGSIZE), rcv_ool and rcv_ool_count (out-of-line buffers)
  * @deadline: absolute deadline, or NULL
  * @out: the caller's argument block, written at the commit point
  *
  * Return: 0, or a negative errno with the message (if any) still queued.
  */
-int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
-		    u32 *size, const ktime_t *deadline, struct machipc_out *out)
+int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
+		    const ktime_t *deadline, struct machipc_out *out)
 {
-	void __user *buf = u64_to_user_ptr(ubuf);
+	void __user *buf = u64_to_user_ptr(arg->rcv_buf);
+	struct machipc_copier *copier = NULL;
+	struct machipc_ool_report report;
 	struct machipc_rcv_source src;
 	struct machipc_port *port;
+	u32 rcv_size = arg->rcv_size, ool_count = arg->rcv_ool_count;
 	struct machipc_msg *msg;
 	unsigned int faults = 0;
 	LIST_HEAD(plan);
 	u32 needed, saved_next;
+	bool ool;
 	u64 seqno;
 	int err;
+
+	if (arg->rcv_ool_count) {
+		copier = machipc_copier_create(space->account, arg->rcv_ool,
+					       arg->rcv_ool_count);
+		if (IS_ERR(copier))
+			return PTR_ERR(copier);
+	}
 
 	for (;;) {
 		err = machipc_space_lock(space);
 		if (err)
-			return err;
-		err = machipc_rcv_resolve(space, name, &src);
+			goto out;
+		err = machipc_rcv_resolve(space, arg->rcv_name, &src);
 		if (err)
 			goto out_unlock;
 
 		port = src.port;
 		if (src.pset)
-			msg = machipc_pset_peek(src.pset, &port);
+			msg = machipc_pset_peek(src.pset, &port, &ool);
 		else
-			msg = machipc_port_peek(port);
+			msg = machipc_port_peek(port, &ool);
 		if (!msg) {
 			if (src.pset)
 				machipc_pset_get(src.pset);
@@ -376,13 +533,35 @@ int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
 			mutex_unlock(&space->lock);
 			err = machipc_rcv_wait(&src, deadline);
 			if (err)
-				return err;
+				goto out;
 			continue;
 		}
 
+		if (ool) {
+			err = machipc_copier_claim(copier, port, arg->rcv_size,
+						   &report);
+			mutex_unlock(&space->lock);
+			if (err == -EAGAIN)
+				continue;
+			if (err == -EMSGSIZE) {
+				arg->rcv_size = report.needed;
+				arg->rcv_ool_count = report.count;
+				if (machipc_copier_report(copier, arg->rcv_ool,
+							  &report))
+					err = -EFAULT;
+				goto out;
+			}
+			err = machipc_receive_ool(space, copier, port, arg,
+						  deadline, out);
+			if (err == -EAGAIN)
+				continue;
+			goto out;
+		}
+
 		needed = msg->size + sizeof(struct machipc_msg_trailer);
-		if (*size < needed) {
-			*size = needed;
+		if (arg->rcv_size < needed) {
+			arg->rcv_size = needed;
+			arg->rcv_ool_count = 0;
 			err = -EMSGSIZE;
 			goto out_unlock;
 		}
@@ -392,29 +571,34 @@ int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
 		if (!err) {
 			seqno = machipc_port_next_seqno(port);
 			pagefault_disable();
-			err = machipc_msg_write(msg, port, buf, seqno);
+			err = machipc_msg_write(msg, port, buf, seqno, NULL);
 			pagefault_enable();
 		}
 		if (!err) {
-			/* The size received reaches the caller before commit. */
-			*size = needed;
+			/* The sizes received reach the caller before commit. */
+			arg->rcv_size = needed;
+			arg->rcv_ool_count = 0;
 			err = machipc_out_write(out);
 		}
 		if (err) {
 			machipc_copyout_abort(space, msg, &plan, saved_next);
 			mutex_unlock(&space->lock);
 			if (err != -EFAULT)
-				return err;
+				goto out;
 			/*
 			 * Fault the buffer in without the lock and start
 			 * over; a page that keeps vanishing ends in -EFAULT.
 			 */
 			if (fault_in_safe_writeable(buf, needed) ||
-			    ++faults > MACHIPC_RCV_FAULT_RETRIES)
-				return signal_pending(current) ? -ERESTARTSYS :
-								 -EFAULT;
-			if (signal_pending(current))
-				return -ERESTARTSYS;
+			    ++faults > MACHIPC_RCV_FAULT_RETRIES) {
+				err = signal_pending(current) ? -ERESTARTSYS :
+								-EFAULT;
+				goto out;
+			}
+			if (signal_pending(current)) {
+				err = -ERESTARTSYS;
+				goto out;
+			}
 			continue;
 		}
 
@@ -423,10 +607,18 @@ int machipc_receive(struct machipc_space *space, u32 name, u64 ubuf,
 		machipc_copyout_commit(space, msg, &plan);
 		mutex_unlock(&space->lock);
 		machipc_msg_free(msg);
-		return 0;
+		err = 0;
+		goto out;
 	}
 
 out_unlock:
 	mutex_unlock(&space->lock);
+out:
+	/* Only a success or -EMSGSIZE reports sizes. */
+	if (err && err != -EMSGSIZE) {
+		arg->rcv_size = rcv_size;
+		arg->rcv_ool_count = ool_count;
+	}
+	machipc_copier_free(copier);
 	return err;
 }

@@ -22,6 +22,7 @@
 #include "sleep.h"
 #include "space.h"
 #include "transit.h"
+#include "xfer.h"
 
 /* Plan taking the right @name with @disp from @space into @kr. */
 static int machipc_copyin_right(struct machipc_space *space, u32 name,
@@ -99,8 +100,7 @@ static void machipc_plan_clear(struct list_head *plan)
 	}
 }
 
-static void machipc_copyin_abort(struct machipc_msg *msg,
-				 struct list_head *plan)
+void machipc_copyin_abort(struct machipc_msg *msg, struct list_head *plan)
 {
 	u32 i;
 
@@ -112,9 +112,13 @@ static void machipc_copyin_abort(struct machipc_msg *msg,
 	msg->nreceive = 0;
 }
 
-/* Plan every right of @msg: destination, reply, then descriptors. */
-static int machipc_copyin_plan(struct machipc_space *space,
-			       struct machipc_msg *msg, struct list_head *plan)
+/*
+ * Plan every right of @msg: destination, reply, then descriptors.  Called
+ * with @space locked; by the sender, or for an out-of-line message by the
+ * receiver committing it.
+ */
+int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
+			struct list_head *plan)
 {
 	const struct machipc_msg_header *hdr = msg->body;
 	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
@@ -137,6 +141,8 @@ static int machipc_copyin_plan(struct machipc_space *space,
 	for (i = 0; i < hdr->desc_count; i++) {
 		struct machipc_kright *kr = &msg->rights[MACHIPC_KRIGHT_DESC + i];
 
+		if (desc[i].type != MACHIPC_DESC_PORT)
+			continue;
 		err = machipc_copyin_right(space, desc[i].name,
 					   desc[i].disposition, kr, plan);
 		if (err)
@@ -155,9 +161,8 @@ err_abort:
  * Apply the plan: the rights leave the sender's space and the right
  * counters of their ports account for the copies made.  Cannot fail.
  */
-static void machipc_copyin_commit(struct machipc_space *space,
-				  struct machipc_msg *msg,
-				  struct list_head *plan)
+void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
+			   struct list_head *plan)
 {
 	struct machipc_entry *entry, *tmp;
 	LIST_HEAD(emptied);
@@ -227,6 +232,24 @@ static void machipc_copyin_commit(struct machipc_space *space,
 	msg->committed = true;
 }
 
+/*
+ * The rest of an out-of-line send, once its slot is reserved in @dest's
+ * queue: the rights were only checked (the plan is abandoned: the copier
+ * takes them at the commit), the message is queued uncommitted, and the
+ * sender waits for the transfer's outcome.  Consumes the space lock.
+ */
+static int machipc_send_ool(struct machipc_space *space,
+			    struct machipc_msg *msg, struct machipc_port *dest,
+			    struct list_head *plan, const ktime_t *deadline)
+{
+	machipc_xfer_target(msg->xfer, dest, space);
+	machipc_copyin_abort(msg, plan);
+	mutex_unlock(&space->lock);
+	if (!machipc_port_enqueue(msg->xfer->port, msg, true))
+		return -EPIPE;
+	return machipc_xfer_wait(msg->xfer, deadline);
+}
+
 /**
  * machipc_send() - the send part of MACHIPC_IOC_MSG
  * @space: the sender's space
@@ -235,8 +258,12 @@ static void machipc_copyin_commit(struct machipc_space *space,
  * @deadline: absolute deadline for waiting on a full queue, or NULL
  * @will_receive: the caller receives right after (an RPC)
  *
+ * A message with out-of-line data is sent synchronously: see
+ * machipc_send_ool().
+ *
  * Return: 0 once the message is queued (or, if the destination died after
- * the commit, destroyed with it), or a negative errno with nothing changed.
+ * the commit, destroyed with it) or, with out-of-line data, delivered; or
+ * a negative errno with nothing changed.
  */
 int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		 const ktime_t *deadline, bool will_receive)
@@ -250,6 +277,11 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 	msg = machipc_msg_copyin(uaddr, size, space->account);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
+	if (msg->xfer) {
+		err = machipc_xfer_watch(msg->xfer);
+		if (err)
+			goto out_free;
+	}
 
 	for (;;) {
 		err = machipc_space_lock(space);
@@ -286,6 +318,12 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		dest->msgcount++;
 		spin_unlock(&dest->lock);
 
+		if (msg->xfer) {
+			err = machipc_send_ool(space, msg, dest, &plan,
+					       deadline);
+			break;
+		}
+
 		/*
 		 * The commit point: from here on, the send cannot fail.  Once
 		 * queued, the message may be received and freed at any moment
@@ -315,6 +353,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		return 0;
 	}
 
+out_free:
 	machipc_msg_free(msg);
 	return err;
 }

@@ -25,6 +25,7 @@ struct machipc_space *machipc_space_create(void)
 	space = kzalloc(sizeof(*space), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!space)
 		return NULL;
+	refcount_set(&space->ref, 1);
 	mutex_init(&space->lock);
 	xa_init_flags(&space->names, XA_FLAGS_ALLOC);
 	xa_init(&space->by_port);
@@ -93,14 +94,27 @@ void machipc_space_teardown(struct machipc_space *space)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_space_teardown);
 
-void machipc_space_free(struct machipc_space *space)
+void machipc_space_get(struct machipc_space *space)
 {
-	machipc_space_teardown(space);
+	refcount_inc(&space->ref);
+}
+
+void machipc_space_put(struct machipc_space *space)
+{
+	if (!refcount_dec_and_test(&space->ref))
+		return;
 	xa_destroy(&space->names);
 	xa_destroy(&space->by_port);
 	put_pid(space->owner);
 	machipc_account_put(space->account);
 	mutex_destroy(&space->lock);
 	kfree(space);
+}
+
+/* The file is released: tear the space down and drop the file's reference. */
+void machipc_space_free(struct machipc_space *space)
+{
+	machipc_space_teardown(space);
+	machipc_space_put(space);
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_space_free);

@@ -3,6 +3,7 @@
 #define MACHIPC_SPACE_H
 
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -29,6 +30,7 @@ struct pid;
  * disabled.
  */
 struct machipc_space {
+	refcount_t ref;
 	struct mutex lock;	/* protects all below but @owner */
 	struct xarray names;	/* name -> struct machipc_entry */
 	struct xarray by_port;	/* port id -> entry holding send/receive */
@@ -44,5 +46,7 @@ void machipc_space_teardown(struct machipc_space *space);
 void machipc_space_free(struct machipc_space *space);
 bool machipc_space_is_owner(const struct machipc_space *space);
 int machipc_space_lock(struct machipc_space *space);
+void machipc_space_get(struct machipc_space *space);
+void machipc_space_put(struct machipc_space *space);
 
 #endif /* MACHIPC_SPACE_H */

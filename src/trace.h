@@ -23,6 +23,45 @@ TRACE_EVENT(machipc_charge_failed,
 		      __entry->limit)
 );
 
+TRACE_EVENT(machipc_chunk_copied,
+	    TP_PROTO(u64 xfer, u32 chunk, u64 bytes),
+	    TP_ARGS(xfer, chunk, bytes),
+	    TP_STRUCT__entry(__field(u64, xfer)
+			     __field(u32, chunk)
+			     __field(u64, bytes)),
+	    TP_fast_assign(__entry->xfer = xfer;
+			   __entry->chunk = chunk;
+			   __entry->bytes = bytes;),
+	    TP_printk("xfer=%llu chunk=%u bytes=%llu", __entry->xfer,
+		      __entry->chunk, __entry->bytes)
+);
+
+TRACE_EVENT(machipc_xfer_committed,
+	    TP_PROTO(u64 xfer, u64 bytes, u32 chunks),
+	    TP_ARGS(xfer, bytes, chunks),
+	    TP_STRUCT__entry(__field(u64, xfer)
+			     __field(u64, bytes)
+			     __field(u32, chunks)),
+	    TP_fast_assign(__entry->xfer = xfer;
+			   __entry->bytes = bytes;
+			   __entry->chunks = chunks;),
+	    TP_printk("xfer=%llu bytes=%llu chunks=%u", __entry->xfer,
+		      __entry->bytes, __entry->chunks)
+);
+
+TRACE_EVENT(machipc_xfer_aborted,
+	    TP_PROTO(u64 xfer, u32 chunk, const char *reason),
+	    TP_ARGS(xfer, chunk, reason),
+	    TP_STRUCT__entry(__field(u64, xfer)
+			     __field(u32, chunk)
+			     __string(reason, reason)),
+	    TP_fast_assign(__entry->xfer = xfer;
+			   __entry->chunk = chunk;
+			   __assign_str(reason);),
+	    TP_printk("xfer=%llu chunk=%u reason=%s", __entry->xfer,
+		      __entry->chunk, __get_str(reason))
+);
+
 #endif /* MACHIPC_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

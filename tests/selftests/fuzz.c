@@ -529,7 +529,7 @@ static int do_op(struct fuzz_thread *t, enum fop op, char *ctx, size_t ctxlen)
 
 		memset(&a, 0, sizeof(a));
 		if (chance(r, 3))
-			a.reserved = 1;
+			a.cost_ool = rnd(r);	/* out-only: ignored */
 		ret = ioctl(fd, MACHIPC_IOC_ACCOUNT, &a);
 		break;
 	}

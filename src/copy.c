@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The copy engine: a receiver moves a message's out-of-line data from the
+ * sender's pages to its own buffers with one copy, a chunk at a time.
+ *
+ * Per chunk the receiver (the copier) pins at most chunk_pages of the
+ * sender's pages with FOLL_PIN | FOLL_NOWAIT under the sender's mmap lock,
+ * copies them with copy_to_user() with page faults disabled, and unpins
+ * them.  It never waits on the sender's memory: a page the pin could not
+ * get without waiting is faulted in by the sender itself, on request, while
+ * the copier sleeps under its own deadline and signals.  It never waits on
+ * its own memory while holding the sender's pages: a missing destination
+ * page is faulted in after the unpin.  So the only per-transfer kernel
+ * memory is the chunk's page array, the pins last one short section, and
+ * nobody's pager can stall anyone else past their deadline or a signal.
+ * Documentation/copy-engine.rst explains the choice.
+ */
+
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <linux/machipc.h>
+
+#include "account.h"
+#include "inject.h"
+#include "msg.h"
+#include "port.h"
+#include "pset.h"
+#include "sleep.h"
+#include "space.h"
+#include "trace.h"
+#include "xfer.h"
+
+#define MACHIPC_CHUNK_PAGES_MAX	1024U
+
+unsigned int machipc_chunk_pages = 64;
+
+static int machipc_chunk_pages_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err;
+
+	err = kstrtouint(val, 0, &n);
+	if (err)
+		return err;
+	if (n < 1 || n > MACHIPC_CHUNK_PAGES_MAX)
+		return -EINVAL;
+	WRITE_ONCE(machipc_chunk_pages, n);
+	return 0;
+}
+
+static const struct kernel_param_ops machipc_chunk_pages_ops = {
+	.set = machipc_chunk_pages_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(chunk_pages, &machipc_chunk_pages_ops, &machipc_chunk_pages,
+		0644);
+MODULE_PARM_DESC(chunk_pages,
+		 "Most pages the copy engine pins at once per out-of-line transfer (default 64, 1 to 1024)");
+
+/* What a receive with out-of-line buffers is charged for its copier. */
+size_t machipc_copier_cost(unsigned int chunk_pages)
+{
+	return struct_size_t(struct machipc_copier, pages, chunk_pages);
+}
+
+/**
+ * machipc_copier_create() - the receiver's half for one receive call
+ * @account: the receiver's, charged machipc_copier_cost() until freed
+ * @ubufs: user address of @nbufs struct machipc_ool_buf
+ * @nbufs: 1 to %MACHIPC_OOL_MAX
+ *
+ * Return: the copier or an ERR_PTR: -ENOBUFS, -ENOMEM, -EFAULT.
+ */
+struct machipc_copier *machipc_copier_create(struct machipc_account *account,
+					     u64 ubufs, u32 nbufs)
+{
+	unsigned int chunk_pages = READ_ONCE(machipc_chunk_pages);
+	size_t cost = machipc_copier_cost(chunk_pages);
+	struct machipc_copier *copier;
+	int err;
+
+	err = machipc_account_charge(account, cost);
+	if (err)
+		return ERR_PTR(err);
+	copier = kvzalloc(cost, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				__GFP_NOWARN);
+	if (!copier) {
+		machipc_account_uncharge(account, cost);
+		return ERR_PTR(-ENOMEM);
+	}
+	copier->account = machipc_account_get(account);
+	copier->charge = cost;
+	copier->chunk_pages = chunk_pages;
+	copier->nbufs = nbufs;
+	init_waitqueue_head(&copier->wait);
+	if (copy_from_user(copier->bufs, u64_to_user_ptr(ubufs),
+			   nbufs * sizeof(copier->bufs[0]))) {
+		machipc_copier_free(copier);
+		return ERR_PTR(-EFAULT);
+	}
+	return copier;
+}
+
+void machipc_copier_free(struct machipc_copier *copier)
+{
+	struct machipc_account *account;
+	size_t charge;
+
+	if (!copier)
+		return;
+	account = copier->account;
+	charge = copier->charge;
+	WARN_ON_ONCE(copier->xfer);
+	kvfree(copier);
+	machipc_account_uncharge(account, charge);
+	machipc_account_put(account);
+}
+
+/**
+ * machipc_copier_claim() - claim the out-of-line message at the head of
+ *	@port's queue
+ * @copier: the receiver's half, or NULL if the receive gave no buffers
+ * @port: the port; the caller holds the receiver's space lock
+ * @rcv_size: bytes of the receive buffer
+ * @report: out: what the message needs, for -EMSGSIZE
+ *
+ * Everything about the message is read here under the port lock: until it
+ * is claimed, its sender may withdraw and free it at any moment.
+ *
+ * Return: 0 once claimed; -EMSGSIZE if the buffers cannot take it (it stays
+ * queued); -EAGAIN if the head is no longer an unclaimed out-of-line
+ * message.
+ */
+int machipc_copier_claim(struct machipc_copier *copier,
+			 struct machipc_port *port, u32 rcv_size,
+			 struct machipc_ool_report *report)
+{
+	const struct machipc_msg_header *hdr;
+	const struct machipc_msg_desc *desc;
+	struct machipc_xfer *xfer;
+	struct machipc_msg *msg;
+	bool fits;
+	u32 i, k;
+
+	spin_lock(&port->lock);
+	msg = list_first_entry_or_null(&port->queue, struct machipc_msg, link);
+	if (!msg || !msg->xfer || msg->xfer->copier ||
+	    msg->xfer->state != MACHIPC_XFER_QUEUED) {
+		spin_unlock(&port->lock);
+		return -EAGAIN;
+	}
+	xfer = msg->xfer;
+	hdr = msg->body;
+	desc = msg->body + sizeof(*hdr);
+	report->needed = msg->size + sizeof(struct machipc_msg_trailer);
+	report->count = xfer->nregions;
+	fits = rcv_size >= report->needed && copier &&
+	       copier->nbufs >= xfer->nregions;
+	for (i = 0, k = 0; copier && i < hdr->desc_count; i++) {
+		if (desc[i].type != MACHIPC_DESC_OOL)
+			continue;
+		if (k < copier->nbufs) {
+			copier->regions[k].src = desc[i].address;
+			copier->regions[k].size = desc[i].size;
+			if (desc[i].size > copier->bufs[k].size)
+				fits = false;
+		}
+		k++;
+	}
+	if (!fits) {
+		spin_unlock(&port->lock);
+		return -EMSGSIZE;
+	}
+
+	machipc_port_get(port);
+	machipc_space_get(xfer->space);
+	copier->port = port;
+	copier->sender = xfer->space;
+	copier->msg = msg;
+	copier->id = xfer->id;
+	copier->nregions = xfer->nregions;
+	copier->chunk = 0;
+	copier->xfer = xfer;
+	xfer->copier = copier;
+	xfer->state = MACHIPC_XFER_COPYING;
+	spin_unlock(&port->lock);
+	return 0;
+}
+
+/**
+ * machipc_copier_report() - tell the receiver what an out-of-line message
+ *	needs, after machipc_copier_claim() said -EMSGSIZE
+ * @copier: the receiver's half (its snapshot of the regions), or NULL
+ * @ubufs: the receiver's struct machipc_ool_buf array
+ * @report: the claim's report
+ *
+ * Return: 0, or -EFAULT if the array cannot be written.
+ */
+int machipc_copier_report(struct machipc_copier *copier, u64 ubufs,
+			  const struct machipc_ool_report *report)
+{
+	struct machipc_ool_buf __user *bufs = u64_to_user_ptr(ubufs);
+	u32 k;
+
+	if (!copier)
+		return 0;
+	for (k = 0; k < min(copier->nbufs, report->count); k++)
+		if (put_user(copier->regions[k].size, &bufs[k].size))
+			return -EFAULT;
+	return 0;
+}
+
+/*
+ * Unlink from the transfer and drop what the claim took.  Called with the
+ * port lock held, when the copier is not busy.
+ */
+static void machipc_copier_unlink_locked(struct machipc_copier *copier)
+{
+	struct machipc_xfer *xfer = copier->xfer;
+
+	if (!xfer)
+		return;
+	xfer->copier = NULL;
+	copier->xfer = NULL;
+	wake_up(&xfer->wait);
+}
+
+static void machipc_copier_drop_claim(struct machipc_copier *copier)
+{
+	machipc_space_put(copier->sender);
+	machipc_port_put(copier->port);
+	copier->sender = NULL;
+	copier->port = NULL;
+	copier->msg = NULL;
+}
+
+static enum machipc_abort_reason machipc_copier_reason(int err)
+{
+	switch (err) {
+	case -ERESTARTSYS:
+	case -EINTR:
+		return MACHIPC_ABORT_RCV_SIGNAL;
+	case -ETIMEDOUT:
+		return MACHIPC_ABORT_RCV_TIMEOUT;
+	case -EFAULT:
+		return MACHIPC_ABORT_RCV_FAULT;
+	default:
+		return MACHIPC_ABORT_RCV_NOBUFS;
+	}
+}
+
+/**
+ * machipc_copier_unclaim() - give the claimed message back
+ * @copier: the receiver's half
+ * @err: why: -EAGAIN if the transfer already failed or is to be retried,
+ *	else the receiver's own error (the message stays queued, first in
+ *	line, and its sender keeps waiting)
+ */
+void machipc_copier_unclaim(struct machipc_copier *copier, int err)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+
+	spin_lock(&port->lock);
+	xfer = copier->xfer;
+	if (xfer && xfer->state == MACHIPC_XFER_COPYING) {
+		if (err != -EAGAIN)
+			trace_machipc_xfer_aborted(xfer->id, copier->chunk,
+				machipc_abort_reason_name(machipc_copier_reason(err)));
+		xfer->state = MACHIPC_XFER_QUEUED;
+		wake_up(&port->rcv_wait);
+		if (port->pset)
+			wake_up(&port->pset->wait);
+	}
+	machipc_copier_unlink_locked(copier);
+	spin_unlock(&port->lock);
+	machipc_copier_drop_claim(copier);
+}
+
+/* Results of one chunk, besides 0 (copied) and negative errors. */
+enum {
+	MACHIPC_CHUNK_SRC_FAULT = 1,	/* the sender must fault pages in */
+	MACHIPC_CHUNK_DST_FAULT,	/* our buffer must be faulted in */
+	MACHIPC_CHUNK_INVALIDATED,	/* the sender's mapping changed */
+};
+
+/*
+ * Enter a busy section: from here until machipc_copier_idle() the sender
+ * cannot return, so its mm and the notifier may be used.
+ */
+static struct machipc_xfer *machipc_copier_busy(struct machipc_copier *copier)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+
+	spin_lock(&port->lock);
+	xfer = copier->xfer;
+	if (xfer && xfer->state == MACHIPC_XFER_COPYING)
+		xfer->busy = true;
+	else
+		xfer = NULL;
+	spin_unlock(&port->lock);
+	return xfer;
+}
+
+/* Leave it: if the transfer failed meanwhile, unlink and say -EAGAIN. */
+static int machipc_copier_idle(struct machipc_copier *copier,
+			       struct machipc_xfer *xfer, int ret)
+{
+	struct machipc_port *port = copier->port;
+
+	spin_lock(&port->lock);
+	xfer->busy = false;
+	if (xfer->state != MACHIPC_XFER_COPYING) {
+		machipc_copier_unlink_locked(copier);
+		ret = -EAGAIN;
+	}
+	spin_unlock(&port->lock);
+	return ret;
+}
+
+/*
+ * Fail the transfer on the sender's behalf (its data is unreadable, its
+ * space is gone, an injected abort) and unlink; the claim's references stay
+ * for machipc_copier_unclaim() to drop.
+ */
+void machipc_copier_fail(struct machipc_copier *copier, int err,
+			 enum machipc_abort_reason reason)
+{
+	struct machipc_port *port = copier->port;
+
+	spin_lock(&port->lock);
+	if (copier->xfer)
+		machipc_xfer_fail_locked(copier->xfer, err, reason);
+	machipc_copier_unlink_locked(copier);
+	spin_unlock(&port->lock);
+}
+
+/*
+ * Copy one chunk: @n bytes from the sender's @src to our @dst, at most
+ * chunk_pages source pages.
+ */
+static int machipc_copier_chunk(struct machipc_copier *copier, u64 src,
+				u64 dst, size_t n)
+{
+	unsigned long first = src & PAGE_MASK;
+	unsigned int npages = DIV_ROUND_UP(offset_in_page(src) + n, PAGE_SIZE);
+	void __user *udst = u64_to_user_ptr(dst);
+	struct machipc_xfer *xfer;
+	size_t done = 0, left = 0;
+	unsigned int i;
+	long got;
+	int ret;
+
+	xfer = machipc_copier_busy(copier);
+	if (!xfer)
+		return -EAGAIN;
+
+	if (mmap_read_lock_killable(xfer->mm)) {
+		ret = -ERESTARTSYS;
+		goto idle;
+	}
+	got = pin_user_pages_remote(xfer->mm, first, npages, FOLL_NOWAIT,
+				    copier->pages, NULL);
+	mmap_read_unlock(xfer->mm);
+	if (got < 0) {
+		ret = got;
+		goto idle;
+	}
+	if (got < npages) {
+		unpin_user_pages(copier->pages, got);
+		copier->fault_addr = first + got * PAGE_SIZE;
+		copier->fault_len = (npages - got) * PAGE_SIZE;
+		ret = MACHIPC_CHUNK_SRC_FAULT;
+		goto idle;
+	}
+
+	pagefault_disable();
+	for (i = 0; i < npages && !left; i++) {
+		size_t off = i ? 0 : offset_in_page(src);
+		size_t len = min_t(size_t, PAGE_SIZE - off, n - done);
+		void *kaddr = kmap_local_page(copier->pages[i]);
+
+		left = copy_to_user(udst + done, kaddr + off, len);
+		kunmap_local(kaddr);
+		done += len;
+	}
+	pagefault_enable();
+	unpin_user_pages(copier->pages, npages);
+
+	if (left)
+		ret = MACHIPC_CHUNK_DST_FAULT;
+	else if (xfer->watching &&
+		 mmu_interval_check_retry(&xfer->notifier, copier->seq))
+		ret = MACHIPC_CHUNK_INVALIDATED;
+	else
+		ret = 0;
+idle:
+	return machipc_copier_idle(copier, xfer, ret);
+}
+
+static bool machipc_copier_fault_served(void *arg)
+{
+	struct machipc_copier *copier = arg;
+	struct machipc_port *port = copier->port;
+	bool served;
+
+	spin_lock(&port->lock);
+	served = !copier->xfer || !copier->xfer->fault_pending ||
+		 copier->xfer->state != MACHIPC_XFER_COPYING;
+	spin_unlock(&port->lock);
+	return served;
+}
+
+/*
+ * Ask the sender to fault in what the last chunk could not pin (recorded
+ * in xfer->fault_addr/len by machipc_copier_chunk()) and wait for it.
+ */
+static int machipc_copier_request_fault(struct machipc_copier *copier,
+					const ktime_t *deadline)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+	int err;
+
+	spin_lock(&port->lock);
+	xfer = copier->xfer;
+	if (!xfer || xfer->state != MACHIPC_XFER_COPYING) {
+		spin_unlock(&port->lock);
+		return -EAGAIN;
+	}
+	xfer->fault_pending = true;
+	xfer->fault_seq++;
+	xfer->fault_addr = copier->fault_addr;
+	xfer->fault_len = copier->fault_len;
+	wake_up(&xfer->wait);
+	spin_unlock(&port->lock);
+
+	err = machipc_sleep(&copier->wait, machipc_copier_fault_served, copier,
+			    deadline);
+	if (err)
+		return err;
+	spin_lock(&port->lock);
+	if (!copier->xfer)
+		err = -EAGAIN;
+	spin_unlock(&port->lock);
+	return err;
+}
+
+/* Start a pass: note the notifier's sequence before reading anything. */
+static int machipc_copier_begin_pass(struct machipc_copier *copier)
+{
+	struct machipc_xfer *xfer = machipc_copier_busy(copier);
+
+	if (!xfer)
+		return -EAGAIN;
+	if (xfer->watching)
+		copier->seq = mmu_interval_read_begin(&xfer->notifier);
+	copier->chunk = 0;
+	return machipc_copier_idle(copier, xfer, 0);
+}
+
+/*
+ * An injected abort (debugfs inject_abort_chunk): as if the receiver, or
+ * the sender, had been interrupted at this chunk, but with -EINTR since no
+ * signal is there to restart the call.
+ */
+static int machipc_copier_inject(struct machipc_copier *copier)
+{
+	if (!machipc_inject_abort_now(copier->chunk))
+		return 0;
+	if (machipc_inject_abort_sender()) {
+		machipc_copier_fail(copier, -EINTR,
+					   MACHIPC_ABORT_INJECTED);
+		return -EAGAIN;
+	}
+	return -EINTR;
+}
+
+/**
+ * machipc_copier_copy() - copy every out-of-line region of the claimed
+ *	message into the receiver's buffers
+ * @copier: the receiver's half, linked by machipc_copier_claim()
+ * @deadline: the receive deadline, or NULL
+ *
+ * Return: 0 when everything is copied (the caller then commits);
+ * -EAGAIN if the transfer failed meanwhile (the sender withdrew, the port
+ * died, the sender's data is unreadable) and the receive should look for
+ * the next message; or the receiver's own failure: -ERESTARTSYS, -EINTR
+ * (injected), -ETIMEDOUT, -EFAULT (our buffer), -ENOMEM.
+ */
+int machipc_copier_copy(struct machipc_copier *copier, const ktime_t *deadline)
+{
+	u64 chunk_bytes = (u64)copier->chunk_pages * PAGE_SIZE;
+	u32 k;
+	int ret;
+
+restart:
+	ret = machipc_copier_begin_pass(copier);
+	if (ret)
+		return ret;
+	for (k = 0; k < copier->nregions; k++) {
+		u64 src = copier->regions[k].src;
+		u64 dst = copier->bufs[k].address;
+		u64 size = copier->regions[k].size;
+		u64 off = 0;
+
+		while (off < size) {
+			size_t n = min(size - off,
+				       chunk_bytes - offset_in_page(src + off));
+
+			ret = machipc_copier_inject(copier);
+			if (ret)
+				return ret;
+			if (signal_pending(current))
+				return -ERESTARTSYS;
+			ret = machipc_copier_chunk(copier, src + off, dst + off,
+						   n);
+			switch (ret) {
+			case 0:
+				trace_machipc_chunk_copied(copier->id,
+							   copier->chunk, n);
+				copier->chunk++;
+				off += n;
+				cond_resched();
+				continue;
+			case MACHIPC_CHUNK_SRC_FAULT:
+				ret = machipc_copier_request_fault(copier,
+								   deadline);
+				if (ret)
+					return ret;
+				continue;
+			case MACHIPC_CHUNK_DST_FAULT:
+				if (fault_in_writeable(u64_to_user_ptr(dst + off),
+						       n))
+					return signal_pending(current) ?
+					       -ERESTARTSYS : -EFAULT;
+				continue;
+			case MACHIPC_CHUNK_INVALIDATED:
+				trace_machipc_xfer_aborted(copier->id,
+					copier->chunk,
+					machipc_abort_reason_name(MACHIPC_ABORT_INVALIDATED));
+				goto restart;
+			case -EFAULT:
+				/* The sender's data cannot be read. */
+				machipc_copier_fail(copier, -EFAULT,
+							   MACHIPC_ABORT_FAULT);
+				return -EAGAIN;
+			default:
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+/**
+ * machipc_copier_begin_commit() - stop the transfer from being aborted
+ * @copier: the receiver's half, all data copied; the caller holds both
+ *	spaces' locks
+ *
+ * Return: 0 with the transfer committing (the message is stable until
+ * machipc_copier_end_commit()), -EAGAIN if it failed meanwhile, or 1 if the
+ * sender's mapping changed since the pass began and the data must be
+ * copied again.
+ */
+int machipc_copier_begin_commit(struct machipc_copier *copier)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+	int ret = 0;
+
+	spin_lock(&port->lock);
+	xfer = copier->xfer;
+	if (!xfer || xfer->state != MACHIPC_XFER_COPYING) {
+		ret = -EAGAIN;
+	} else if (xfer->watching) {
+		spin_lock(&xfer->seq_lock);
+		if (mmu_interval_read_retry(&xfer->notifier, copier->seq))
+			ret = 1;
+		spin_unlock(&xfer->seq_lock);
+	}
+	if (!ret)
+		xfer->state = MACHIPC_XFER_COMMITTING;
+	spin_unlock(&port->lock);
+	return ret;
+}
+
+/**
+ * machipc_copier_end_commit() - finish what begin_commit started
+ * @copier: the receiver's half
+ * @err: 0: delivered (the send succeeds); -EAGAIN: the receiver could not
+ *	commit (it keeps its claim, to give it back or retry); else the
+ *	sender's rights gave @err: the send fails with it, nothing delivered
+ */
+void machipc_copier_end_commit(struct machipc_copier *copier, int err)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+
+	spin_lock(&port->lock);
+	xfer = copier->xfer;
+	if (!err) {
+		xfer->state = MACHIPC_XFER_DONE;
+		trace_machipc_xfer_committed(xfer->id, xfer->bytes,
+					     copier->chunk);
+		machipc_copier_unlink_locked(copier);
+	} else {
+		xfer->state = MACHIPC_XFER_COPYING;
+		if (err != -EAGAIN) {
+			machipc_xfer_fail_locked(xfer, err,
+						 MACHIPC_ABORT_RIGHTS);
+			machipc_copier_unlink_locked(copier);
+		}
+	}
+	spin_unlock(&port->lock);
+	if (err != -EAGAIN)
+		machipc_copier_drop_claim(copier);
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection for the copy engine, in debugfs (machipc/): abort the
+ * next out-of-line transfer at a chosen chunk, so that tests can prove the
+ * atomic contract at every chunk boundary.
+ *
+ * inject_abort_chunk: -1 (off) or k: the next transfer about to copy its
+ *	chunk k aborts there; the switch then goes back to -1 (one shot).
+ * inject_abort_side: 0: as if the receiver were interrupted (its receive
+ *	fails with EINTR, the message stays queued); 1: as if the sender were
+ *	(its send fails with EINTR, nothing delivered).
+ * aborts_injected: how many aborts were injected.
+ *
+ * The values are atomics: tests set them from another process while
+ * transfers run.
+ */
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+
+#include "inject.h"
+
+static atomic_t machipc_inject_chunk = ATOMIC_INIT(-1);
+static u32 machipc_inject_side;
+static atomic_t machipc_aborts_injected = ATOMIC_INIT(0);
+static struct dentry *machipc_debugfs_dir;
+
+static int machipc_inject_chunk_get(void *data, u64 *val)
+{
+	*val = (u64)(s64)atomic_read(&machipc_inject_chunk);
+	return 0;
+}
+
+static int machipc_inject_chunk_set(void *data, u64 val)
+{
+	s64 k = (s64)val;
+
+	if (k < -1 || k > S32_MAX)
+		return -EINVAL;
+	atomic_set(&machipc_inject_chunk, (int)k);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(machipc_inject_chunk_fops, machipc_inject_chunk_get,
+			 machipc_inject_chunk_set, "%lld\n");
+
+static int machipc_aborts_injected_get(void *data, u64 *val)
+{
+	*val = atomic_read(&machipc_aborts_injected);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(machipc_aborts_injected_fops,
+			 machipc_aborts_injected_get, NULL, "%llu\n");
+
+void machipc_debugfs_init(void)
+{
+	machipc_debugfs_dir = debugfs_create_dir("machipc", NULL);
+	debugfs_create_file_unsafe("inject_abort_chunk", 0600,
+				   machipc_debugfs_dir, NULL,
+				   &machipc_inject_chunk_fops);
+	debugfs_create_u32("inject_abort_side", 0600, machipc_debugfs_dir,
+			   &machipc_inject_side);
+	debugfs_create_file_unsafe("aborts_injected", 0400,
+				   machipc_debugfs_dir, NULL,
+				   &machipc_aborts_injected_fops);
+}
+
+void machipc_debugfs_exit(void)
+{
+	debugfs_remove_recursive(machipc_debugfs_dir);
+}
+
+/* Whether the transfer about to copy @chunk must abort now (once). */
+bool machipc_inject_abort_now(u32 chunk)
+{
+	int k = atomic_read(&machipc_inject_chunk);
+
+	if (likely(k < 0) || k != chunk)
+		return false;
+	if (atomic_cmpxchg(&machipc_inject_chunk, k, -1) != k)
+		return false;
+	atomic_inc(&machipc_aborts_injected);
+	return true;
+}
+
+/* Which side an injected abort hits. */
+bool machipc_inject_abort_sender(void)
+{
+	return READ_ONCE(machipc_inject_side) != 0;
+}
