@@ -105,6 +105,7 @@ u32 machipc_msg_ool_count(const void *body)
 		nool += desc[i].type == MACHIPC_DESC_OOL;
 	return nool;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_msg_ool_count);
 
 size_t machipc_msg_cost(u32 size)
 {

@@ -241,10 +241,21 @@ void machipc_xfers_fail_port_locked(struct machipc_port *port)
 	struct machipc_msg *msg, *tmp;
 
 	lockdep_assert_held(&port->lock);
-	list_for_each_entry_safe(msg, tmp, &port->queue, link)
-		if (msg->xfer)
+	list_for_each_entry_safe(msg, tmp, &port->queue, link) {
+		if (!msg->xfer)
+			continue;
+		/*
+		 * A committing copier holds the receiving space's lock, which
+		 * destroying the receive right needs: the port cannot die
+		 * under it.  Should it ever, the message must still never be
+		 * destroyed as if it were the port's.
+		 */
+		if (WARN_ON_ONCE(msg->xfer->state == MACHIPC_XFER_COMMITTING))
+			list_del_init(&msg->link);
+		else
 			machipc_xfer_fail_locked(msg->xfer, -EPIPE,
 						 MACHIPC_ABORT_DEAD);
+	}
 }
 
 /*

@@ -148,9 +148,89 @@ static void machipc_msg_validate_bad_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
 }
 
+static void ool_init(struct machipc_msg_desc *d, u64 address, u64 size)
+{
+	memset(d, 0, sizeof(*d));
+	d->type = MACHIPC_DESC_OOL;
+	d->address = address;
+	d->size = size;
+}
+
+/* Out-of-line descriptors: their own field rules, mixed with ports. */
+static void machipc_msg_validate_ool_test(struct kunit *test)
+{
+	struct test_msg m;
+
+	test_msg_init(&m, 2);
+	ool_init(&m.desc[1], 0x1000, 12345);
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	KUNIT_EXPECT_EQ(test, machipc_msg_ool_count(&m), 1);
+	ool_init(&m.desc[0], 0, 0);
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	KUNIT_EXPECT_EQ(test, machipc_msg_ool_count(&m), 2);
+	ool_init(&m.desc[1], 0x1000, MACHIPC_OOL_SIZE_MAX);
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+
+	ool_init(&m.desc[1], 0x1000, MACHIPC_OOL_SIZE_MAX + 1);
+	KUNIT_EXPECT_EQ(test, validate(&m), -E2BIG);
+	/* Malformed wins over too big, whatever the order. */
+	m.desc[0].name = 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+
+	ool_init(&m.desc[0], 0x1000, 1);
+	m.desc[0].disposition = MACHIPC_DISP_COPY_SEND;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	ool_init(&m.desc[0], 0x1000, 1);
+	m.desc[0].name = 5;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	ool_init(&m.desc[0], 0x1000, 1);
+	m.desc[0].reserved = 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	test_msg_init(&m, 2);
+	m.desc[0].address = 0x1000;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	test_msg_init(&m, 2);
+	m.desc[1].type = MACHIPC_DESC_LAST + 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+}
+
+/* At most MACHIPC_OOL_MAX out-of-line descriptors in one message. */
+static void machipc_msg_validate_ool_max_test(struct kunit *test)
+{
+	size_t size = sizeof(struct machipc_msg_header) +
+		      (MACHIPC_OOL_MAX + 1) * sizeof(struct machipc_msg_desc);
+	struct machipc_msg_header *hdr;
+	struct machipc_msg_desc *desc;
+	u32 i;
+
+	hdr = kunit_kzalloc(test, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, hdr);
+	desc = (struct machipc_msg_desc *)(hdr + 1);
+	hdr->bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_COPY_SEND, 0) |
+		    MACHIPC_MSGH_COMPLEX;
+	hdr->remote_name = 1;
+	hdr->size = size - sizeof(*desc);
+	hdr->desc_count = MACHIPC_OOL_MAX;
+	for (i = 0; i <= MACHIPC_OOL_MAX; i++)
+		ool_init(&desc[i], 0x1000 * i, i);
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, hdr->size, 65536), 0);
+	hdr->size = size;
+	hdr->desc_count = MACHIPC_OOL_MAX + 1;
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, size, 65536), -EINVAL);
+	/* A port descriptor among them does not count. */
+	desc[3].type = MACHIPC_DESC_PORT;
+	desc[3].address = 0;
+	desc[3].size = 0;
+	desc[3].disposition = MACHIPC_DISP_COPY_SEND;
+	desc[3].name = 1;
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, size, 65536), 0);
+}
+
 static struct kunit_case machipc_msg_validate_cases[] = {
 	KUNIT_CASE(machipc_msg_validate_good_test),
 	KUNIT_CASE(machipc_msg_validate_bad_test),
+	KUNIT_CASE(machipc_msg_validate_ool_test),
+	KUNIT_CASE(machipc_msg_validate_ool_max_test),
 	{}
 };
 
