@@ -31,11 +31,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
-	printf("machipc ABI version %u (header %u), max_inline %u bytes\n",
-	       v.abi_version, MACHIPC_ABI_VERSION, v.max_inline);
-	if (v.abi_version != MACHIPC_ABI_VERSION || v.reserved != 0) {
-		fprintf(stderr, "abi-version: unexpected answer (reserved %llu)\n",
-			(unsigned long long)v.reserved);
+	printf("machipc ABI version %u (header %u), max_inline %u bytes, chunk_pages %u, cost_copy %u bytes\n",
+	       v.abi_version, MACHIPC_ABI_VERSION, v.max_inline, v.chunk_pages,
+	       v.cost_copy);
+	if (v.abi_version != MACHIPC_ABI_VERSION || !v.chunk_pages ||
+	    v.cost_copy < v.chunk_pages * sizeof(void *)) {
+		fprintf(stderr, "abi-version: unexpected answer\n");
 		return 1;
 	}
 	return 0;
