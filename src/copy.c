@@ -274,8 +274,8 @@ void machipc_copier_unclaim(struct machipc_copier *copier, int err)
 	xfer = copier->xfer;
 	if (xfer && xfer->state == MACHIPC_XFER_COPYING) {
 		if (err != -EAGAIN)
-			trace_machipc_xfer_aborted(xfer->id, copier->chunk,
-				machipc_abort_reason_name(machipc_copier_reason(err)));
+			machipc_trace_abort(xfer->id, copier->chunk,
+					    machipc_copier_reason(err));
 		xfer->state = MACHIPC_XFER_QUEUED;
 		wake_up(&port->rcv_wait);
 		if (port->pset)
@@ -479,8 +479,7 @@ static int machipc_copier_inject(struct machipc_copier *copier)
 	if (!machipc_inject_abort_now(copier->chunk))
 		return 0;
 	if (machipc_inject_abort_sender()) {
-		machipc_copier_fail(copier, -EINTR,
-					   MACHIPC_ABORT_INJECTED);
+		machipc_copier_fail(copier, -EINTR, MACHIPC_ABORT_INJECTED);
 		return -EAGAIN;
 	}
 	return -EINTR;
@@ -546,14 +545,13 @@ restart:
 					       -ERESTARTSYS : -EFAULT;
 				continue;
 			case MACHIPC_CHUNK_INVALIDATED:
-				trace_machipc_xfer_aborted(copier->id,
-					copier->chunk,
-					machipc_abort_reason_name(MACHIPC_ABORT_INVALIDATED));
+				machipc_trace_abort(copier->id, copier->chunk,
+						    MACHIPC_ABORT_INVALIDATED);
 				goto restart;
 			case -EFAULT:
 				/* The sender's data cannot be read. */
 				machipc_copier_fail(copier, -EFAULT,
-							   MACHIPC_ABORT_FAULT);
+						    MACHIPC_ABORT_FAULT);
 				return -EAGAIN;
 			default:
 				return ret;

@@ -41,12 +41,17 @@ static const char *const machipc_abort_reasons[] = {
 	[MACHIPC_ABORT_INVALIDATED] = "invalidated",
 };
 
-const char *machipc_abort_reason_name(enum machipc_abort_reason reason)
+static const char *machipc_abort_reason_name(enum machipc_abort_reason reason)
 {
 	if (reason >= ARRAY_SIZE(machipc_abort_reasons) ||
 	    !machipc_abort_reasons[reason])
 		return "unknown";
 	return machipc_abort_reasons[reason];
+}
+
+void machipc_trace_abort(u64 id, u32 chunk, enum machipc_abort_reason reason)
+{
+	trace_machipc_xfer_aborted(id, chunk, machipc_abort_reason_name(reason));
 }
 
 /**
@@ -214,9 +219,8 @@ void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 	if (xfer->state != MACHIPC_XFER_QUEUED &&
 	    xfer->state != MACHIPC_XFER_COPYING)
 		return;
-	trace_machipc_xfer_aborted(xfer->id, xfer->copier ?
-				   xfer->copier->chunk : 0,
-				   machipc_abort_reason_name(reason));
+	machipc_trace_abort(xfer->id, xfer->copier ? xfer->copier->chunk : 0,
+			    reason);
 	xfer->state = MACHIPC_XFER_FAILED;
 	xfer->err = err;
 	if (!list_empty(&xfer->msg->link)) {

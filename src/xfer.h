@@ -50,7 +50,7 @@ enum machipc_abort_reason {
 	MACHIPC_ABORT_INVALIDATED,	/* the sender's mapping changed: recopy */
 };
 
-const char *machipc_abort_reason_name(enum machipc_abort_reason reason);
+void machipc_trace_abort(u64 id, u32 chunk, enum machipc_abort_reason reason);
 
 /**
  * struct machipc_ool_region - one out-of-line region of a message
@@ -107,7 +107,7 @@ struct machipc_xfer {
 	struct machipc_msg *msg;
 	struct machipc_account *account;
 	struct mmu_interval_notifier notifier;
-	spinlock_t seq_lock;
+	spinlock_t seq_lock;	/* orders notifier sequence updates and checks */
 	bool watching;
 	u32 nregions;
 	u64 bytes;
