@@ -51,7 +51,7 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
 
 .PHONY: all modules userspace lib selftests demo abi-version uapi-check ipcbench stock debug \
-	deps run check style sparse clean help
+	deps run check bench style sparse clean help
 
 all: modules userspace
 
@@ -130,6 +130,14 @@ run: deps
 check: deps
 	$(MAKE) -C $(top) --no-print-directory userspace stock debug
 	@$(VM)/check
+
+# make bench: build; boot the stock kernel with machipc and binder; run
+# ipcbench; table, JSON and charts in build/bench/ (see
+# Documentation/performance.rst).  BENCH_ARGS (ipcbench options),
+# BENCH_VM_ARGS (e.g. --smp 1) and BENCH_OUT go to tools/ipcbench/Makefile.
+bench: deps
+	$(MAKE) -C $(top) --no-print-directory userspace stock
+	$(MAKE) -C $(top)/tools/ipcbench --no-print-directory bench
 
 # uapi headers cannot use BIT() (a kernel-internal macro): there the
 # BIT_MACRO check is off.  Everything else: any ERROR, WARNING or CHECK fails.

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -38,7 +39,7 @@ const char *binder_device;
 
 static char binder_reason[200];
 
-static const char *binder_probe(void)
+const char *binder_probe(void)
 {
 	static const char *const paths[] = {
 		"/dev/binder", "/dev/binderfs/binder",
@@ -76,13 +77,13 @@ static const char *binder_probe(void)
 	return NULL;
 }
 
-static int binder_open_map(struct chan *c)
+static int binder_open_map_size(struct chan *c, size_t size)
 {
 	c->bfd = open(binder_device, O_RDWR | O_CLOEXEC);
 	if (c->bfd < 0)
 		return -1;
-	c->bmap = mmap(NULL, BINDER_MAP_SIZE, PROT_READ, MAP_PRIVATE,
-		       c->bfd, 0);
+	c->bmap_size = size;
+	c->bmap = mmap(NULL, size, PROT_READ, MAP_PRIVATE, c->bfd, 0);
 	if (c->bmap == MAP_FAILED) {
 		close(c->bfd);
 		return -1;
@@ -90,9 +91,14 @@ static int binder_open_map(struct chan *c)
 	return 0;
 }
 
+static int binder_open_map(struct chan *c)
+{
+	return binder_open_map_size(c, BINDER_MAP_SIZE);
+}
+
 static void binder_close_map(struct chan *c)
 {
-	munmap(c->bmap, BINDER_MAP_SIZE);
+	munmap(c->bmap, c->bmap_size);
 	close(c->bfd);
 }
 
@@ -182,11 +188,29 @@ static u32 binder_talk(struct chan *c, struct cmdbuf *cb, u32 want,
 	}
 }
 
+/*
+ * The previous batch's server may still be releasing the context manager
+ * (binder frees it from a workqueue): retry for a while.
+ */
+static int binder_become_manager(struct chan *c)
+{
+	u64 deadline = now_ns() + 5000000000ULL;
+
+	while (ioctl(c->bfd, BINDER_SET_CONTEXT_MGR, 0) < 0) {
+		if (errno != EBUSY || now_ns() > deadline) {
+			warnx_("binder: BINDER_SET_CONTEXT_MGR: %s",
+			       strerror(errno));
+			return -1;
+		}
+		usleep(2000);
+	}
+	return 0;
+}
+
 static int binder_server(struct chan *c, size_t size)
 {
 	struct binder_transaction_data tr;
 	struct cmdbuf cb = { .len = 0 };
-	u64 deadline = now_ns() + 5000000000ULL;
 	const void *data;
 	u64 seq;
 
@@ -194,18 +218,8 @@ static int binder_server(struct chan *c, size_t size)
 		warnx_("binder server: %s: %s", binder_device, strerror(errno));
 		return -1;
 	}
-	/*
-	 * The previous batch's server may still be releasing the context
-	 * manager (binder frees it from a workqueue): retry for a while.
-	 */
-	while (ioctl(c->bfd, BINDER_SET_CONTEXT_MGR, 0) < 0) {
-		if (errno != EBUSY || now_ns() > deadline) {
-			warnx_("binder server: BINDER_SET_CONTEXT_MGR: %s",
-			       strerror(errno));
-			return -1;
-		}
-		usleep(2000);
-	}
+	if (binder_become_manager(c))
+		return -1;
 	cmd_put(&cb, BC_ENTER_LOOPER, NULL, 0);
 	if (chan_ready(c, NULL, 0))
 		return -1;
@@ -284,9 +298,134 @@ static int binder_stop(struct chan *c)
 	return ret;
 }
 
+/*
+ * Streaming: the receiver (this process) is the context manager, with the
+ * largest mapping binder allows a process (4 MiB).  The sender makes
+ * synchronous transactions; the receiver answers each with an empty
+ * BC_REPLY at once (so the sender may go on, as a machipc send returns
+ * once the data is copied), then checks the data in place in its mapping
+ * and frees the buffer with its next read.
+ */
+#define BINDER_STREAM_MAP	(4 * 1024 * 1024)
+#define BINDER_STREAM_MAX	(2 * 1024 * 1024)
+#define BINDER_SENDER_MAP	(128 * 1024)
+
+static char binder_stream_reason[200];
+
+static const char *binder_stream_size_ok(size_t size)
+{
+	if (size <= BINDER_STREAM_MAX)
+		return NULL;
+	snprintf(binder_stream_reason, sizeof(binder_stream_reason),
+		 "binder maps at most 4 MiB per process (binder_alloc_mmap_"
+		 "handler), so one transaction cannot carry %zu MiB",
+		 size >> 20);
+	return binder_stream_reason;
+}
+
+/* Write @cb without reading. */
+static int binder_write(struct chan *c, struct cmdbuf *cb)
+{
+	struct binder_write_read bwr;
+
+	memset(&bwr, 0, sizeof(bwr));
+	bwr.write_buffer = (binder_uintptr_t)(uintptr_t)cb->b;
+	bwr.write_size = cb->len;
+	while (ioctl(c->bfd, BINDER_WRITE_READ, &bwr) < 0)
+		if (errno != EINTR)
+			return -1;
+	cb->len = 0;
+	return 0;
+}
+
+struct binder_sender {
+	size_t size;
+	unsigned int count;
+};
+
+static int binder_sender_main(void *arg)
+{
+	struct binder_sender *s = arg;
+	struct binder_transaction_data reply;
+	struct payload p;
+	struct chan c;
+	unsigned int i;
+
+	memset(&c, 0, sizeof(c));
+	if (binder_open_map_size(&c, BINDER_SENDER_MAP)) {
+		warnx_("binder sender: %s: %s", binder_device, strerror(errno));
+		return -1;
+	}
+	payload_init(&p, xmalloc(s->size), s->size, 0x57ea3ULL + s->size);
+	for (i = 0; i < s->count; i++) {
+		payload_stamp(&p, i);
+		if (binder_transact(&c, CODE_CALL, p.buf, s->size, &reply))
+			return -1;
+	}
+	return 0;
+}
+
+static int binder_stream_run(size_t size, unsigned int count,
+			     double *seconds)
+{
+	struct binder_sender s = { .size = size, .count = count + 1 };
+	struct binder_transaction_data tr;
+	struct cmdbuf cb = { .len = 0 }, rep = { .len = 0 };
+	const void *data;
+	struct chan c;
+	unsigned int i;
+	u64 t0 = 0;
+	pid_t pid;
+	int ret = 0;
+
+	memset(&c, 0, sizeof(c));
+	if (binder_open_map_size(&c, BINDER_STREAM_MAP)) {
+		warnx_("binder receiver: %s: %s", binder_device,
+		       strerror(errno));
+		return -1;
+	}
+	if (binder_become_manager(&c)) {
+		binder_close_map(&c);
+		return -1;
+	}
+	cmd_put(&cb, BC_ENTER_LOOPER, NULL, 0);
+	pid = spawn(binder_sender_main, &s);
+	for (i = 0; i <= count; i++) {
+		if (!binder_talk(&c, &cb, BR_TRANSACTION, &tr)) {
+			warnx_("binder receiver: %s", strerror(errno));
+			ret = -1;
+			break;
+		}
+		cmd_transaction(&rep, BC_REPLY, 0, NULL, 0);
+		if (binder_write(&c, &rep)) {
+			warnx_("binder receiver: reply: %s", strerror(errno));
+			ret = -1;
+			break;
+		}
+		data = (const void *)(uintptr_t)tr.data.ptr.buffer;
+		if (tr.code != CODE_CALL || tr.data_size != size ||
+		    payload_check(data, size, i)) {
+			ret = bad_payload("binder receiver", i);
+			break;
+		}
+		cmd_free(&cb, tr.data.ptr.buffer);
+		if (!i)
+			t0 = now_ns();
+	}
+	*seconds = (double)(now_ns() - t0) / 1e9;
+	if (!ret && binder_write(&c, &cb))
+		ret = -1;
+	if (ret)
+		kill(pid, SIGKILL);
+	if (reap(pid, "binder sender"))
+		ret = -1;
+	binder_close_map(&c);
+	return ret;
+}
+
 #else /* !HAVE_BINDER */
 
-static const char *binder_probe(void)
+const char *binder_probe(void)
 {
 	return "ipcbench was built without <linux/android/binder.h> "
 	       "(install linux-libc-dev and rebuild)";
@@ -296,6 +435,8 @@ static const char *binder_probe(void)
 #define binder_client_init	NULL
 #define binder_call		NULL
 #define binder_stop		NULL
+#define binder_stream_size_ok	NULL
+#define binder_stream_run	NULL
 
 #endif /* HAVE_BINDER */
 
@@ -308,4 +449,14 @@ const struct rpc_peer peer_binder = {
 	.client_init = binder_client_init,
 	.call = binder_call,
 	.stop = binder_stop,
+};
+
+const struct stream_peer stream_binder = {
+	.name = "binder",
+	.copies = "synchronous transactions; one copy, sender's buffer -> "
+		  "receiver's binder mapping, checked in place; at most 2 MiB "
+		  "(the mapping is capped at 4 MiB)",
+	.probe = binder_probe,
+	.size_ok = binder_stream_size_ok,
+	.run = binder_stream_run,
 };

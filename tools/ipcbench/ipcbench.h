@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/machipc.h>
 
 typedef uint64_t u64;
 typedef uint32_t u32;
@@ -28,6 +29,8 @@ struct bench_opts {
 	unsigned int fanin_size;	/* payload bytes of a fan-in request */
 	unsigned int timeout;		/* watchdog per batch, seconds */
 	const char *binder_path;	/* NULL: probe the usual places */
+	size_t stream_bytes;		/* bytes per streaming batch */
+	size_t restart_size;		/* bytes of a restart transfer */
 	bool verbose;
 };
 
@@ -142,6 +145,7 @@ struct chan {
 	void *rep;		/* the client's reply buffer */
 	void *sbuf;		/* the server's buffer */
 	/* machipc */
+	bool force_ool;		/* machipc-ool: out-of-line at every size */
 	int space;
 	u32 service, reply_port;
 	void *mbuf[2];
@@ -150,10 +154,11 @@ struct chan {
 	/* binder */
 	int bfd;
 	void *bmap;
+	size_t bmap_size;
 	u64 pending_free;
 };
 
-extern const struct rpc_peer peer_machipc, peer_pipe, peer_unix_stream,
+extern const struct rpc_peer peer_machipc, peer_machipc_ool, peer_pipe, peer_unix_stream,
 	peer_unix_seqpacket, peer_mqueue, peer_futex, peer_binder;
 
 
@@ -167,6 +172,28 @@ const char *machipc_probe_reason(void);
 
 /* binder: the device found by the probe. */
 extern const char *binder_device;
+const char *binder_probe(void);
+
+/*
+ * machipc out-of-line messages, raw MACHIPC_IOC_MSG: a header and one
+ * MACHIPC_DESC_OOL descriptor.
+ */
+struct ool_msg {
+	struct machipc_msg_header h;
+	struct machipc_msg_desc d;
+};
+
+void ool_msg_init(struct ool_msg *m, u32 bits, u32 remote, u32 local,
+		  u32 id, const void *data, size_t size);
+/* @send and/or @rcv_buf (with one out-of-line buffer @ob, or NULL). */
+void ool_args_init(struct machipc_msg_args *a, const void *send,
+		   u32 rcv_name, void *rcv_buf, size_t rcv_size,
+		   struct machipc_ool_buf *ob);
+int ool_ioctl(int space, struct machipc_msg_args *a);
+int ool_check(const struct ool_msg *m, const struct machipc_msg_args *a,
+	      const void *data, size_t size, u64 seq);
+/* chunk_pages reported by MACHIPC_IOC_VERSION at the probe. */
+extern unsigned int machipc_chunk_pages;
 
 /* ------------------------------------------------------------------ */
 /* Fan-in                                                              */
@@ -188,5 +215,38 @@ struct fanin_peer {
 };
 
 extern const struct fanin_peer fanin_machipc, fanin_seqpacket;
+
+/* ------------------------------------------------------------------ */
+/* Streaming throughput and restart cost (stream.c)                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One peer of the streaming benchmark: a batch moves @count messages of
+ * @size bytes one way; the receiver checks every one.  run() returns 0
+ * and the seconds from the start signal to the last checked byte.
+ */
+struct stream_peer {
+	const char *name;
+	const char *copies;
+	const char *(*probe)(void);
+	const char *(*size_ok)(size_t size);
+	int (*run)(size_t size, unsigned int count, double *seconds);
+};
+
+extern const struct stream_peer stream_machipc, stream_pipe,
+	stream_unix_stream, stream_binder, stream_vm_readv, stream_memcpy;
+
+/* Restart cost: one out-of-line transfer, aborted once at @chunk. */
+enum restart_mode {
+	RESTART_NONE,		/* uninterrupted */
+	RESTART_INJECT,		/* debugfs inject_abort_chunk */
+	RESTART_SIGNAL,		/* an SA_RESTART signal at a time */
+};
+
+/* @delay_ns: RESTART_SIGNAL only; *@aborted: an abort was seen. */
+int restart_once(size_t size, enum restart_mode mode, unsigned int chunk,
+		 u64 delay_ns, double *seconds, bool *aborted);
+/* NULL if the debugfs knob can be used, else why not. */
+const char *restart_inject_probe(void);
 
 #endif /* IPCBENCH_H */

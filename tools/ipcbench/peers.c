@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -57,9 +58,11 @@ static void close_fd(int *fd)
 
 #define MSGID_REQUEST	0x1000
 #define MSGID_QUIT	0x1001
+#define MSGID_HELLO	0x1002
 #define HDR_SIZE	sizeof(struct machipc_msg_header)
 
 size_t machipc_max_payload;
+unsigned int machipc_chunk_pages;
 static char machipc_reason[160];
 
 const char *machipc_probe_reason(void)
@@ -87,13 +90,20 @@ const char *machipc_probe_reason(void)
 		return machipc_reason;
 	}
 	machipc_max_payload = v.max_inline - HDR_SIZE;
+	machipc_chunk_pages = v.chunk_pages;
 	return NULL;
 }
 
 static const char *machipc_size_ok(size_t size)
 {
-	/* TODO(ool): send larger payloads out-of-line once the engine exists. */
-	return size > machipc_max_payload ? "needs out-of-line" : NULL;
+	(void)size;
+	return NULL;	/* out-of-line above max_inline */
+}
+
+/* Inline when it fits (peer "machipc"), else out-of-line. */
+static bool machipc_use_ool(const struct chan *c)
+{
+	return c->force_ool || c->size > machipc_max_payload;
 }
 
 static size_t machipc_buf_size(size_t size)
@@ -112,12 +122,133 @@ static int machipc_check(const void *msg, size_t got, size_t size, u64 seq)
 	return payload_check((const char *)msg + HDR_SIZE, size, seq);
 }
 
+/*
+ * Out-of-line RPC, raw MACHIPC_IOC_MSG: the request and the reply are a
+ * header and one MACHIPC_DESC_OOL descriptor; the data moves with one copy
+ * from the sender's buffer into the buffer the receiver names in its
+ * struct machipc_ool_buf.
+ */
+void ool_msg_init(struct ool_msg *m, u32 bits, u32 remote, u32 local,
+		  u32 id, const void *data, size_t size)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.bits = bits | MACHIPC_MSGH_COMPLEX;
+	m->h.size = sizeof(*m);
+	m->h.remote_name = remote;
+	m->h.local_name = local;
+	m->h.id = id;
+	m->h.desc_count = 1;
+	m->d.type = MACHIPC_DESC_OOL;
+	m->d.address = size ? (u64)(uintptr_t)data : 0;
+	m->d.size = size;
+}
+
+void ool_args_init(struct machipc_msg_args *a, const void *send,
+		   u32 rcv_name, void *rcv_buf, size_t rcv_size,
+		   struct machipc_ool_buf *ob)
+{
+	memset(a, 0, sizeof(*a));
+	if (send) {
+		a->flags |= MACHIPC_MSG_SEND;
+		a->send_msg = (u64)(uintptr_t)send;
+		a->send_size = machipc_msg_header(send)->size;
+	}
+	if (rcv_buf) {
+		a->flags |= MACHIPC_MSG_RECEIVE;
+		a->rcv_name = rcv_name;
+		a->rcv_buf = (u64)(uintptr_t)rcv_buf;
+		a->rcv_size = rcv_size;
+		a->rcv_ool = (u64)(uintptr_t)ob;
+		a->rcv_ool_count = ob ? 1 : 0;
+	}
+}
+
+/* One MACHIPC_IOC_MSG, retried on EINTR (a committed send is not redone). */
+int ool_ioctl(int space, struct machipc_msg_args *a)
+{
+	int ret;
+
+	do
+		ret = ioctl(space, MACHIPC_IOC_MSG, a);
+	while (ret < 0 && errno == EINTR);
+	return ret;
+}
+
+/* A received out-of-line message of @size bytes into @data, @seq. */
+int ool_check(const struct ool_msg *m, const struct machipc_msg_args *a,
+	      const void *data, size_t size, u64 seq)
+{
+	if (a->rcv_size != MACHIPC_RCV_SPACE(sizeof(*m)) ||
+	    m->h.size != sizeof(*m) || m->h.desc_count != 1 ||
+	    a->rcv_ool_count != 1 || m->d.type != MACHIPC_DESC_OOL ||
+	    m->d.size != size ||
+	    (size && m->d.address != (u64)(uintptr_t)data))
+		return -1;
+	return payload_check(data, size, seq);
+}
+
+#define OOL_RCV_SPACE	MACHIPC_RCV_SPACE(sizeof(struct ool_msg))
+
+/*
+ * The out-of-line round trip carries no right: the client gives the
+ * server a send right to its reply port once, in an inline "hello", and
+ * the server replies to it with COPY_SEND.  (A send-once reply right per
+ * call, as the inline path uses, is lost on the way when the message has
+ * out-of-line data: see Documentation/performance.rst.)
+ */
+static int machipc_server_ool(struct chan *c, int space, u32 port,
+			      size_t size)
+{
+	struct machipc_ool_buf ob = {
+		.address = (u64)(uintptr_t)c->sbuf, .size = size,
+	};
+	union {
+		struct ool_msg m;
+		u64 raw[OOL_RCV_SPACE / 8];
+	} rb;
+	struct ool_msg *m = &rb.m, rep;
+	struct machipc_msg_args a;
+	u32 reply;
+	u64 seq = 0;
+
+	ool_args_init(&a, NULL, port, &rb, sizeof(rb), &ob);
+	if (ool_ioctl(space, &a))
+		goto fail;
+	if (m->h.id != MSGID_HELLO || !m->h.remote_name) {
+		warnx_("machipc server (out-of-line): no hello");
+		return -1;
+	}
+	reply = m->h.remote_name;
+	ool_args_init(&a, NULL, port, &rb, sizeof(rb), &ob);
+	if (ool_ioctl(space, &a))
+		goto fail;
+	for (;; seq++) {
+		if (m->h.id == MSGID_QUIT)
+			return 0;
+		if (m->h.id != MSGID_REQUEST ||
+		    ool_check(m, &a, c->sbuf, size, seq))
+			return bad_payload("machipc server (out-of-line)", seq);
+		/* Echo the same bytes out-of-line, then take the next one. */
+		ool_msg_init(&rep, MACHIPC_MSGH_BITS(MACHIPC_DISP_COPY_SEND,
+						     MACHIPC_DISP_NONE),
+			     reply, MACHIPC_NAME_NULL, MSGID_REQUEST,
+			     c->sbuf, size);
+		ool_args_init(&a, &rep, port, &rb, sizeof(rb), &ob);
+		if (ool_ioctl(space, &a))
+			goto fail;
+	}
+fail:
+	warnx_("machipc server (out-of-line): %s at message %llu",
+	       machipc_strerror(errno), (unsigned long long)seq);
+	return -1;
+}
+
 static int machipc_server(struct chan *c, size_t size)
 {
 	struct machipc_msg_args args;
 	struct machipc_msg_header *h;
 	size_t cap = machipc_buf_size(size), got = cap;
-	void *buf[2] = { xmalloc(cap), xmalloc(cap) };
+	void *buf[2];
 	int space, bfd, cur = 0;
 	u32 port;
 	u64 seq;
@@ -134,7 +265,11 @@ static int machipc_server(struct chan *c, size_t size)
 		return -1;
 	}
 	close(bfd);
+	if (machipc_use_ool(c))
+		return machipc_server_ool(c, space, port, size);
 
+	buf[0] = xmalloc(cap);
+	buf[1] = xmalloc(cap);
 	if (machipc_receive(space, port, buf[cur], &got, NULL))
 		goto fail;
 	for (seq = 0;; seq++) {
@@ -165,6 +300,12 @@ fail:
 	return -1;
 }
 
+static int machipc_server_force_ool(struct chan *c, size_t size)
+{
+	c->force_ool = true;
+	return machipc_server(c, size);
+}
+
 static int machipc_client_init(struct chan *c, size_t size)
 {
 	struct machipc_msg_builder b;
@@ -183,6 +324,28 @@ static int machipc_client_init(struct chan *c, size_t size)
 		return -1;
 	}
 	close(bfd);
+	if (machipc_use_ool(c)) {
+		__u64 hello[HDR_SIZE / 8];
+
+		/* The reply right, once; see machipc_server_ool(). */
+		if (machipc_msg_init(&b, hello, sizeof(hello), c->service,
+				     MACHIPC_DISP_COPY_SEND, c->reply_port,
+				     MACHIPC_DISP_MAKE_SEND, MSGID_HELLO) ||
+		    machipc_send(c->space, hello, NULL)) {
+			warnx_("machipc client: hello: %s",
+			       machipc_strerror(errno));
+			return -1;
+		}
+		/* The request: c->req as set up by the driver. */
+		c->mbuf[0] = xmalloc(sizeof(struct ool_msg));
+		c->mbuf[1] = xmalloc(OOL_RCV_SPACE);
+		ool_msg_init(c->mbuf[0],
+			     MACHIPC_MSGH_BITS(MACHIPC_DISP_COPY_SEND,
+					       MACHIPC_DISP_NONE),
+			     c->service, MACHIPC_NAME_NULL, MSGID_REQUEST,
+			     c->req.buf, size);
+		return 0;
+	}
 	c->mbuf[0] = xmalloc(cap);
 	c->mbuf[1] = xmalloc(cap);
 	if (machipc_msg_init(&b, c->mbuf[0], cap, c->service,
@@ -198,10 +361,39 @@ static int machipc_client_init(struct chan *c, size_t size)
 	return 0;
 }
 
+static int machipc_client_init_force_ool(struct chan *c, size_t size)
+{
+	c->force_ool = true;
+	return machipc_client_init(c, size);
+}
+
+static int machipc_call_ool(struct chan *c, u64 seq)
+{
+	struct machipc_ool_buf ob = {
+		.address = (u64)(uintptr_t)c->rep, .size = c->size,
+	};
+	struct machipc_msg_args a;
+
+	payload_stamp(&c->req, seq);
+	ool_args_init(&a, c->mbuf[0], c->reply_port, c->mbuf[1],
+		      OOL_RCV_SPACE, &ob);
+	if (ool_ioctl(c->space, &a)) {
+		warnx_("machipc client (out-of-line): %s",
+		       machipc_strerror(errno));
+		return -1;
+	}
+	if (machipc_msg_header(c->mbuf[1])->id != MSGID_REQUEST ||
+	    ool_check(c->mbuf[1], &a, c->rep, c->size, seq))
+		return bad_payload("machipc client (out-of-line)", seq);
+	return 0;
+}
+
 static int machipc_call(struct chan *c, u64 seq)
 {
 	size_t got = machipc_buf_size(c->size);
 
+	if (machipc_use_ool(c))
+		return machipc_call_ool(c, seq);
 	payload_stamp(&c->req, seq);
 	if (machipc_rpc(c->space, c->mbuf[0], c->reply_port, c->mbuf[1],
 			&got, NULL, NULL)) {
@@ -235,12 +427,28 @@ static int machipc_stop(struct chan *c)
 
 const struct rpc_peer peer_machipc = {
 	.name = "machipc",
-	.copies = "request and reply each copied user -> kernel buffer -> user "
-		  "(inline); one ioctl per side per round trip (send+receive)",
+	.copies = "inline up to max_inline: request and reply each copied "
+		  "user -> kernel buffer -> user; above it out-of-line: one "
+		  "copy, sender's pages -> receiver's buffer; one ioctl per "
+		  "side per round trip (send+receive)",
 	.probe = machipc_probe_reason,
 	.size_ok = machipc_size_ok,
 	.server = machipc_server,
 	.client_init = machipc_client_init,
+	.call = machipc_call,
+	.stop = machipc_stop,
+};
+
+const struct rpc_peer peer_machipc_ool = {
+	.name = "machipc-ool",
+	.copies = "machipc with the payload always out-of-line (one MACHIPC_"
+		  "DESC_OOL descriptor): one copy per direction, sender's "
+		  "pages -> receiver's buffer, synchronous send; replies to a "
+		  "send right given once (no send-once right per call)",
+	.probe = machipc_probe_reason,
+	.size_ok = machipc_size_ok,
+	.server = machipc_server_force_ool,
+	.client_init = machipc_client_init_force_ool,
 	.call = machipc_call,
 	.stop = machipc_stop,
 };
