@@ -597,8 +597,12 @@ int machipc_copier_begin_commit(struct machipc_copier *copier)
  * machipc_copier_end_commit() - finish what begin_commit started
  * @copier: the receiver's half
  * @err: 0: delivered (the send succeeds); -EAGAIN: the receiver could not
- *	commit (it keeps its claim, to give it back or retry); else the
- *	sender's rights gave @err: the send fails with it, nothing delivered
+ *	commit (it keeps its claim, to give back or retry); else the sender's
+ *	rights gave @err: the send fails with it, nothing delivered
+ *
+ * The claim's references are dropped by machipc_copier_unclaim(), after
+ * the caller released the spaces' locks: the sender's space may go with
+ * them once its sender has returned.
  */
 void machipc_copier_end_commit(struct machipc_copier *copier, int err)
 {
@@ -621,6 +625,4 @@ void machipc_copier_end_commit(struct machipc_copier *copier, int err)
 		}
 	}
 	spin_unlock(&port->lock);
-	if (err != -EAGAIN)
-		machipc_copier_drop_claim(copier);
 }

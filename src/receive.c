@@ -424,9 +424,10 @@ again:
 		err = -ENOENT;
 	}
 	if (err) {
-		machipc_space_unlock_pair(space, sender);
 		machipc_copier_end_commit(copier, err);
-		return -EAGAIN;
+		machipc_space_unlock_pair(space, sender);
+		err = -EAGAIN;
+		goto unclaim;
 	}
 
 	needed = msg->size + sizeof(struct machipc_msg_trailer);
@@ -446,8 +447,8 @@ again:
 	if (err) {
 		machipc_copyout_abort(space, msg, &rplan, saved_next);
 		machipc_copyin_abort(msg, &splan);
-		machipc_space_unlock_pair(space, sender);
 		machipc_copier_end_commit(copier, -EAGAIN);
+		machipc_space_unlock_pair(space, sender);
 		if (err == -EFAULT &&
 		    !fault_in_safe_writeable(buf, needed) &&
 		    !signal_pending(current)) {
@@ -470,6 +471,7 @@ again:
 	machipc_copyout_commit(space, msg, &rplan);
 	machipc_copier_end_commit(copier, 0);
 	machipc_space_unlock_pair(space, sender);
+	machipc_copier_unclaim(copier, -EAGAIN);
 	return 0;
 
 unclaim:
