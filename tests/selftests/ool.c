@@ -650,6 +650,7 @@ static void into_shared(struct __test_metadata *_metadata,
 	ASSERT_NE(NULL, src);
 	ASSERT_NE(NULL, back);
 	ool_fill(src + 1, len, seed);
+	memset(dst, 0xa5, len + 1);
 	xfer(_metadata, self, src + 1, dst + 1, len, len, seed);
 	check_landed(_metadata, dst + 1, len, seed, 1, 0);
 	/* and through the file */
@@ -1105,11 +1106,15 @@ TEST_F_TIMEOUT(pair, efault_source_hole_in_the_middle, 120)
 TEST_F_TIMEOUT(pair, efault_source_unmapped, 120)
 {
 	size_t len = 16 * self->page;
-	void *p = ool_map(len);
+	unsigned char *p = ool_map(len + 2 * self->page), vec[16];
 
+	/* mapped guard pages around the hole keep larger mappings out */
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, munmap(p, len));
-	unreadable_source(_metadata, self, p, len);
+	ASSERT_EQ(0, munmap(p + self->page, len));
+	unreadable_source(_metadata, self, p + self->page, len);
+	EXPECT_EQ(-1, mincore(p + self->page, len, vec));
+	EXPECT_EQ(ENOMEM, errno);
+	munmap(p, len + 2 * self->page);
 }
 
 TEST_F_TIMEOUT(pair, efault_source_vvar, 120)
