@@ -16,7 +16,10 @@
  * - pager_never_answers: receive deadline, signal and kill of the sender.
  * - tracer_*: PTRACE_SYSCALL + PTRACE_GET_SYSCALL_INFO see -ERESTARTSYS and
  *   the same ioctl re-entered (the combined call's documented change only).
- * - strace_storm: strace -f over 64 MiB of transfers under SIGALRM.
+ * - strace_storm_64mib: strace -f over 64 MiB of transfers under SIGALRM
+ *   (SA_RESTART): interrupted and restarted, never EINTR, data exact.
+ * - first_send_under_signals: a process's first out-of-line send (its
+ *   first mmu notifier) under SIGALRM with SA_RESTART never fails EINTR.
  * - fork_*, munmap/mprotect/dontneed_race: the source changes during the
  *   copy: the receiver gets one consistent snapshot or the send EFAULT.
  */
