@@ -321,6 +321,7 @@ struct rig {
 	int sa_flags;		/* the sender's SIGUSR1 handler */
 	bool combined;		/* the sender sends + receives its reply */
 	bool no_rcv;		/* do not start a receiver thread */
+	bool hold_dst;		/* hold the receiver's buffer, not the source */
 	__u64 seq;
 	size_t area;		/* bytes of the sender's region */
 	char *image;		/* what the region holds */
@@ -329,7 +330,9 @@ struct rig {
 	int sock;
 	int hpipe[2];		/* the sender's SIGUSR1 handler ran */
 	unsigned long addr;	/* the region, in the sender */
-	struct oa_pager pg;
+	struct oa_pager pg;	/* the sender's source */
+	struct oa_pager dpg;	/* the receive buffer, with hold_dst */
+	char *zero;		/* what dpg supplies */
 	struct rcv_thread rt;
 	__u64 usage0;		/* the receiver's usage before the receive */
 	char cg[128];		/* cgroup of ACT_FREEZE, or "" */
@@ -373,7 +376,8 @@ static int rig_child(struct rig *rg, int sock)
 	if (uffd < 0)
 		return 13;
 	/* the chunks before k are resident, the rest is missing */
-	for (i = 0; rg->k > 0 && i < (unsigned long)rg->k * rg->cp; i++)
+	for (i = 0; i < (unsigned long)(rg->hold_dst ? NCHUNKS : rg->k) * rg->cp;
+	     i++)
 		if (oa_uffd_supply(uffd, (unsigned long)area, rg->image,
 				   (unsigned long)area + i * OA_PAGE))
 			return 14;
@@ -486,9 +490,21 @@ static void rig_start(struct __test_metadata *_metadata, struct rig *rg)
 	ASSERT_EQ(sizeof(rg->addr), read(rg->sock, &rg->addr, sizeof(rg->addr)));
 	ASSERT_EQ(0, oa_pager_start(&rg->pg, uffd, rg->addr, rg->area,
 				    rg->image));
-	if (rg->k >= 0)
+	if (rg->hold_dst) {
+		unsigned long d = (unsigned long)rg->dst;
+
+		uffd = oa_uffd_register(rg->dst, rg->area);
+		ASSERT_LE(0, uffd);
+		rg->zero = calloc(1, rg->area);
+		ASSERT_NE(NULL, rg->zero);
+		ASSERT_EQ(0, oa_pager_start(&rg->dpg, uffd, d, rg->area,
+					    rg->zero));
+		oa_pager_hold(&rg->dpg, d + rg->k * rg->cp * OA_PAGE,
+			      d + (rg->k + 1) * rg->cp * OA_PAGE);
+	} else if (rg->k >= 0) {
 		oa_pager_hold(&rg->pg, rg->addr + rg->k * rg->cp * OA_PAGE,
 			      rg->addr + (rg->k + 1) * rg->cp * OA_PAGE);
+	}
 	rg->usage0 = usage(rg->fd);
 	memset(&rg->rt, 0, sizeof(rg->rt));
 	rg->rt.fd = rg->fd;
@@ -536,6 +552,8 @@ static void rig_stop(struct rig *rg)
 		rg->pid = -1;
 	}
 	oa_pager_stop(&rg->pg);
+	oa_pager_stop(&rg->dpg);
+	free(rg->zero);
 	if (rg->sock >= 0)
 		close(rg->sock);
 	close(rg->hpipe[0]);
@@ -613,6 +631,20 @@ static int wait_handler(struct rig *rg, long ms)
 	return mt_get(rg->hpipe[0]) == 'h' ? 0 : -1;
 }
 
+/* Release whatever the rig holds. */
+static void rig_release(struct rig *rg)
+{
+	oa_pager_release(&rg->pg);
+	if (rg->hold_dst)
+		oa_pager_release(&rg->dpg);
+}
+
+/* The pager that holds chunk k. */
+static struct oa_pager *rig_holder(struct rig *rg)
+{
+	return rg->hold_dst ? &rg->dpg : &rg->pg;
+}
+
 /*
  * The sender did not abort while faulting chunk k in: say so with its
  * stack, then release the chunk and kill it so that the test can end.
@@ -620,12 +652,13 @@ static int wait_handler(struct rig *rg, long ms)
 static void no_abort(struct __test_metadata *_metadata, struct rig *rg,
 		     const char *what, int nheld0)
 {
-	TH_LOG("%s: no abort within %d ms while the sender faults chunk %d in",
-	       what, ABORT_MS, rg->k);
+	TH_LOG("%s: no abort within %d ms while %s faults chunk %d in",
+	       what, ABORT_MS, rg->hold_dst ? "the receiver" : "the sender",
+	       rg->k);
 	TH_LOG("its fault was retried %d times meanwhile",
-	       oa_pager_nheld(&rg->pg) - nheld0);
+	       oa_pager_nheld(rig_holder(rg)) - nheld0);
 	dump_task(_metadata, rg->pid);
-	oa_pager_release(&rg->pg);
+	rig_release(rg);
 	kill(rg->pid, SIGKILL);
 	mt_wait(rg->pid);
 	rg->pid = -1;
@@ -743,7 +776,7 @@ static int cg_make(char *cg, size_t len)
  * withheld by the pager), then @act.
  */
 static void interrupt_case(struct __test_metadata *_metadata, enum action act,
-			   int k)
+			   int k, bool hold_dst)
 {
 	struct rig rg;
 	struct result res;
@@ -752,6 +785,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 
 	memset(&rg, 0, sizeof(rg));
 	rg.k = k;
+	rg.hold_dst = hold_dst;
 	rg.sa_flags = act == ACT_SIG_EINTR ? 0 : SA_RESTART;
 	rg.seq = 100 + k;
 	if (act == ACT_RCV_SIG_RESTART || act == ACT_RCV_SIG_EINTR)
@@ -769,17 +803,25 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 	}
 	rig_go(_metadata, &rg);
 
-	/* held: the sender faults chunk k in its own context */
-	ASSERT_EQ(0, oa_pager_wait_held(&rg.pg, 1, WAIT_MS))
-		TH_LOG("chunk %d was never faulted (%d faults)", k, rg.pg.nfaults);
-	EXPECT_EQ(rg.pid, rg.pg.held_tid)
-		TH_LOG("chunk %d faulted by tid %d, not by the sender %d",
-		       k, rg.pg.held_tid, rg.pid);
+	/*
+	 * held: the sender faults chunk k of its source in its own context,
+	 * or the receiver chunk k of its buffer
+	 */
+	ASSERT_EQ(0, oa_pager_wait_held(rig_holder(&rg), 1, WAIT_MS))
+		TH_LOG("chunk %d was never faulted (%d faults)", k,
+		       rig_holder(&rg)->nfaults);
+	if (hold_dst) {
+		EXPECT_EQ(atomic_load(&rg.rt.tid), rg.dpg.held_tid);
+	} else {
+		EXPECT_EQ(rg.pid, rg.pg.held_tid)
+			TH_LOG("chunk %d faulted by tid %d, not by the sender %d",
+			       k, rg.pg.held_tid, rg.pid);
+	}
 	expect_port(_metadata, &rg, 1, 0, "held");
 	EXPECT_EQ(0, atomic_load(&rg.rt.done));
 	EXPECT_EQ(rg.usage0 + cost_copy(rg.fd), usage(rg.fd));
 
-	nheld0 = oa_pager_nheld(&rg.pg);
+	nheld0 = oa_pager_nheld(rig_holder(&rg));
 	switch (act) {
 	case ACT_SIG_RESTART:
 		ASSERT_EQ(0, kill(rg.pid, SIGUSR1));
@@ -787,7 +829,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 			no_abort(_metadata, &rg, "SIGUSR1", nheld0);
 			ASSERT_TRUE(0);
 		}
-		nheld0 = oa_pager_nheld(&rg.pg);
+		nheld0 = oa_pager_nheld(rig_holder(&rg));
 		break;
 	case ACT_SIG_EINTR:
 		ASSERT_EQ(0, kill(rg.pid, SIGUSR1));
@@ -809,7 +851,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 		}
 		expect_port(_metadata, &rg, 0, 0, "stopped");
 		EXPECT_EQ(0, atomic_load(&rg.rt.done));
-		nheld0 = oa_pager_nheld(&rg.pg);
+		nheld0 = oa_pager_nheld(rig_holder(&rg));
 		ASSERT_EQ(0, kill(rg.pid, SIGCONT));
 		break;
 	case ACT_PTRACE_ATTACH:
@@ -820,7 +862,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 		}
 		expect_restart_regs(_metadata, rg.pid);
 		expect_port(_metadata, &rg, 0, 0, "attached");
-		nheld0 = oa_pager_nheld(&rg.pg);
+		nheld0 = oa_pager_nheld(rig_holder(&rg));
 		ASSERT_EQ(0, ptrace(PTRACE_DETACH, rg.pid, 0, 0));
 		break;
 	case ACT_PTRACE_SEIZE:
@@ -833,7 +875,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 		EXPECT_EQ(PTRACE_EVENT_STOP, status >> 16);
 		expect_restart_regs(_metadata, rg.pid);
 		expect_port(_metadata, &rg, 0, 0, "interrupted");
-		nheld0 = oa_pager_nheld(&rg.pg);
+		nheld0 = oa_pager_nheld(rig_holder(&rg));
 		ASSERT_EQ(0, ptrace(PTRACE_DETACH, rg.pid, 0, 0));
 		break;
 	case ACT_FREEZE: {
@@ -848,7 +890,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 		}
 		expect_port(_metadata, &rg, 0, 0, "frozen");
 		EXPECT_EQ(0, atomic_load(&rg.rt.done));
-		nheld0 = oa_pager_nheld(&rg.pg);
+		nheld0 = oa_pager_nheld(rig_holder(&rg));
 		ASSERT_EQ(0, oa_write_file(path, "0"));
 		break;
 	}
@@ -888,7 +930,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 		if (rcv_thread_join(&rg.rt, ABORT_MS)) {
 			TH_LOG("the receiver did not return EINTR");
 			dump_task(_metadata, getpid());
-			oa_pager_release(&rg.pg);
+			rig_release(&rg);
 			ASSERT_TRUE(0);
 		}
 		EXPECT_EQ(EINTR, rg.rt.err);
@@ -896,7 +938,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 		EXPECT_EQ(rg.usage0, usage(rg.fd));
 		EXPECT_EQ(0, poll(&pfd, 1, 0)) TH_LOG("the sender returned");
 		/* the same message again, first in line */
-		oa_pager_release(&rg.pg);
+		rig_release(&rg);
 		ASSERT_EQ(0, oa_receive(rg.fd, rg.p, &rg.rt.r, rg.rt.dst,
 					rg.rt.cap, 1, mt_now_ns() + WAIT_MS * MS));
 		atomic_store(&rg.rt.done, 1);
@@ -908,10 +950,12 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 
 	if (delivered) {
 		/* a sender that aborted and restarted comes back to chunk k */
-		if (act != ACT_RCV_SIG_RESTART && act != ACT_RCV_SIG_EINTR)
+		if (act != ACT_RCV_SIG_RESTART && act != ACT_RCV_SIG_EINTR &&
+		    !hold_dst) {
 			EXPECT_EQ(0, oa_pager_wait_held(&rg.pg, nheld0 + 1, WAIT_MS))
 				TH_LOG("the restarted send never reached chunk %d again", k);
-		oa_pager_release(&rg.pg);
+		}
+		rig_release(&rg);
 		if (act != ACT_RCV_SIG_EINTR) {
 			ASSERT_EQ(0, rcv_thread_join(&rg.rt, WAIT_MS));
 			ASSERT_EQ(0, rg.rt.err);
@@ -923,7 +967,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 		EXPECT_TRUE(res.model_ok) TH_LOG("sender: %s", res.why);
 		expect_port(_metadata, &rg, 0, 1, "delivered");
 	} else {
-		oa_pager_release(&rg.pg);
+		rig_release(&rg);
 		expect_later_message(_metadata, &rg);
 	}
 	EXPECT_NE(512, rg.rt.err);
@@ -931,6 +975,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 	EXPECT_EQ(ETIMEDOUT, mt_recv_now(rg.fd, rg.p, rg.rt.r.buf,
 					 sizeof(rg.rt.r.buf)));
 	EXPECT_EQ(0, rg.pg.copy_err);
+	EXPECT_EQ(0, rg.dpg.copy_err);
 	EXPECT_EQ(0, rig_reap(&rg));
 	rig_stop(&rg);
 }
@@ -952,14 +997,14 @@ FIXTURE_TEARDOWN(chunks)
 
 /* Each action at the first, a middle and the last chunk of the region. */
 static void interrupt_at_chunks(struct __test_metadata *_metadata,
-				enum action act)
+				enum action act, bool hold_dst)
 {
 	static const int ks[] = { 0, NCHUNKS / 2, NCHUNKS - 1 };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_LEN(ks); i++) {
 		TH_LOG("chunk %d", ks[i]);
-		interrupt_case(_metadata, act, ks[i]);
+		interrupt_case(_metadata, act, ks[i], hold_dst);
 		if (_metadata->exit_code != KSFT_PASS)
 			break;
 	}
@@ -967,47 +1012,91 @@ static void interrupt_at_chunks(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(chunks, interrupt_sender_sa_restart, 300)
 {
-	interrupt_at_chunks(_metadata, ACT_SIG_RESTART);
+	interrupt_at_chunks(_metadata, ACT_SIG_RESTART, false);
 }
 
 TEST_F_TIMEOUT(chunks, interrupt_sender_eintr, 300)
 {
-	interrupt_at_chunks(_metadata, ACT_SIG_EINTR);
+	interrupt_at_chunks(_metadata, ACT_SIG_EINTR, false);
 }
 
 TEST_F_TIMEOUT(chunks, interrupt_sender_sigstop, 300)
 {
-	interrupt_at_chunks(_metadata, ACT_SIGSTOP);
+	interrupt_at_chunks(_metadata, ACT_SIGSTOP, false);
 }
 
 TEST_F_TIMEOUT(chunks, interrupt_sender_ptrace_attach, 300)
 {
-	interrupt_at_chunks(_metadata, ACT_PTRACE_ATTACH);
+	interrupt_at_chunks(_metadata, ACT_PTRACE_ATTACH, false);
 }
 
 TEST_F_TIMEOUT(chunks, interrupt_sender_ptrace_seize, 300)
 {
-	interrupt_at_chunks(_metadata, ACT_PTRACE_SEIZE);
+	interrupt_at_chunks(_metadata, ACT_PTRACE_SEIZE, false);
 }
 
 TEST_F_TIMEOUT(chunks, interrupt_sender_cgroup_freeze, 300)
 {
-	interrupt_at_chunks(_metadata, ACT_FREEZE);
+	interrupt_at_chunks(_metadata, ACT_FREEZE, false);
 }
 
 TEST_F_TIMEOUT(chunks, interrupt_sender_sigkill, 300)
 {
-	interrupt_at_chunks(_metadata, ACT_SIGKILL);
+	interrupt_at_chunks(_metadata, ACT_SIGKILL, false);
 }
 
 TEST_F_TIMEOUT(chunks, interrupt_receiver_sa_restart, 300)
 {
-	interrupt_at_chunks(_metadata, ACT_RCV_SIG_RESTART);
+	interrupt_at_chunks(_metadata, ACT_RCV_SIG_RESTART, false);
 }
 
 TEST_F_TIMEOUT(chunks, interrupt_receiver_eintr, 300)
 {
-	interrupt_at_chunks(_metadata, ACT_RCV_SIG_EINTR);
+	interrupt_at_chunks(_metadata, ACT_RCV_SIG_EINTR, false);
+}
+
+/*
+ * The same with the receiver held while it faults chunk k of its own
+ * buffer in (userfaultfd on the buffer): the sender waits for the copy.
+ */
+TEST_F_TIMEOUT(chunks, interrupt_dst_sender_sa_restart, 300)
+{
+	interrupt_at_chunks(_metadata, ACT_SIG_RESTART, true);
+}
+
+TEST_F_TIMEOUT(chunks, interrupt_dst_sender_eintr, 300)
+{
+	interrupt_at_chunks(_metadata, ACT_SIG_EINTR, true);
+}
+
+TEST_F_TIMEOUT(chunks, interrupt_dst_sender_sigstop, 300)
+{
+	interrupt_at_chunks(_metadata, ACT_SIGSTOP, true);
+}
+
+TEST_F_TIMEOUT(chunks, interrupt_dst_sender_ptrace_attach, 300)
+{
+	interrupt_at_chunks(_metadata, ACT_PTRACE_ATTACH, true);
+}
+
+TEST_F_TIMEOUT(chunks, interrupt_dst_sender_ptrace_seize, 300)
+{
+	interrupt_at_chunks(_metadata, ACT_PTRACE_SEIZE, true);
+}
+
+TEST_F_TIMEOUT(chunks, interrupt_dst_sender_cgroup_freeze, 300)
+{
+	interrupt_at_chunks(_metadata, ACT_FREEZE, true);
+}
+
+TEST_F_TIMEOUT(chunks, interrupt_dst_sender_sigkill, 300)
+{
+	interrupt_at_chunks(_metadata, ACT_SIGKILL, true);
+}
+
+TEST_F_TIMEOUT(chunks, interrupt_dst_receiver_eintr, 300)
+{
+	interrupt_at_chunks(_metadata, ACT_RCV_SIG_EINTR, true);
 }
 
 /* ------------------------------------------------------------------ */
