@@ -243,9 +243,16 @@ enum restart_mode {
 	RESTART_SIGNAL,		/* an SA_RESTART signal at a time */
 };
 
-/* @delay_ns: RESTART_SIGNAL only; *@aborted: an abort was seen. */
+struct restart_result {
+	double cold;		/* the new sender's first transfer, s */
+	double seconds;		/* the measured transfer, s */
+	double check;		/* its payload check, s (part of seconds) */
+	bool aborted;		/* the abort (or signal) hit it */
+};
+
+/* @delay_ns: RESTART_SIGNAL only. */
 int restart_once(size_t size, enum restart_mode mode, unsigned int chunk,
-		 u64 delay_ns, double *seconds, bool *aborted);
+		 u64 delay_ns, struct restart_result *res);
 /* NULL if the debugfs knob can be used, else why not. */
 const char *restart_inject_probe(void);
 

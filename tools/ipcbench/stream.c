@@ -385,6 +385,8 @@ static int mp_sender_main(void *arg)
 	return 0;
 }
 
+static u64 rcv_done_ns;		/* when the last receive returned */
+
 struct mp_receiver {
 	int space;
 	u32 port;
@@ -421,7 +423,7 @@ static void mp_receiver_close(struct mp_receiver *r)
  * Returns 0, or -1; *@eintr counts receives interrupted (and retried).
  */
 static int mp_receive(struct mp_receiver *r, void *buf, size_t size,
-		      u64 seq, unsigned int *eintr)
+		      u64 seq, unsigned int *eintr, double *check)
 {
 	struct machipc_ool_buf ob = {
 		.address = (u64)(uintptr_t)buf, .size = size,
@@ -431,11 +433,14 @@ static int mp_receive(struct mp_receiver *r, void *buf, size_t size,
 		u64 raw[OOL_RCV_SPACE / 8];
 	} rb;
 	struct machipc_msg_args a;
+	u64 t0;
 
 	for (;;) {
 		ool_args_init(&a, NULL, r->port, &rb, sizeof(rb), &ob);
-		if (!ioctl(r->space, MACHIPC_IOC_MSG, &a))
+		if (!ioctl(r->space, MACHIPC_IOC_MSG, &a)) {
+			rcv_done_ns = now_ns();
 			break;
+		}
 		if (errno != EINTR) {
 			warnx_("machipc receiver: %s", machipc_strerror(errno));
 			return -1;
@@ -443,8 +448,11 @@ static int mp_receive(struct mp_receiver *r, void *buf, size_t size,
 		if (eintr)
 			(*eintr)++;
 	}
+	t0 = now_ns();
 	if (rb.m.h.id != MSGID_DATA || ool_check(&rb.m, &a, buf, size, seq))
 		return bad_payload("machipc receiver", seq);
+	if (check)
+		*check = elapsed(t0);
 	return 0;
 }
 
@@ -465,7 +473,7 @@ static int mp_stream_run(size_t size, unsigned int count, double *seconds)
 	s.bfd = r.bfd;
 	pid = spawn(mp_sender_main, &s);
 	for (i = 0; i <= count; i++) {
-		if (mp_receive(&r, buf, size, i, NULL)) {
+		if (mp_receive(&r, buf, size, i, NULL, NULL)) {
 			ret = -1;
 			break;
 		}
@@ -533,26 +541,30 @@ const char *restart_inject_probe(void)
 }
 
 static volatile sig_atomic_t restart_signals;
+static volatile u64 restart_signal_ns;	/* when the signal arrived */
 
 static void restart_handler(int sig)
 {
 	(void)sig;
 	restart_signals++;
+	restart_signal_ns = now_ns();	/* clock_gettime: async-signal-safe */
 }
 
 /*
- * One transfer of @size bytes; the receiver (this process) is aborted once:
- * at chunk @chunk by the debugfs knob (its receive fails with EINTR and is
- * called again: a restart from scratch, as SA_RESTART would do), or by a
- * SIGUSR1 with SA_RESTART @delay_ns after the start (the kernel restarts
- * the ioctl itself).  *@seconds: from the start to the checked message.
+ * Two transfers of @size bytes from a new sender: the first (cold: the
+ * sender's first out-of-line send) is timed into res->cold; the second is
+ * aborted once: at chunk @chunk by the debugfs knob (the receive fails
+ * with EINTR and is called again: a restart from scratch, as SA_RESTART
+ * would do), or by a SIGUSR1 with SA_RESTART @delay_ns after the start
+ * (the kernel restarts the ioctl itself).  res->seconds: from the start
+ * to the checked message; res->check: the check's part of it.
  */
 int restart_once(size_t size, enum restart_mode mode, unsigned int chunk,
-		 u64 delay_ns, double *seconds, bool *aborted)
+		 u64 delay_ns, struct restart_result *res)
 {
 	static void *buf;
 	static size_t buf_size;
-	struct mp_sender s = { .size = size, .count = 1 };
+	struct mp_sender s = { .size = size, .count = 2 };
 	struct sigaction sa = { .sa_handler = restart_handler,
 				.sa_flags = SA_RESTART };
 	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
@@ -566,6 +578,7 @@ int restart_once(size_t size, enum restart_mode mode, unsigned int chunk,
 	u64 t0;
 	pid_t pid;
 
+	memset(res, 0, sizeof(*res));
 	if (buf_size != size) {
 		free(buf);
 		buf = page_alloc(size);
@@ -594,7 +607,16 @@ int restart_once(size_t size, enum restart_mode mode, unsigned int chunk,
 	}
 	close(ready[0]);
 
+	/* The cold transfer. */
+	t0 = now_ns();
+	if (!ret && write_full(go[1], "g", 1))
+		ret = -1;
+	if (!ret)
+		ret = mp_receive(&r, buf, size, 0, NULL, NULL);
+	res->cold = elapsed(t0);
+
 	restart_signals = 0;
+	restart_signal_ns = 0;
 	if (mode == RESTART_SIGNAL) {
 		sigaction(SIGUSR1, &sa, NULL);
 		if (timer_create(CLOCK_MONOTONIC, &sev, &timer))
@@ -614,20 +636,24 @@ int restart_once(size_t size, enum restart_mode mode, unsigned int chunk,
 	if (mode == RESTART_SIGNAL && timer_settime(timer, 0, &its, NULL))
 		die("timer_settime: %s", strerror(errno));
 	if (!ret)
-		ret = mp_receive(&r, buf, size, 0, &eintr);
-	*seconds = elapsed(t0);
+		ret = mp_receive(&r, buf, size, 1, &eintr, &res->check);
+	res->seconds = elapsed(t0);
 	if (mode == RESTART_SIGNAL) {
 		timer_delete(timer);
 		signal(SIGUSR1, SIG_IGN);
 	}
 	if (mode == RESTART_INJECT)
 		write_knob(INJECT_CHUNK, DISARM);	/* if it never fired */
-	*aborted = mode == RESTART_INJECT ? eintr > 0 : restart_signals > 0;
+	/* A signal counts if it came while the receive was in the kernel. */
+	res->aborted = mode == RESTART_INJECT ? eintr > 0 :
+		       restart_signals > 0 && restart_signal_ns < rcv_done_ns;
 	if (opts.verbose && mode != RESTART_NONE)
-		progress("  restart %s chunk %u: %.2f ms, %u EINTR, %d signals "
-			 "(delay %.2f ms)", mode == RESTART_INJECT ? "inject" :
-			 "signal", chunk, *seconds * 1e3, eintr,
-			 (int)restart_signals, delay_ns / 1e6);
+		progress("  restart %s chunk %u: %.2f ms (cold %.2f ms, check "
+			 "%.2f ms), %u EINTR, %d signals (delay %.2f ms)",
+			 mode == RESTART_INJECT ? "inject" : "signal", chunk,
+			 res->seconds * 1e3, res->cold * 1e3,
+			 res->check * 1e3, eintr, (int)restart_signals,
+			 delay_ns / 1e6);
 	if (ret)
 		kill(pid, SIGKILL);
 	close(go[1]);
