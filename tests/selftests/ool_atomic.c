@@ -3,6 +3,8 @@
  * ool_atomic: the atomic-transfer contract of out-of-line data
  * (Documentation/copy-engine.rst, the spec's section 4).
  *
+ * - interrupt_dst_*, tracer_sees_restart_dst: the same while the receiver
+ *   is held faulting chunk k of its own (userfaultfd) buffer in.
  * - interrupt_*: a sender whose source is paged by userfaultfd (served by
  *   this process) is held at chunk k (first, middle, last) while the
  *   receiver waits for it to fault that chunk in; then a signal with and
@@ -338,6 +340,11 @@ struct rig {
 	char cg[128];		/* cgroup of ACT_FREEZE, or "" */
 };
 
+static int max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
 static int rig_child(struct rig *rg, int sock)
 {
 	struct mt_snap *before = malloc(sizeof(*before));
@@ -376,8 +383,8 @@ static int rig_child(struct rig *rg, int sock)
 	if (uffd < 0)
 		return 13;
 	/* the chunks before k are resident, the rest is missing */
-	for (i = 0; i < (unsigned long)(rg->hold_dst ? NCHUNKS : rg->k) * rg->cp;
-	     i++)
+	for (i = 0; i < (unsigned long)(rg->hold_dst ? NCHUNKS :
+					max_int(rg->k, 0)) * rg->cp; i++)
 		if (oa_uffd_supply(uffd, (unsigned long)area, rg->image,
 				   (unsigned long)area + i * OA_PAGE))
 			return 14;
@@ -1210,7 +1217,8 @@ static int peek_args(pid_t pid, __u64 addr, struct machipc_msg_args *a)
 	return 0;
 }
 
-static void tracer_case(struct __test_metadata *_metadata, bool combined)
+static void tracer_case(struct __test_metadata *_metadata, bool combined,
+			bool hold_dst)
 {
 	struct machipc_msg_args a0, a1, a2;
 	struct sysstop s, entry;
@@ -1222,6 +1230,7 @@ static void tracer_case(struct __test_metadata *_metadata, bool combined)
 	rg.k = combined ? -1 : NCHUNKS / 2;
 	rg.sa_flags = SA_RESTART;
 	rg.combined = combined;
+	rg.hold_dst = hold_dst;
 	rig_start(_metadata, &rg);
 	if (rg.pid < 0) {
 		rig_stop(&rg);
@@ -1251,9 +1260,9 @@ static void tracer_case(struct __test_metadata *_metadata, bool combined)
 		ASSERT_EQ(0, mt_wait_in_ioctl(rg.pid, rg.pid, WAIT_MS));
 	} else {
 		ASSERT_EQ(0, ptrace(PTRACE_SYSCALL, rg.pid, 0, 0));
-		ASSERT_EQ(0, oa_pager_wait_held(&rg.pg, 1, WAIT_MS));
+		ASSERT_EQ(0, oa_pager_wait_held(rig_holder(&rg), 1, WAIT_MS));
 	}
-	i = oa_pager_nheld(&rg.pg);
+	i = oa_pager_nheld(rig_holder(&rg));
 	ASSERT_EQ(0, kill(rg.pid, SIGUSR1));
 	if (wait_stopped(rg.pid, &status, ABORT_MS)) {
 		no_abort(_metadata, &rg, "SIGUSR1 under PTRACE_SYSCALL", i);
@@ -1302,8 +1311,9 @@ static void tracer_case(struct __test_metadata *_metadata, bool combined)
 					    MACHIPC_DISP_COPY_SEND, ID_REPLY,
 					    NULL, 0, NULL));
 	} else {
-		EXPECT_EQ(0, oa_pager_wait_held(&rg.pg, 2, WAIT_MS));
-		oa_pager_release(&rg.pg);
+		if (!hold_dst)
+			EXPECT_EQ(0, oa_pager_wait_held(&rg.pg, 2, WAIT_MS));
+		rig_release(&rg);
 	}
 	ASSERT_EQ(0, wait_stopped(rg.pid, &status, WAIT_MS));
 	ASSERT_EQ(0, ptrace(PTRACE_GET_SYSCALL_INFO, rg.pid, sizeof(s.info),
@@ -1332,12 +1342,18 @@ static void tracer_case(struct __test_metadata *_metadata, bool combined)
 
 TEST_F_TIMEOUT(chunks, tracer_sees_restart, 300)
 {
-	tracer_case(_metadata, false);
+	tracer_case(_metadata, false, false);
+}
+
+/* The same, held while the receiver faults its buffer in. */
+TEST_F_TIMEOUT(chunks, tracer_sees_restart_dst, 300)
+{
+	tracer_case(_metadata, false, true);
 }
 
 TEST_F_TIMEOUT(chunks, tracer_combined_receive_restart, 300)
 {
-	tracer_case(_metadata, true);
+	tracer_case(_metadata, true, false);
 }
 
 /* ------------------------------------------------------------------ */
