@@ -4,11 +4,11 @@
  * sender's pages to its own buffers with one copy, a chunk at a time.
  *
  * Per chunk the receiver (the copier) pins at most chunk_pages of the
- * sender's pages with FOLL_PIN | FOLL_NOWAIT under the sender's mmap lock,
- * copies them with copy_to_user() with page faults disabled, and unpins
- * them.  It never waits on the sender's memory: a page the pin could not
- * get without waiting is faulted in by the sender itself, on request, while
- * the copier sleeps under its own deadline and signals.  It never waits on
+ * sender's pages with FOLL_PIN | FOLL_NOFAULT under the sender's mmap lock
+ * (taken only if free), copies them with copy_to_user() with page faults
+ * disabled, and unpins them.  It never waits on the sender's memory: a page
+ * the pin could not get without a fault is faulted in by the sender itself,
+ * on request, while the copier sleeps under its own deadline and signals.  It never waits on
  * its own memory while holding the sender's pages: a missing destination
  * page is faulted in after the unpin.  So the only per-transfer kernel
  * memory is the chunk's page array, the pins last one short section, and
@@ -65,6 +65,53 @@ module_param_cb(chunk_pages, &machipc_chunk_pages_ops, &machipc_chunk_pages,
 		0644);
 MODULE_PARM_DESC(chunk_pages,
 		 "Most pages the copy engine pins at once per out-of-line transfer (default 64, 1 to 1024)");
+
+#define MACHIPC_FAULT_BATCH	16
+
+/**
+ * machipc_fault_in() - make user pages of the current task present
+ * @uaddr: start
+ * @len: bytes
+ * @write: for writing (breaks copy-on-write) rather than for reading
+ *	(unshares an anonymous page shared with a child, as any FOLL_PIN)
+ *
+ * The pages are pinned in small batches and unpinned at once: a pin faults
+ * them in exactly as the copy engine's own pins need them, and with
+ * FOLL_INTERRUPTIBLE a page fault that waits (userfaultfd, FUSE) ends on
+ * any signal, not only a fatal one as a fault in a user copy would.
+ *
+ * Return: 0, -ERESTARTSYS on a signal, or -EFAULT (or -ENOMEM) if a page
+ * cannot be had.
+ */
+int machipc_fault_in(u64 uaddr, u64 len, bool write)
+{
+	unsigned int flags = FOLL_INTERRUPTIBLE | (write ? FOLL_WRITE : 0);
+	struct page *pages[MACHIPC_FAULT_BATCH];
+	unsigned long addr = uaddr & PAGE_MASK;
+	unsigned long end;
+	long got;
+
+	if (!len)
+		return 0;
+	if (check_add_overflow(uaddr, len, &end))
+		return -EFAULT;
+	while (addr < end) {
+		unsigned long n = min_t(unsigned long, MACHIPC_FAULT_BATCH,
+					DIV_ROUND_UP(end - addr, PAGE_SIZE));
+
+		got = pin_user_pages_unlocked(addr, n, pages, flags);
+		if (got > 0)
+			unpin_user_pages(pages, got);
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		if (got < 0)
+			return got == -EINTR ? -ERESTARTSYS : got;
+		if (!got)
+			return -EFAULT;
+		addr += got * PAGE_SIZE;
+	}
+	return 0;
+}
 
 /* What a receive with out-of-line buffers is charged for its copier. */
 size_t machipc_copier_cost(unsigned int chunk_pages)
@@ -253,8 +300,11 @@ static enum machipc_abort_reason machipc_copier_reason(int err)
 		return MACHIPC_ABORT_RCV_TIMEOUT;
 	case -EFAULT:
 		return MACHIPC_ABORT_RCV_FAULT;
-	default:
+	case -ENOBUFS:
+	case -ENOMEM:
 		return MACHIPC_ABORT_RCV_NOBUFS;
+	default:
+		return MACHIPC_ABORT_RCV_ERROR;
 	}
 }
 
@@ -365,18 +415,31 @@ static int machipc_copier_chunk(struct machipc_copier *copier, u64 src,
 	if (!xfer)
 		return -EAGAIN;
 
-	if (mmap_read_lock_killable(xfer->mm)) {
-		ret = -ERESTARTSYS;
+	/*
+	 * Even the sender's mmap lock is not waited for: a sender thread
+	 * stuck in its own pager while holding it would hold us too.  On
+	 * contention the sender faults the chunk in, taking its own lock.
+	 */
+	if (!mmap_read_trylock(xfer->mm)) {
+		copier->fault_addr = first;
+		copier->fault_len = npages * PAGE_SIZE;
+		ret = MACHIPC_CHUNK_SRC_FAULT;
 		goto idle;
 	}
-	got = pin_user_pages_remote(xfer->mm, first, npages, FOLL_NOWAIT,
+	got = pin_user_pages_remote(xfer->mm, first, npages, FOLL_NOFAULT,
 				    copier->pages, NULL);
 	mmap_read_unlock(xfer->mm);
-	if (got < 0) {
-		ret = got;
-		goto idle;
-	}
+	if (got < 0)
+		got = 0;
 	if (got < npages) {
+		/*
+		 * Whatever stopped the pin -- a page not present, one to
+		 * unshare, one that cannot be read at all -- the sender finds
+		 * out by faulting it in, in its own context: it fails the
+		 * send with -EFAULT if the page cannot be had.  Even a page
+		 * cache read must not be started here: a FUSE read without
+		 * FUSE_ASYNC_READ would wait for the server right away.
+		 */
 		unpin_user_pages(copier->pages, got);
 		copier->fault_addr = first + got * PAGE_SIZE;
 		copier->fault_len = (npages - got) * PAGE_SIZE;
@@ -539,20 +602,14 @@ restart:
 					return ret;
 				continue;
 			case MACHIPC_CHUNK_DST_FAULT:
-				if (fault_in_writeable(u64_to_user_ptr(dst + off),
-						       n))
-					return signal_pending(current) ?
-					       -ERESTARTSYS : -EFAULT;
+				ret = machipc_fault_in(dst + off, n, true);
+				if (ret)
+					return ret;
 				continue;
 			case MACHIPC_CHUNK_INVALIDATED:
 				machipc_trace_abort(copier->id, copier->chunk,
 						    MACHIPC_ABORT_INVALIDATED);
 				goto restart;
-			case -EFAULT:
-				/* The sender's data cannot be read. */
-				machipc_copier_fail(copier, -EFAULT,
-						    MACHIPC_ABORT_FAULT);
-				return -EAGAIN;
 			default:
 				return ret;
 			}
@@ -563,15 +620,24 @@ restart:
 
 /**
  * machipc_copier_begin_commit() - stop the transfer from being aborted
- * @copier: the receiver's half, all data copied; the caller holds both
- *	spaces' locks
+ * @copier: the receiver's half, all data copied
+ * @space: the receiving space; the caller holds its lock and the sender's
+ * @pset: the port set the receive is on, or NULL for the port itself
+ *
+ * The claim was made under the receiving space's lock, which was dropped
+ * for the copy: the receive right may have moved away (to another space,
+ * into a message, out of or into a set) meanwhile.  With the lock held
+ * again, it cannot move any more.
  *
  * Return: 0 with the transfer committing (the message is stable until
- * machipc_copier_end_commit()), -EAGAIN if it failed meanwhile, or 1 if the
- * sender's mapping changed since the pass began and the data must be
- * copied again.
+ * machipc_copier_end_commit()); -EAGAIN if it failed meanwhile or the
+ * receive right moved (the caller gives the claim back and looks again);
+ * or 1 if the sender's mapping changed since the pass began and the data
+ * must be copied again.
  */
-int machipc_copier_begin_commit(struct machipc_copier *copier)
+int machipc_copier_begin_commit(struct machipc_copier *copier,
+				struct machipc_space *space,
+				struct machipc_pset *pset)
 {
 	struct machipc_port *port = copier->port;
 	struct machipc_xfer *xfer;
@@ -580,6 +646,9 @@ int machipc_copier_begin_commit(struct machipc_copier *copier)
 	spin_lock(&port->lock);
 	xfer = copier->xfer;
 	if (!xfer || xfer->state != MACHIPC_XFER_COPYING) {
+		ret = -EAGAIN;
+	} else if (port->dead || port->receiver != space ||
+		   port->pset != pset) {
 		ret = -EAGAIN;
 	} else if (xfer->watching) {
 		spin_lock(&xfer->seq_lock);
@@ -616,9 +685,20 @@ void machipc_copier_end_commit(struct machipc_copier *copier, int err)
 		trace_machipc_xfer_committed(xfer->id, xfer->bytes,
 					     copier->chunk);
 		machipc_copier_unlink_locked(copier);
+		/* Receivers waiting behind the claimed head may go on. */
+		if (!list_empty(&port->queue)) {
+			wake_up(&port->rcv_wait);
+			if (port->pset)
+				wake_up(&port->pset->wait);
+		}
 	} else {
 		xfer->state = MACHIPC_XFER_COPYING;
-		if (err != -EAGAIN) {
+		/* An abort that came during the commit takes effect now. */
+		if (err == -EAGAIN && xfer->abort_err) {
+			err = xfer->abort_err;
+			machipc_xfer_fail_locked(xfer, err, xfer->abort_reason);
+			machipc_copier_unlink_locked(copier);
+		} else if (err != -EAGAIN) {
 			machipc_xfer_fail_locked(xfer, err,
 						 MACHIPC_ABORT_RIGHTS);
 			machipc_copier_unlink_locked(copier);

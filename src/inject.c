@@ -41,8 +41,9 @@ static int machipc_inject_chunk_set(void *data, u64 val)
 	return 0;
 }
 
-DEFINE_DEBUGFS_ATTRIBUTE(machipc_inject_chunk_fops, machipc_inject_chunk_get,
-			 machipc_inject_chunk_set, "%lld\n");
+DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(machipc_inject_chunk_fops,
+				machipc_inject_chunk_get,
+				machipc_inject_chunk_set, "%lld\n");
 
 static int machipc_aborts_injected_get(void *data, u64 *val)
 {

@@ -383,7 +383,7 @@ static void machipc_space_unlock_pair(struct machipc_space *receiver,
  */
 static int machipc_receive_ool(struct machipc_space *space,
 			       struct machipc_copier *copier,
-			       struct machipc_port *port,
+			       struct machipc_port *port, struct machipc_pset *pset,
 			       struct machipc_msg_args *arg,
 			       const ktime_t *deadline, struct machipc_out *out)
 {
@@ -409,7 +409,7 @@ again:
 	}
 	if (err)
 		goto unclaim;
-	err = machipc_copier_begin_commit(copier);
+	err = machipc_copier_begin_commit(copier, space, pset);
 	if (err) {
 		machipc_space_unlock_pair(space, sender);
 		if (err > 0)
@@ -450,14 +450,12 @@ again:
 		machipc_copier_end_commit(copier, -EAGAIN);
 		machipc_space_unlock_pair(space, sender);
 		if (err == -EFAULT &&
-		    !fault_in_safe_writeable(buf, needed) &&
-		    !signal_pending(current)) {
+		    ++copier->commit_faults <= MACHIPC_RCV_FAULT_RETRIES) {
 			/* Our buffer was not there: fault it in, recopy. */
 			machipc_copier_unclaim(copier, -EAGAIN);
-			return -EAGAIN;
+			err = machipc_fault_in(arg->rcv_buf, needed, true);
+			return err ?: -EAGAIN;
 		}
-		if (err == -EFAULT && signal_pending(current))
-			err = -ERESTARTSYS;
 		goto unclaim;
 	}
 
@@ -553,8 +551,8 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 					err = -EFAULT;
 				goto out;
 			}
-			err = machipc_receive_ool(space, copier, port, arg,
-						  deadline, out);
+			err = machipc_receive_ool(space, copier, port,
+						  src.pset, arg, deadline, out);
 			if (err == -EAGAIN)
 				continue;
 			goto out;
@@ -591,16 +589,11 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			 * Fault the buffer in without the lock and start
 			 * over; a page that keeps vanishing ends in -EFAULT.
 			 */
-			if (fault_in_safe_writeable(buf, needed) ||
-			    ++faults > MACHIPC_RCV_FAULT_RETRIES) {
-				err = signal_pending(current) ? -ERESTARTSYS :
-								-EFAULT;
+			if (++faults > MACHIPC_RCV_FAULT_RETRIES)
 				goto out;
-			}
-			if (signal_pending(current)) {
-				err = -ERESTARTSYS;
+			err = machipc_fault_in(arg->rcv_buf, needed, true);
+			if (err)
 				goto out;
-			}
 			continue;
 		}
 

@@ -83,7 +83,7 @@ static int machipc_copyin_right(struct machipc_space *space, u32 name,
 	kr->port = entry->port;
 	kr->type = type;
 	kr->disp = disp;
-	kr->entry = entry;
+	kr->from = entry;
 	if (list_empty(&entry->plan_link))
 		list_add_tail(&entry->plan_link, plan);
 	return 0;
@@ -175,8 +175,8 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
 		struct machipc_kright *kr = &msg->rights[i];
 		struct machipc_port *port = kr->port;
 
-		entry = kr->entry;
-		kr->entry = NULL;
+		entry = kr->from;
+		kr->from = NULL;
 		if (!port)
 			continue;
 

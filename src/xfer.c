@@ -38,6 +38,8 @@ static const char *const machipc_abort_reasons[] = {
 	[MACHIPC_ABORT_RCV_TIMEOUT] = "receiver-timeout",
 	[MACHIPC_ABORT_RCV_FAULT] = "receiver-fault",
 	[MACHIPC_ABORT_RCV_NOBUFS] = "receiver-nobufs",
+	[MACHIPC_ABORT_RCV_MOVED] = "receiver-moved",
+	[MACHIPC_ABORT_RCV_ERROR] = "receiver-error",
 	[MACHIPC_ABORT_INVALIDATED] = "invalidated",
 };
 
@@ -207,8 +209,9 @@ static void machipc_xfer_detach_locked(struct machipc_xfer *xfer)
  * @reason: for the tracepoint
  *
  * The message leaves the queue (freeing its slot), a copier is sent back,
- * the sender is woken.  Does nothing once the transfer is committing or
- * over.  Called with the port lock held.
+ * the sender is woken.  While the copier commits, the abort is only
+ * recorded: machipc_copier_end_commit() applies it if the commit fails.
+ * Does nothing once the transfer is over.  Called with the port lock held.
  */
 void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 			      enum machipc_abort_reason reason)
@@ -216,6 +219,13 @@ void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 	struct machipc_port *port = xfer->port;
 
 	lockdep_assert_held(&port->lock);
+	if (xfer->state == MACHIPC_XFER_COMMITTING) {
+		if (!xfer->abort_err) {
+			xfer->abort_err = err;
+			xfer->abort_reason = reason;
+		}
+		return;
+	}
 	if (xfer->state != MACHIPC_XFER_QUEUED &&
 	    xfer->state != MACHIPC_XFER_COPYING)
 		return;
@@ -271,12 +281,9 @@ static int machipc_xfer_fault_in(struct machipc_xfer *xfer, u64 addr, u64 len,
 				 u32 seq)
 {
 	struct machipc_port *port = xfer->port;
-	size_t left;
-	int err = 0;
+	int err;
 
-	left = fault_in_readable(u64_to_user_ptr(addr), len);
-	if (left)
-		err = signal_pending(current) ? -ERESTARTSYS : -EFAULT;
+	err = machipc_fault_in(addr, len, false);
 
 	spin_lock(&port->lock);
 	if (xfer->fault_pending && xfer->fault_seq == seq) {

@@ -13,6 +13,7 @@
 struct machipc_account;
 struct machipc_msg;
 struct machipc_port;
+struct machipc_pset;
 struct machipc_space;
 struct page;
 
@@ -46,7 +47,9 @@ enum machipc_abort_reason {
 	MACHIPC_ABORT_RCV_SIGNAL,	/* receiver: signal, stop, ptrace, ... */
 	MACHIPC_ABORT_RCV_TIMEOUT,	/* receiver: receive deadline */
 	MACHIPC_ABORT_RCV_FAULT,	/* the receiver's buffer cannot be written */
-	MACHIPC_ABORT_RCV_NOBUFS,	/* the receiver cannot pay for names */
+	MACHIPC_ABORT_RCV_NOBUFS,	/* the receiver is out of memory or cash */
+	MACHIPC_ABORT_RCV_MOVED,	/* the receive right left the receiver */
+	MACHIPC_ABORT_RCV_ERROR,	/* any other failure of the receiver */
 	MACHIPC_ABORT_INVALIDATED,	/* the sender's mapping changed: recopy */
 };
 
@@ -93,9 +96,13 @@ struct machipc_ool_region {
  * makes the copier start the pass over, so the receiver gets a consistent
  * snapshot, never a mix of before and after.
  *
- * Locking: the destination port's lock protects @state, @err, @busy,
- * @copier and @fault_*; the other fields are set before the message is
- * queued and then immutable.  @seq_lock orders the notifier's sequence
+ * An abort that arrives while the copier commits cannot stop the commit;
+ * it is recorded (@abort_err) and takes effect if the commit fails on the
+ * receiver's side, so that the sender is never left waiting.
+ *
+ * Locking: the destination port's lock protects @state, @err, @abort_*,
+ * @busy, @copier and @fault_*; the other fields are set before the message
+ * is queued and then immutable.  @seq_lock orders the notifier's sequence
  * updates against the copier's checks.
  */
 struct machipc_xfer {
@@ -114,6 +121,8 @@ struct machipc_xfer {
 
 	enum machipc_xfer_state state;
 	int err;
+	int abort_err;
+	enum machipc_abort_reason abort_reason;
 	bool busy;
 	struct machipc_copier *copier;
 	bool fault_pending;
@@ -154,6 +163,7 @@ struct machipc_copier {
 	u32 chunk;
 	u64 fault_addr;
 	u64 fault_len;
+	u32 commit_faults;
 
 	struct page *pages[];
 };
@@ -185,6 +195,7 @@ void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 void machipc_xfers_fail_port_locked(struct machipc_port *port);
 
 /* Receiver side (copy.c) */
+int machipc_fault_in(u64 uaddr, u64 len, bool write);
 struct machipc_copier *machipc_copier_create(struct machipc_account *account,
 					     u64 ubufs, u32 nbufs);
 void machipc_copier_free(struct machipc_copier *copier);
@@ -195,7 +206,9 @@ int machipc_copier_report(struct machipc_copier *copier, u64 ubufs,
 			  const struct machipc_ool_report *report);
 int machipc_copier_copy(struct machipc_copier *copier,
 			const ktime_t *deadline);
-int machipc_copier_begin_commit(struct machipc_copier *copier);
+int machipc_copier_begin_commit(struct machipc_copier *copier,
+				struct machipc_space *space,
+				struct machipc_pset *pset);
 void machipc_copier_end_commit(struct machipc_copier *copier, int err);
 void machipc_copier_unclaim(struct machipc_copier *copier, int err);
 void machipc_copier_fail(struct machipc_copier *copier, int err,
