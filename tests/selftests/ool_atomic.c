@@ -2076,7 +2076,10 @@ static void race_case(struct __test_metadata *_metadata, enum race race)
 			}
 		}
 		if (send_thread_join(&st, WAIT_MS)) {
-			TH_LOG("%s: iteration %ld: the send is stuck", what[race], i);
+			TH_LOG("%s: iteration %ld: the send is stuck; the receive %s (%d)",
+			       what[race], i,
+			       atomic_load(&rt.done) ? "returned" : "waits",
+			       rt.err);
 			dump_task(_metadata, getpid());
 			ASSERT_TRUE(0);
 		}
@@ -2217,7 +2220,8 @@ TEST_F_TIMEOUT(chunks, fork_while_held, 300)
 	EXPECT_EQ(0, mt_wait(child));
 	oa_pager_release(&pg);
 	if (send_thread_join(&st, WAIT_MS)) {
-		TH_LOG("the send is stuck after the fork");
+		TH_LOG("the send is stuck after the fork; the receive %s (%d)",
+		       atomic_load(&rt.done) ? "returned" : "waits", rt.err);
 		dump_task(_metadata, getpid());
 		ASSERT_TRUE(0);
 	}
