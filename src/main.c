@@ -24,6 +24,7 @@
 #include "port.h"
 #include "pset.h"
 #include "space.h"
+#include "xfer.h"
 
 unsigned int machipc_max_inline = 65536;
 module_param_named(max_inline, machipc_max_inline, uint, 0444);
@@ -41,6 +42,7 @@ static int machipc_open(struct inode *inode, struct file *file)
 	space = machipc_space_create();
 	if (!space)
 		return -ENOMEM;
+	machipc_xfer_prepare_mm();
 	file->private_data = space;
 	return nonseekable_open(inode, file);
 }

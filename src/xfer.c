@@ -126,6 +126,24 @@ static const struct mmu_interval_notifier_ops machipc_xfer_notifier_ops = {
 };
 
 /**
+ * machipc_xfer_prepare_mm() - get the current mm ready for notifiers
+ *
+ * The first interval notifier of an mm registers the mm for notifiers,
+ * which takes every lock of every mapping and gives up with -EINTR on any
+ * pending signal: under a steady stream of signals a process with many
+ * mappings might never manage it.  So a process does it once, when it
+ * opens a space, and a failure there (a signal, no memory) is only retried
+ * at its first out-of-line send.
+ */
+void machipc_xfer_prepare_mm(void)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (mm && !READ_ONCE(mm->notifier_subscriptions))
+		mmu_notifier_register(NULL, mm);
+}
+
+/**
  * machipc_xfer_watch() - watch the sender's regions for mapping changes
  * @xfer: the transfer, of the current task's message
  *
@@ -134,7 +152,8 @@ static const struct mmu_interval_notifier_ops machipc_xfer_notifier_ops = {
  * Called by the sender before it queues the message, without locks (the
  * first notifier of an mm takes its mmap lock for writing).
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -ERESTARTSYS if a signal stopped the first
+ * registration of the mm.
  */
 int machipc_xfer_watch(struct machipc_xfer *xfer)
 {
@@ -157,6 +176,8 @@ int machipc_xfer_watch(struct machipc_xfer *xfer)
 	err = mmu_interval_notifier_insert(&xfer->notifier, current->mm, start,
 					   end - start,
 					   &machipc_xfer_notifier_ops);
+	if (err == -EINTR)
+		return -ERESTARTSYS;
 	if (err)
 		return err;
 	xfer->watching = true;

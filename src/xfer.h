@@ -186,6 +186,7 @@ size_t machipc_copier_cost(unsigned int chunk_pages);
 struct machipc_xfer *machipc_xfer_alloc(struct machipc_msg *msg,
 					struct machipc_account *account);
 void machipc_xfer_free(struct machipc_xfer *xfer);
+void machipc_xfer_prepare_mm(void);
 int machipc_xfer_watch(struct machipc_xfer *xfer);
 void machipc_xfer_target(struct machipc_xfer *xfer, struct machipc_port *port,
 			 struct machipc_space *space);
