@@ -58,7 +58,6 @@ static void close_fd(int *fd)
 
 #define MSGID_REQUEST	0x1000
 #define MSGID_QUIT	0x1001
-#define MSGID_HELLO	0x1002
 #define HDR_SIZE	sizeof(struct machipc_msg_header)
 
 size_t machipc_max_payload;
@@ -190,11 +189,9 @@ int ool_check(const struct ool_msg *m, const struct machipc_msg_args *a,
 #define OOL_RCV_SPACE	MACHIPC_RCV_SPACE(sizeof(struct ool_msg))
 
 /*
- * The out-of-line round trip carries no right: the client gives the
- * server a send right to its reply port once, in an inline "hello", and
- * the server replies to it with COPY_SEND.  (A send-once reply right per
- * call, as the inline path uses, is lost on the way when the message has
- * out-of-line data: see Documentation/performance.rst.)
+ * The out-of-line round trip is the inline one with the payload in a
+ * descriptor: each request carries a send-once reply right
+ * (MAKE_SEND_ONCE), which the server's reply consumes (MOVE_SEND_ONCE).
  */
 static int machipc_server_ool(struct chan *c, int space, u32 port,
 			      size_t size)
@@ -208,17 +205,8 @@ static int machipc_server_ool(struct chan *c, int space, u32 port,
 	} rb;
 	struct ool_msg *m = &rb.m, rep;
 	struct machipc_msg_args a;
-	u32 reply;
 	u64 seq = 0;
 
-	ool_args_init(&a, NULL, port, &rb, sizeof(rb), &ob);
-	if (ool_ioctl(space, &a))
-		goto fail;
-	if (m->h.id != MSGID_HELLO || !m->h.remote_name) {
-		warnx_("machipc server (out-of-line): no hello");
-		return -1;
-	}
-	reply = m->h.remote_name;
 	ool_args_init(&a, NULL, port, &rb, sizeof(rb), &ob);
 	if (ool_ioctl(space, &a))
 		goto fail;
@@ -228,11 +216,15 @@ static int machipc_server_ool(struct chan *c, int space, u32 port,
 		if (m->h.id != MSGID_REQUEST ||
 		    ool_check(m, &a, c->sbuf, size, seq))
 			return bad_payload("machipc server (out-of-line)", seq);
-		/* Echo the same bytes out-of-line, then take the next one. */
-		ool_msg_init(&rep, MACHIPC_MSGH_BITS(MACHIPC_DISP_COPY_SEND,
-						     MACHIPC_DISP_NONE),
-			     reply, MACHIPC_NAME_NULL, MSGID_REQUEST,
-			     c->sbuf, size);
+		/*
+		 * Echo the same bytes out-of-line through the send-once
+		 * right, then take the next request.
+		 */
+		ool_msg_init(&rep,
+			     MACHIPC_MSGH_BITS(MACHIPC_DISP_MOVE_SEND_ONCE,
+					       MACHIPC_DISP_NONE),
+			     m->h.remote_name, MACHIPC_NAME_NULL,
+			     MSGID_REQUEST, c->sbuf, size);
 		ool_args_init(&a, &rep, port, &rb, sizeof(rb), &ob);
 		if (ool_ioctl(space, &a))
 			goto fail;
@@ -325,24 +317,13 @@ static int machipc_client_init(struct chan *c, size_t size)
 	}
 	close(bfd);
 	if (machipc_use_ool(c)) {
-		__u64 hello[HDR_SIZE / 8];
-
-		/* The reply right, once; see machipc_server_ool(). */
-		if (machipc_msg_init(&b, hello, sizeof(hello), c->service,
-				     MACHIPC_DISP_COPY_SEND, c->reply_port,
-				     MACHIPC_DISP_MAKE_SEND, MSGID_HELLO) ||
-		    machipc_send(c->space, hello, NULL)) {
-			warnx_("machipc client: hello: %s",
-			       machipc_strerror(errno));
-			return -1;
-		}
 		/* The request: c->req as set up by the driver. */
 		c->mbuf[0] = xmalloc(sizeof(struct ool_msg));
 		c->mbuf[1] = xmalloc(OOL_RCV_SPACE);
 		ool_msg_init(c->mbuf[0],
 			     MACHIPC_MSGH_BITS(MACHIPC_DISP_COPY_SEND,
-					       MACHIPC_DISP_NONE),
-			     c->service, MACHIPC_NAME_NULL, MSGID_REQUEST,
+					       MACHIPC_DISP_MAKE_SEND_ONCE),
+			     c->service, c->reply_port, MSGID_REQUEST,
 			     c->req.buf, size);
 		return 0;
 	}
@@ -443,8 +424,8 @@ const struct rpc_peer peer_machipc_ool = {
 	.name = "machipc-ool",
 	.copies = "machipc with the payload always out-of-line (one MACHIPC_"
 		  "DESC_OOL descriptor): one copy per direction, sender's "
-		  "pages -> receiver's buffer, synchronous send; replies to a "
-		  "send right given once (no send-once right per call)",
+		  "pages -> receiver's buffer, synchronous send; a send-once "
+		  "reply right per call, as machipc",
 	.probe = machipc_probe_reason,
 	.size_ok = machipc_size_ok,
 	.server = machipc_server_force_ool,

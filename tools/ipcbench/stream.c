@@ -506,8 +506,7 @@ const struct stream_peer stream_machipc = {
 #define INJECT_DIR	"/sys/kernel/debug/machipc"
 #define INJECT_CHUNK	INJECT_DIR "/inject_abort_chunk"
 #define INJECT_SIDE	INJECT_DIR "/inject_abort_side"
-/* -1 as the u64 the debugfs attribute parses ("-1" itself is EINVAL). */
-#define DISARM		"18446744073709551615"
+#define DISARM		"-1"
 
 static char inject_reason[256];
 
