@@ -18,17 +18,15 @@ struct pid;
  * @port: the port, with one reference held by this right; NULL for none
  * @type: in transit: %MACHIPC_RIGHT_SEND, _SEND_ONCE or _RECEIVE
  * @disp: the sender's disposition (%MACHIPC_DISP_*)
- * @from: while a send's plan is built under the sender's space lock: the
- *	entry this right comes from
  * @entry: while a receive's plan is built under the receiver's space
- *	lock: the entry this right goes to.  (Both plans exist at once when a
- *	receiver commits an out-of-line message.)
+ *	lock: the entry this right goes to.  (A send's plan finds the entry a
+ *	right comes from by its name, in the message: both plans exist at once
+ *	when a receiver commits an out-of-line message.)
  */
 struct machipc_kright {
 	struct machipc_port *port;
 	u32 type;
 	u32 disp;
-	struct machipc_entry *from;
 	struct machipc_entry *entry;
 };
 

@@ -83,7 +83,6 @@ static int machipc_copyin_right(struct machipc_space *space, u32 name,
 	kr->port = entry->port;
 	kr->type = type;
 	kr->disp = disp;
-	kr->from = entry;
 	if (list_empty(&entry->plan_link))
 		list_add_tail(&entry->plan_link, plan);
 	return 0;
@@ -158,6 +157,29 @@ err_abort:
 }
 
 /*
+ * The entry right @i of @msg was planned from: found again by its name in
+ * the message, under the same hold of the space lock as the plan, so it is
+ * the same entry.  (Not with machipc_entry_lookup(): that would turn a
+ * name whose port just died into a dead name under the plan's feet.)
+ */
+static struct machipc_entry *machipc_copyin_source(struct machipc_space *space,
+						   const struct machipc_msg *msg,
+						   u32 i)
+{
+	const struct machipc_msg_header *hdr = msg->body;
+	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
+	u32 name;
+
+	if (i == MACHIPC_KRIGHT_DEST)
+		name = hdr->remote_name;
+	else if (i == MACHIPC_KRIGHT_REPLY)
+		name = hdr->local_name;
+	else
+		name = desc[i - MACHIPC_KRIGHT_DESC].name;
+	return xa_load(&space->names, name);
+}
+
+/*
  * Apply the plan: the rights leave the sender's space and the right
  * counters of their ports account for the copies made.  Cannot fail.
  */
@@ -175,10 +197,9 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
 		struct machipc_kright *kr = &msg->rights[i];
 		struct machipc_port *port = kr->port;
 
-		entry = kr->from;
-		kr->from = NULL;
 		if (!port)
 			continue;
+		entry = machipc_copyin_source(space, msg, i);
 
 		switch (kr->disp) {
 		case MACHIPC_DISP_MOVE_RECEIVE:
