@@ -294,8 +294,10 @@ static enum machipc_abort_reason machipc_copier_reason(int err)
 {
 	switch (err) {
 	case -ERESTARTSYS:
-	case -EINTR:
 		return MACHIPC_ABORT_RCV_SIGNAL;
+	case -EINTR:
+		/* Only an injected abort gives -EINTR to a receiver. */
+		return MACHIPC_ABORT_INJECTED;
 	case -ETIMEDOUT:
 		return MACHIPC_ABORT_RCV_TIMEOUT;
 	case -EFAULT:
