@@ -38,7 +38,6 @@ static const char *const machipc_abort_reasons[] = {
 	[MACHIPC_ABORT_RCV_TIMEOUT] = "receiver-timeout",
 	[MACHIPC_ABORT_RCV_FAULT] = "receiver-fault",
 	[MACHIPC_ABORT_RCV_NOBUFS] = "receiver-nobufs",
-	[MACHIPC_ABORT_RCV_MOVED] = "receiver-moved",
 	[MACHIPC_ABORT_RCV_ERROR] = "receiver-error",
 	[MACHIPC_ABORT_INVALIDATED] = "invalidated",
 };

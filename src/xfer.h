@@ -48,7 +48,6 @@ enum machipc_abort_reason {
 	MACHIPC_ABORT_RCV_TIMEOUT,	/* receiver: receive deadline */
 	MACHIPC_ABORT_RCV_FAULT,	/* the receiver's buffer cannot be written */
 	MACHIPC_ABORT_RCV_NOBUFS,	/* the receiver is out of memory or cash */
-	MACHIPC_ABORT_RCV_MOVED,	/* the receive right left the receiver */
 	MACHIPC_ABORT_RCV_ERROR,	/* any other failure of the receiver */
 	MACHIPC_ABORT_INVALIDATED,	/* the sender's mapping changed: recopy */
 };
