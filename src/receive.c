@@ -342,6 +342,23 @@ static u64 machipc_port_next_seqno(struct machipc_port *port)
 	return seqno;
 }
 
+/*
+ * Fault in what the commit writes: the receive buffer and the argument
+ * block.  Both were writable when the call began, but a fork() meanwhile
+ * write-protects them (copy-on-write), and a write with page faults
+ * disabled then fails until the page is faulted in again.
+ */
+static int machipc_rcv_fault_in(const struct machipc_msg_args *arg,
+				u32 needed, const struct machipc_out *out)
+{
+	int err = machipc_fault_in(arg->rcv_buf, needed, true);
+
+	if (!err && out)
+		err = machipc_fault_in((unsigned long)out->uptr, out->size,
+				       true);
+	return err;
+}
+
 /* Lock the receiver's and the sender's spaces, in address order. */
 static int machipc_space_lock_pair(struct machipc_space *receiver,
 				   struct machipc_space *sender)
@@ -453,7 +470,7 @@ again:
 		    ++copier->commit_faults <= MACHIPC_RCV_FAULT_RETRIES) {
 			/* Our buffer was not there: fault it in, recopy. */
 			machipc_copier_unclaim(copier, -EAGAIN);
-			err = machipc_fault_in(arg->rcv_buf, needed, true);
+			err = machipc_rcv_fault_in(arg, needed, out);
 			return err ?: -EAGAIN;
 		}
 		goto unclaim;
@@ -591,7 +608,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			 */
 			if (++faults > MACHIPC_RCV_FAULT_RETRIES)
 				goto out;
-			err = machipc_fault_in(arg->rcv_buf, needed, true);
+			err = machipc_rcv_fault_in(arg, needed, out);
 			if (err)
 				goto out;
 			continue;
