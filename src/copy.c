@@ -329,9 +329,7 @@ void machipc_copier_unclaim(struct machipc_copier *copier, int err)
 			machipc_trace_abort(xfer->id, copier->chunk,
 					    machipc_copier_reason(err));
 		xfer->state = MACHIPC_XFER_QUEUED;
-		wake_up(&port->rcv_wait);
-		if (port->pset)
-			wake_up(&port->pset->wait);
+		machipc_port_wake_receivers_locked(port);
 	}
 	machipc_copier_unlink_locked(copier);
 	spin_unlock(&port->lock);
@@ -688,11 +686,8 @@ void machipc_copier_end_commit(struct machipc_copier *copier, int err)
 					     copier->chunk);
 		machipc_copier_unlink_locked(copier);
 		/* Receivers waiting behind the claimed head may go on. */
-		if (!list_empty(&port->queue)) {
-			wake_up(&port->rcv_wait);
-			if (port->pset)
-				wake_up(&port->pset->wait);
-		}
+		if (!list_empty(&port->queue))
+			machipc_port_wake_receivers_locked(port);
 	} else {
 		xfer->state = MACHIPC_XFER_COPYING;
 		/* An abort that came during the commit takes effect now. */

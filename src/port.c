@@ -302,6 +302,19 @@ bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg,
 }
 
 /*
+ * The receivable head of the queue may have changed (a message arrived, or
+ * an out-of-line one was given back or left): wake the port's and its
+ * set's receivers.  Called with the port lock held, which keeps @pset.
+ */
+void machipc_port_wake_receivers_locked(struct machipc_port *port)
+{
+	lockdep_assert_held(&port->lock);
+	wake_up(&port->rcv_wait);
+	if (port->pset)
+		wake_up(&port->pset->wait);
+}
+
+/*
  * Queue a kernel notification: it ignores the queue limit, as in Mach, so
  * that it can never be refused.
  */
@@ -315,9 +328,7 @@ bool machipc_port_enqueue_kernel(struct machipc_port *port,
 	}
 	port->msgcount++;
 	list_add_tail(&msg->link, &port->queue);
-	wake_up(&port->rcv_wait);
-	if (port->pset)
-		wake_up(&port->pset->wait);
+	machipc_port_wake_receivers_locked(port);
 	spin_unlock(&port->lock);
 	return true;
 }

@@ -98,5 +98,6 @@ struct machipc_msg *machipc_port_head_locked(struct machipc_port *port);
 struct machipc_msg *machipc_port_peek(struct machipc_port *port, bool *ool);
 u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg);
 bool machipc_port_has_room(void *arg);
+void machipc_port_wake_receivers_locked(struct machipc_port *port);
 
 #endif /* MACHIPC_PORT_H */

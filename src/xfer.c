@@ -6,7 +6,6 @@
  * transfer on a signal or the deadline.  See xfer.h for the protocol.
  */
 
-#include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
@@ -21,6 +20,7 @@
 #include "msg.h"
 #include "port.h"
 #include "pset.h"
+#include "sleep.h"
 #include "trace.h"
 #include "xfer.h"
 
@@ -261,9 +261,7 @@ void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 	machipc_xfer_detach_locked(xfer);
 	wake_up(&xfer->wait);
 	/* The head of the queue changed: receivers blocked behind it go on. */
-	wake_up(&port->rcv_wait);
-	if (port->pset)
-		wake_up(&port->pset->wait);
+	machipc_port_wake_receivers_locked(port);
 }
 
 /*
@@ -342,62 +340,53 @@ static bool machipc_xfer_settled(struct machipc_xfer *xfer)
  * -ERESTARTSYS, -ETIMEDOUT, -EPIPE, -EFAULT, or the error the sender's
  * rights gave at the commit.
  */
+/* Whether the sender has something to do: a fault-in, or the outcome. */
+static bool machipc_xfer_needs_sender(void *arg)
+{
+	struct machipc_xfer *xfer = arg;
+	struct machipc_port *port = xfer->port;
+	bool needs;
+
+	spin_lock(&port->lock);
+	needs = xfer->fault_pending || xfer->state == MACHIPC_XFER_DONE ||
+		xfer->state == MACHIPC_XFER_FAILED;
+	spin_unlock(&port->lock);
+	return needs;
+}
+
 int machipc_xfer_wait(struct machipc_xfer *xfer, const ktime_t *deadline)
 {
 	struct machipc_port *port = xfer->port;
 	enum machipc_abort_reason reason;
-	DEFINE_WAIT(wait);
 	u64 addr, len;
 	u32 seq;
 	int err;
 
 	for (;;) {
-		prepare_to_wait(&xfer->wait, &wait, TASK_INTERRUPTIBLE);
+		err = machipc_sleep(&xfer->wait, machipc_xfer_needs_sender,
+				    xfer, deadline);
+		if (err) {
+			reason = err == -ETIMEDOUT ? MACHIPC_ABORT_TIMEOUT :
+						     MACHIPC_ABORT_SIGNAL;
+			break;
+		}
 		spin_lock(&port->lock);
 		if (xfer->state == MACHIPC_XFER_DONE ||
 		    xfer->state == MACHIPC_XFER_FAILED) {
 			spin_unlock(&port->lock);
-			finish_wait(&xfer->wait, &wait);
 			goto settle;
 		}
-		if (xfer->fault_pending) {
-			addr = xfer->fault_addr;
-			len = xfer->fault_len;
-			seq = xfer->fault_seq;
-			spin_unlock(&port->lock);
-			finish_wait(&xfer->wait, &wait);
-			err = machipc_xfer_fault_in(xfer, addr, len, seq);
-			if (err) {
-				reason = err == -EFAULT ? MACHIPC_ABORT_FAULT :
-							  MACHIPC_ABORT_SIGNAL;
-				goto abort;
-			}
-			continue;
-		}
+		addr = xfer->fault_addr;
+		len = xfer->fault_len;
+		seq = xfer->fault_seq;
 		spin_unlock(&port->lock);
-
-		if (signal_pending(current)) {
-			err = -ERESTARTSYS;
-			reason = MACHIPC_ABORT_SIGNAL;
+		err = machipc_xfer_fault_in(xfer, addr, len, seq);
+		if (err) {
+			reason = err == -EFAULT ? MACHIPC_ABORT_FAULT :
+						  MACHIPC_ABORT_SIGNAL;
 			break;
 		}
-		if (deadline) {
-			ktime_t expires = *deadline;
-
-			if (ktime_compare(expires, ktime_get()) <= 0) {
-				err = -ETIMEDOUT;
-				reason = MACHIPC_ABORT_TIMEOUT;
-				break;
-			}
-			schedule_hrtimeout_range(&expires,
-						 current->timer_slack_ns,
-						 HRTIMER_MODE_ABS);
-		} else {
-			schedule();
-		}
 	}
-	finish_wait(&xfer->wait, &wait);
-abort:
 	spin_lock(&port->lock);
 	machipc_xfer_fail_locked(xfer, err, reason);
 	spin_unlock(&port->lock);
