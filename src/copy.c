@@ -3,14 +3,18 @@
  * The copy engine: a receiver moves a message's out-of-line data from the
  * sender's pages to its own buffers with one copy, a chunk at a time.
  *
- * Per chunk the receiver (the copier) pins at most chunk_pages of the
- * sender's pages with FOLL_PIN | FOLL_NOFAULT under the sender's mmap lock
- * (taken only if free), copies them with copy_to_user() with page faults
- * disabled, and unpins them.  It never waits on the sender's memory: a page
- * the pin could not get without a fault is faulted in by the sender itself,
- * on request, while the copier sleeps under its own deadline and signals.  It never waits on
- * its own memory while holding the sender's pages: a missing destination
- * page is faulted in after the unpin.  So the only per-transfer kernel
+ * A chunk is chunk_pages pages of the sender's data, copied in steps.  Per
+ * step the receiver (the copier) pins half a chunk of its own destination
+ * pages (FOLL_PIN | FOLL_WRITE | FOLL_NOFAULT) and as many of the sender's
+ * source pages (FOLL_PIN | FOLL_NOFAULT, under the sender's mmap lock,
+ * taken only if free), copies page to page inside the kernel with
+ * copy_highpage() (memcpy_page() for partial pages), and unpins both: at
+ * most chunk_pages pages are pinned at any time.  It never waits on the
+ * sender's memory: a page the pin could not get without a fault is
+ * faulted in by the sender itself, on request, while the copier sleeps
+ * under its own deadline and signals.  It never waits on its own memory
+ * while holding the sender's pages: its own pages are pinned, or faulted
+ * in, before the sender's are touched.  So the only per-transfer kernel
  * memory is the chunk's page array, the pins last one short section, and
  * nobody's pager can stall anyone else past their deadline or a signal.
  * Documentation/copy-engine.rst explains the choice.
@@ -37,6 +41,8 @@
 #include "trace.h"
 #include "xfer.h"
 
+/* A step pins as many of our pages as of the sender's: at least one each. */
+#define MACHIPC_CHUNK_PAGES_MIN	2U
 #define MACHIPC_CHUNK_PAGES_MAX	1024U
 
 unsigned int machipc_chunk_pages = 64;
@@ -50,7 +56,7 @@ static int machipc_chunk_pages_set(const char *val,
 	err = kstrtouint(val, 0, &n);
 	if (err)
 		return err;
-	if (n < 1 || n > MACHIPC_CHUNK_PAGES_MAX)
+	if (n < MACHIPC_CHUNK_PAGES_MIN || n > MACHIPC_CHUNK_PAGES_MAX)
 		return -EINVAL;
 	WRITE_ONCE(machipc_chunk_pages, n);
 	return 0;
@@ -64,9 +70,9 @@ static const struct kernel_param_ops machipc_chunk_pages_ops = {
 module_param_cb(chunk_pages, &machipc_chunk_pages_ops, &machipc_chunk_pages,
 		0644);
 MODULE_PARM_DESC(chunk_pages,
-		 "Most pages the copy engine pins at once per out-of-line transfer (default 64, 1 to 1024)");
+		 "Most pages the copy engine pins at once per out-of-line transfer (default 64, 2 to 1024; half the sender's, half the receiver's)");
 
-#define MACHIPC_FAULT_BATCH	16
+#define MACHIPC_FAULT_BATCH	16U
 
 /**
  * machipc_fault_in() - make user pages of the current task present
@@ -86,6 +92,9 @@ MODULE_PARM_DESC(chunk_pages,
 int machipc_fault_in(u64 uaddr, u64 len, bool write)
 {
 	unsigned int flags = FOLL_INTERRUPTIBLE | (write ? FOLL_WRITE : 0);
+	/* Pins too: no more at once than a chunk may hold. */
+	unsigned int batch = min(MACHIPC_FAULT_BATCH,
+				 READ_ONCE(machipc_chunk_pages));
 	struct page *pages[MACHIPC_FAULT_BATCH];
 	unsigned long addr = uaddr & PAGE_MASK;
 	unsigned long end;
@@ -96,7 +105,7 @@ int machipc_fault_in(u64 uaddr, u64 len, bool write)
 	if (check_add_overflow(uaddr, len, &end))
 		return -EFAULT;
 	while (addr < end) {
-		unsigned long n = min_t(unsigned long, MACHIPC_FAULT_BATCH,
+		unsigned long n = min_t(unsigned long, batch,
 					DIV_ROUND_UP(end - addr, PAGE_SIZE));
 
 		got = pin_user_pages_unlocked(addr, n, pages, flags);
@@ -396,42 +405,85 @@ void machipc_copier_fail(struct machipc_copier *copier, int err,
 }
 
 /*
- * Copy one chunk: @n bytes from the sender's @src to our @dst, at most
- * chunk_pages source pages.
+ * Copy @n bytes between pinned pages: @spages hold the sender's data from
+ * offset @soff of the first, @dpages our buffer from offset @doff.  Whole
+ * pages at the same offset go with copy_highpage(), the kernel's page copy
+ * (rep movsq or its unrolled loop on x86), the rest with memcpy_page().
  */
-static int machipc_copier_chunk(struct machipc_copier *copier, u64 src,
-				u64 dst, size_t n)
+static void machipc_copy_pinned(struct page **dpages, size_t doff,
+				struct page **spages, size_t soff, size_t n)
 {
-	unsigned long first = src & PAGE_MASK;
-	unsigned int npages = DIV_ROUND_UP(offset_in_page(src) + n, PAGE_SIZE);
-	void __user *udst = u64_to_user_ptr(dst);
+	while (n) {
+		size_t len = min3(n, PAGE_SIZE - soff, PAGE_SIZE - doff);
+
+		if (len == PAGE_SIZE)
+			copy_highpage(*dpages, *spages);
+		else
+			memcpy_page(*dpages, doff, *spages, soff, len);
+		n -= len;
+		soff += len;
+		doff += len;
+		if (soff == PAGE_SIZE || !n)
+			spages++, soff = 0;
+		if (doff == PAGE_SIZE || !n) {
+			flush_dcache_page(*dpages);
+			dpages++, doff = 0;
+		}
+	}
+}
+
+/*
+ * Copy one step of a chunk: @n bytes, at most chunk_pages / 2 pages on
+ * either side, so that no more than chunk_pages pages are ever pinned.
+ *
+ * Our destination pages are pinned first, without faults and outside the
+ * busy section: pinning them may wait for our own mmap lock, and the
+ * sender must never wait on our memory.  A missing one is faulted in by
+ * the caller with nothing of the sender's held.  The sender's pages are
+ * pinned only if its mmap lock is free; anything else is left to the
+ * sender to fault in, from @src to @chunk_end.
+ */
+static int machipc_copier_step(struct machipc_copier *copier, u64 src,
+			       u64 dst, size_t n, u64 chunk_end)
+{
+	unsigned int half = copier->chunk_pages / 2;
+	unsigned int ns = DIV_ROUND_UP(offset_in_page(src) + n, PAGE_SIZE);
+	unsigned int nd = DIV_ROUND_UP(offset_in_page(dst) + n, PAGE_SIZE);
+	struct page **spages = copier->pages;
+	struct page **dpages = copier->pages + half;
 	struct machipc_xfer *xfer;
-	size_t done = 0, left = 0;
-	unsigned int i;
+	bool copied = false;
 	long got;
 	int ret;
 
-	xfer = machipc_copier_busy(copier);
-	if (!xfer)
-		return -EAGAIN;
+	got = pin_user_pages_fast(dst & PAGE_MASK, nd,
+				  FOLL_WRITE | FOLL_NOFAULT, dpages);
+	if (got < nd) {
+		if (got > 0)
+			unpin_user_pages(dpages, got);
+		return MACHIPC_CHUNK_DST_FAULT;
+	}
 
+	xfer = machipc_copier_busy(copier);
+	if (!xfer) {
+		unpin_user_pages(dpages, nd);
+		return -EAGAIN;
+	}
 	/*
 	 * Even the sender's mmap lock is not waited for: a sender thread
 	 * stuck in its own pager while holding it would hold us too.  On
-	 * contention the sender faults the chunk in, taking its own lock.
+	 * contention the sender faults the rest of the chunk in, taking its
+	 * own lock.
 	 */
-	if (!mmap_read_trylock(xfer->mm)) {
-		copier->fault_addr = first;
-		copier->fault_len = npages * PAGE_SIZE;
-		ret = MACHIPC_CHUNK_SRC_FAULT;
-		goto idle;
+	got = 0;
+	if (mmap_read_trylock(xfer->mm)) {
+		got = pin_user_pages_remote(xfer->mm, src & PAGE_MASK, ns,
+					    FOLL_NOFAULT, spages, NULL);
+		mmap_read_unlock(xfer->mm);
+		if (got < 0)
+			got = 0;
 	}
-	got = pin_user_pages_remote(xfer->mm, first, npages, FOLL_NOFAULT,
-				    copier->pages, NULL);
-	mmap_read_unlock(xfer->mm);
-	if (got < 0)
-		got = 0;
-	if (got < npages) {
+	if (got < ns) {
 		/*
 		 * Whatever stopped the pin -- a page not present, one to
 		 * unshare, one that cannot be read at all -- the sender finds
@@ -440,35 +492,51 @@ static int machipc_copier_chunk(struct machipc_copier *copier, u64 src,
 		 * cache read must not be started here: a FUSE read without
 		 * FUSE_ASYNC_READ would wait for the server right away.
 		 */
-		unpin_user_pages(copier->pages, got);
-		copier->fault_addr = first + got * PAGE_SIZE;
-		copier->fault_len = (npages - got) * PAGE_SIZE;
+		unpin_user_pages(spages, got);
+		copier->fault_addr = (src & PAGE_MASK) + got * PAGE_SIZE;
+		copier->fault_len = chunk_end - copier->fault_addr;
 		ret = MACHIPC_CHUNK_SRC_FAULT;
-		goto idle;
+	} else {
+		machipc_copy_pinned(dpages, offset_in_page(dst), spages,
+				    offset_in_page(src), n);
+		copied = true;
+		unpin_user_pages(spages, ns);
+		if (xfer->watching &&
+		    mmu_interval_check_retry(&xfer->notifier, copier->seq))
+			ret = MACHIPC_CHUNK_INVALIDATED;
+		else
+			ret = 0;
 	}
+	ret = machipc_copier_idle(copier, xfer, ret);
+	unpin_user_pages_dirty_lock(dpages, nd, copied);
+	return ret;
+}
 
-	pagefault_disable();
-	for (i = 0; i < npages && !left; i++) {
-		size_t off = i ? 0 : offset_in_page(src);
-		size_t len = min_t(size_t, PAGE_SIZE - off, n - done);
-		void *kaddr = kmap_local_page(copier->pages[i]);
+/*
+ * Copy (the rest of) one chunk: @n bytes from the sender's @src to our
+ * @dst, a step at a time.  *@done counts the bytes copied, kept when a
+ * step stops for a fault.
+ */
+static int machipc_copier_chunk(struct machipc_copier *copier, u64 src,
+				u64 dst, size_t n, size_t *done)
+{
+	size_t step_max = (size_t)(copier->chunk_pages / 2) * PAGE_SIZE;
+	u64 chunk_end = PAGE_ALIGN(src + n);
+	int ret;
 
-		left = copy_to_user(udst + done, kaddr + off, len);
-		kunmap_local(kaddr);
-		done += len;
+	*done = 0;
+	while (*done < n) {
+		u64 s = src + *done, d = dst + *done;
+		size_t step = min_t(size_t, n - *done,
+				    step_max - max(offset_in_page(s),
+						   offset_in_page(d)));
+
+		ret = machipc_copier_step(copier, s, d, step, chunk_end);
+		if (ret)
+			return ret;
+		*done += step;
 	}
-	pagefault_enable();
-	unpin_user_pages(copier->pages, npages);
-
-	if (left)
-		ret = MACHIPC_CHUNK_DST_FAULT;
-	else if (xfer->watching &&
-		 mmu_interval_check_retry(&xfer->notifier, copier->seq))
-		ret = MACHIPC_CHUNK_INVALIDATED;
-	else
-		ret = 0;
-idle:
-	return machipc_copier_idle(copier, xfer, ret);
+	return 0;
 }
 
 static bool machipc_copier_fault_served(void *arg)
@@ -575,24 +643,30 @@ restart:
 		u64 dst = copier->bufs[k].address;
 		u64 size = copier->regions[k].size;
 		u64 off = 0;
+		size_t part = 0, done;
 
 		while (off < size) {
 			size_t n = min(size - off,
 				       chunk_bytes - offset_in_page(src + off));
 
-			ret = machipc_copier_inject(copier);
-			if (ret)
-				return ret;
+			if (!part) {
+				ret = machipc_copier_inject(copier);
+				if (ret)
+					return ret;
+			}
 			if (signal_pending(current))
 				return -ERESTARTSYS;
-			ret = machipc_copier_chunk(copier, src + off, dst + off,
-						   n);
+			ret = machipc_copier_chunk(copier, src + off + part,
+						   dst + off + part, n - part,
+						   &done);
+			part += done;
 			switch (ret) {
 			case 0:
 				trace_machipc_chunk_copied(copier->id,
 							   copier->chunk, n);
 				copier->chunk++;
 				off += n;
+				part = 0;
 				cond_resched();
 				continue;
 			case MACHIPC_CHUNK_SRC_FAULT:
@@ -602,7 +676,8 @@ restart:
 					return ret;
 				continue;
 			case MACHIPC_CHUNK_DST_FAULT:
-				ret = machipc_fault_in(dst + off, n, true);
+				ret = machipc_fault_in(dst + off + part,
+						       n - part, true);
 				if (ret)
 					return ret;
 				continue;

@@ -325,6 +325,20 @@ static bool machipc_xfer_settled(struct machipc_xfer *xfer)
 	return settled;
 }
 
+/* Whether the sender has something to do: a fault-in, or the outcome. */
+static bool machipc_xfer_needs_sender(void *arg)
+{
+	struct machipc_xfer *xfer = arg;
+	struct machipc_port *port = xfer->port;
+	bool needs;
+
+	spin_lock(&port->lock);
+	needs = xfer->fault_pending || xfer->state == MACHIPC_XFER_DONE ||
+		xfer->state == MACHIPC_XFER_FAILED;
+	spin_unlock(&port->lock);
+	return needs;
+}
+
 /**
  * machipc_xfer_wait() - the synchronous part of an out-of-line send
  * @xfer: the transfer, its message queued on xfer->port
@@ -340,20 +354,6 @@ static bool machipc_xfer_settled(struct machipc_xfer *xfer)
  * -ERESTARTSYS, -ETIMEDOUT, -EPIPE, -EFAULT, or the error the sender's
  * rights gave at the commit.
  */
-/* Whether the sender has something to do: a fault-in, or the outcome. */
-static bool machipc_xfer_needs_sender(void *arg)
-{
-	struct machipc_xfer *xfer = arg;
-	struct machipc_port *port = xfer->port;
-	bool needs;
-
-	spin_lock(&port->lock);
-	needs = xfer->fault_pending || xfer->state == MACHIPC_XFER_DONE ||
-		xfer->state == MACHIPC_XFER_FAILED;
-	spin_unlock(&port->lock);
-	return needs;
-}
-
 int machipc_xfer_wait(struct machipc_xfer *xfer, const ktime_t *deadline)
 {
 	struct machipc_port *port = xfer->port;

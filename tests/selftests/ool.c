@@ -5,9 +5,10 @@
  * destination, several regions mixed with port descriptors and inline
  * data, in two threads and in two processes; memory types as source
  * (anonymous, THP, hugetlb, memfd, shared file, zero page) and as
- * destination (anonymous, memfd, shared file, private file); malformed
- * descriptors, EMSGSIZE with the message kept, EFAULT on either side with
- * nothing delivered; the synchronous send (deadline, dead port, rights
+ * destination (anonymous, THP, hugetlb, memfd, shared file, private
+ * file), the smallest chunks, a destination changing under the copy;
+ * malformed descriptors, EMSGSIZE with the message kept, EFAULT on either
+ * side with nothing delivered; the synchronous send (deadline, dead port, rights
  * moving only at the commit); the accounting of a transfer; port sets.
  */
 #define _GNU_SOURCE
@@ -20,6 +21,7 @@
 
 #define RBUF_WORDS	1024
 #define LONG_MS		60000
+#define PARAM_CHUNK	"/sys/module/machipc/parameters/chunk_pages"
 
 /*
  * Two spaces in this process: a receiver r with port p, a sender s with a
@@ -33,6 +35,7 @@ FIXTURE(pair)
 	struct machipc_version v;
 	struct machipc_account_info a;	/* of s: the costs */
 	size_t page, chunk;		/* chunk: chunk_pages * page */
+	long old_chunk_pages;		/* to restore, if a test set it */
 };
 
 FIXTURE_SETUP(pair)
@@ -45,6 +48,7 @@ FIXTURE_SETUP(pair)
 	ASSERT_LE(2, self->v.abi_version);
 	ASSERT_NE(0, self->v.chunk_pages);
 	ASSERT_EQ(0, MT_ERR(machipc_account_get(self->s, &self->a)));
+	self->old_chunk_pages = -1;
 	self->page = ool_page();
 	self->chunk = self->v.chunk_pages * self->page;
 	self->p = mt_alloc(self->r, MACHIPC_RIGHT_RECEIVE);
@@ -53,8 +57,12 @@ FIXTURE_SETUP(pair)
 	ASSERT_EQ(0, mt_give_send(self->r, self->p, self->s, &self->sp));
 }
 
+static int write_long(const char *path, long v);
+
 FIXTURE_TEARDOWN(pair)
 {
+	if (self->old_chunk_pages > 0)
+		write_long(PARAM_CHUNK, self->old_chunk_pages);
 	close(self->r);
 	close(self->s);
 }
@@ -149,10 +157,14 @@ static size_t *ool_sizes(struct _test_data_pair *self, size_t *count)
 	return s;
 }
 
-/* Source and destination offsets from a page boundary. */
+/*
+ * Source and destination offsets from a page boundary: equal ones (whole
+ * pages are copied as pages, the ends in part) and unequal ones (every
+ * destination page is made of two source pages).
+ */
 static const struct {
 	size_t src, dst;
-} ool_offsets[] = { { 0, 0 }, { 1, 7 }, { 4093, 5 } };
+} ool_offsets[] = { { 0, 0 }, { 7, 7 }, { 1, 7 }, { 4093, 5 } };
 
 TEST_F_TIMEOUT(pair, data_sizes_threads, 300)
 {
@@ -707,6 +719,228 @@ TEST_F_TIMEOUT(pair, destination_anon_memfd_shared_file, 120)
 	munmap(p, len + 1);
 	close(ffd);
 	unlink("ool-dst-file");
+}
+
+/* Anonymous memory aligned to a 2 MiB boundary, @len bytes, or NULL. */
+static unsigned char *map_huge_aligned(size_t len, unsigned char **raw)
+{
+	size_t huge = 2 * OOL_MIB;
+
+	*raw = ool_map(len + huge);
+	if (!*raw)
+		return NULL;
+	return (unsigned char *)(((uintptr_t)*raw + huge - 1) & ~(huge - 1));
+}
+
+TEST_F_TIMEOUT(pair, destination_thp, 120)
+{
+	size_t huge = 2 * OOL_MIB, len = 2 * huge;
+	unsigned char *raw, *p = map_huge_aligned(len, &raw);
+	unsigned char *src = ool_map(len);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, src);
+	if (madvise(p, len, MADV_HUGEPAGE))
+		TH_LOG("MADV_HUGEPAGE: %s (plain anonymous memory then)",
+		       strerror(errno));
+	memset(p, 0xa5, len);		/* faulted in as huge pages */
+	ool_fill(src, len, 351);
+	xfer(_metadata, self, src, p, len, len, 351);
+	EXPECT_EQ(len, ool_check(p, len, 351));
+	/* starting and ending inside huge pages, at another page offset */
+	memset(p, 0xa5, len);
+	ool_fill(src + 3, huge + 7, 352);
+	xfer(_metadata, self, src + 3, p + 12345, huge + 7, huge + 7, 352);
+	check_landed(_metadata, p + 12345, huge + 7, 352, 12345,
+		     len - 12345 - huge - 7);
+	munmap(raw, len + huge);
+	munmap(src, len);
+}
+
+TEST_F_TIMEOUT(pair, destination_hugetlb, 120)
+{
+	static const char nr[] = "/proc/sys/vm/nr_hugepages";
+	size_t huge = 2 * OOL_MIB, len = 2 * huge;
+	unsigned char *src = ool_map(len), *p;
+	long old = read_long(nr);
+
+	ASSERT_NE(NULL, src);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (p == MAP_FAILED && old >= 0 && !write_long(nr, old + 2))
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (p == MAP_FAILED) {
+		if (old >= 0)
+			write_long(nr, old);
+		munmap(src, len);
+		SKIP(return, "no huge pages: %s", strerror(errno));
+	}
+	/* not touched before: the copy's own fault-in allocates them */
+	ool_fill(src, len, 361);
+	xfer(_metadata, self, src, p, len, len, 361);
+	EXPECT_EQ(len, ool_check(p, len, 361));
+	memset(p, 0xa5, len);
+	ool_fill(src + 1, huge / 2, 362);
+	xfer(_metadata, self, src + 1, p + huge - 3, huge / 2, huge / 2, 362);
+	check_landed(_metadata, p + huge - 3, huge / 2, 362, huge - 3,
+		     huge / 2);
+	munmap(p, len);
+	munmap(src, len);
+	if (old >= 0)
+		write_long(nr, old);
+}
+
+/*
+ * chunk_pages takes 2 to 1024: a step of the copy pins as many of the
+ * receiver's pages as of the sender's, at least one each, and never more
+ * than chunk_pages in all.  At the smallest chunks, even and odd, every
+ * size and offset still lands exactly.
+ */
+TEST_F_TIMEOUT(pair, data_smallest_chunks, 300)
+{
+	static const long cps[] = { 2, 3 };
+	size_t pg = self->page, max = 8 * 3 * pg + 2 * pg;
+	unsigned char *src = ool_map(max), *dst = ool_map(max);
+	__u32 id = 400;
+	size_t i, j, k;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	self->old_chunk_pages = read_long(PARAM_CHUNK);
+	if (self->old_chunk_pages <= 0)
+		SKIP(return, "no %s", PARAM_CHUNK);
+	EXPECT_NE(0, write_long(PARAM_CHUNK, 0));
+	EXPECT_NE(0, write_long(PARAM_CHUNK, 1));
+	EXPECT_NE(0, write_long(PARAM_CHUNK, 1025));
+	EXPECT_EQ(self->old_chunk_pages, read_long(PARAM_CHUNK));
+	ASSERT_EQ(0, write_long(PARAM_CHUNK, 1024));
+	ASSERT_EQ(1024, read_long(PARAM_CHUNK));
+
+	for (k = 0; k < ARRAY_LEN(cps); k++) {
+		size_t cp = cps[k] * pg;
+		size_t sizes[] = { 1, pg - 1, pg, pg + 1, cp - 1, cp, cp + 1,
+				   8 * cp + 5 };
+
+		ASSERT_EQ(0, write_long(PARAM_CHUNK, cps[k]));
+		for (i = 0; i < ARRAY_LEN(sizes); i++) {
+			for (j = 0; j < ARRAY_LEN(ool_offsets); j++, id++) {
+				unsigned char *s = src + ool_offsets[j].src;
+				unsigned char *d = dst + ool_offsets[j].dst;
+
+				ool_fill(s, sizes[i], id);
+				memset(dst, 0xa5, max);
+				xfer(_metadata, self, s, d, sizes[i], sizes[i],
+				     id);
+				check_landed(_metadata, d, sizes[i], id,
+					     ool_offsets[j].dst, pg);
+			}
+		}
+	}
+	munmap(src, max);
+	munmap(dst, max);
+}
+
+/* The receiver's other thread, changing its destination buffer. */
+struct dst_chaos {
+	unsigned char *p;
+	size_t len, page;
+	atomic_int stop;
+	unsigned long rounds;
+	pthread_t thread;
+};
+
+static void *dst_chaos_fn(void *arg)
+{
+	struct dst_chaos *c = arg;
+	size_t npages = c->len / c->page;
+	unsigned int seed = 1;
+
+	while (!atomic_load(&c->stop)) {
+		unsigned char *pg = c->p +
+				    (rand_r(&seed) % (npages - 4)) * c->page;
+
+		switch (c->rounds++ % 3) {
+		case 0:
+			madvise(pg, 4 * c->page, MADV_DONTNEED);
+			break;
+		case 1:
+			mprotect(pg, c->page, PROT_READ);
+			sched_yield();
+			mprotect(pg, c->page, PROT_READ | PROT_WRITE);
+			break;
+		case 2:
+			/* unmapped, then mapped again at the same place */
+			mmap(pg, c->page, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			break;
+		}
+		sched_yield();
+	}
+	return NULL;
+}
+
+/*
+ * The receiver's buffer changing under the copy: its own business, so the
+ * bytes are unspecified, but the receive ends in success or EFAULT and
+ * nothing else, and after EFAULT the message is still queued, first in
+ * line, and lands whole in a quiet buffer.  The runner checks afterwards
+ * that every pin was released.
+ */
+TEST_F_TIMEOUT(pair, destination_changing_under_the_copy, 300)
+{
+	size_t len = 4 * OOL_MIB;
+	unsigned char *src = ool_map(len), *dst = ool_map(len);
+	unsigned int ok = 0, efault = 0, r;
+	struct dst_chaos c = { .p = dst, .len = len, .page = self->page };
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	for (r = 0; r < 12; r++) {
+		__u64 sbuf[16], rbuf[RBUF_WORDS];
+		struct machipc_ool_buf ool = {
+			.address = (uintptr_t)dst, .size = len,
+		};
+		struct ool_sender snd;
+		size_t size = sizeof(rbuf);
+		unsigned int n = 1;
+		int err;
+
+		ool_fill(src, len, 500 + r);
+		ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), self->sp, src, len,
+				     500 + r));
+		ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, LONG_MS));
+		atomic_store(&c.stop, 0);
+		ASSERT_EQ(0, pthread_create(&c.thread, NULL, dst_chaos_fn,
+					    &c));
+		err = ool_recv(self->r, self->p, rbuf, &size, &ool, &n,
+			       LONG_MS);
+		atomic_store(&c.stop, 1);
+		pthread_join(c.thread, NULL);
+		if (err == EFAULT) {
+			efault++;
+			/* still queued: the same message, whole this time */
+			size = sizeof(rbuf);
+			n = 1;
+			memset(dst, 0xa5, len);
+			err = ool_recv(self->r, self->p, rbuf, &size, &ool,
+				       &n, LONG_MS);
+			EXPECT_EQ(0, err);
+			EXPECT_EQ(500 + r, machipc_msg_header(rbuf)->id);
+			EXPECT_EQ(len, ool_check(dst, len, 500 + r));
+		} else {
+			EXPECT_EQ(0, err) TH_LOG("round %u: %s", r,
+						 strerror(err));
+			EXPECT_EQ(500 + r, machipc_msg_header(rbuf)->id);
+			ok++;
+		}
+		EXPECT_EQ(0, ool_sender_join(&snd));
+		EXPECT_EQ(0, ool_msgcount(self->r, self->p));
+	}
+	TH_LOG("%u received, %u EFAULT then received; %lu buffer changes",
+	       ok, efault, c.rounds);
+	munmap(src, len);
+	munmap(dst, len);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1977,9 +1977,9 @@ static void parse_options(int argc, char **argv)
 			nchunk_sets = parse_list(optarg, "--chunk-pages", list,
 						 MAX_CHUNK_SETS, 1024);
 			for (i = 0; i < nchunk_sets; i++) {
-				if (!list[i]) {
+				if (list[i] < 2) {
 					fprintf(stderr, "ipcbench: chunk_pages "
-						"must be 1 to 1024\n");
+						"must be 2 to 1024\n");
 					exit(2);
 				}
 				chunk_sets[i] = list[i];
