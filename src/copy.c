@@ -8,7 +8,7 @@
  * pages (FOLL_PIN | FOLL_WRITE | FOLL_NOFAULT) and as many of the sender's
  * source pages (FOLL_PIN | FOLL_NOFAULT, under the sender's mmap lock,
  * taken only if free), copies page to page inside the kernel with
- * copy_highpage() (memcpy_page() for partial pages), and unpins both: at
+ * copy_page() (memcpy_page() for partial pages), and unpins both: at
  * most chunk_pages pages are pinned at any time.  It never waits on the
  * sender's memory: a page the pin could not get without a fault is
  * faulted in by the sender itself, on request, while the copier sleeps
@@ -407,8 +407,11 @@ void machipc_copier_fail(struct machipc_copier *copier, int err,
 /*
  * Copy @n bytes between pinned pages: @spages hold the sender's data from
  * offset @soff of the first, @dpages our buffer from offset @doff.  Whole
- * pages at the same offset go with copy_highpage(), the kernel's page copy
+ * pages at the same offset go with copy_page(), the kernel's page copy
  * (rep movsq or its unrolled loop on x86), the rest with memcpy_page().
+ * Not copy_highpage(): it is for one logical page changing place (COW,
+ * migration), and on arm64 it would carry the sender's MTE tags over the
+ * receiver's.
  */
 static void machipc_copy_pinned(struct page **dpages, size_t doff,
 				struct page **spages, size_t soff, size_t n)
@@ -416,10 +419,16 @@ static void machipc_copy_pinned(struct page **dpages, size_t doff,
 	while (n) {
 		size_t len = min3(n, PAGE_SIZE - soff, PAGE_SIZE - doff);
 
-		if (len == PAGE_SIZE)
-			copy_highpage(*dpages, *spages);
-		else
+		if (len == PAGE_SIZE) {
+			void *from = kmap_local_page(*spages);
+			void *to = kmap_local_page(*dpages);
+
+			copy_page(to, from);
+			kunmap_local(to);
+			kunmap_local(from);
+		} else {
 			memcpy_page(*dpages, doff, *spages, soff, len);
+		}
 		n -= len;
 		soff += len;
 		doff += len;
@@ -553,8 +562,8 @@ static bool machipc_copier_fault_served(void *arg)
 }
 
 /*
- * Ask the sender to fault in what the last chunk could not pin (recorded
- * in xfer->fault_addr/len by machipc_copier_chunk()) and wait for it.
+ * Ask the sender to fault in what the last step could not pin (recorded
+ * in copier->fault_addr/len by machipc_copier_step()) and wait for it.
  */
 static int machipc_copier_request_fault(struct machipc_copier *copier,
 					const ktime_t *deadline)
@@ -676,6 +685,9 @@ restart:
 					return ret;
 				continue;
 			case MACHIPC_CHUNK_DST_FAULT:
+				if (deadline &&
+				    ktime_compare(*deadline, ktime_get()) <= 0)
+					return -ETIMEDOUT;
 				ret = machipc_fault_in(dst + off + part,
 						       n - part, true);
 				if (ret)

@@ -82,7 +82,8 @@ struct machipc_ool_region {
  *
  * The copier reads the sender's memory (@mm) only while @busy, and is busy
  * only for non-blocking work: pinning pages without faulting them in
- * (FOLL_NOWAIT), copying them with page faults disabled, unpinning them.
+ * (FOLL_NOFAULT), copying them page to page into the receiver's pages,
+ * which it pinned before, and unpinning them.
  * An aborting sender waits for the copier to unlink, which a busy copier
  * does at the end of its busy section and an idle one at once: so the
  * sender never returns while its pages are pinned or its mm is in use, and
