@@ -28,6 +28,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include <linux/machipc.h>
 
@@ -413,8 +414,9 @@ void machipc_copier_fail(struct machipc_copier *copier, int err,
  * migration), and on arm64 it would carry the sender's MTE tags over the
  * receiver's.
  */
-static void machipc_copy_pinned(struct page **dpages, size_t doff,
-				struct page **spages, size_t soff, size_t n)
+VISIBLE_IF_KUNIT void machipc_copy_pinned(struct page **dpages, size_t doff,
+					  struct page **spages, size_t soff,
+					  size_t n)
 {
 	while (n) {
 		size_t len = min3(n, PAGE_SIZE - soff, PAGE_SIZE - doff);
@@ -440,6 +442,22 @@ static void machipc_copy_pinned(struct page **dpages, size_t doff,
 		}
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_copy_pinned);
+
+/*
+ * Bytes of the next step of a copy from @src to @dst with @left to go: as
+ * many as fit in chunk_pages / 2 pages on either side (at least one byte
+ * for chunk_pages >= 2), so that a step never pins more than chunk_pages.
+ */
+VISIBLE_IF_KUNIT size_t machipc_copy_step_bytes(u64 src, u64 dst, size_t left,
+						unsigned int chunk_pages)
+{
+	size_t step_max = (size_t)(chunk_pages / 2) * PAGE_SIZE;
+
+	return min_t(size_t, left,
+		     step_max - max(offset_in_page(src), offset_in_page(dst)));
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_copy_step_bytes);
 
 /*
  * Copy one step of a chunk: @n bytes, at most chunk_pages / 2 pages on
@@ -529,16 +547,14 @@ static int machipc_copier_step(struct machipc_copier *copier, u64 src,
 static int machipc_copier_chunk(struct machipc_copier *copier, u64 src,
 				u64 dst, size_t n, size_t *done)
 {
-	size_t step_max = (size_t)(copier->chunk_pages / 2) * PAGE_SIZE;
 	u64 chunk_end = PAGE_ALIGN(src + n);
 	int ret;
 
 	*done = 0;
 	while (*done < n) {
 		u64 s = src + *done, d = dst + *done;
-		size_t step = min_t(size_t, n - *done,
-				    step_max - max(offset_in_page(s),
-						   offset_in_page(d)));
+		size_t step = machipc_copy_step_bytes(s, d, n - *done,
+						      copier->chunk_pages);
 
 		ret = machipc_copier_step(copier, s, d, step, chunk_end);
 		if (ret)
