@@ -86,6 +86,28 @@ struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
 	return xa_load(&space->by_port, port->id);
 }
 
+/*
+ * Keep the xarray leaf that the next name comes from, with a reserved
+ * (zero) entry at its last slot, which lookups and iterations do not see
+ * and the allocator skips.  Without it, a space whose only short-lived
+ * name is an RPC's reply right frees that leaf (through RCU) when the name
+ * goes and allocates it again for the next one, at every call.  Best
+ * effort: if the reservation cannot be had, the old hold stays.
+ */
+static void machipc_entry_hold_leaf(struct machipc_space *space, u32 name,
+				    gfp_t gfp)
+{
+	u32 hold = (name + 1) | XA_CHUNK_MASK;
+
+	if (hold == space->name_hold || hold >= MACHIPC_NAME_DEAD)
+		return;
+	if (xa_reserve(&space->names, hold, gfp))
+		return;
+	if (space->name_hold)
+		xa_release(&space->names, space->name_hold);
+	space->name_hold = hold;
+}
+
 /**
  * machipc_entry_create() - a new, empty entry under a new name
  * @space: the space, locked
@@ -124,6 +146,7 @@ struct machipc_entry *machipc_entry_create(struct machipc_space *space,
 			      &space->next_name, gfp);
 	if (err < 0)
 		goto err_free;
+	machipc_entry_hold_leaf(space, entry->name, gfp);
 	if (by_port) {
 		err = xa_insert(&space->by_port, port->id, entry, gfp);
 		if (err)

@@ -22,6 +22,8 @@ struct machipc_space;
  * Names are allocated cyclically from [1, 0xfffffffe]: a destroyed name
  * comes back only after 2^32 - 2 further allocations in the same space,
  * which is the generation that keeps stale names from aliasing new ports.
+ * One name ahead of the cursor, the last of its run of 64, is held
+ * reserved (space->name_hold, see machipc_entry_hold_leaf()) and skipped.
  *
  * While one operation builds a plan, @plan_urefs and @plan_flags hold its
  * tentative changes: a send the user references and rights it takes from

@@ -35,6 +35,7 @@ struct machipc_space {
 	struct xarray names;	/* name -> struct machipc_entry */
 	struct xarray by_port;	/* port id -> entry holding send/receive */
 	u32 next_name;		/* cursor of the cyclic name allocator */
+	u32 name_hold;		/* reserved name keeping the cursor's leaf */
 	bool dead;
 	struct pid *owner;	/* immutable */
 	u64 id;			/* immutable, unique: keys dead-name requests */

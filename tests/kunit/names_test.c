@@ -11,6 +11,7 @@
 
 #include <linux/machipc.h>
 
+#include "entry.h"
 #include "names.h"
 #include "space.h"
 
@@ -118,6 +119,51 @@ static void machipc_names_stale_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, test_info(space, first, &rights, &urefs), -ENOENT);
 	KUNIT_EXPECT_EQ(test, test_info(space, prev, &rights, &urefs), -ENOENT);
 	KUNIT_EXPECT_EQ(test, machipc_name_destroy(space, prev), -ENOENT);
+	machipc_space_free(space);
+}
+
+/* Whether @index of @xa holds a reserved (zero) entry. */
+static bool test_reserved(struct xarray *xa, unsigned long index)
+{
+	XA_STATE(xas, xa, index);
+	void *entry;
+
+	rcu_read_lock();
+	entry = xas_load(&xas);
+	rcu_read_unlock();
+	return xa_is_zero(entry);
+}
+
+/*
+ * The allocator keeps the xarray leaf its cursor is in with a reserved
+ * entry at the leaf's end: invisible to lookups and to the name list,
+ * skipped by the allocator, and still there when the leaf's only name is
+ * destroyed, so that an RPC loop does not free and allocate a leaf at
+ * every call.
+ */
+static void machipc_names_hold_test(struct kunit *test)
+{
+	struct machipc_space *space = test_space(test);
+	struct machipc_entry *entry;
+	u32 name, hold, rights, urefs, i, n = 0;
+	unsigned long index;
+
+	for (i = 0; i < 200; i++) {
+		name = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+		hold = space->name_hold;
+		KUNIT_ASSERT_EQ(test, hold, (name + 1) | XA_CHUNK_MASK);
+		KUNIT_ASSERT_NE(test, name, hold);
+		KUNIT_ASSERT_EQ(test, machipc_name_destroy(space, name), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, test_reserved(&space->names, hold),
+				      "name %u: hold %u not reserved", name,
+				      hold);
+		KUNIT_EXPECT_EQ(test, test_info(space, hold, &rights, &urefs),
+				-ENOENT);
+	}
+	/* what the name list and the teardown walk see: no name at all */
+	xa_for_each(&space->names, index, entry)
+		n++;
+	KUNIT_EXPECT_EQ(test, n, 0);
 	machipc_space_free(space);
 }
 
@@ -301,6 +347,7 @@ static void machipc_names_teardown_test(struct kunit *test)
 static struct kunit_case machipc_names_cases[] = {
 	KUNIT_CASE(machipc_names_allocate_test),
 	KUNIT_CASE(machipc_names_stale_test),
+	KUNIT_CASE(machipc_names_hold_test),
 	KUNIT_CASE(machipc_names_send_rights_test),
 	KUNIT_CASE(machipc_names_dead_name_test),
 	KUNIT_CASE(machipc_names_port_set_test),
