@@ -701,9 +701,12 @@ restart:
 					return ret;
 				continue;
 			case MACHIPC_CHUNK_DST_FAULT:
-				if (deadline &&
-				    ktime_compare(*deadline, ktime_get()) <= 0)
-					return -ETIMEDOUT;
+				/*
+				 * Our own memory: like a read() into it, not
+				 * bounded by the deadline (a poll must still
+				 * fill a buffer never touched), only by a
+				 * signal.
+				 */
 				ret = machipc_fault_in(dst + off + part,
 						       n - part, true);
 				if (ret)

@@ -943,6 +943,35 @@ TEST_F_TIMEOUT(pair, destination_changing_under_the_copy, 300)
 	munmap(dst, len);
 }
 
+/*
+ * A receive that polls (deadline 0) takes a queued out-of-line message
+ * into a buffer it never touched: faulting in its own buffer is the
+ * receiver's own work, bounded by signals, not by the deadline.
+ */
+TEST_F_TIMEOUT(pair, poll_receive_into_untouched_buffer, 120)
+{
+	size_t len = 3 * self->chunk + 5;
+	unsigned char *src = ool_map(len), *dst = ool_map(len);
+	__u64 sbuf[16], rbuf[RBUF_WORDS];
+	struct machipc_ool_buf ool = { .address = (uintptr_t)dst, .size = len };
+	struct ool_sender snd;
+	size_t size = sizeof(rbuf);
+	unsigned int n = 1;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ool_fill(src, len, 371);
+	ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), self->sp, src, len, 371));
+	ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, LONG_MS));
+	ASSERT_EQ(0, ool_sender_wait_blocked(&snd, 10000));
+	EXPECT_EQ(0, ool_recv(self->r, self->p, rbuf, &size, &ool, &n, 0));
+	EXPECT_EQ(0, ool_sender_join(&snd));
+	EXPECT_EQ(371, machipc_msg_header(rbuf)->id);
+	EXPECT_EQ(len, ool_check(dst, len, 371));
+	munmap(src, len);
+	munmap(dst, len);
+}
+
 /* ------------------------------------------------------------------ */
 /* Malformed messages                                                 */
 /* ------------------------------------------------------------------ */
