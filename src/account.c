@@ -51,6 +51,17 @@ void machipc_account_put(struct machipc_account *account)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_account_put);
 
+/* A charge of @bytes took the usage to @new: the high-water mark follows. */
+static void machipc_account_charged(struct machipc_account *account, s64 new,
+				    u64 bytes)
+{
+	s64 hwm = atomic64_read(&account->hwm);
+
+	while (new > hwm && !atomic64_try_cmpxchg(&account->hwm, &hwm, new))
+		;
+	atomic64_add(bytes, &machipc_accounts_usage);
+}
+
 /**
  * machipc_account_charge() - charge @bytes before allocating them
  * @account: the account, or NULL for memory charged to nobody
@@ -61,7 +72,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_account_put);
  */
 int machipc_account_charge(struct machipc_account *account, u64 bytes)
 {
-	s64 old, new, hwm;
+	s64 old, new;
 
 	if (!account)
 		return 0;
@@ -76,13 +87,32 @@ int machipc_account_charge(struct machipc_account *account, u64 bytes)
 		}
 	} while (!atomic64_try_cmpxchg(&account->usage, &old, new));
 
-	hwm = atomic64_read(&account->hwm);
-	while (new > hwm && !atomic64_try_cmpxchg(&account->hwm, &hwm, new))
-		;
-	atomic64_add(bytes, &machipc_accounts_usage);
+	machipc_account_charged(account, new, bytes);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_account_charge);
+
+/**
+ * machipc_account_charge_force() - charge @bytes whatever the limit
+ * @account: the account, or NULL for memory charged to nobody
+ * @bytes: the amount
+ *
+ * Only for memory the module must allocate although the operation cannot
+ * fail: the notification of a send-once right destroyed unused (the right
+ * must not vanish silently, and a process exit cannot be refused).  The
+ * usage may go past the limit, as memcg charges a __GFP_NOFAIL allocation
+ * past memory.max; later charges fail until it is back under.  Not a
+ * failure.
+ */
+void machipc_account_charge_force(struct machipc_account *account, u64 bytes)
+{
+	if (!account)
+		return;
+	machipc_account_charged(account,
+				atomic64_add_return(bytes, &account->usage),
+				bytes);
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_account_charge_force);
 
 /* Refund exactly what machipc_account_charge() took. */
 void machipc_account_uncharge(struct machipc_account *account, u64 bytes)

@@ -12,11 +12,15 @@
  * Every byte of kernel memory the module allocates on behalf of a process
  * is charged, before it is allocated, to an account: the space's for its
  * names, ports and port sets, the sender's for a queued message (until it
- * is received or destroyed), the requester's for a notification.  A charge
- * that would take @usage past @limit fails with -ENOBUFS and changes
- * nothing; the compare-and-exchange in machipc_account_charge() makes the
- * check and the charge one step, so @usage never exceeds @limit, whatever
- * races.
+ * is received or destroyed), the requester's for a notification, the
+ * port's for a send-once notification.  A charge that would take @usage
+ * past @limit fails with -ENOBUFS and changes nothing; the
+ * compare-and-exchange in machipc_account_charge() makes the check and the
+ * charge one step, so @usage never exceeds @limit, whatever races -- with
+ * one exception, machipc_account_charge_force(), for the send-once
+ * notification that destroying a right cannot refuse (memcg's
+ * __GFP_NOFAIL rule): @usage may then exceed @limit, and every charge that
+ * can fail fails until it is back under.
  *
  * The space holds a reference on its account and so does everything
  * charged to it, so a message can be refunded after its sender is gone.
@@ -40,6 +44,7 @@ struct machipc_account *machipc_account_create(u64 id);
 struct machipc_account *machipc_account_get(struct machipc_account *account);
 void machipc_account_put(struct machipc_account *account);
 int machipc_account_charge(struct machipc_account *account, u64 bytes);
+void machipc_account_charge_force(struct machipc_account *account, u64 bytes);
 void machipc_account_uncharge(struct machipc_account *account, u64 bytes);
 int machipc_account_set_limit(struct machipc_account *account, u64 limit);
 int machipc_account_may_set_limit(struct machipc_account *account, u64 limit);

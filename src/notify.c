@@ -14,7 +14,8 @@
  * discarded request's send-once right is destroyed unused, which in turn
  * sends a send-once notification through it.  Send-once notifications are
  * not requested; their message is allocated when the right is destroyed,
- * with __GFP_NOFAIL (it is small, and the right must not vanish silently).
+ * with __GFP_NOFAIL (it is small, and the right must not vanish silently),
+ * and charged to the port's account even past its limit.
  *
  * Notifications are queued ignoring the queue limit and carry
  * MACHIPC_TRAILER_KERNEL; no user message can.
@@ -168,13 +169,19 @@ void machipc_notify_send_once(struct machipc_port *port)
 {
 	struct machipc_msg *msg;
 
-	/* Charged to no account: see Documentation/accounting.rst. */
 	msg = machipc_notify_msg_alloc(MACHIPC_NOTIFY_SEND_ONCE,
 				       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL, NULL);
 	if (WARN_ON_ONCE(IS_ERR(msg))) {
 		machipc_port_consume_send_once(port);
 		return;
 	}
+	/*
+	 * Charged to the account the port itself is charged to (the space
+	 * that allocated it; the notification waits in its queue) even past
+	 * the limit: destroying a right cannot be refused.
+	 */
+	msg->account = machipc_account_get(port->account);
+	machipc_account_charge_force(msg->account, msg->charge);
 	msg->rights[MACHIPC_KRIGHT_DEST] = (struct machipc_kright){
 		.port = port,
 		.type = MACHIPC_RIGHT_SEND_ONCE,

@@ -88,6 +88,32 @@ static void machipc_account_lower_limit_test(struct kunit *test)
 	machipc_account_put(account);
 }
 
+/*
+ * The one charge past the limit (a send-once notification): it always
+ * succeeds, moves the high-water mark, is no failure, and makes every
+ * other charge fail until the usage is back under the limit.
+ */
+static void machipc_account_charge_force_test(struct kunit *test)
+{
+	struct machipc_account *account = machipc_account_create(3);
+
+	KUNIT_ASSERT_NOT_NULL(test, account);
+	account->limit = LIMIT;
+	KUNIT_ASSERT_EQ(test, machipc_account_charge(account, LIMIT - 10), 0);
+	machipc_account_charge_force(account, 50);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&account->usage), LIMIT + 40);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&account->hwm), LIMIT + 40);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&account->failures), 0);
+	KUNIT_EXPECT_EQ(test, machipc_account_charge(account, 1), -ENOBUFS);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&account->failures), 1);
+	machipc_account_uncharge(account, 50);
+	KUNIT_EXPECT_EQ(test, machipc_account_charge(account, 10), 0);
+	machipc_account_uncharge(account, LIMIT);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&account->usage), 0);
+	machipc_account_charge_force(NULL, 50);
+	machipc_account_put(account);
+}
+
 #define RACERS		4
 #define RACE_ROUNDS	20000
 
@@ -184,6 +210,7 @@ static void machipc_account_race_test(struct kunit *test)
 static struct kunit_case machipc_account_cases[] = {
 	KUNIT_CASE_PARAM(machipc_account_charge_test, charge_gen_params),
 	KUNIT_CASE(machipc_account_lower_limit_test),
+	KUNIT_CASE(machipc_account_charge_force_test),
 	KUNIT_CASE_SLOW(machipc_account_race_test),
 	{}
 };

@@ -122,6 +122,62 @@ TEST_F(space, costs_add_up_to_the_byte)
 	EXPECT_EQ(0, usage(self->fd));
 }
 
+/*
+ * A send-once right destroyed unused queues a notification on its port,
+ * charged to the port's account until it is received -- even past the
+ * limit, since destroying a right cannot fail; the charges that can fail
+ * then do, until it is received.
+ */
+TEST_F(space, send_once_notification_charged_to_the_port)
+{
+	const struct machipc_account_info *a = &self->a;
+	__u64 ncost = msg_cost(a, 40), u, buf[64];
+	struct machipc_account_info now;
+	size_t size = sizeof(buf);
+	__u32 port, so, other;
+
+	ASSERT_NE(0, port = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
+	u = usage(self->fd);
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, so));
+	EXPECT_EQ(u - a->cost_entry + ncost, usage(self->fd));
+	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, port, buf, &size, NULL)));
+	EXPECT_EQ(MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_SEND_ONCE),
+		  machipc_msg_header(buf)->id);
+	EXPECT_EQ(u - a->cost_entry, usage(self->fd));
+
+	/* at the limit: the notification still comes, past it */
+	ASSERT_LT(a->cost_entry, ncost);
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
+	u = usage(self->fd);
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u));
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, so));
+	now = account_of(self->fd);
+	EXPECT_EQ(u - a->cost_entry + ncost, now.usage);
+	EXPECT_LT(now.limit, now.usage);
+	EXPECT_LE(now.usage, now.hwm);
+	EXPECT_EQ(ENOBUFS, MT_ERR(machipc_port_allocate(self->fd,
+							MACHIPC_RIGHT_RECEIVE,
+							&other)));
+	size = sizeof(buf);
+	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, port, buf, &size, NULL)));
+	EXPECT_EQ(u - a->cost_entry, usage(self->fd));
+	/* back under: what failed succeeds again (with room for it) */
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, usage(self->fd) +
+						 a->cost_port + a->cost_entry));
+	ASSERT_NE(0, other = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, a->limit));
+
+	/* a notification still queued when the port dies is refunded */
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, so));
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, port));
+	EXPECT_EQ(a->cost_port + a->cost_entry, usage(self->fd));
+}
+
 TEST_F(space, send_of_exactly_the_limit_and_one_byte_over)
 {
 	const struct machipc_account_info *a = &self->a;
