@@ -577,30 +577,50 @@ static int write_long(const char *path, long v)
 	return ok ? 0 : -1;
 }
 
-TEST_F_TIMEOUT(pair, source_hugetlb, 120)
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+/*
+ * @len bytes of hugetlb memory, raising nr_hugepages (its old value in
+ * *@old, or -1) if none is free; NULL if there is none to be had.
+ */
+static unsigned char *map_hugetlb(size_t len, long *old)
 {
-	static const char nr[] = "/proc/sys/vm/nr_hugepages";
-	size_t huge = 2 * OOL_MIB, len = 2 * huge;
-	long old = read_long(nr);
 	unsigned char *p;
 
+	*old = read_long(NR_HUGEPAGES);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (p == MAP_FAILED && old >= 0 && !write_long(nr, old + 2))
+	if (p == MAP_FAILED && *old >= 0 &&
+	    !write_long(NR_HUGEPAGES, *old + len / (2 * OOL_MIB)))
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (p == MAP_FAILED) {
-		if (old >= 0)
-			write_long(nr, old);
+	if (p != MAP_FAILED)
+		return p;
+	if (*old >= 0)
+		write_long(NR_HUGEPAGES, *old);
+	return NULL;
+}
+
+static void unmap_hugetlb(unsigned char *p, size_t len, long old)
+{
+	munmap(p, len);
+	if (old >= 0)
+		write_long(NR_HUGEPAGES, old);
+}
+
+TEST_F_TIMEOUT(pair, source_hugetlb, 120)
+{
+	size_t huge = 2 * OOL_MIB, len = 2 * huge;
+	long old;
+	unsigned char *p = map_hugetlb(len, &old);
+
+	if (!p)
 		SKIP(return, "no huge pages: %s", strerror(errno));
-	}
 	ool_fill(p, len, 311);
 	from(_metadata, self, p, len, 311);
 	ool_fill(p + huge - 3, huge / 2, 312);
 	from(_metadata, self, p + huge - 3, huge / 2, 312);
-	munmap(p, len);
-	if (old >= 0)
-		write_long(nr, old);
+	unmap_hugetlb(p, len, old);
 }
 
 TEST_F_TIMEOUT(pair, source_memfd, 120)
@@ -759,20 +779,13 @@ TEST_F_TIMEOUT(pair, destination_thp, 120)
 
 TEST_F_TIMEOUT(pair, destination_hugetlb, 120)
 {
-	static const char nr[] = "/proc/sys/vm/nr_hugepages";
 	size_t huge = 2 * OOL_MIB, len = 2 * huge;
 	unsigned char *src = ool_map(len), *p;
-	long old = read_long(nr);
+	long old;
 
 	ASSERT_NE(NULL, src);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (p == MAP_FAILED && old >= 0 && !write_long(nr, old + 2))
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (p == MAP_FAILED) {
-		if (old >= 0)
-			write_long(nr, old);
+	p = map_hugetlb(len, &old);
+	if (!p) {
 		munmap(src, len);
 		SKIP(return, "no huge pages: %s", strerror(errno));
 	}
@@ -785,10 +798,8 @@ TEST_F_TIMEOUT(pair, destination_hugetlb, 120)
 	xfer(_metadata, self, src + 1, p + huge - 3, huge / 2, huge / 2, 362);
 	check_landed(_metadata, p + huge - 3, huge / 2, 362, huge - 3,
 		     huge / 2);
-	munmap(p, len);
+	unmap_hugetlb(p, len, old);
 	munmap(src, len);
-	if (old >= 0)
-		write_long(nr, old);
 }
 
 /*
