@@ -15,7 +15,7 @@
  * sends a send-once notification through it.  Send-once notifications are
  * not requested; their message is allocated when the right is destroyed,
  * with __GFP_NOFAIL (it is small, and the right must not vanish silently),
- * and charged to the port's account even past its limit.
+ * and charged to the receiver's account even past its limit.
  *
  * Notifications are queued ignoring the queue limit and carry
  * MACHIPC_TRAILER_KERNEL; no user message can.
@@ -164,6 +164,26 @@ void machipc_notify_hand_off(struct machipc_notify *notify,
 	machipc_notify_deliver(msg, port, doomed);
 }
 
+/*
+ * Who pays for a send-once notification, even past the limit (destroying a
+ * right cannot be refused): the space holding the receive right, which
+ * made the right and is the one to receive the notification, so nobody
+ * else can be made to pay for it.  While the receive right is in transit
+ * (or dead), the account the port is charged to.  Under the port lock, a
+ * receiver space is alive: it clears port->receiver before it goes.
+ */
+static struct machipc_account *
+machipc_notify_send_once_payer(struct machipc_port *port)
+{
+	struct machipc_account *account;
+
+	spin_lock(&port->lock);
+	account = port->receiver ? port->receiver->account : port->account;
+	machipc_account_get(account);
+	spin_unlock(&port->lock);
+	return account;
+}
+
 /* The send-once right to @port, destroyed unused, notifies its port. */
 void machipc_notify_send_once(struct machipc_port *port)
 {
@@ -175,12 +195,7 @@ void machipc_notify_send_once(struct machipc_port *port)
 		machipc_port_consume_send_once(port);
 		return;
 	}
-	/*
-	 * Charged to the account the port itself is charged to (the space
-	 * that allocated it; the notification waits in its queue) even past
-	 * the limit: destroying a right cannot be refused.
-	 */
-	msg->account = machipc_account_get(port->account);
+	msg->account = machipc_notify_send_once_payer(port);
 	machipc_account_charge_force(msg->account, msg->charge);
 	msg->rights[MACHIPC_KRIGHT_DEST] = (struct machipc_kright){
 		.port = port,

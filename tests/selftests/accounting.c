@@ -124,9 +124,9 @@ TEST_F(space, costs_add_up_to_the_byte)
 
 /*
  * A send-once right destroyed unused queues a notification on its port,
- * charged to the port's account until it is received -- even past the
- * limit, since destroying a right cannot fail; the charges that can fail
- * then do, until it is received.
+ * charged to the space holding the receive right until it is received --
+ * even past the limit, since destroying a right cannot fail; the charges
+ * that can fail then do, until it is received.
  */
 TEST_F(space, send_once_notification_charged_to_the_port)
 {
@@ -169,6 +169,47 @@ TEST_F(space, send_once_notification_charged_to_the_port)
 						 a->cost_port + a->cost_entry));
 	ASSERT_NE(0, other = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
 	ASSERT_EQ(0, machipc_account_set_limit(self->fd, a->limit));
+
+	/*
+	 * The receive right moved to another space: that space, which makes
+	 * and destroys the send-once rights and receives the notification,
+	 * pays for it, not the port's creator.
+	 */
+	{
+		int b = machipc_open();
+		struct machipc_msg_builder mb;
+		__u32 inbox, to_b, moved, bso;
+		__u64 ua, ub;
+
+		ASSERT_LE(0, b);
+		ASSERT_NE(0, inbox = mt_alloc(b, MACHIPC_RIGHT_RECEIVE));
+		ASSERT_EQ(0, mt_give_send(b, inbox, self->fd, &to_b));
+		ASSERT_NE(0, moved = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+		ASSERT_EQ(0, machipc_msg_init(&mb, buf, sizeof(buf), to_b,
+					      MACHIPC_DISP_COPY_SEND, 0, 0, 9));
+		ASSERT_EQ(0, machipc_msg_add_port(&mb, moved,
+						  MACHIPC_DISP_MOVE_RECEIVE));
+		ASSERT_EQ(0, MT_ERR(machipc_send(self->fd, buf, NULL)));
+		size = sizeof(buf);
+		ASSERT_EQ(0, MT_ERR(machipc_receive(b, inbox, buf, &size,
+						    NULL)));
+		moved = machipc_msg_desc(buf, 0)->name;
+		ASSERT_NE(0, moved);
+		ua = usage(self->fd);
+		ub = usage(b);
+		ASSERT_EQ(0, machipc_port_insert_right(b, moved,
+					MACHIPC_DISP_MAKE_SEND_ONCE, &bso));
+		ASSERT_EQ(0, machipc_port_deallocate(b, bso));
+		EXPECT_EQ(ub + ncost, usage(b));
+		EXPECT_EQ(ua, usage(self->fd));
+		size = sizeof(buf);
+		ASSERT_EQ(0, MT_ERR(machipc_receive(b, moved, buf, &size,
+						    NULL)));
+		EXPECT_EQ(ub, usage(b));
+		close(b);
+		/* to_b is a dead name now */
+		ASSERT_EQ(0, machipc_port_deallocate(self->fd, to_b));
+	}
 
 	/* a notification still queued when the port dies is refunded */
 	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
