@@ -31,9 +31,6 @@ static __u64 usage(int fd)
 	return account_of(fd).usage;
 }
 
-static int read_file(const char *path, char *buf, size_t len);
-static int write_file(const char *path, const char *s);
-
 static __u32 msgcount(int fd, __u32 port)
 {
 	struct machipc_port_attr pa;
@@ -544,39 +541,12 @@ TEST_F(space, in_flight_charges_outlive_their_senders)
 	EXPECT_EQ(0, usage(self->fd));
 }
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
-}
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
 static long long cg_value(const char *dir, const char *file, const char *key)
 {
 	char path[256], buf[4096], *p;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (read_file(path, buf, sizeof(buf)))
+	if (mt_read_file(path, buf, sizeof(buf)))
 		return -1;
 	if (!key)
 		return atoll(buf);
@@ -600,10 +570,10 @@ TEST(memcg_limit_gives_clean_errors)
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root for cgroups");
-	if (read_file("/sys/fs/cgroup/cgroup.controllers", buf, sizeof(buf)) ||
+	if (mt_read_file("/sys/fs/cgroup/cgroup.controllers", buf, sizeof(buf)) ||
 	    !strstr(buf, "memory"))
 		SKIP(return, "no cgroup2 memory controller");
-	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	mt_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
 	rmdir(cg);
 	ASSERT_EQ(0, mkdir(cg, 0755));
 
@@ -624,7 +594,7 @@ TEST(memcg_limit_gives_clean_errors)
 
 		snprintf(me, sizeof(me), "%d", getpid());
 		snprintf(buf, sizeof(buf), "%s/cgroup.procs", cg);
-		if (write_file(buf, me))
+		if (mt_write_file(buf, me))
 			_exit(50);
 		cfd = machipc_open();
 		if (cfd < 0 || machipc_bootstrap_import(cfd, bfd, &name))
@@ -646,7 +616,7 @@ TEST(memcg_limit_gives_clean_errors)
 		char path[256];
 
 		snprintf(path, sizeof(path), "%s/memory.max", cg);
-		ASSERT_EQ(0, write_file(path, buf));
+		ASSERT_EQ(0, mt_write_file(path, buf));
 	}
 	ASSERT_EQ(1, write(ctl[0], "g", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -686,7 +656,7 @@ TEST_F(space, fdinfo_and_tracepoint)
 				MACHIPC_RIGHT_DEAD_NAME, &dn)));
 	a = account_of(self->fd);
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->fd);
-	ASSERT_EQ(0, read_file(path, buf, sizeof(buf)));
+	ASSERT_EQ(0, mt_read_file(path, buf, sizeof(buf)));
 	snprintf(want, sizeof(want),
 		 "machipc-account:\tusage %llu limit %llu hwm %llu failures %llu\n",
 		 (unsigned long long)a.usage, (unsigned long long)a.limit,
@@ -699,12 +669,12 @@ TEST_F(space, fdinfo_and_tracepoint)
 		mount_tracefs();
 	if (access(ev, W_OK))
 		SKIP(return, "no tracefs or no machipc events");
-	ASSERT_EQ(0, write_file("/sys/kernel/tracing/trace", ""));
-	ASSERT_EQ(0, write_file(ev, "1"));
+	ASSERT_EQ(0, mt_write_file("/sys/kernel/tracing/trace", ""));
+	ASSERT_EQ(0, mt_write_file(ev, "1"));
 	EXPECT_EQ(ENOBUFS, MT_ERR(machipc_port_allocate(self->fd,
 				MACHIPC_RIGHT_DEAD_NAME, &dn)));
-	ASSERT_EQ(0, write_file(ev, "0"));
-	ASSERT_EQ(0, read_file("/sys/kernel/tracing/trace", buf, sizeof(buf)));
+	ASSERT_EQ(0, mt_write_file(ev, "0"));
+	ASSERT_EQ(0, mt_read_file("/sys/kernel/tracing/trace", buf, sizeof(buf)));
 	line = strstr(buf, "machipc_charge_failed:");
 	ASSERT_NE(NULL, line) {
 		TH_LOG("trace:\n%s", buf);

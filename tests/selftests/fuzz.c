@@ -848,42 +848,13 @@ static struct knob knobs[] = {
 	{ .path = "/sys/kernel/debug/fail_usercopy/verbose", .value = "0" },
 };
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	while (n && (buf[n - 1] == '\n'))
-		buf[--n] = 0;
-	return 0;
-}
-
 static void knobs_restore(void)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(knobs); i++)
 		if (knobs[i].have)
-			write_file(knobs[i].path, knobs[i].saved);
+			mt_write_file(knobs[i].path, knobs[i].saved);
 }
 
 static int knobs_set(void)
@@ -891,11 +862,11 @@ static int knobs_set(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(knobs); i++) {
-		if (read_file(knobs[i].path, knobs[i].saved,
+		if (mt_read_file(knobs[i].path, knobs[i].saved,
 			      sizeof(knobs[i].saved)))
 			continue;	/* optional */
 		knobs[i].have = 1;
-		if (write_file(knobs[i].path, knobs[i].value))
+		if (mt_write_file(knobs[i].path, knobs[i].value))
 			return -1;
 	}
 	return knobs[0].have ? 0 : -1;

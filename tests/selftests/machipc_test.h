@@ -413,4 +413,60 @@ static inline int mt_give_send(int from, __u32 rcv, int to, __u32 *name)
 	return err;
 }
 
+/*
+ * Files of the kernel's interfaces (sysfs, procfs, debugfs, tracefs,
+ * cgroupfs): written as `echo -n S > PATH` does (O_TRUNC, which also
+ * clears a tracefs trace), read whole.  0 or -1.
+ */
+static inline int mt_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* At most @cap - 1 bytes of @path into @buf, NUL-terminated. */
+static inline int mt_read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return -1;
+	while (len + 1 < cap && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	return n < 0 ? -1 : 0;
+}
+
+/* The number in @path, into *@v. */
+static inline int mt_read_long(const char *path, long *v)
+{
+	char buf[64], *end;
+	long n;
+
+	if (mt_read_file(path, buf, sizeof(buf)))
+		return -1;
+	n = strtol(buf, &end, 0);
+	if (end == buf)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+static inline int mt_write_long(const char *path, long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", v);
+	return mt_write_file(path, buf);
+}
+
 #endif /* MACHIPC_TEST_H */

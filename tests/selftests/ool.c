@@ -57,27 +57,12 @@ FIXTURE_SETUP(pair)
 	ASSERT_EQ(0, mt_give_send(self->r, self->p, self->s, &self->sp));
 }
 
-static int write_long(const char *path, long v);
-
 FIXTURE_TEARDOWN(pair)
 {
 	if (self->old_chunk_pages > 0)
-		write_long(PARAM_CHUNK, self->old_chunk_pages);
+		mt_write_long(PARAM_CHUNK, self->old_chunk_pages);
 	close(self->r);
 	close(self->s);
-}
-
-/* A message to sp (COPY_SEND) with one region and no inline data. */
-static int msg_one(void *buf, size_t cap, __u32 dest, const void *src,
-		   __u64 len, __u32 id)
-{
-	struct machipc_msg_builder b;
-
-	if (machipc_msg_init(&b, buf, cap, dest, MACHIPC_DISP_COPY_SEND, 0,
-			     MACHIPC_DISP_NONE, id) ||
-	    machipc_msg_add_ool(&b, src, len))
-		return errno;
-	return 0;
 }
 
 /*
@@ -99,7 +84,7 @@ static void xfer(struct __test_metadata *_metadata,
 	unsigned int n = 1;
 	size_t size = sizeof(rbuf);
 
-	ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), self->sp, src, len, id));
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), self->sp, src, len, id));
 	ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, LONG_MS));
 	EXPECT_EQ(0, ool_recv(self->r, self->p, rbuf, &size, &ool, &n,
 			      LONG_MS)) TH_LOG("len %zu", len);
@@ -221,7 +206,7 @@ static pid_t fork_sender(int bfd, size_t len, size_t src_off, __u32 seed,
 	if (!src)
 		_exit(101);
 	ool_fill(src + src_off, len, seed);
-	if (msg_one(sbuf, sizeof(sbuf), dest, src + src_off, len, seed))
+	if (ool_msg_one(sbuf, sizeof(sbuf), dest, src + src_off, len, seed))
 		_exit(102);
 	err = MT_ERR(machipc_send(fd, sbuf, NULL));
 	if (notify >= 0)
@@ -551,32 +536,6 @@ TEST_F_TIMEOUT(pair, source_thp, 120)
 	munmap(raw, len + huge);
 }
 
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
-static int write_long(const char *path, long v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY), len, ok;
-
-	if (fd < 0)
-		return -1;
-	len = snprintf(buf, sizeof(buf), "%ld\n", v);
-	ok = write(fd, buf, len) == len;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 #define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
 /*
@@ -587,17 +546,18 @@ static unsigned char *map_hugetlb(size_t len, long *old)
 {
 	unsigned char *p;
 
-	*old = read_long(NR_HUGEPAGES);
+	if (mt_read_long(NR_HUGEPAGES, old))
+		*old = -1;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	if (p == MAP_FAILED && *old >= 0 &&
-	    !write_long(NR_HUGEPAGES, *old + len / (2 * OOL_MIB)))
+	    !mt_write_long(NR_HUGEPAGES, *old + len / (2 * OOL_MIB)))
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	if (p != MAP_FAILED)
 		return p;
 	if (*old >= 0)
-		write_long(NR_HUGEPAGES, *old);
+		mt_write_long(NR_HUGEPAGES, *old);
 	return NULL;
 }
 
@@ -605,7 +565,7 @@ static void unmap_hugetlb(unsigned char *p, size_t len, long old)
 {
 	munmap(p, len);
 	if (old >= 0)
-		write_long(NR_HUGEPAGES, old);
+		mt_write_long(NR_HUGEPAGES, old);
 }
 
 TEST_F_TIMEOUT(pair, source_hugetlb, 120)
@@ -815,25 +775,27 @@ TEST_F_TIMEOUT(pair, data_smallest_chunks, 300)
 	unsigned char *src = ool_map(max), *dst = ool_map(max);
 	__u32 id = 400;
 	size_t i, j, k;
+	long now;
 
 	ASSERT_NE(NULL, src);
 	ASSERT_NE(NULL, dst);
-	self->old_chunk_pages = read_long(PARAM_CHUNK);
-	if (self->old_chunk_pages <= 0)
+	if (mt_read_long(PARAM_CHUNK, &self->old_chunk_pages))
 		SKIP(return, "no %s", PARAM_CHUNK);
-	EXPECT_NE(0, write_long(PARAM_CHUNK, 0));
-	EXPECT_NE(0, write_long(PARAM_CHUNK, 1));
-	EXPECT_NE(0, write_long(PARAM_CHUNK, 1025));
-	EXPECT_EQ(self->old_chunk_pages, read_long(PARAM_CHUNK));
-	ASSERT_EQ(0, write_long(PARAM_CHUNK, 1024));
-	ASSERT_EQ(1024, read_long(PARAM_CHUNK));
+	EXPECT_NE(0, mt_write_long(PARAM_CHUNK, 0));
+	EXPECT_NE(0, mt_write_long(PARAM_CHUNK, 1));
+	EXPECT_NE(0, mt_write_long(PARAM_CHUNK, 1025));
+	EXPECT_EQ(0, mt_read_long(PARAM_CHUNK, &now));
+	EXPECT_EQ(self->old_chunk_pages, now);
+	ASSERT_EQ(0, mt_write_long(PARAM_CHUNK, 1024));
+	ASSERT_EQ(0, mt_read_long(PARAM_CHUNK, &now));
+	ASSERT_EQ(1024, now);
 
 	for (k = 0; k < ARRAY_LEN(cps); k++) {
 		size_t cp = cps[k] * pg;
 		size_t sizes[] = { 1, pg - 1, pg, pg + 1, cp - 1, cp, cp + 1,
 				   8 * cp + 5 };
 
-		ASSERT_EQ(0, write_long(PARAM_CHUNK, cps[k]));
+		ASSERT_EQ(0, mt_write_long(PARAM_CHUNK, cps[k]));
 		for (i = 0; i < ARRAY_LEN(sizes); i++) {
 			for (j = 0; j < ARRAY_LEN(ool_offsets); j++, id++) {
 				unsigned char *s = src + ool_offsets[j].src;
@@ -918,7 +880,7 @@ TEST_F_TIMEOUT(pair, destination_changing_under_the_copy, 300)
 		int err;
 
 		ool_fill(src, len, 500 + r);
-		ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), self->sp, src, len,
+		ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), self->sp, src, len,
 				     500 + r));
 		ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, LONG_MS));
 		atomic_store(&c.stop, 0);
@@ -972,7 +934,7 @@ TEST_F_TIMEOUT(pair, poll_receive_into_untouched_buffer, 120)
 	ASSERT_NE(NULL, src);
 	ASSERT_NE(NULL, dst);
 	ool_fill(src, len, 371);
-	ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), self->sp, src, len, 371));
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), self->sp, src, len, 371));
 	ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, LONG_MS));
 	ASSERT_EQ(0, ool_sender_wait_blocked(&snd, 10000));
 	EXPECT_EQ(0, ool_recv(self->r, self->p, rbuf, &size, &ool, &n, 0));
@@ -1151,7 +1113,7 @@ TEST_F(pair, error_rcv_ool_count_and_flags)
 	EXPECT_EQ(1, ool_msgcount(self->r, self->p));
 
 	/* rcv_ool and rcv_ool_count belong to the receive part */
-	ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), self->sp, &data, 0, 1));
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), self->sp, &data, 0, 1));
 	memset(&a, 0, sizeof(a));
 	a.flags = MACHIPC_MSG_SEND | MACHIPC_MSG_SEND_TIMEOUT;
 	a.send_msg = (uintptr_t)sbuf;
@@ -1848,7 +1810,7 @@ TEST_F_TIMEOUT(pair, accounting_blocked_send, 120)
 	ASSERT_NE(0, self->a.cost_ool);
 	ASSERT_NE(0, self->v.cost_copy);
 	ool_fill(src, len, 801);
-	ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), self->sp, src, len, 8));
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), self->sp, src, len, 8));
 	susage = ool_usage(self->s);
 	rusage = ool_usage(self->r);
 	ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, -1));
@@ -1898,7 +1860,7 @@ TEST_F_TIMEOUT(pair, accounting_receiver_below_cost_copy, 120)
 	n = 0;
 	EXPECT_EQ(0, ool_recv(self->r, self->p, rbuf, &size, NULL, &n, 0));
 
-	ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), self->sp, src, len, 9));
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), self->sp, src, len, 9));
 	susage = ool_usage(self->s);
 	ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, -1));
 	ASSERT_EQ(0, ool_sender_wait_blocked(&snd, 10000));
@@ -1952,7 +1914,7 @@ TEST_F_TIMEOUT(pair, port_set_receive, 120)
 	ASSERT_EQ(0, MT_ERR(machipc_port_move_member(self->r, p2, set)));
 	ASSERT_EQ(0, MT_ERR(machipc_port_move_member(self->r, self->p, set)));
 	ool_fill(src + 1, len, 901);
-	ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), self->sp, src + 1, len, 90));
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), self->sp, src + 1, len, 90));
 	ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, -1));
 	ASSERT_EQ(0, ool_sender_wait_blocked(&snd, 10000));
 	/* the member itself cannot be received from */

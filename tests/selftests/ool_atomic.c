@@ -91,25 +91,17 @@ static int set_handler(int sig, void (*fn)(int), int flags)
 /* Set the module's chunk_pages to @want; the old value, or -1. */
 static long chunk_pages_set(long want)
 {
-	char buf[32];
 	long old;
 
-	if (oa_read_long(PARAM_CHUNK, &old))
-		return -1;
-	snprintf(buf, sizeof(buf), "%ld", want);
-	if (oa_write_file(PARAM_CHUNK, buf))
+	if (mt_read_long(PARAM_CHUNK, &old) || mt_write_long(PARAM_CHUNK, want))
 		return -1;
 	return old;
 }
 
 static void chunk_pages_restore(long old)
 {
-	char buf[32];
-
-	if (old > 0) {
-		snprintf(buf, sizeof(buf), "%ld", old);
-		oa_write_file(PARAM_CHUNK, buf);
-	}
+	if (old > 0)
+		mt_write_long(PARAM_CHUNK, old);
 }
 
 static unsigned int chunk_pages(int fd)
@@ -274,18 +266,23 @@ static int rcv_thread_start(struct rcv_thread *t)
 	return mt_wait_in_ioctl(getpid(), atomic_load(&t->tid), WAIT_MS);
 }
 
-/* Join @t if it finishes within @ms; 0, or -1 (still running). */
-static int rcv_thread_join(struct rcv_thread *t, long ms)
+/* Join @th once it sets *@done, if within @ms; 0, or -1 (still running). */
+static int join_when_done(pthread_t th, atomic_int *done, long ms)
 {
 	long long end = mt_now_ns() + ms * MS;
 
-	while (!atomic_load(&t->done)) {
+	while (!atomic_load(done)) {
 		if (mt_now_ns() > end)
 			return -1;
 		usleep(500);
 	}
-	pthread_join(t->th, NULL);
+	pthread_join(th, NULL);
 	return 0;
+}
+
+static int rcv_thread_join(struct rcv_thread *t, long ms)
+{
+	return join_when_done(t->th, &t->done, ms);
 }
 
 /* ------------------------------------------------------------------ */
@@ -483,7 +480,7 @@ static void rig_start(struct __test_metadata *_metadata, struct rig *rg)
 
 		snprintf(path, sizeof(path), "%s/cgroup.procs", rg->cg);
 		snprintf(pid, sizeof(pid), "%d", rg->pid);
-		ASSERT_EQ(0, oa_write_file(path, pid));
+		ASSERT_EQ(0, mt_write_file(path, pid));
 	}
 	uffd = mt_recv_fd(rg->sock);
 	if (uffd < 0) {
@@ -894,16 +891,16 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 		char path[160];
 
 		snprintf(path, sizeof(path), "%s/cgroup.freeze", rg.cg);
-		ASSERT_EQ(0, oa_write_file(path, "1"));
+		ASSERT_EQ(0, mt_write_file(path, "1"));
 		if (cg_frozen(rg.cg, 1, ABORT_MS)) {
-			oa_write_file(path, "0");
+			mt_write_file(path, "0");
 			no_abort(_metadata, &rg, "cgroup.freeze", nheld0);
 			ASSERT_TRUE(0);
 		}
 		expect_port(_metadata, &rg, 0, 0, "frozen");
 		EXPECT_EQ(0, atomic_load(&rg.rt.done));
 		nheld0 = oa_pager_nheld(rig_holder(&rg));
-		ASSERT_EQ(0, oa_write_file(path, "0"));
+		ASSERT_EQ(0, mt_write_file(path, "0"));
 		break;
 	}
 	case ACT_SIGKILL: {
@@ -1390,15 +1387,7 @@ static int send_thread_start(struct send_thread *t)
 
 static int send_thread_join(struct send_thread *t, long ms)
 {
-	long long end = mt_now_ns() + ms * MS;
-
-	while (!atomic_load(&t->done)) {
-		if (mt_now_ns() > end)
-			return -1;
-		usleep(500);
-	}
-	pthread_join(t->th, NULL);
-	return 0;
+	return join_when_done(t->th, &t->done, ms);
 }
 
 /* Two spaces of this process: a receiver with port p, a sender. */
@@ -1462,9 +1451,9 @@ static void pair_close(struct pair *pr)
  */
 static int inject_disarm(void)
 {
-	if (!oa_write_file(DBG "inject_abort_chunk", "-1"))
+	if (!mt_write_file(DBG "inject_abort_chunk", "-1"))
 		return 0;
-	oa_write_file(DBG "inject_abort_chunk", "18446744073709551615");
+	mt_write_file(DBG "inject_abort_chunk", "18446744073709551615");
 	return -1;
 }
 
@@ -1485,8 +1474,8 @@ TEST_F_TIMEOUT(chunks, inject_abort_every_chunk, 600)
 
 	ASSERT_NE(NULL, sb);
 	ASSERT_NE(NULL, rb);
-	if (oa_read_long(DBG "inject_abort_chunk", &v) ||
-	    oa_read_long(DBG "aborts_injected", &v))
+	if (mt_read_long(DBG "inject_abort_chunk", &v) ||
+	    mt_read_long(DBG "aborts_injected", &v))
 		SKIP(return, "no " DBG "inject_abort_chunk");
 	pair_open(_metadata, &pr);
 	cp = chunk_pages(pr.rfd);
@@ -1527,11 +1516,11 @@ TEST_F_TIMEOUT(chunks, inject_abort_every_chunk, 600)
 			oa_build(msg, pr.dest, pr.r, pr.q, reg, src, 2, seq, ID_OOL);
 			ASSERT_EQ(0, mt_snap_take(pr.sfd, sb));
 			su = usage(pr.sfd);
-			ASSERT_EQ(0, oa_read_long(DBG "aborts_injected", &n0));
-			ASSERT_EQ(0, oa_write_file(DBG "inject_abort_side",
+			ASSERT_EQ(0, mt_read_long(DBG "aborts_injected", &n0));
+			ASSERT_EQ(0, mt_write_file(DBG "inject_abort_side",
 						   side ? "1" : "0"));
 			snprintf(num, sizeof(num), "%u", k);
-			ASSERT_EQ(0, oa_write_file(DBG "inject_abort_chunk", num));
+			ASSERT_EQ(0, mt_write_file(DBG "inject_abort_chunk", num));
 
 			if (side == 0) {
 				/* the receiver is interrupted */
@@ -1576,9 +1565,9 @@ TEST_F_TIMEOUT(chunks, inject_abort_every_chunk, 600)
 				rcv = rt.r;
 			}
 			check_rcv(_metadata, &rcv, seq, 2, dst, seqno);
-			ASSERT_EQ(0, oa_read_long(DBG "aborts_injected", &n1));
+			ASSERT_EQ(0, mt_read_long(DBG "aborts_injected", &n1));
 			EXPECT_EQ(n0 + abort, n1);
-			ASSERT_EQ(0, oa_read_long(DBG "inject_abort_chunk", &armed));
+			ASSERT_EQ(0, mt_read_long(DBG "inject_abort_chunk", &armed));
 			EXPECT_EQ(abort ? -1 : (long)k, armed);
 			if (!abort && inject_disarm())
 				disarm_failed++;
@@ -1595,7 +1584,7 @@ TEST_F_TIMEOUT(chunks, inject_abort_every_chunk, 600)
 		}
 	}
 	inject_disarm();
-	oa_write_file(DBG "inject_abort_side", "0");
+	mt_write_file(DBG "inject_abort_side", "0");
 	EXPECT_EQ(0, disarm_failed)
 		TH_LOG("writing -1 to inject_abort_chunk fails");
 	pair_close(&pr);
@@ -1946,6 +1935,25 @@ TEST_F_TIMEOUT(chunks, first_send_under_signals, 300)
 
 #define MARKER	0x6d61726b65722121ULL	/* "marker!!" */
 
+/*
+ * Fork a child that writes MARKER over @len bytes of @area (its copy after
+ * the fork) and exits: the receiver must never see it.  The child's pid.
+ */
+static pid_t fork_marker_writer(void *area, size_t len)
+{
+	pid_t child = fork();
+
+	if (child == 0) {
+		__u64 *w = area;
+		size_t j;
+
+		for (j = 0; j < len / 8; j++)
+			w[j] = MARKER;
+		_exit(0);
+	}
+	return child;
+}
+
 enum page_kind { PG_ORIG, PG_ZERO, PG_MARK, PG_OTHER };
 
 static enum page_kind page_kind(const char *p, __u64 seq, __u64 page)
@@ -2058,16 +2066,8 @@ static void race_case(struct __test_metadata *_metadata, enum race race)
 			spin_ns(random() % (t_copy + 1));
 			switch (race) {
 			case RACE_FORK:
-				child = fork();
+				child = fork_marker_writer(area, len);
 				ASSERT_LE(0, child);
-				if (child == 0) {
-					__u64 *w = (void *)area;
-					size_t j;
-
-					for (j = 0; j < len / 8; j++)
-						w[j] = MARKER;
-					_exit(0);
-				}
 				break;
 			case RACE_MUNMAP:
 				ASSERT_EQ(0, munmap(area, len));
@@ -2212,16 +2212,8 @@ TEST_F_TIMEOUT(chunks, fork_while_held, 300)
 	ASSERT_EQ(0, send_thread_start(&st));
 	ASSERT_EQ(0, oa_pager_wait_held(&pg, 1, WAIT_MS));
 
-	child = fork();
+	child = fork_marker_writer(area, len);
 	ASSERT_LE(0, child);
-	if (child == 0) {
-		__u64 *w = (void *)area;
-		size_t j;
-
-		for (j = 0; j < len / 8; j++)
-			w[j] = MARKER;
-		_exit(0);
-	}
 	EXPECT_EQ(0, mt_wait(child));
 	oa_pager_release(&pg);
 	if (send_thread_join(&st, WAIT_MS)) {

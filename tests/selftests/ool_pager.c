@@ -116,19 +116,6 @@ static void spin_ns(long long ns)
 		;
 }
 
-/* A message to @dest (COPY_SEND) with one region and no inline data. */
-static int msg_one(void *buf, size_t cap, __u32 dest, const void *src,
-		   __u64 len, __u32 id)
-{
-	struct machipc_msg_builder b;
-
-	if (machipc_msg_init(&b, buf, cap, dest, MACHIPC_DISP_COPY_SEND, 0,
-			     MACHIPC_DISP_NONE, id) ||
-	    machipc_msg_add_ool(&b, src, len))
-		return errno;
-	return 0;
-}
-
 /*
  * A sender in a child process: it opens its own space, imports the send
  * right of bootstrap descriptor @bfd, maps its source (the pager's file
@@ -180,7 +167,7 @@ static void child_send(struct pager *pg, int bfd, const struct send_spec *sp, in
 	}
 	if (src == MAP_FAILED)
 		_exit(4);
-	if (msg_one(sbuf, sizeof(sbuf), dest, src + sp->off, sp->len, sp->id))
+	if (ool_msg_one(sbuf, sizeof(sbuf), dest, src + sp->off, sp->len, sp->id))
 		_exit(5);
 	if (mt_put(out, 'B'))
 		_exit(6);
@@ -900,7 +887,7 @@ static void mc_sender(struct mc_shared *sh, int bfd, unsigned char *src)
 		if (seq < 0)
 			return;
 		memcpy(src, &seq, sizeof(seq));
-		msg_one(sbuf, sizeof(sbuf), dest, src, MC_OOL_LEN, seq);
+		ool_msg_one(sbuf, sizeof(sbuf), dest, src, MC_OOL_LEN, seq);
 		err = MT_ERR(machipc_send(s, sbuf, &(struct timespec){ 0 }));
 		if (err == ENOMEM)
 			atomic_fetch_add(&sh->s_ool_enomem, 1);
@@ -921,7 +908,7 @@ static void mc_sender(struct mc_shared *sh, int bfd, unsigned char *src)
 			if (seq < 0)
 				return;
 			memcpy(src, &seq, sizeof(seq));
-			msg_one(sbuf, sizeof(sbuf), dest, src, MC_OOL_LEN, seq);
+			ool_msg_one(sbuf, sizeof(sbuf), dest, src, MC_OOL_LEN, seq);
 			do {
 				machipc_deadline_in(&dl, LONG_MS);
 				err = MT_ERR(machipc_send(s, sbuf, &dl));
@@ -1288,7 +1275,7 @@ TEST_F_TIMEOUT(cg, account_receiver_below_cost_copy_two_processes, 300)
 		if (!src || w.s < 0 ||
 		    machipc_bootstrap_import(w.s, bfd, &dest) ||
 		    machipc_account_get(w.s, &a) ||
-		    msg_one(sbuf, sizeof(sbuf), dest, src, len, 0x99))
+		    ool_msg_one(sbuf, sizeof(sbuf), dest, src, len, 0x99))
 			_exit(1);
 		ool_fill(src, len, 0x99);
 		sh->expect_blocked = ool_msg_cost(&a, machipc_msg_size(sbuf)) +
@@ -1433,7 +1420,7 @@ FIXTURE_SETUP(life)
 	p = mt_alloc(self->r, MACHIPC_RIGHT_RECEIVE);
 	ASSERT_NE(0, p);
 	ASSERT_EQ(0, mt_give_send(self->r, p, self->s, &sp));
-	ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), sp, self->src + LIFE_OFF,
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), sp, self->src + LIFE_OFF,
 			     LIFE_LEN, 1));
 	ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, LONG_MS));
 	ASSERT_EQ(0, wait_msgcount(self->r, p, 1, LONG_MS));
@@ -1490,7 +1477,7 @@ static void life_after(struct __test_metadata *_metadata,
 	p = mt_alloc(self->r, MACHIPC_RIGHT_RECEIVE);
 	ASSERT_NE(0, p);
 	ASSERT_EQ(0, mt_give_send(self->r, p, self->s, &sp));
-	ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), sp, self->src + LIFE_OFF,
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), sp, self->src + LIFE_OFF,
 			     LIFE_LEN, 2));
 	ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, LONG_MS));
 	lr.fd = self->r;
@@ -1532,7 +1519,7 @@ TEST_F_TIMEOUT(life, port_destroyed_mid_copy, 600)
 		lr.port = mt_alloc(self->r, MACHIPC_RIGHT_RECEIVE);
 		ASSERT_NE(0, lr.port);
 		ASSERT_EQ(0, mt_give_send(self->r, lr.port, self->s, &sp));
-		ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), sp,
+		ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), sp,
 				     self->src + LIFE_OFF, LIFE_LEN, 3));
 		ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, LONG_MS));
 		ASSERT_EQ(0, pthread_create(&lr.thread, NULL, life_rcv_fn,
@@ -1609,7 +1596,7 @@ TEST_F_TIMEOUT(life, receiver_killed_mid_copy, 600)
 		ASSERT_EQ(0, MT_ERR(machipc_bootstrap_import(self->s, bfd,
 							     &sp)));
 		close(bfd);
-		ASSERT_EQ(0, msg_one(sbuf, sizeof(sbuf), sp,
+		ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), sp,
 				     self->src + LIFE_OFF, LIFE_LEN, 4));
 		ASSERT_EQ('R', read_byte_ms(sv[0], LONG_MS));
 		ASSERT_EQ(0, ool_sender_start(&snd, self->s, sbuf, LONG_MS));

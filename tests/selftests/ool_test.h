@@ -207,6 +207,19 @@ static inline int ool_sender_join(struct ool_sender *s)
 	return s->err;
 }
 
+/* A message to @dest (COPY_SEND) with one region and no inline data; errno. */
+static inline int ool_msg_one(void *buf, size_t cap, __u32 dest,
+			      const void *src, __u64 len, __u32 id)
+{
+	struct machipc_msg_builder b;
+
+	if (machipc_msg_init(&b, buf, cap, dest, MACHIPC_DISP_COPY_SEND, 0,
+			     MACHIPC_DISP_NONE, id) ||
+	    machipc_msg_add_ool(&b, src, len))
+		return errno;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Receiving                                                          */
 /* ------------------------------------------------------------------ */

@@ -27,33 +27,6 @@
 #define DEBUGFS		"/sys/kernel/debug/machipc"
 #define CHUNK_PAGES	"/sys/module/machipc/parameters/chunk_pages"
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
-static int read_str(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY);
-	size_t len = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	while (len + 1 < cap && (n = read(fd, buf + len, cap - 1 - len)) > 0)
-		len += n;
-	buf[len] = 0;
-	close(fd);
-	return 0;
-}
-
 static const char *const events[] = {
 	"machipc_chunk_copied", "machipc_xfer_aborted", "machipc_xfer_committed",
 };
@@ -66,7 +39,7 @@ static int set_events(const char *on)
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
 		snprintf(path, sizeof(path), TRACING "/events/machipc/%s/enable",
 			 events[i]);
-		if (write_str(path, on))
+		if (mt_write_file(path, on))
 			return -1;
 	}
 	return 0;
@@ -93,24 +66,24 @@ FIXTURE_SETUP(trace)
 	ASSERT_NE(NULL, self->trace);
 	self->old_chunk[0] = 0;
 	if (access(path, W_OK) || access(DEBUGFS "/inject_abort_chunk", W_OK) ||
-	    read_str(CHUNK_PAGES, self->old_chunk, sizeof(self->old_chunk)))
+	    mt_read_file(CHUNK_PAGES, self->old_chunk, sizeof(self->old_chunk)))
 		SKIP(return, "needs tracefs, debugfs and the chunk_pages parameter");
-	ASSERT_EQ(0, write_str(CHUNK_PAGES, "2"));
+	ASSERT_EQ(0, mt_write_file(CHUNK_PAGES, "2"));
 	self->fd = machipc_open();
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, machipc_port_allocate(self->fd, MACHIPC_RIGHT_RECEIVE,
 					   &self->port));
-	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, mt_write_file(TRACING "/trace", ""));
 	ASSERT_EQ(0, set_events("1"));
 }
 
 FIXTURE_TEARDOWN(trace)
 {
 	set_events("0");
-	write_str(DEBUGFS "/inject_abort_chunk", "-1");
-	write_str(DEBUGFS "/inject_abort_side", "0");
+	mt_write_file(DEBUGFS "/inject_abort_chunk", "-1");
+	mt_write_file(DEBUGFS "/inject_abort_side", "0");
 	if (self->old_chunk[0])
-		write_str(CHUNK_PAGES, self->old_chunk);
+		mt_write_file(CHUNK_PAGES, self->old_chunk);
 	free(self->trace);
 }
 
@@ -150,8 +123,8 @@ TEST_F(trace, chunks_abort_commit)
 	ASSERT_EQ(0, machipc_msg_add_ool(&b, src + 100, len));
 
 	/* First attempt: the receiver is aborted at chunk 3. */
-	ASSERT_EQ(0, write_str(DEBUGFS "/inject_abort_side", "0"));
-	ASSERT_EQ(0, write_str(DEBUGFS "/inject_abort_chunk", "3"));
+	ASSERT_EQ(0, mt_write_file(DEBUGFS "/inject_abort_side", "0"));
+	ASSERT_EQ(0, mt_write_file(DEBUGFS "/inject_abort_chunk", "3"));
 	ASSERT_EQ(0, ool_sender_start(&snd, self->fd, sbuf, -1));
 	ool.address = (uintptr_t)dst;
 	ool.size = len;
@@ -168,7 +141,7 @@ TEST_F(trace, chunks_abort_commit)
 	ASSERT_EQ(0, ool_sender_join(&snd));
 	EXPECT_EQ(len, ool_check(dst, len, 7));
 	ASSERT_EQ(0, set_events("0"));
-	ASSERT_EQ(0, read_str(TRACING "/trace", self->trace, 1 << 20));
+	ASSERT_EQ(0, mt_read_file(TRACING "/trace", self->trace, 1 << 20));
 
 	/* Chunks 0, 1, 2, then the abort at 3, of one transfer. */
 	p = self->trace;
@@ -238,7 +211,7 @@ TEST_F(trace, sender_timeout_reason)
 	}
 	EXPECT_EQ(0, ool_msgcount(self->fd, self->port));
 	ASSERT_EQ(0, set_events("0"));
-	ASSERT_EQ(0, read_str(TRACING "/trace", self->trace, 1 << 20));
+	ASSERT_EQ(0, mt_read_file(TRACING "/trace", self->trace, 1 << 20));
 	p = find_event(self->trace, "machipc_xfer_aborted");
 	ASSERT_NE(NULL, p) TH_LOG("trace:\n%s", self->trace);
 	ASSERT_EQ(3, sscanf(p, "machipc_xfer_aborted: xfer=%llu chunk=%u reason=%31s",
