@@ -7,6 +7,23 @@
 
 #include <linux/tracepoint.h>
 
+#include "xfer.h"
+
+/* The values of machipc_xfer_aborted's reasons, for perf and trace-cmd. */
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_SIGNAL);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_TIMEOUT);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_DEAD);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_FAULT);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_RIGHTS);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_SPACE);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_INJECTED);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_RCV_SIGNAL);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_RCV_TIMEOUT);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_RCV_FAULT);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_RCV_NOBUFS);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_RCV_ERROR);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_INVALIDATED);
+
 TRACE_EVENT(machipc_charge_failed,
 	    TP_PROTO(u64 account, u64 request, s64 usage, u64 limit),
 	    TP_ARGS(account, request, usage, limit),
@@ -50,16 +67,30 @@ TRACE_EVENT(machipc_xfer_committed,
 );
 
 TRACE_EVENT(machipc_xfer_aborted,
-	    TP_PROTO(u64 xfer, u32 chunk, const char *reason),
+	    TP_PROTO(u64 xfer, u32 chunk, enum machipc_abort_reason reason),
 	    TP_ARGS(xfer, chunk, reason),
 	    TP_STRUCT__entry(__field(u64, xfer)
 			     __field(u32, chunk)
-			     __string(reason, reason)),
+			     __field(unsigned int, reason)),
 	    TP_fast_assign(__entry->xfer = xfer;
 			   __entry->chunk = chunk;
-			   __assign_str(reason);),
+			   __entry->reason = reason;),
 	    TP_printk("xfer=%llu chunk=%u reason=%s", __entry->xfer,
-		      __entry->chunk, __get_str(reason))
+		      __entry->chunk,
+		      __print_symbolic(__entry->reason,
+				       { MACHIPC_ABORT_SIGNAL, "signal" },
+				       { MACHIPC_ABORT_TIMEOUT, "timeout" },
+				       { MACHIPC_ABORT_DEAD, "dead" },
+				       { MACHIPC_ABORT_FAULT, "fault" },
+				       { MACHIPC_ABORT_RIGHTS, "rights" },
+				       { MACHIPC_ABORT_SPACE, "space" },
+				       { MACHIPC_ABORT_INJECTED, "injected" },
+				       { MACHIPC_ABORT_RCV_SIGNAL, "receiver-signal" },
+				       { MACHIPC_ABORT_RCV_TIMEOUT, "receiver-timeout" },
+				       { MACHIPC_ABORT_RCV_FAULT, "receiver-fault" },
+				       { MACHIPC_ABORT_RCV_NOBUFS, "receiver-nobufs" },
+				       { MACHIPC_ABORT_RCV_ERROR, "receiver-error" },
+				       { MACHIPC_ABORT_INVALIDATED, "invalidated" }))
 );
 
 #endif /* MACHIPC_TRACE_H */

@@ -26,33 +26,9 @@
 
 static atomic64_t machipc_xfer_ids = ATOMIC64_INIT(0);
 
-static const char *const machipc_abort_reasons[] = {
-	[MACHIPC_ABORT_SIGNAL] = "signal",
-	[MACHIPC_ABORT_TIMEOUT] = "timeout",
-	[MACHIPC_ABORT_DEAD] = "dead",
-	[MACHIPC_ABORT_FAULT] = "fault",
-	[MACHIPC_ABORT_RIGHTS] = "rights",
-	[MACHIPC_ABORT_SPACE] = "space",
-	[MACHIPC_ABORT_INJECTED] = "injected",
-	[MACHIPC_ABORT_RCV_SIGNAL] = "receiver-signal",
-	[MACHIPC_ABORT_RCV_TIMEOUT] = "receiver-timeout",
-	[MACHIPC_ABORT_RCV_FAULT] = "receiver-fault",
-	[MACHIPC_ABORT_RCV_NOBUFS] = "receiver-nobufs",
-	[MACHIPC_ABORT_RCV_ERROR] = "receiver-error",
-	[MACHIPC_ABORT_INVALIDATED] = "invalidated",
-};
-
-static const char *machipc_abort_reason_name(enum machipc_abort_reason reason)
-{
-	if (reason >= ARRAY_SIZE(machipc_abort_reasons) ||
-	    !machipc_abort_reasons[reason])
-		return "unknown";
-	return machipc_abort_reasons[reason];
-}
-
 void machipc_trace_abort(u64 id, u32 chunk, enum machipc_abort_reason reason)
 {
-	trace_machipc_xfer_aborted(id, chunk, machipc_abort_reason_name(reason));
+	trace_machipc_xfer_aborted(id, chunk, reason);
 }
 
 /**

@@ -35,7 +35,10 @@ enum machipc_xfer_state {
 	MACHIPC_XFER_FAILED,
 };
 
-/* Why a transfer was aborted, for the machipc_xfer_aborted tracepoint. */
+/*
+ * Why a transfer was aborted, for the machipc_xfer_aborted tracepoint
+ * (trace.h names them: a new reason needs its name there).
+ */
 enum machipc_abort_reason {
 	MACHIPC_ABORT_SIGNAL,		/* sender: signal, stop, ptrace, freezer */
 	MACHIPC_ABORT_TIMEOUT,		/* sender: send deadline */
