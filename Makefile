@@ -17,6 +17,9 @@
 #   make deps         install the Debian packages all this needs (as root)
 #                     and fetch the stock guest kernels into the cache
 #                     (nothing goes to /boot or /lib/modules)
+#   make install      libmachipc, headers, pkg-config file and the programs
+#                     (PREFIX=/usr/local, DESTDIR=)
+#   make deb          machipc-dkms and machipc-tools packages in build/deb
 #   make stock|stock61|debug
 #                     the module in build/stock (Debian's 6.12 headers),
 #                     build/stock61 (6.1 headers) or build/debug (debug
@@ -56,12 +59,12 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
 
 .PHONY: all modules userspace lib selftests demo abi-version uapi-check ipcbench stock stock61 debug \
-	deps run check bench style sparse clean help
+	deps run check bench style sparse clean help install deb
 
 all: modules userspace
 
 help:
-	@sed -n '3,29s/^# \{0,1\}//p' $(top)/Makefile
+	@sed -n '3,32s/^# \{0,1\}//p' $(top)/Makefile
 
 modules:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -129,6 +132,18 @@ debug:
 
 deps:
 	@$(VM)/deps
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+
+install: userspace
+	$(MAKE) -C $(top)/tools/lib/machipc install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(top)/tools/demo/machipc-demo $(top)/tools/ipcbench/ipcbench \
+		$(DESTDIR)$(BINDIR)/
+
+deb:
+	$(top)/tools/pkg/mkdeb $(top)/build/deb
 
 run: deps
 	$(MAKE) -C $(top) --no-print-directory userspace stock
