@@ -190,20 +190,20 @@ static kern_return_t lm_bs_call(mach_port_t bp, mach_msg_id_t id,
 }
 
 LM_EXPORT kern_return_t bootstrap_check_in(mach_port_t bp,
-					   const name_t service_name,
+					   const char *service_name,
 					   mach_port_t *sp)
 {
 	return lm_bs_call(bp, LM_BS_CHECK_IN, service_name, MACH_PORT_NULL, sp);
 }
 
 LM_EXPORT kern_return_t bootstrap_look_up(mach_port_t bp,
-					  const name_t service_name,
+					  const char *service_name,
 					  mach_port_t *sp)
 {
 	return lm_bs_call(bp, LM_BS_LOOK_UP, service_name, MACH_PORT_NULL, sp);
 }
 
-LM_EXPORT kern_return_t bootstrap_register(mach_port_t bp, name_t service_name,
+LM_EXPORT kern_return_t bootstrap_register(mach_port_t bp, const char *service_name,
 					   mach_port_t sp)
 {
 	return lm_bs_call(bp, LM_BS_REGISTER, service_name, sp, NULL);

@@ -526,9 +526,28 @@ static void lm_after_send(mach_msg_header_t *m)
 
 			if (d->deallocate)
 				lm_vm_free((uintptr_t)d->address, d->size);
+		} else if (type == MACH_MSG_PORT_DESCRIPTOR) {
+			const mach_msg_port_descriptor_t *d = (const void *)(p + off);
+
+			/* A receive right left: so did its library state. */
+			if (d->disposition == MACH_MSG_TYPE_MOVE_RECEIVE &&
+			    lm_is_right(d->name))
+				lm_port_forget(d->name);
+		} else if (type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
+			const mach_msg_guarded_port_descriptor_t *d = (const void *)(p + off);
+
+			if (d->disposition == MACH_MSG_TYPE_MOVE_RECEIVE &&
+			    lm_is_right(d->name))
+				lm_port_forget(d->name);
 		} else if (type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
 			const mach_msg_ool_ports_descriptor_t *d = (const void *)(p + off);
+			const mach_port_name_t *a = d->address;
+			uint32_t j;
 
+			for (j = 0; d->disposition == MACH_MSG_TYPE_MOVE_RECEIVE &&
+				    j < d->count; j++)
+				if (lm_is_right(a[j]))
+					lm_port_forget(a[j]);
 			if (d->deallocate)
 				lm_vm_free((uintptr_t)d->address,
 					   (uint64_t)d->count * sizeof(mach_port_name_t));

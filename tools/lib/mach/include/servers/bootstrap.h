@@ -38,21 +38,24 @@ typedef boolean_t *bool_array_t;
 #define BOOTSTRAP_STATUS_ON_DEMAND	2
 
 /*
+ * @service_name is a name_t on macOS; a pointer here (the same ABI), so
+ * that string literals pass gcc's array-parameter checks.
+ *
  * A receive right for @service_name: the service's port, created on the
  * first check-in (BOOTSTRAP_SERVICE_ACTIVE while a checked-in port is
  * alive).
  */
-kern_return_t bootstrap_check_in(mach_port_t bp, const name_t service_name,
+kern_return_t bootstrap_check_in(mach_port_t bp, const char *service_name,
 				 mach_port_t *sp);
 /* A send right to @service_name's port (BOOTSTRAP_UNKNOWN_SERVICE). */
-kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name,
+kern_return_t bootstrap_look_up(mach_port_t bp, const char *service_name,
 				mach_port_t *sp);
 /*
  * Registers a copy of the send right @sp under @service_name (the caller
  * keeps its reference); MACH_PORT_NULL removes the name.
  * BOOTSTRAP_NAME_IN_USE while another live port has the name.
  */
-kern_return_t bootstrap_register(mach_port_t bp, name_t service_name,
+kern_return_t bootstrap_register(mach_port_t bp, const char *service_name,
 				 mach_port_t sp);
 const char *bootstrap_strerror(kern_return_t r);
 
