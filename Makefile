@@ -9,6 +9,8 @@
 #   make W=1          the same with the kernel's extra warnings
 #   make run          build; boot Debian's stock kernel in QEMU, load the
 #                     module, run the demo
+#   make run-mach     the same with the Mach echo demo (libmach) under
+#                     machipc-bootstrapd
 #   make check        build (W=1); debug-kernel guest: KUnit + selftests +
 #                     rmmod + kmemleak; stock 6.12 and stock 6.1 guests:
 #                     selftests.  Last line: "N passed, M failed"
@@ -58,13 +60,13 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 		  $(top)/include/uapi/linux/machipc.h \
 		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
 
-.PHONY: all modules userspace lib selftests demo abi-version uapi-check ipcbench stock stock61 debug \
-	deps run check bench style sparse clean help install deb
+.PHONY: all modules userspace lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench stock stock61 debug \
+	deps run run-mach check bench style sparse clean help install deb
 
 all: modules userspace
 
 help:
-	@sed -n '3,32s/^# \{0,1\}//p' $(top)/Makefile
+	@sed -n '3,34s/^# \{0,1\}//p' $(top)/Makefile
 
 modules:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -73,7 +75,7 @@ modules:
 	fi
 	$(MAKE) -C $(KDIR) M=$(top) $(KBUILD_ARGS) modules
 
-userspace: lib selftests demo abi-version uapi-check ipcbench
+userspace: lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench
 
 # The uapi header stands alone in C and C++: only linux/types.h and
 # linux/ioctl.h, no warnings.
@@ -93,10 +95,16 @@ lib:
 	@if [ -f $(top)/tools/lib/machipc/Makefile ]; then \
 		$(MAKE) -C $(top)/tools/lib/machipc; fi
 
-selftests: lib
+libmach:
+	$(MAKE) -C $(top)/tools/lib/mach
+
+bootstrapd: libmach
+	$(MAKE) -C $(top)/tools/bootstrapd
+
+selftests: lib libmach bootstrapd
 	$(MAKE) -C $(top)/tests/selftests
 
-demo: lib
+demo: lib libmach
 	@if [ -f $(top)/tools/demo/Makefile ]; then \
 		$(MAKE) -C $(top)/tools/demo; fi
 
@@ -138,8 +146,10 @@ BINDIR		?= $(PREFIX)/bin
 
 install: userspace
 	$(MAKE) -C $(top)/tools/lib/machipc install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C $(top)/tools/lib/mach install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(top)/tools/demo/machipc-demo $(top)/tools/ipcbench/ipcbench \
+		$(top)/tools/bootstrapd/machipc-bootstrapd $(top)/tools/demo/mach-echo \
 		$(DESTDIR)$(BINDIR)/
 
 deb:
@@ -154,6 +164,12 @@ run: deps
 		prog=build/vm/abi-version; \
 	fi; \
 	$(VM)/run --kernel stock -- $$prog
+
+# The Mach echo server and client (tools/demo/mach-echo.c, written against
+# <mach/mach.h>) under the bootstrap server, in the stock guest.
+run-mach: deps
+	$(MAKE) -C $(top) --no-print-directory userspace stock
+	$(VM)/run --kernel stock -- tools/bootstrapd/machipc-bootstrapd -- tools/demo/mach-echo
 
 check: deps
 	$(MAKE) -C $(top) --no-print-directory userspace
@@ -209,6 +225,8 @@ clean:
 	fi
 	@if [ -f $(top)/tools/lib/machipc/Makefile ]; then $(MAKE) -C $(top)/tools/lib/machipc clean; fi
 	@if [ -f $(top)/tools/demo/Makefile ]; then $(MAKE) -C $(top)/tools/demo clean; fi
+	$(MAKE) -C $(top)/tools/lib/mach clean
+	$(MAKE) -C $(top)/tools/bootstrapd clean
 	$(MAKE) -C $(top)/tests/selftests clean
 	rm -rf $(top)/build
 
