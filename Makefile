@@ -176,10 +176,12 @@ check: deps
 	$(MAKE) -C $(top) --no-print-directory W=1 stock stock61 debug
 	@$(VM)/check
 
-# make bench: build; boot the stock kernel with machipc and binder; run
-# ipcbench; table, JSON and charts in build/bench/ (see
-# Documentation/performance.rst).  BENCH_ARGS (ipcbench options),
-# BENCH_VM_ARGS (e.g. --smp 1) and BENCH_OUT go to tools/ipcbench/Makefile.
+# make bench: build; boot the stock kernel with machipc and binder on the
+# fair CPU model (no ERMS/FSRM); run ipcbench; table, JSON and charts in
+# build/bench/ (see Documentation/performance.rst).  BENCH_ARGS (ipcbench
+# options), BENCH_VM_ARGS (e.g. --smp 1), BENCH_CPU, BENCH_ERMS=1 (a second,
+# labelled boot on the ERMS model into build/bench/erms/) and BENCH_OUT go
+# to tools/ipcbench/Makefile.
 bench: deps
 	$(MAKE) -C $(top) --no-print-directory userspace stock
 	$(MAKE) -C $(top)/tools/ipcbench --no-print-directory bench
