@@ -9,24 +9,34 @@
 #   make W=1          the same with the kernel's extra warnings
 #   make run          build; boot Debian's stock kernel in QEMU, load the
 #                     module, run the demo
-#   make check        build; debug-kernel guest: KUnit + selftests +
-#                     rmmod + kmemleak; stock-kernel guest: selftests.
-#                     Last line: "N passed, M failed"
+#   make run-mach     the same with the Mach echo demo (libmach) under
+#                     machipc-bootstrapd
+#   make check        build (W=1); debug-kernel guest: KUnit + selftests +
+#                     rmmod + kmemleak; stock 6.12 and stock 6.1 guests:
+#                     selftests.  Last line: "N passed, M failed"
 #   make style        checkpatch --strict
 #   make sparse       sparse (C=2) over the module
 #   make deps         install the Debian packages all this needs (as root)
-#   make stock|debug  the module in build/stock (stock headers) or
-#                     build/debug (debug kernel tree)
+#                     and fetch the stock guest kernels into the cache
+#                     (nothing goes to /boot or /lib/modules)
+#   make install      libmachipc, headers, pkg-config file and the programs
+#                     (PREFIX=/usr/local, DESTDIR=)
+#   make deb          machipc-dkms and machipc-tools packages in build/deb
+#   make stock|stock61|debug
+#                     the module in build/stock (Debian's 6.12 headers),
+#                     build/stock61 (6.1 headers) or build/debug (debug
+#                     kernel tree); the log in build/<name>.log
 #   make clean
 #
 # KDIR defaults to /lib/modules/$(uname -r)/build if it exists, else to the
-# newest installed /usr/src/linux-headers-6.12.*-amd64.
+# stock 6.12 headers in the cache (tools/vm/stock-kernel --headers).
 
 # Invoked by kbuild if there were no Kbuild file: use it anyway.
 ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
 
+SHELL		:= /bin/bash
 top		:= $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 VM		:= $(top)/tools/vm
 
@@ -34,7 +44,7 @@ ifeq ($(origin KDIR),undefined)
 ifneq ($(wildcard /lib/modules/$(shell uname -r)/build/Makefile),)
 KDIR		:= /lib/modules/$(shell uname -r)/build
 else
-KDIR		:= $(shell $(VM)/stock-kernel --any-headers 2>/dev/null)
+KDIR		:= $(shell $(VM)/stock-kernel --headers 2>/dev/null)
 endif
 endif
 
@@ -50,13 +60,13 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 		  $(top)/include/uapi/linux/machipc.h \
 		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
 
-.PHONY: all modules userspace lib selftests demo abi-version uapi-check ipcbench stock debug \
-	deps run check bench style sparse clean help
+.PHONY: all modules userspace lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench stock stock61 debug \
+	deps run run-mach check bench style sparse clean help install deb
 
 all: modules userspace
 
 help:
-	@sed -n '3,24s/^# \{0,1\}//p' $(top)/Makefile
+	@sed -n '3,34s/^# \{0,1\}//p' $(top)/Makefile
 
 modules:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -65,7 +75,7 @@ modules:
 	fi
 	$(MAKE) -C $(KDIR) M=$(top) $(KBUILD_ARGS) modules
 
-userspace: lib selftests demo abi-version uapi-check ipcbench
+userspace: lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench
 
 # The uapi header stands alone in C and C++: only linux/types.h and
 # linux/ioctl.h, no warnings.
@@ -85,10 +95,16 @@ lib:
 	@if [ -f $(top)/tools/lib/machipc/Makefile ]; then \
 		$(MAKE) -C $(top)/tools/lib/machipc; fi
 
-selftests: lib
+libmach:
+	$(MAKE) -C $(top)/tools/lib/mach
+
+bootstrapd: libmach
+	$(MAKE) -C $(top)/tools/bootstrapd
+
+selftests: lib libmach bootstrapd
 	$(MAKE) -C $(top)/tests/selftests
 
-demo: lib
+demo: lib libmach
 	@if [ -f $(top)/tools/demo/Makefile ]; then \
 		$(MAKE) -C $(top)/tools/demo; fi
 
@@ -103,19 +119,41 @@ $(top)/build/vm/abi-version: $(VM)/abi-version.c $(top)/include/uapi/linux/machi
 	$(CC) $(CFLAGS) -Wall -Wextra -Werror -I$(top)/include/uapi -o $@ $<
 
 # The module built in a copy of the sources per kernel: kbuild writes its
-# objects next to the sources, so two kernels need two trees.
+# objects next to the sources, so two kernels need two trees.  The output
+# is also kept in build/<name>.log, where `make check` looks for warnings.
+kbuild_log = set -o pipefail; mkdir -p $(top)/build; $(1) 2>&1 | tee $(top)/build/$(2).log
+
 stock:
 	$(VM)/sync-tree $(top) $(top)/build/stock
-	kdir=$$($(VM)/stock-kernel --headers) && \
-	$(MAKE) -C $$kdir M=$(top)/build/stock $(KBUILD_ARGS) modules
+	@kdir=$$($(VM)/stock-kernel --series 6.12 --headers) && \
+	$(call kbuild_log,$(MAKE) -C $$kdir M=$(top)/build/stock $(KBUILD_ARGS) modules,stock)
+
+stock61:
+	$(VM)/sync-tree $(top) $(top)/build/stock61
+	@kdir=$$($(VM)/stock-kernel --series 6.1 --headers) && \
+	$(call kbuild_log,$(MAKE) -C $$kdir M=$(top)/build/stock61 $(KBUILD_ARGS) modules,stock61)
 
 debug:
 	$(VM)/sync-tree $(top) $(top)/build/debug
-	tree=$$($(VM)/build-kernel) && \
-	$(MAKE) -C $$tree M=$(top)/build/debug $(KBUILD_ARGS) modules
+	@tree=$$($(VM)/build-kernel) && \
+	$(call kbuild_log,$(MAKE) -C $$tree M=$(top)/build/debug $(KBUILD_ARGS) modules,debug)
 
 deps:
 	@$(VM)/deps
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+
+install: userspace
+	$(MAKE) -C $(top)/tools/lib/machipc install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C $(top)/tools/lib/mach install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(top)/tools/demo/machipc-demo $(top)/tools/ipcbench/ipcbench \
+		$(top)/tools/bootstrapd/machipc-bootstrapd $(top)/tools/demo/mach-echo \
+		$(DESTDIR)$(BINDIR)/
+
+deb:
+	$(top)/tools/pkg/mkdeb $(top)/build/deb
 
 run: deps
 	$(MAKE) -C $(top) --no-print-directory userspace stock
@@ -127,14 +165,23 @@ run: deps
 	fi; \
 	$(VM)/run --kernel stock -- $$prog
 
+# The Mach echo server and client (tools/demo/mach-echo.c, written against
+# <mach/mach.h>) under the bootstrap server, in the stock guest.
+run-mach: deps
+	$(MAKE) -C $(top) --no-print-directory userspace stock
+	$(VM)/run --kernel stock -- tools/bootstrapd/machipc-bootstrapd -- tools/demo/mach-echo
+
 check: deps
-	$(MAKE) -C $(top) --no-print-directory userspace stock debug
+	$(MAKE) -C $(top) --no-print-directory userspace
+	$(MAKE) -C $(top) --no-print-directory W=1 stock stock61 debug
 	@$(VM)/check
 
-# make bench: build; boot the stock kernel with machipc and binder; run
-# ipcbench; table, JSON and charts in build/bench/ (see
-# Documentation/performance.rst).  BENCH_ARGS (ipcbench options),
-# BENCH_VM_ARGS (e.g. --smp 1) and BENCH_OUT go to tools/ipcbench/Makefile.
+# make bench: build; boot the stock kernel with machipc and binder on the
+# fair CPU model (no ERMS/FSRM); run ipcbench; table, JSON and charts in
+# build/bench/ (see Documentation/performance.rst).  BENCH_ARGS (ipcbench
+# options), BENCH_VM_ARGS (e.g. --smp 1), BENCH_CPU, BENCH_ERMS=1 (a second,
+# labelled boot on the ERMS model into build/bench/erms/) and BENCH_OUT go
+# to tools/ipcbench/Makefile.
 bench: deps
 	$(MAKE) -C $(top) --no-print-directory userspace stock
 	$(MAKE) -C $(top)/tools/ipcbench --no-print-directory bench
@@ -180,6 +227,8 @@ clean:
 	fi
 	@if [ -f $(top)/tools/lib/machipc/Makefile ]; then $(MAKE) -C $(top)/tools/lib/machipc clean; fi
 	@if [ -f $(top)/tools/demo/Makefile ]; then $(MAKE) -C $(top)/tools/demo clean; fi
+	$(MAKE) -C $(top)/tools/lib/mach clean
+	$(MAKE) -C $(top)/tools/bootstrapd clean
 	$(MAKE) -C $(top)/tests/selftests clean
 	rm -rf $(top)/build
 

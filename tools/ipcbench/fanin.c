@@ -15,9 +15,16 @@
  *
  * The batch runs for opts.fanin_seconds from a common start; each client
  * counts its round trips and records their latencies in shared memory.
+ *
+ * The threads benchmark uses the same clients with other server layouts
+ * (enum fanin_layout): one process serving each stream on a thread of its
+ * own (machipc: one port per stream in one space; seqpacket: a blocking
+ * recv/send loop per socket), against one single-threaded process per
+ * stream.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +57,7 @@ struct fanin_shared {
 
 struct fanin_ctx {
 	const struct fanin_peer *peer;
+	enum fanin_layout layout;
 	unsigned int n;
 	size_t size;
 	size_t cap;		/* latency samples per client */
@@ -58,9 +66,81 @@ struct fanin_ctx {
 	size_t sh_bytes;
 	int cfd[FANIN_MAX_CLIENTS];	/* per client: bootstrap fd / socket */
 	int sfd[FANIN_MAX_CLIENTS];	/* seqpacket: server ends */
-	int ctl[2];
+	int ctl[2];			/* machipc: a server's bootstrap fds */
 	unsigned int id;		/* in a client: its index */
+	/* In a server process: it serves clients first .. first + nserve - 1. */
+	unsigned int first, nserve;
+	int space;			/* machipc: the server's space */
+	u32 port[FANIN_MAX_CLIENTS];	/* machipc: the port of client first + i */
 };
+
+static void close_all(int *fds, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/* Server processes of the layout: one per stream, or one for all. */
+static unsigned int nservers(const struct fanin_ctx *x)
+{
+	return x->layout == FANIN_PROCS ? x->n : 1;
+}
+
+/* Before forking server @k: the clients it serves. */
+static void server_range(struct fanin_ctx *x, unsigned int k)
+{
+	x->first = nservers(x) == 1 ? 0 : k;
+	x->nserve = nservers(x) == 1 ? x->n : 1;
+}
+
+struct serve_thread {
+	pthread_t tid;
+	struct fanin_ctx *x;
+	unsigned int i;
+	int (*serve)(struct fanin_ctx *x, unsigned int i);
+};
+
+static void *serve_thread_main(void *arg)
+{
+	struct serve_thread *t = arg;
+
+	/* A failed stream fails the whole server process. */
+	if (t->serve(t->x, t->i))
+		_exit(1);
+	return NULL;
+}
+
+/*
+ * Serve the process's streams, each on a thread of its own: stream i
+ * (0 <= i < nserve) by @serve; the calling thread serves stream 0.
+ */
+static int serve_threads(struct fanin_ctx *x,
+			 int (*serve)(struct fanin_ctx *x, unsigned int i))
+{
+	struct serve_thread t[FANIN_MAX_CLIENTS];
+	unsigned int i;
+	int ret;
+
+	for (i = 1; i < x->nserve; i++) {
+		t[i].x = x;
+		t[i].i = i;
+		t[i].serve = serve;
+		ret = pthread_create(&t[i].tid, NULL, serve_thread_main, &t[i]);
+		if (ret) {
+			warnx_("pthread_create: %s", strerror(ret));
+			return -1;
+		}
+	}
+	ret = serve(x, 0);
+	for (i = 1; i < x->nserve; i++)
+		pthread_join(t[i].tid, NULL);
+	return ret;
+}
 
 static struct fanin_slot *slot_of(struct fanin_ctx *x, unsigned int i)
 {
@@ -111,65 +191,101 @@ static int client_loop(struct fanin_ctx *x, struct fanin_client *cl,
 /* machipc                                                             */
 /* ------------------------------------------------------------------ */
 
-static int mfan_server(void *arg)
+/* Serve requests on @name (a port or a port set) until @nbyes byes. */
+static int mfan_serve(struct fanin_ctx *x, u32 name, unsigned int nbyes)
 {
-	struct fanin_ctx *x = arg;
 	struct machipc_msg_args args;
 	struct machipc_msg_header *h;
 	size_t cap = MACHIPC_RCV_SPACE(HDR_SIZE + x->size), got = cap;
 	void *buf[2] = { xmalloc(cap), xmalloc(cap) };
-	int fds[FANIN_MAX_CLIENTS];
-	unsigned int i, byes = 0;
-	int space, cur = 0;
-	u32 set, port;
+	unsigned int byes = 0;
+	int cur = 0, ret = -1;
 	u64 seq;
 
-	space = machipc_open();
-	if (space < 0 ||
-	    machipc_port_allocate(space, MACHIPC_RIGHT_PORT_SET, &set))
-		goto fail;
-	for (i = 0; i < x->n; i++) {
-		if (machipc_port_allocate(space, MACHIPC_RIGHT_RECEIVE, &port) ||
-		    machipc_port_move_member(space, port, set))
-			goto fail;
-		fds[i] = machipc_bootstrap_export(space, port,
-						  MACHIPC_DISP_MAKE_SEND, 0);
-		if (fds[i] < 0)
-			goto fail;
-	}
-	if (send_fds(x->ctl[1], fds, x->n))
-		goto fail;
-	for (i = 0; i < x->n; i++)
-		close(fds[i]);
-
-	if (machipc_receive(space, set, buf[cur], &got, NULL))
+	if (machipc_receive(x->space, name, buf[cur], &got, NULL))
 		goto fail;
 	for (;;) {
 		h = buf[cur];
 		if (h->id == MSGID_BYE) {
-			if (++byes == x->n)
+			if (++byes == nbyes)
 				break;
 			got = cap;
-			if (machipc_receive(space, set, buf[cur], &got, NULL))
+			if (machipc_receive(x->space, name, buf[cur], &got,
+					    NULL))
 				goto fail;
 			continue;
 		}
 		if (h->id != MSGID_FANIN || h->size != HDR_SIZE + x->size ||
 		    got != cap ||
-		    payload_verify((char *)h + HDR_SIZE, x->size, &seq))
-			return bad_payload("machipc fan-in server", 0);
+		    payload_verify((char *)h + HDR_SIZE, x->size, &seq)) {
+			bad_payload("machipc fan-in server", 0);
+			goto out;
+		}
 		h->bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_MOVE_SEND_ONCE,
 					    MACHIPC_DISP_NONE);
 		h->local_name = MACHIPC_NAME_NULL;
-		machipc_msg_args_init(&args, h, set, buf[!cur], cap,
+		machipc_msg_args_init(&args, h, name, buf[!cur], cap,
 				      NULL, NULL);
-		if (machipc_msg(space, &args))
+		if (machipc_msg(x->space, &args))
 			goto fail;
 		got = args.rcv_size;
 		cur = !cur;
 	}
-	machipc_close(space);
-	return 0;
+	ret = 0;
+	goto out;
+fail:
+	warnx_("machipc fan-in server: %s", machipc_strerror(errno));
+out:
+	free(buf[0]);
+	free(buf[1]);
+	return ret;
+}
+
+static int mfan_serve_port(struct fanin_ctx *x, unsigned int i)
+{
+	return mfan_serve(x, x->port[i], 1);
+}
+
+/*
+ * One space, a port per client served (all in one port set with
+ * FANIN_SET), their send rights exported to the driver as bootstrap fds.
+ */
+static int mfan_server(void *arg)
+{
+	struct fanin_ctx *x = arg;
+	int fds[FANIN_MAX_CLIENTS];
+	unsigned int i;
+	u32 set = MACHIPC_NAME_NULL;
+	int ret;
+
+	close_all(x->cfd, x->first);	/* the servers before this one's */
+	x->space = machipc_open();
+	if (x->space < 0 ||
+	    (x->layout == FANIN_SET &&
+	     machipc_port_allocate(x->space, MACHIPC_RIGHT_PORT_SET, &set)))
+		goto fail;
+	for (i = 0; i < x->nserve; i++) {
+		if (machipc_port_allocate(x->space, MACHIPC_RIGHT_RECEIVE,
+					  &x->port[i]) ||
+		    (set && machipc_port_move_member(x->space, x->port[i],
+						     set)))
+			goto fail;
+		fds[i] = machipc_bootstrap_export(x->space, x->port[i],
+						  MACHIPC_DISP_MAKE_SEND, 0);
+		if (fds[i] < 0)
+			goto fail;
+	}
+	if (send_fds(x->ctl[1], fds, x->nserve))
+		goto fail;
+	for (i = 0; i < x->nserve; i++)
+		close(fds[i]);
+
+	if (set)
+		ret = mfan_serve(x, set, x->nserve);
+	else
+		ret = serve_threads(x, mfan_serve_port);
+	machipc_close(x->space);
+	return ret;
 fail:
 	warnx_("machipc fan-in server: %s", machipc_strerror(errno));
 	return -1;
@@ -232,38 +348,35 @@ static int mfan_client(void *arg)
 	return ret;
 }
 
-/* Fork the server, collect its bootstrap descriptors. */
+/* Fork the servers, collect their bootstrap descriptors in client order. */
 static int mfan_start(struct fanin_ctx *x, pid_t *server)
 {
-	*server = spawn(mfan_server, x);
-	close(x->ctl[1]);
-	x->ctl[1] = -1;
-	if (recv_fds(x->ctl[0], x->cfd, x->n)) {
-		warnx_("machipc fan-in: server never became ready: %s",
-		       strerror(errno));
-		return -1;
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < nservers(x); k++) {
+		server_range(x, k);
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, x->ctl))
+			die("socketpair: %s", strerror(errno));
+		server[k] = spawn(mfan_server, x);
+		close(x->ctl[1]);
+		ret = recv_fds(x->ctl[0], x->cfd + x->first, x->nserve);
+		close(x->ctl[0]);
+		if (ret) {
+			warnx_("machipc fan-in: server never became ready: %s",
+			       strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }
 
-static void close_all(int *fds, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
-		fds[i] = -1;
-	}
-}
-
 /* ------------------------------------------------------------------ */
-/* UNIX seqpacket with epoll                                           */
+/* UNIX seqpacket: epoll (fan-in), or a blocking loop per stream       */
 /* ------------------------------------------------------------------ */
 
-static int sfan_server(void *arg)
+static int sfan_epoll(struct fanin_ctx *x)
 {
-	struct fanin_ctx *x = arg;
 	struct epoll_event ev[FANIN_MAX_CLIENTS];
 	void *buf = xmalloc(x->size + 8);
 	size_t wire = x->size ? x->size : 1;
@@ -272,7 +385,6 @@ static int sfan_server(void *arg)
 	ssize_t r;
 	u64 seq;
 
-	close_all(x->cfd, x->n);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
 		return -1;
@@ -308,6 +420,49 @@ static int sfan_server(void *arg)
 		}
 	}
 	return 0;
+}
+
+/* One stream, blocking: receive, check, echo, until the client closes. */
+static int sfan_serve_socket(struct fanin_ctx *x, unsigned int i)
+{
+	int fd = x->sfd[x->first + i];
+	size_t wire = x->size ? x->size : 1;
+	void *buf = xmalloc(wire + 8);
+	ssize_t r;
+	u64 seq;
+	int ret = -1;
+
+	for (;;) {
+		r = recv(fd, buf, wire, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ret = r ? -1 : 0;
+			break;
+		}
+		if (r != (ssize_t)wire || payload_verify(buf, x->size, &seq)) {
+			bad_payload("seqpacket server", 0);
+			break;
+		}
+		if (send(fd, buf, wire, MSG_NOSIGNAL) != r)
+			break;
+	}
+	free(buf);
+	return ret;
+}
+
+static int sfan_server(void *arg)
+{
+	struct fanin_ctx *x = arg;
+	unsigned int i;
+
+	close_all(x->cfd, x->n);
+	for (i = 0; i < x->n; i++)
+		if (i < x->first || i >= x->first + x->nserve)
+			close(x->sfd[i]);
+	if (x->layout == FANIN_SET)
+		return sfan_epoll(x);
+	return serve_threads(x, sfan_serve_socket);
 }
 
 static int sfan_call(struct fanin_ctx *x, struct fanin_client *cl, u64 seq)
@@ -360,7 +515,10 @@ static int sfan_start(struct fanin_ctx *x, pid_t *server)
 		x->cfd[i] = sv[0];
 		x->sfd[i] = sv[1];
 	}
-	*server = spawn(sfan_server, x);
+	for (i = 0; i < nservers(x); i++) {
+		server_range(x, i);
+		server[i] = spawn(sfan_server, x);
+	}
 	close_all(x->sfd, x->n);
 	return 0;
 }
@@ -370,10 +528,10 @@ static int sfan_start(struct fanin_ctx *x, pid_t *server)
 /* ------------------------------------------------------------------ */
 
 static int fanin_run(const struct fanin_peer *peer, unsigned int n,
-		     struct fanin_result *res)
+		     enum fanin_layout layout, struct fanin_result *res)
 {
 	bool is_machipc = peer == &fanin_machipc;
-	pid_t server = -1, clients[FANIN_MAX_CLIENTS];
+	pid_t server[FANIN_MAX_CLIENTS], clients[FANIN_MAX_CLIENTS];
 	struct timespec pause;
 	struct fanin_ctx x;
 	unsigned int i;
@@ -386,20 +544,22 @@ static int fanin_run(const struct fanin_peer *peer, unsigned int n,
 	if (n > FANIN_MAX_CLIENTS)
 		die("at most %d fan-in clients", FANIN_MAX_CLIENTS);
 	x.peer = peer;
+	x.layout = layout;
 	x.n = n;
 	x.size = opts.fanin_size;
 	x.cap = FANIN_LAT_TOTAL / n;
 	x.slot_bytes = sizeof(struct fanin_slot) + x.cap * sizeof(u64);
 	x.sh_bytes = sizeof(*x.sh) + n * x.slot_bytes;
 	x.sh = shared_alloc(x.sh_bytes);
-	for (i = 0; i < FANIN_MAX_CLIENTS; i++)
+	for (i = 0; i < FANIN_MAX_CLIENTS; i++) {
 		x.cfd[i] = x.sfd[i] = -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, x.ctl))
-		die("socketpair: %s", strerror(errno));
+		server[i] = -1;
+	}
 
-	if (is_machipc ? mfan_start(&x, &server) : sfan_start(&x, &server)) {
-		if (server > 0)
-			kill(server, SIGKILL);
+	if (is_machipc ? mfan_start(&x, server) : sfan_start(&x, server)) {
+		for (i = 0; i < nservers(&x); i++)
+			if (server[i] > 0)
+				kill(server[i], SIGKILL);
 		ret = -1;
 		goto out_server;
 	}
@@ -427,11 +587,11 @@ static int fanin_run(const struct fanin_peer *peer, unsigned int n,
 		if (reap(clients[i], "fan-in client"))
 			ret = -1;
 out_server:
-	close(x.ctl[0]);
-	if (x.ctl[1] >= 0)
-		close(x.ctl[1]);
-	if (server > 0 && reap(server, "fan-in server"))
-		ret = -1;
+	close_all(x.cfd, n);
+	close_all(x.sfd, n);
+	for (i = 0; i < nservers(&x); i++)
+		if (server[i] > 0 && reap(server[i], "fan-in server"))
+			ret = -1;
 
 	if (!ret) {
 		size_t k = 0;
@@ -455,14 +615,16 @@ out_server:
 	return ret;
 }
 
-static int fanin_machipc_run(unsigned int n, struct fanin_result *res)
+static int fanin_machipc_run(unsigned int n, enum fanin_layout layout,
+			     struct fanin_result *res)
 {
-	return fanin_run(&fanin_machipc, n, res);
+	return fanin_run(&fanin_machipc, n, layout, res);
 }
 
-static int fanin_seqpacket_run(unsigned int n, struct fanin_result *res)
+static int fanin_seqpacket_run(unsigned int n, enum fanin_layout layout,
+			       struct fanin_result *res)
 {
-	return fanin_run(&fanin_seqpacket, n, res);
+	return fanin_run(&fanin_seqpacket, n, layout, res);
 }
 
 const struct fanin_peer fanin_machipc = {

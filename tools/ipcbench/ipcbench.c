@@ -75,8 +75,11 @@ static unsigned int clients[MAX_CLIENT_SETS] = { 1, 4, 16 };
 static unsigned int nclients = 3;
 static bool peer_enabled[NPEERS];
 static bool run_rpc = true, run_fanin = true, need_machipc = true;
+static bool run_threads = true;
+static unsigned int thread_streams = 2;
 static const char *json_path;
 static const char *accel_flag;
+static const char *cpu_flag;
 
 /* ------------------------------------------------------------------ */
 /* Results                                                             */
@@ -96,6 +99,14 @@ struct batch {
 	u64 *samples;		/* sorted by stats_compute */
 	size_t n;
 	double msgs_per_sec;	/* fan-in only */
+	/* RPC: context switches over the measured calls, if read. */
+	bool has_csw;
+	struct csw cli, srv;
+};
+
+/* Context switches per round trip (or per message), client and server. */
+struct csw_rt {
+	double cli_vol, cli_invol, srv_vol, srv_invol;
 };
 
 /* Per (size or client count, peer): rounds, pooled figures, ratios. */
@@ -108,6 +119,7 @@ struct cell {
 	double ratio_mean;	/* the same for means (RPC) */
 	double *ratios;		/* per round; NAN where not both measured */
 	double median_rate;	/* fan-in: median msgs/s over rounds */
+	struct csw_rt csw;	/* RPC: pooled over the rounds; NAN if unread */
 };
 
 /* Streaming and restart: one figure per round. */
@@ -159,6 +171,7 @@ static void rpc_batch(const struct rpc_peer *p, size_t size,
 	size_t buf = size < 8 ? 8 : size;
 	void *req = xmalloc(buf);
 	struct server_arg sa;
+	struct csw c0, c1, s0, s1;
 	char what[96];
 	struct chan c;
 	u64 seq = 0, t0;
@@ -197,11 +210,20 @@ static void rpc_batch(const struct rpc_peer *p, size_t size,
 	for (i = 0; i < opts.warmup; i++)
 		if (p->call(&c, seq++))
 			goto stop;
+	/* Around the measured calls (the server's edges: one switch at most). */
+	b->has_csw = !csw_read(pid, &s0) && !csw_read(0, &c0);
 	for (i = 0; i < opts.iters; i++) {
 		t0 = now_ns();
 		if (p->call(&c, seq++))
 			goto stop;
 		b->samples[i] = now_ns() - t0;
+	}
+	b->has_csw = b->has_csw && !csw_read(0, &c1) && !csw_read(pid, &s1);
+	if (b->has_csw) {
+		b->cli.vol = c1.vol - c0.vol;
+		b->cli.invol = c1.invol - c0.invol;
+		b->srv.vol = s1.vol - s0.vol;
+		b->srv.invol = s1.invol - s0.invol;
 	}
 	ok = 0;
 stop:
@@ -285,62 +307,120 @@ static void run_rpc_rounds(void)
 /* Fan-in batches                                                      */
 /* ------------------------------------------------------------------ */
 
-static void run_fanin_rounds(void)
+static const char *const layout_name[] = {
+	[FANIN_SET] = "fan-in",
+	[FANIN_THREADS] = "1 process",
+	[FANIN_PROCS] = "processes",
+};
+
+/* One batch of fan-in peer @j with @n clients and the server @layout. */
+static void fanin_batch(unsigned int j, unsigned int n,
+			enum fanin_layout layout, struct batch *b)
 {
-	unsigned int r, c, k, j;
+	struct fanin_result res;
 	char what[64];
 
-	for (j = 0; j < NFPEERS; j++) {
+	if (fanin_skip[j]) {
+		b->status = B_SKIPPED;
+		snprintf(b->reason, sizeof(b->reason), "%s", fanin_skip[j]);
+		return;
+	}
+	snprintf(what, sizeof(what), "%s %s %u", layout_name[layout],
+		 fanin_peers[j]->name, n);
+	watchdog_arm(what);
+	if (fanin_peers[j]->run(n, layout, &res)) {
+		watchdog_disarm();
+		b->status = B_FAILED;
+		snprintf(b->reason, sizeof(b->reason),
+			 "failed (see the messages above)");
+		any_failed = true;
+		return;
+	}
+	watchdog_disarm();
+	b->status = B_OK;
+	b->samples = res.lat;
+	b->n = res.nlat;
+	b->msgs_per_sec = res.msgs_per_sec;
+	stats_compute(&b->st, b->samples, b->n);
+	if (opts.verbose)
+		progress("  %-15s %-10s %2u clients  %.0f msgs/s",
+			 fanin_peers[j]->name, layout_name[layout], n,
+			 res.msgs_per_sec);
+}
+
+static void fanin_probe(void)
+{
+	static bool probed;
+	unsigned int j;
+
+	for (j = 0; !probed && j < NFPEERS; j++) {
 		if (fanin_peers[j]->probe)
 			fanin_skip[j] = fanin_peers[j]->probe();
 		if (fanin_skip[j])
 			progress("fan-in: %s skipped: %s", fanin_peers[j]->name,
 				 fanin_skip[j]);
 	}
-	for (c = 0; c < nclients; c++)
-		for (j = 0; j < NFPEERS; j++)
-			fanin_cells[c][j].round =
-				xmalloc(opts.rounds * sizeof(struct batch));
+	probed = true;
+}
 
+/*
+ * Rounds of fan-in batches over @ncells cells, in groups of @group that
+ * are interleaved (their order rotates by one each round); @config gives
+ * cell i's peer, client count and server layout.
+ */
+static void run_rate_rounds(const char *name, struct cell *cells,
+			    unsigned int ncells, unsigned int group,
+			    void (*config)(unsigned int i, unsigned int *peer,
+					   unsigned int *n,
+					   enum fanin_layout *layout))
+{
+	enum fanin_layout layout;
+	unsigned int r, g, k, i, j, n;
+
+	fanin_probe();
+	for (i = 0; i < ncells; i++)
+		cells[i].round = xmalloc(opts.rounds * sizeof(struct batch));
 	for (r = 0; r < opts.rounds; r++) {
-		progress("fan-in: round %u/%u", r + 1, opts.rounds);
-		for (c = 0; c < nclients; c++) {
-			for (k = 0; k < NFPEERS; k++) {
-				struct fanin_result res;
-				struct batch *b;
-
-				j = (k + r) % NFPEERS;
-				b = &fanin_cells[c][j].round[r];
-				if (fanin_skip[j]) {
-					b->status = B_SKIPPED;
-					snprintf(b->reason, sizeof(b->reason),
-						 "%s", fanin_skip[j]);
-					continue;
-				}
-				snprintf(what, sizeof(what), "fan-in %s %u",
-					 fanin_peers[j]->name, clients[c]);
-				watchdog_arm(what);
-				if (fanin_peers[j]->run(clients[c], &res)) {
-					b->status = B_FAILED;
-					snprintf(b->reason, sizeof(b->reason),
-						 "failed (see the messages above)");
-					any_failed = true;
-					watchdog_disarm();
-					continue;
-				}
-				watchdog_disarm();
-				b->status = B_OK;
-				b->samples = res.lat;
-				b->n = res.nlat;
-				b->msgs_per_sec = res.msgs_per_sec;
-				stats_compute(&b->st, b->samples, b->n);
-				if (opts.verbose)
-					progress("  %-15s %2u clients  %.0f msgs/s",
-						 fanin_peers[j]->name,
-						 clients[c], res.msgs_per_sec);
+		progress("%s: round %u/%u", name, r + 1, opts.rounds);
+		for (g = 0; g < ncells; g += group) {
+			for (k = 0; k < group; k++) {
+				i = g + (k + r) % group;
+				config(i, &j, &n, &layout);
+				fanin_batch(j, n, layout, &cells[i].round[r]);
 			}
 		}
 	}
+}
+
+/* fanin_cells[c][j], flat: the peers of one client count interleave. */
+static void fanin_config(unsigned int i, unsigned int *peer, unsigned int *n,
+			 enum fanin_layout *layout)
+{
+	*peer = i % NFPEERS;
+	*n = clients[i / NFPEERS];
+	*layout = FANIN_SET;
+}
+
+/* ------------------------------------------------------------------ */
+/* Threads: one server process with a thread per stream vs. processes  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * [peer][0]: one process, a thread per stream; [peer][1]: a process per
+ * stream.  The interleaving rotates over all four (peer, layout) pairs.
+ */
+#define NLAYOUTS	2
+static struct cell thread_cells[NFPEERS][NLAYOUTS];
+static const enum fanin_layout thread_layout[NLAYOUTS] = {
+	FANIN_THREADS, FANIN_PROCS,
+};
+
+static void threads_config(unsigned int i, unsigned int *peer,
+			   unsigned int *n, enum fanin_layout *layout)
+{
+	*peer = i / NLAYOUTS;
+	*n = thread_streams;
+	*layout = thread_layout[i % NLAYOUTS];
 }
 
 /* ------------------------------------------------------------------ */
@@ -666,9 +746,25 @@ static void summarize_stream(void)
 /* Summaries                                                           */
 /* ------------------------------------------------------------------ */
 
+/* Context switches per call of @n calls. */
+static struct csw_rt csw_per_call(const struct csw *cli, const struct csw *srv,
+				  u64 n)
+{
+	struct csw_rt r = { NAN, NAN, NAN, NAN };
+
+	if (n) {
+		r.cli_vol = (double)cli->vol / n;
+		r.cli_invol = (double)cli->invol / n;
+		r.srv_vol = (double)srv->vol / n;
+		r.srv_invol = (double)srv->invol / n;
+	}
+	return r;
+}
+
 /*
- * Pool the samples of every round, and compute the ratio machipc / peer
- * per round (of @metric) and its median.  @ref is the machipc cell.
+ * Pool the samples (and context switches) of every round, and compute the
+ * ratio @ref / @cell per round (RPC: of the p50 latency; fan-in: of msgs/s)
+ * and its median.
  */
 static void summarize(struct cell *cell, const struct cell *ref,
 		      bool fanin)
@@ -677,6 +773,8 @@ static void summarize(struct cell *cell, const struct cell *ref,
 	double *vm = xmalloc(opts.rounds * sizeof(double));
 	double *rates = xmalloc(opts.rounds * sizeof(double));
 	size_t total = 0, k = 0, nv = 0, nvm = 0, nr = 0;
+	struct csw cli = { 0, 0 }, srv = { 0, 0 };
+	u64 ncsw = 0;
 	unsigned int r;
 	u64 *all;
 
@@ -708,6 +806,13 @@ static void summarize(struct cell *cell, const struct cell *ref,
 		k += b->n;
 		if (fanin)
 			rates[nr++] = b->msgs_per_sec;
+		if (b->has_csw) {
+			cli.vol += b->cli.vol;
+			cli.invol += b->cli.invol;
+			srv.vol += b->srv.vol;
+			srv.invol += b->srv.invol;
+			ncsw += b->n;
+		}
 		if (m->status != B_OK)
 			continue;
 		if (fanin) {
@@ -719,6 +824,7 @@ static void summarize(struct cell *cell, const struct cell *ref,
 		v[nv++] = cell->ratios[r];
 	}
 	stats_compute(&cell->pooled, all, total);
+	cell->csw = csw_per_call(&cli, &srv, ncsw);
 	cell->ratio = median(v, nv);
 	cell->ratio_mean = median(vm, nvm);
 	cell->median_rate = median(rates, nr);
@@ -743,6 +849,14 @@ static void summarize_all(void)
 			for (j = 0; j < NFPEERS; j++)
 				summarize(&fanin_cells[c][j],
 					  &fanin_cells[c][0], true);
+	/* The ratio, on the processes' cell: 1 process / N processes. */
+	if (run_threads)
+		for (j = 0; j < NFPEERS; j++) {
+			summarize(&thread_cells[j][0], &thread_cells[j][0],
+				  true);
+			summarize(&thread_cells[j][1], &thread_cells[j][0],
+				  true);
+		}
 }
 
 /* ------------------------------------------------------------------ */
@@ -755,6 +869,8 @@ struct env {
 	char model[128];
 	bool hypervisor;
 	bool kvm_clock;
+	bool erms, fsrm;	/* the guest CPU's fast string flags */
+	char cpu[96];		/* QEMU's -cpu model, if known */
 	char accel[32];
 	char accel_source[96];
 	char date[32];
@@ -779,6 +895,40 @@ static int read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* Whether the "flags" line of /proc/cpuinfo has the word @flag. */
+static bool has_flag(const char *line, const char *flag)
+{
+	size_t n = strlen(flag);
+	const char *p;
+
+	for (p = strstr(line, flag); p; p = strstr(p + 1, flag))
+		if (p[-1] == ' ' && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+/*
+ * Fair for the copy benchmarks: no ERMS/FSRM under TCG, where the
+ * kernel's copy_to_user()/copy_from_user() would be rep movsb, emulated a
+ * byte per iteration, against machipc's copy_page() (rep movsq).
+ */
+static bool fair_cpu(void)
+{
+	return strcmp(env.accel, "tcg") || (!env.erms && !env.fsrm);
+}
+
+/* What the CPU model means for the copy benchmarks, in one line. */
+static const char *cpu_verdict(void)
+{
+	if (strcmp(env.accel, "tcg"))
+		return "not emulated: copies run at the hardware's speed";
+	if (fair_cpu())
+		return "the fair model: every peer's copy runs as 8-byte moves";
+	return "NOT the fair model: the kernel's copy_*_user() (binder, "
+	       "process_vm_readv, pipes, sockets) is rep movsb, emulated a "
+	       "byte at a time; use -cpu ...,erms=off,fsrm=off";
+}
+
 static void env_collect(void)
 {
 	char line[4096], path[512];
@@ -788,6 +938,10 @@ static void env_collect(void)
 	DIR *d;
 
 	uname(&env.uts);
+	/* tools/vm/run puts the -cpu model in the guest's environment. */
+	if (!cpu_flag)
+		cpu_flag = getenv("MACHIPC_CPU");
+	snprintf(env.cpu, sizeof(env.cpu), "%s", cpu_flag ? cpu_flag : "");
 	env.cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	strftime(env.date, sizeof(env.date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 
@@ -802,8 +956,11 @@ static void env_collect(void)
 				env.model[strcspn(env.model, "\n")] = 0;
 			}
 		}
-		if (!strncmp(line, "flags", 5) && strstr(line, " hypervisor"))
-			env.hypervisor = true;
+		if (!strncmp(line, "flags", 5)) {
+			env.hypervisor |= has_flag(line, "hypervisor");
+			env.erms |= has_flag(line, "erms");
+			env.fsrm |= has_flag(line, "fsrm");
+		}
 	}
 	if (f)
 		fclose(f);
@@ -868,17 +1025,33 @@ static void print_stats_row(const struct stats *st)
 	       st->max / 1e3, st->mean / 1e3, (unsigned long long)st->count);
 }
 
+/* "voluntary+involuntary" context switches per call. */
+static void print_csw(double vol, double invol)
+{
+	char buf[48];
+
+	if (isnan(vol))
+		snprintf(buf, sizeof(buf), "-");
+	else
+		snprintf(buf, sizeof(buf), "%.2f+%.2f", vol, invol);
+	printf(" %10s", buf);
+}
+
 static void print_rpc_table(void)
 {
 	unsigned int s, j;
 
 	printf("\nRPC round trip, microseconds, pooled over %u rounds x %u "
 	       "calls; machipc/peer = median over rounds of\n"
-	       "the per-round p50 ratio (below 1: machipc faster)\n\n",
+	       "the per-round p50 ratio (below 1: machipc faster); client cs, "
+	       "server cs = context switches\nper round trip of the client "
+	       "and of the server process, voluntary+involuntary (getrusage,\n"
+	       "/proc/PID/status); a round trip that sleeps on both sides "
+	       "costs at least 1+0 each\n\n",
 	       opts.rounds, opts.iters);
-	printf("%6s  %-15s %9s %9s %9s %9s %9s %9s %8s %12s\n", "size",
-	       "peer", "p50", "p90", "p99", "p99.9", "max", "mean", "count",
-	       "machipc/peer");
+	printf("%6s  %-15s %9s %9s %9s %9s %9s %9s %8s %10s %10s %12s\n",
+	       "size", "peer", "p50", "p90", "p99", "p99.9", "max", "mean",
+	       "count", "client cs", "server cs", "machipc/peer");
 	for (s = 0; s < nsizes; s++) {
 		for (j = 0; j < NPEERS; j++) {
 			const struct cell *cl = &rpc_cells[s][j];
@@ -892,10 +1065,25 @@ static void print_rpc_table(void)
 				continue;
 			}
 			print_stats_row(&cl->pooled);
+			print_csw(cl->csw.cli_vol, cl->csw.cli_invol);
+			print_csw(cl->csw.srv_vol, cl->csw.srv_invol);
 			print_ratio(j ? cl->ratio : NAN);
 			printf("\n");
 		}
 	}
+}
+
+/* The rest of a msgs/s row: the rate, the latencies, @ratio. */
+static void print_rate_row(const struct cell *cl, double ratio)
+{
+	if (cl->status != B_OK) {
+		printf(" %s: %s\n", status_name[cl->status], cl->reason);
+		return;
+	}
+	printf(" %10.0f", cl->median_rate);
+	print_stats_row(&cl->pooled);
+	print_ratio(ratio);
+	printf("\n");
 }
 
 static void print_fanin_table(void)
@@ -915,15 +1103,40 @@ static void print_fanin_table(void)
 			const struct cell *cl = &fanin_cells[c][j];
 
 			printf("%7u  %-15s", clients[c], fanin_peers[j]->name);
-			if (cl->status != B_OK) {
-				printf(" %s: %s\n", status_name[cl->status],
-				       cl->reason);
-				continue;
-			}
-			printf(" %10.0f", cl->median_rate);
-			print_stats_row(&cl->pooled);
-			print_ratio(j ? cl->ratio : NAN);
-			printf("\n");
+			print_rate_row(cl, j ? cl->ratio : NAN);
+		}
+	}
+}
+
+static void print_threads_table(void)
+{
+	unsigned int j, l;
+	char layout[32];
+
+	printf("\nThreads: %u independent RPC streams (a client process, a "
+	       "port or socket pair and a server\nthread each; %u-byte "
+	       "requests echoed, %.2f s per batch) served by one process with "
+	       "a\nthread per stream, or by one process per stream; msgs/s "
+	       "= median over rounds; latency (us)\npooled; 1proc/Nproc = "
+	       "median over rounds of the per-round msgs/s ratio (1: threads "
+	       "scale\nlike processes)\n\n",
+	       thread_streams, opts.fanin_size, opts.fanin_seconds);
+	printf("%-15s %-22s %10s %9s %9s %9s %9s %9s %9s %8s %12s\n", "peer",
+	       "server", "msgs/s", "p50", "p90", "p99", "p99.9", "max",
+	       "mean", "count", "1proc/Nproc");
+	for (j = 0; j < NFPEERS; j++) {
+		for (l = 0; l < NLAYOUTS; l++) {
+			const struct cell *cl = &thread_cells[j][l];
+
+			if (thread_layout[l] == FANIN_THREADS)
+				snprintf(layout, sizeof(layout),
+					 "1 process x %u threads",
+					 thread_streams);
+			else
+				snprintf(layout, sizeof(layout),
+					 "%u processes", thread_streams);
+			printf("%-15s %-22s", fanin_peers[j]->name, layout);
+			print_rate_row(cl, l ? NAN : thread_cells[j][1].ratio);
 		}
 	}
 }
@@ -1034,17 +1247,36 @@ static void print_restart_table(void)
 
 static int rpc_peer_index(const char *name);
 
-static double stream_ratio(size_t size, const char *peer)
+/* The streaming cell of @peer at @size, or NULL if not run. */
+static const struct tcell *stream_cell(size_t size, const char *peer)
 {
 	unsigned int s, j;
 
-	for (s = 0; s < nstream_sizes; s++)
+	for (s = 0; run_stream && s < nstream_sizes; s++)
 		if (stream_sizes[s] == size)
 			for (j = 1; j < NSPEERS; j++)
-				if (!strcmp(stream_peers[j]->name, peer) &&
-				    stream_cells[s][j].status == B_OK)
-					return stream_cells[s][j].ratio;
-	return NAN;
+				if (!strcmp(stream_peers[j]->name, peer))
+					return &stream_cells[s][j];
+	return NULL;
+}
+
+static double stream_ratio(size_t size, const char *peer)
+{
+	const struct tcell *cl = stream_cell(size, peer);
+
+	return cl && cl->status == B_OK ? cl->ratio : NAN;
+}
+
+/* The RPC cell of @peer at @size, or NULL if not run. */
+static const struct cell *rpc_cell(size_t size, const char *peer)
+{
+	int j = rpc_peer_index(peer);
+	unsigned int s;
+
+	for (s = 0; run_rpc && j >= 0 && peer_enabled[j] && s < nsizes; s++)
+		if (sizes[s] == size)
+			return &rpc_cells[s][j];
+	return NULL;
 }
 
 static int rpc_peer_index(const char *name)
@@ -1057,73 +1289,123 @@ static int rpc_peer_index(const char *name)
 	return -1;
 }
 
-/* One target line: @ratio against @limit; @upper: ratio must be <= limit. */
-static const char *verdict(double ratio, double limit, bool upper)
+/*
+ * A target of the specification (section 9): @ratio @op @limit, where @op
+ * is "<=", "<", ">=" or ">"; NULL @op: a reference figure, no target.
+ */
+static const char *verdict(double ratio, const char *op, double limit)
 {
+	bool lower = op[0] == '<', eq = op[1] == '=';
+
 	if (isnan(ratio))
 		return "not measured";
-	if (upper ? ratio <= limit : ratio >= limit)
+	if (lower ? ratio < limit || (eq && ratio == limit) :
+		    ratio > limit || (eq && ratio == limit))
 		return "met";
 	return "MISSED";
 }
 
+/* One target line: the median ratio, the verdict, the per-round ratios. */
+static void print_target(const char *what, double ratio, const double *rounds,
+			 const char *op, double limit, const char *note)
+{
+	char lim[32] = "", val[32] = "-";
+	unsigned int r;
+
+	if (op)
+		snprintf(lim, sizeof(lim), "(%s %.2f)", op, limit);
+	if (!isnan(ratio))
+		snprintf(val, sizeof(val), "%.2f", ratio);
+	printf("  %-38s %6s %-9s %-12s", what, val, lim,
+	       op ? verdict(ratio, op, limit) : "reference");
+	if (rounds && !isnan(ratio)) {
+		printf(" per round:");
+		for (r = 0; r < opts.rounds; r++) {
+			if (isnan(rounds[r]))
+				printf(" -");
+			else
+				printf(" %.2f", rounds[r]);
+		}
+	}
+	if (note)
+		printf("  [%s]", note);
+	printf("\n");
+}
+
+static void print_rpc_target(size_t size, const char *peer, const char *op)
+{
+	const struct cell *cl = rpc_cell(size, peer);
+	const struct cell *m = rpc_cell(size, "machipc");
+	char what[64];
+
+	snprintf(what, sizeof(what), "RPC %zu B machipc/%s p50", size, peer);
+	if (!cl || !m || cl->status != B_OK || m->status != B_OK)
+		print_target(what, NAN, NULL, op, 1.0,
+			     cl && cl->status != B_OK ? cl->reason : NULL);
+	else
+		print_target(what, cl->ratio, cl->ratios, op, 1.0, NULL);
+}
+
+static void print_stream_target(size_t size, const char *peer,
+				const char *op, double limit)
+{
+	const struct tcell *cl = stream_cell(size, peer);
+	char what[64], sz[32];
+
+	snprintf(what, sizeof(what), "OOL %s machipc/%s MB/s",
+		 size_str(size, sz, sizeof(sz)), peer);
+	if (!cl || cl->status != B_OK)
+		print_target(what, NAN, NULL, op, limit,
+			     cl && cl->status != B_OK ? cl->reason : NULL);
+	else
+		print_target(what, cl->ratio, cl->ratios, op, limit,
+			     fair_cpu() ? NULL :
+			     "ERMS/FSRM CPU model: not the fair comparison");
+}
+
 static void print_targets(void)
 {
-	int pipe = rpc_peer_index("pipe"), binder = rpc_peer_index("binder");
-	unsigned int s, c;
+	static const char *const rpc_faster[] = {
+		"pipe", "unix-stream", "unix-seqpacket", "mqueue", "binder",
+	};
+	static const size_t ool_sizes[] = { 1 << 20, 16 << 20, 64 << 20 };
+	static const size_t rpc_sizes[] = { 64, 256 };
+	unsigned int s, k, c, j;
+	char what[64];
 
-	printf("\nTargets (spec section 9; benchmark targets, never a "
-	       "pass/fail test)\n");
-	for (s = 0; run_rpc && s < nsizes; s++) {
-		double rp = peer_enabled[pipe] ? rpc_cells[s][pipe].ratio : NAN;
-		double rb = peer_enabled[binder] ?
-			    rpc_cells[s][binder].ratio : NAN;
-
-		if (sizes[s] > 256)
+	printf("\nTargets (specification, section 9: median of per-round "
+	       "ratios; benchmark targets, never\na pass/fail test)%s\n",
+	       opts.rounds < 5 ? "; fewer than 5 rounds: indicative only" : "");
+	for (s = 0; run_rpc && s < ARRAY_SIZE(rpc_sizes); s++) {
+		if (!rpc_cell(rpc_sizes[s], "machipc"))
 			continue;
-		if (rpc_cells[s][0].status != B_OK) {
-			printf("  RPC %5zu B: machipc not measured\n",
-			       sizes[s]);
+		print_rpc_target(rpc_sizes[s], "futex", "<=");
+		for (k = 0; k < ARRAY_SIZE(rpc_faster); k++)
+			print_rpc_target(rpc_sizes[s], rpc_faster[k], "<");
+	}
+	for (s = 0; run_stream && s < ARRAY_SIZE(ool_sizes); s++) {
+		if (!stream_cell(ool_sizes[s], "pipe"))
 			continue;
-		}
-		printf("  RPC %5zu B: machipc/pipe %.2f (<= 0.80): %s; "
-		       "machipc/binder %.2f (< 1.00): %s\n", sizes[s], rp,
-		       verdict(rp, 0.8, true), rb,
-		       isnan(rb) ? "not measured" :
-		       rb < 1.0 ? "met" : "MISSED");
+		print_stream_target(ool_sizes[s], "vm_readv", ">=", 0.9);
+		print_stream_target(ool_sizes[s], "binder", ">", 1.0);
+		print_stream_target(ool_sizes[s], "pipe", ">=", 2.0);
 	}
 	for (c = 0; run_fanin && c < nclients; c++) {
-		double r = fanin_cells[c][1].ratio;
+		const struct cell *cl = &fanin_cells[c][1];
 
 		if (clients[c] != 16)
 			continue;
-		printf("  Fan-in 16 clients: machipc/unix-seqpacket msgs/s "
-		       "%.2f (>= 1.00): %s\n", isnan(r) ? 0.0 : r,
-		       verdict(r, 1.0, false));
+		print_target("Fan-in 16 machipc/seqpacket msgs/s",
+			     cl->status == B_OK ? cl->ratio : NAN, cl->ratios,
+			     ">=", 1.1, NULL);
 	}
-	for (c = 0; run_stream && c < nstream_sizes; c++) {
-		static const struct { const char *peer; double min; } t[] = {
-			{ "pipe", 2.0 }, { "unix-stream", 1.3 },
-			{ "vm_readv", 0.8 }, { "binder", 1.0 },
-		};
-		unsigned int k;
-		char sz[32];
+	for (j = 0; run_threads && j < NFPEERS; j++) {
+		const struct cell *cl = &thread_cells[j][1];
 
-		if (stream_sizes[c] < (1 << 20))
-			continue;
-		printf("  Stream %6s:", size_str(stream_sizes[c], sz,
-						  sizeof(sz)));
-		for (k = 0; k < ARRAY_SIZE(t); k++) {
-			double r = stream_ratio(stream_sizes[c], t[k].peer);
-
-			printf("%s machipc/%s %.2f (%s %.2f): %s",
-			       k ? ";" : "", t[k].peer, isnan(r) ? 0.0 : r,
-			       t[k].min == 1.0 ? ">" : ">=", t[k].min,
-			       isnan(r) ? "not measured" :
-			       (t[k].min == 1.0 ? r > 1.0 : r >= t[k].min) ?
-			       "met" : "MISSED");
-		}
-		printf("\n");
+		snprintf(what, sizeof(what), "Threads %s 1proc/%uproc",
+			 fanin_peers[j]->name, thread_streams);
+		print_target(what, cl->status == B_OK ? cl->ratio : NAN,
+			     cl->ratios, j ? NULL : ">=", 0.9, NULL);
 	}
 }
 
@@ -1165,8 +1447,22 @@ static void json_stats(FILE *f, const struct stats *st)
 		(unsigned long long)st->p999, (unsigned long long)st->max);
 }
 
+static void json_csw(FILE *f, const struct csw_rt *c)
+{
+	fprintf(f, "{\"client\": {\"voluntary\": ");
+	json_num(f, c->cli_vol);
+	fprintf(f, ", \"involuntary\": ");
+	json_num(f, c->cli_invol);
+	fprintf(f, "}, \"server\": {\"voluntary\": ");
+	json_num(f, c->srv_vol);
+	fprintf(f, ", \"involuntary\": ");
+	json_num(f, c->srv_invol);
+	fprintf(f, "}}");
+}
+
+/* @ratio_key: the name of the cell's ratio; NULL for the reference. */
 static void json_cell(FILE *f, const struct cell *cl, bool fanin,
-		      bool is_ref)
+		      const char *ratio_key)
 {
 	unsigned int r;
 
@@ -1183,8 +1479,12 @@ static void json_cell(FILE *f, const struct cell *cl, bool fanin,
 	}
 	fprintf(f, ", \"pooled\": ");
 	json_stats(f, &cl->pooled);
-	if (!is_ref) {
-		fprintf(f, ", \"ratio_machipc_over_peer\": ");
+	if (!fanin) {
+		fprintf(f, ", \"context_switches_per_round_trip\": ");
+		json_csw(f, &cl->csw);
+	}
+	if (ratio_key) {
+		fprintf(f, ", \"%s\": ", ratio_key);
 		json_num(f, cl->ratio);
 		if (!fanin) {
 			fprintf(f, ", \"ratio_machipc_over_peer_mean\": ");
@@ -1205,7 +1505,15 @@ static void json_cell(FILE *f, const struct cell *cl, bool fanin,
 			}
 			fprintf(f, ", \"stats\": ");
 			json_stats(f, &b->st);
-			if (!is_ref) {
+			if (b->has_csw) {
+				struct csw_rt c = csw_per_call(&b->cli,
+							       &b->srv, b->n);
+
+				fprintf(f, ", \"context_switches_per_round_"
+					"trip\": ");
+				json_csw(f, &c);
+			}
+			if (ratio_key) {
 				fprintf(f, ", \"ratio\": ");
 				json_num(f, cl->ratios[r]);
 			}
@@ -1246,15 +1554,29 @@ static void json_tcell(FILE *f, const struct tcell *cl, bool ratio)
 	fprintf(f, "]");
 }
 
+/* One result object: @head (its key), "peer": @name, the cell. */
+static void json_result(FILE *f, bool *first, const char *head,
+			const char *name, const struct cell *cl, bool fanin,
+			const char *ratio_key)
+{
+	fprintf(f, "%s\n      {%s, \"peer\": ", *first ? "" : ",", head);
+	json_str(f, name);
+	fprintf(f, ", ");
+	json_cell(f, cl, fanin, ratio_key);
+	fprintf(f, "}");
+	*first = false;
+}
+
 static void write_json(const char *path)
 {
 	FILE *f = fopen(path, "w");
 	unsigned int i, s, j, c;
+	char head[64];
 	bool first;
 
 	if (!f)
 		die("cannot write %s: %s", path, strerror(errno));
-	fprintf(f, "{\n  \"tool\": \"ipcbench\",\n  \"format\": 2,\n");
+	fprintf(f, "{\n  \"tool\": \"ipcbench\",\n  \"format\": 3,\n");
 	fprintf(f, "  \"environment\": {\n    \"date\": ");
 	json_str(f, env.date);
 	fprintf(f, ",\n    \"kernel\": ");
@@ -1269,6 +1591,16 @@ static void write_json(const char *path)
 	json_str(f, env.accel_source);
 	fprintf(f, ",\n    \"cpus\": %ld,\n    \"cpu_model\": ", env.cpus);
 	json_str(f, env.model);
+	fprintf(f, ",\n    \"qemu_cpu\": ");
+	if (env.cpu[0])
+		json_str(f, env.cpu);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\n    \"cpu_flags\": {\"erms\": %s, \"fsrm\": %s},"
+		"\n    \"fair_copy_model\": %s,\n    \"cpu_verdict\": ",
+		env.erms ? "true" : "false", env.fsrm ? "true" : "false",
+		fair_cpu() ? "true" : "false");
+	json_str(f, cpu_verdict());
 	fprintf(f, ",\n    \"machipc_parameters\": {");
 	for (i = 0; i < env.nparams; i++) {
 		fprintf(f, "%s", i ? ", " : "");
@@ -1285,7 +1617,8 @@ static void write_json(const char *path)
 		"    \"warmup\": %u,\n    \"fanin_seconds\": ",
 		opts.rounds, opts.iters, opts.warmup);
 	json_num(f, opts.fanin_seconds);
-	fprintf(f, ",\n    \"fanin_size\": %u\n  },\n", opts.fanin_size);
+	fprintf(f, ",\n    \"fanin_size\": %u,\n    \"thread_streams\": %u"
+		"\n  },\n", opts.fanin_size, thread_streams);
 
 	fprintf(f, "  \"rpc\": {\n    \"unit\": \"ns\",\n"
 		"    \"ratio\": \"machipc/peer, median over rounds of the "
@@ -1306,13 +1639,11 @@ static void write_json(const char *path)
 		for (j = 0; j < NPEERS; j++) {
 			if (!peer_enabled[j])
 				continue;
-			fprintf(f, "%s\n      {\"size\": %zu, \"peer\": ",
-				first ? "" : ",", sizes[s]);
-			json_str(f, rpc_peers[j]->name);
-			fprintf(f, ", ");
-			json_cell(f, &rpc_cells[s][j], false, j == 0);
-			fprintf(f, "}");
-			first = false;
+			snprintf(head, sizeof(head), "\"size\": %zu",
+				 sizes[s]);
+			json_result(f, &first, head, rpc_peers[j]->name,
+				    &rpc_cells[s][j], false,
+				    j ? "ratio_machipc_over_peer" : NULL);
 		}
 	}
 	fprintf(f, "]\n  },\n");
@@ -1323,14 +1654,28 @@ static void write_json(const char *path)
 		"    \"results\": [");
 	for (c = 0, first = true; run_fanin && c < nclients; c++) {
 		for (j = 0; j < NFPEERS; j++) {
-			fprintf(f, "%s\n      {\"clients\": %u, \"peer\": ",
-				first ? "" : ",", clients[c]);
-			json_str(f, fanin_peers[j]->name);
-			fprintf(f, ", ");
-			json_cell(f, &fanin_cells[c][j], true, j == 0);
-			fprintf(f, "}");
-			first = false;
+			snprintf(head, sizeof(head), "\"clients\": %u",
+				 clients[c]);
+			json_result(f, &first, head, fanin_peers[j]->name,
+				    &fanin_cells[c][j], true,
+				    j ? "ratio_machipc_over_peer" : NULL);
 		}
+	}
+	fprintf(f, "]\n  },\n");
+
+	fprintf(f, "  \"threads\": {\n    \"unit\": \"ns\",\n"
+		"    \"streams\": %u,\n    \"ratio\": \"1 process with a "
+		"thread per stream / a process per stream, median over rounds "
+		"of the per-round msgs/s ratio; 1 means threads scale like "
+		"processes\",\n    \"results\": [", thread_streams);
+	/* [peer][layout], flat: the threads, then the processes' cell. */
+	for (i = 0, first = true; run_threads && i < NFPEERS * NLAYOUTS; i++) {
+		snprintf(head, sizeof(head), "\"server\": \"%s\"",
+			 i % NLAYOUTS ? "processes" : "threads");
+		json_result(f, &first, head, fanin_peers[i / NLAYOUTS]->name,
+			    &thread_cells[i / NLAYOUTS][i % NLAYOUTS], true,
+			    i % NLAYOUTS ? "ratio_threads_over_processes" :
+			    NULL);
 	}
 	fprintf(f, "]\n  },\n");
 	fprintf(f, "  \"stream\": {\n    \"unit\": \"bytes/s\",\n"
@@ -1475,16 +1820,12 @@ static const char *const cmp_peers[] = {
 /* machipc's speed relative to @peer at one point; NAN if not measured. */
 static double rpc_speedup(size_t size, const char *peer)
 {
-	unsigned int s;
-	int j = rpc_peer_index(peer);
+	const struct cell *cl = rpc_cell(size, peer);
+	const struct cell *m = rpc_cell(size, "machipc");
 
-	if (j < 0 || !peer_enabled[j] || !run_rpc)
+	if (!cl || cl->status != B_OK || m->status != B_OK)
 		return NAN;
-	for (s = 0; s < nsizes; s++)
-		if (sizes[s] == size && rpc_cells[s][j].status == B_OK &&
-		    rpc_cells[s][0].status == B_OK)
-			return 1.0 / rpc_cells[s][j].ratio;
-	return NAN;
+	return 1.0 / cl->ratio;
 }
 
 static void write_plots(void)
@@ -1667,11 +2008,16 @@ static void usage(FILE *f)
 "\n"
 "Benchmarks:\n"
 "  RPC round trip   the client sends a request of SIZE bytes and waits for\n"
-"                   the echo; p50, p90, p99, p99.9, max, mean, count.\n"
+"                   the echo; p50, p90, p99, p99.9, max, mean, count;\n"
+"                   context switches per round trip of both sides.\n"
 "                   machipc: inline up to max_inline, out-of-line above;\n"
 "                   machipc-ool: out-of-line at every size.\n"
 "  fan-in           1, 4, 16 client processes against one server (machipc:\n"
 "                   a port set; unix-seqpacket: epoll); msgs/s, latency.\n"
+"  threads          2 independent RPC streams (a client process, a port or\n"
+"                   socket pair, a server thread each), served by one\n"
+"                   process with a thread per stream vs. a process per\n"
+"                   stream; msgs/s, latency, 1 process / 2 processes.\n"
 "  streaming        one-way messages of 4 KiB .. 64 MiB (machipc: out-of-\n"
 "                   line) against pipe, unix-stream, binder, vm_readv\n"
 "                   (process_vm_readv, one copy) and memcpy (the ceiling);\n"
@@ -1699,7 +2045,9 @@ static void usage(FILE *f)
 "                     value (rows machipc/cp=N; writes /sys/module/machipc/\n"
 "                     parameters/chunk_pages, restored after each batch)\n"
 "  --restart-size N   bytes of the restart-cost transfer (default %zu)\n"
-"  --no-rpc, --no-fanin, --no-stream, --no-restart\n"
+"  --streams N        streams of the threads benchmark (default 2, at most\n"
+"                     16; batches as long as --fanin-seconds)\n"
+"  --no-rpc, --no-fanin, --no-threads, --no-stream, --no-restart\n"
 "                     leave a benchmark out\n"
 "  --quick            a smoke run of a few seconds: 1 round, 200 calls,\n"
 "                     0.2 s fan-in batches, streams of 4 KiB - 1 MiB\n"
@@ -1711,6 +2059,11 @@ static void usage(FILE *f)
 "  --json FILE        write every figure and the environment to FILE\n"
 "  --accel NAME       record the accelerator (tcg, kvm, ...) instead of\n"
 "                     guessing it from /proc/cpuinfo\n"
+"  --cpu-model NAME   record QEMU's -cpu model (default: $MACHIPC_CPU, which\n"
+"                     tools/vm/run sets); the erms and fsrm flags are read\n"
+"                     from /proc/cpuinfo, and the header says whether the\n"
+"                     model is fair to the peers that copy with\n"
+"                     copy_*_user() (under TCG: neither flag)\n"
 "  --binder PATH      the binder device (default /dev/binder, then\n"
 "                     /dev/binderfs/binder)\n"
 "  --timeout S        watchdog per batch: kill everything and fail after S\n"
@@ -1817,7 +2170,7 @@ enum {
 	OPT_NO_FANIN, OPT_QUICK, OPT_JSON, OPT_ACCEL, OPT_BINDER,
 	OPT_TIMEOUT, OPT_LIST, OPT_NO_MACHIPC, OPT_STREAM_SIZES,
 	OPT_STREAM_BYTES, OPT_CHUNK_PAGES, OPT_RESTART_SIZE, OPT_NO_STREAM,
-	OPT_NO_RESTART, OPT_PLOT,
+	OPT_NO_RESTART, OPT_PLOT, OPT_CPU_MODEL, OPT_STREAMS, OPT_NO_THREADS,
 };
 
 static const struct option long_opts[] = {
@@ -1845,6 +2198,9 @@ static const struct option long_opts[] = {
 	{ "no-stream", no_argument, NULL, OPT_NO_STREAM },
 	{ "no-restart", no_argument, NULL, OPT_NO_RESTART },
 	{ "plot", required_argument, NULL, OPT_PLOT },
+	{ "cpu-model", required_argument, NULL, OPT_CPU_MODEL },
+	{ "streams", required_argument, NULL, OPT_STREAMS },
+	{ "no-threads", no_argument, NULL, OPT_NO_THREADS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -2004,6 +2360,20 @@ static void parse_options(int argc, char **argv)
 		case OPT_PLOT:
 			plot_dir = optarg;
 			break;
+		case OPT_CPU_MODEL:
+			cpu_flag = optarg;
+			break;
+		case OPT_STREAMS:
+			thread_streams = parse_num(optarg, "--streams", 16);
+			if (thread_streams < 2) {
+				fprintf(stderr, "ipcbench: --streams must be "
+					"2 to 16\n");
+				exit(2);
+			}
+			break;
+		case OPT_NO_THREADS:
+			run_threads = false;
+			break;
 		case OPT_LIST:
 			list_peers();
 			exit(0);
@@ -2059,9 +2429,13 @@ int main(int argc, char **argv)
 	parse_options(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
 	env_collect();
-	progress("%s %s, %s (%s), %ld CPUs; %u rounds", env.uts.sysname,
-		 env.uts.release, env.accel, env.accel_source, env.cpus,
+	progress("%s %s, %s (%s), %ld CPUs, -cpu %s (erms %s, fsrm %s); %u "
+		 "rounds", env.uts.sysname, env.uts.release, env.accel,
+		 env.accel_source, env.cpus, env.cpu[0] ? env.cpu : "unknown",
+		 env.erms ? "yes" : "no", env.fsrm ? "yes" : "no",
 		 opts.rounds);
+	if (!fair_cpu())
+		progress("warning: %s", cpu_verdict());
 
 	if (need_machipc && machipc_probe_reason())
 		die("machipc: %s (--no-machipc runs the peers alone)",
@@ -2069,7 +2443,12 @@ int main(int argc, char **argv)
 	if (run_rpc)
 		run_rpc_rounds();
 	if (run_fanin)
-		run_fanin_rounds();
+		run_rate_rounds("fan-in", &fanin_cells[0][0],
+				nclients * NFPEERS, NFPEERS, fanin_config);
+	if (run_threads)
+		run_rate_rounds("threads", &thread_cells[0][0],
+				NFPEERS * NLAYOUTS, NFPEERS * NLAYOUTS,
+				threads_config);
 	if (run_stream)
 		run_stream_rounds();
 	if (run_restart)
@@ -2080,10 +2459,16 @@ int main(int argc, char **argv)
 	printf("ipcbench: %s %s %s, accel %s, %ld CPUs, %s\n",
 	       env.uts.sysname, env.uts.release, env.uts.machine, env.accel,
 	       env.cpus, env.date);
+	printf("CPU: %s, QEMU -cpu %s; erms %s, fsrm %s:\n  %s\n",
+	       env.model, env.cpu[0] ? env.cpu : "unknown",
+	       env.erms ? "yes" : "no", env.fsrm ? "yes" : "no",
+	       cpu_verdict());
 	if (run_rpc)
 		print_rpc_table();
 	if (run_fanin)
 		print_fanin_table();
+	if (run_threads)
+		print_threads_table();
 	if (run_stream)
 		print_stream_table();
 	if (run_restart)

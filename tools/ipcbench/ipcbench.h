@@ -100,6 +100,17 @@ int recv_fds(int sock, int *fds, unsigned int n);
 int futex_wait(u32 *addr, u32 val, const struct timespec *rel);
 int futex_wake(u32 *addr, int n);
 
+/* Context switches so far: voluntary (the task slept) and involuntary. */
+struct csw {
+	u64 vol, invol;
+};
+
+/*
+ * Of the calling thread (@pid 0, getrusage(RUSAGE_THREAD)) or of process
+ * @pid's main thread (/proc/PID/status).  0, or -1 with both set to 0.
+ */
+int csw_read(pid_t pid, struct csw *c);
+
 /* Children are killed by the watchdog if a batch hangs. */
 pid_t spawn(int (*fn)(void *arg), void *arg);
 int reap(pid_t pid, const char *what);		/* 0 if it exited 0 */
@@ -208,10 +219,22 @@ struct fanin_result {
 	size_t nlat;
 };
 
+/*
+ * How the server side of a fan-in batch is laid out.  The clients are the
+ * same in all: one process per stream, each with its own port (machipc)
+ * or socket pair (UNIX seqpacket).
+ */
+enum fanin_layout {
+	FANIN_SET,	/* one thread receives on a port set / epoll set */
+	FANIN_THREADS,	/* one process, one thread per stream */
+	FANIN_PROCS,	/* one single-threaded process per stream */
+};
+
 struct fanin_peer {
 	const char *name;
 	const char *(*probe)(void);
-	int (*run)(unsigned int nclients, struct fanin_result *res);
+	int (*run)(unsigned int nclients, enum fanin_layout layout,
+		   struct fanin_result *res);
 };
 
 extern const struct fanin_peer fanin_machipc, fanin_seqpacket;

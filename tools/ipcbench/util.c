@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -346,6 +347,45 @@ int futex_wait(u32 *addr, u32 val, const struct timespec *rel)
 int futex_wake(u32 *addr, int n)
 {
 	return syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Context switches                                                    */
+/* ------------------------------------------------------------------ */
+
+int csw_read(pid_t pid, struct csw *c)
+{
+	char path[64], line[256];
+	struct rusage ru;
+	unsigned int found = 0;
+	FILE *f;
+
+	c->vol = c->invol = 0;
+	if (!pid) {
+		if (getrusage(RUSAGE_THREAD, &ru))
+			return -1;
+		c->vol = ru.ru_nvcsw;
+		c->invol = ru.ru_nivcsw;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1) {
+			c->vol = v;
+			found++;
+		} else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu",
+				  &v) == 1) {
+			c->invol = v;
+			found++;
+		}
+	}
+	fclose(f);
+	return found == 2 ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */

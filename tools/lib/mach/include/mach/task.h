@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * <mach/task.h> for libmach on machipc: the task calls that make sense for
+ * the caller's own task.
+ */
+#ifndef _MACH_TASK_H_
+#define _MACH_TASK_H_
+
+#include <mach/mach_types.h>
+#include <mach/task_info.h>
+#include <mach/task_special_ports.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * TASK_SECURITY_TOKEN and TASK_AUDIT_TOKEN of mach_task_self(); the
+ * audit token has the layout the message trailers carry, so a program can
+ * compare a trailer with its own token.
+ */
+kern_return_t task_info(task_name_t target_task, task_flavor_t flavor,
+			task_info_t task_info_out,
+			mach_msg_type_number_t *task_info_outCnt);
+/* TASK_BOOTSTRAP_PORT only: a new send right (one more user reference). */
+kern_return_t task_get_special_port(task_inspect_t task, int which_port,
+				    mach_port_t *special_port);
+/* TASK_BOOTSTRAP_PORT only: what task_get_special_port() returns next. */
+kern_return_t task_set_special_port(task_t task, int which_port,
+				    mach_port_t special_port);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _MACH_TASK_H_ */

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libmach: the process's IPC space.
+ *
+ * The space (/dev/machipc) is opened when the library is loaded, so that
+ * mach_task_self() is valid in main() as on macOS, and again in the child
+ * of every fork(): a machipc space belongs to the process that opened it.
+ * The task's own name, mach_task_self(), is a dead name allocated in the
+ * space, so that no port can ever get the same name.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct lm_space lm_space = { .fd = -1, .open_errno = ENODEV };
+
+LM_EXPORT mach_port_t mach_task_self_;
+LM_EXPORT vm_size_t vm_page_size;
+LM_EXPORT vm_size_t vm_page_mask;
+LM_EXPORT int vm_page_shift;
+LM_EXPORT NDR_record_t NDR_record = {
+	.int_rep = NDR_INT_LITTLE_ENDIAN,
+	.char_rep = NDR_CHAR_ASCII,
+	.float_rep = NDR_FLOAT_IEEE,
+};
+LM_EXPORT const security_token_t KERNEL_SECURITY_TOKEN = KERNEL_SECURITY_TOKEN_VALUE;
+LM_EXPORT const audit_token_t KERNEL_AUDIT_TOKEN = KERNEL_AUDIT_TOKEN_VALUE;
+
+static pthread_mutex_t lm_init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int lm_ioctl(unsigned long cmd, void *arg)
+{
+	return ioctl(lm_space.fd, cmd, arg) < 0 ? errno : 0;
+}
+
+static void lm_space_open(void)
+{
+	const char *path = secure_getenv("MACHIPC_DEVICE");
+	struct machipc_version v = { 0 };
+	struct machipc_port_alloc alloc = { .right = MACHIPC_RIGHT_DEAD_NAME };
+	int fd;
+
+	lm_space.fd = -1;
+	lm_space.task = MACH_PORT_NULL;
+	mach_task_self_ = MACH_PORT_NULL;
+	if (!path || !*path)
+		path = "/dev/machipc";
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		lm_space.open_errno = errno;
+		return;
+	}
+	if (ioctl(fd, MACHIPC_IOC_VERSION, &v) < 0 ||
+	    v.abi_version < MACHIPC_ABI_VERSION ||
+	    ioctl(fd, MACHIPC_IOC_PORT_ALLOCATE, &alloc) < 0) {
+		lm_space.open_errno = errno ? errno : EPROTO;
+		close(fd);
+		return;
+	}
+	lm_space.fd = fd;
+	lm_space.pid = getpid();
+	lm_space.max_inline = v.max_inline;
+	lm_space.task = alloc.name;
+	lm_space.open_errno = 0;
+	mach_task_self_ = alloc.name;
+}
+
+/* In the child of fork(): the parent's space is not ours. */
+static void lm_atfork_child(void)
+{
+	if (lm_space.fd >= 0)
+		close(lm_space.fd);
+	lm_space_open();
+	lm_ports_fork_child();
+	lm_msg_fork_child();
+	lm_bootstrap_fork_child();
+}
+
+int lm_ready(void)
+{
+	if (lm_space.fd >= 0 && lm_space.pid == getpid())
+		return 0;
+	/* A child made with vfork()+exec, or clone(): open on first use. */
+	pthread_mutex_lock(&lm_init_lock);
+	if (lm_space.fd < 0 || lm_space.pid != getpid()) {
+		if (lm_space.fd >= 0 && lm_space.pid != getpid())
+			close(lm_space.fd);
+		lm_space_open();
+	}
+	pthread_mutex_unlock(&lm_init_lock);
+	return lm_space.fd >= 0 ? 0 : lm_space.open_errno;
+}
+
+__attribute__((constructor)) static void lm_init(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	vm_page_size = page > 0 ? (vm_size_t)page : 4096;
+	vm_page_mask = vm_page_size - 1;
+	vm_page_shift = __builtin_ctzl(vm_page_size);
+	lm_space_open();
+	pthread_atfork(NULL, NULL, lm_atfork_child);
+	lm_bootstrap_init();
+}
+
+int lm_name_info(mach_port_name_t name, struct machipc_name_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->name = name;
+	return lm_ioctl(MACHIPC_IOC_NAME_INFO, info);
+}
+
+int lm_port_attr(mach_port_name_t name, struct machipc_port_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->name = name;
+	return lm_ioctl(MACHIPC_IOC_PORT_GET_ATTRIBUTES, attr);
+}
+
+mach_msg_type_name_t lm_copyin_type(mach_msg_type_name_t t)
+{
+	switch (t) {
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+		return MACH_MSG_TYPE_PORT_RECEIVE;
+	case MACH_MSG_TYPE_MOVE_SEND:
+	case MACH_MSG_TYPE_COPY_SEND:
+	case MACH_MSG_TYPE_MAKE_SEND:
+		return MACH_MSG_TYPE_PORT_SEND;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		return MACH_MSG_TYPE_PORT_SEND_ONCE;
+	default:
+		return 0;
+	}
+}
+
+uint32_t lm_disp_needs(mach_msg_type_name_t t)
+{
+	switch (t) {
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+	case MACH_MSG_TYPE_MAKE_SEND:
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		return MACHIPC_RIGHT_RECEIVE;
+	case MACH_MSG_TYPE_MOVE_SEND:
+	case MACH_MSG_TYPE_COPY_SEND:
+		return MACHIPC_RIGHT_SEND;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		return MACHIPC_RIGHT_SEND_ONCE;
+	default:
+		return 0;
+	}
+}
+
+LM_EXPORT mach_port_t mach_host_self(void)
+{
+	return MACH_PORT_NULL;
+}
+
+LM_EXPORT mach_port_t mach_thread_self(void)
+{
+	return MACH_PORT_NULL;
+}
+
+LM_EXPORT mach_port_name_t task_self_trap(void)
+{
+	lm_ready();
+	return lm_space.task;
+}
+
+void lm_self_audit_token(audit_token_t *tok)
+{
+	memset(tok, 0, sizeof(*tok));
+	tok->val[0] = (unsigned int)-1;		/* AU_DEFAUDITID */
+	tok->val[1] = geteuid();
+	tok->val[2] = getegid();
+	tok->val[3] = geteuid();
+	tok->val[4] = getegid();
+	tok->val[5] = (unsigned int)getpid();
+}
