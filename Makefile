@@ -9,24 +9,32 @@
 #   make W=1          the same with the kernel's extra warnings
 #   make run          build; boot Debian's stock kernel in QEMU, load the
 #                     module, run the demo
-#   make check        build; debug-kernel guest: KUnit + selftests +
-#                     rmmod + kmemleak; stock-kernel guest: selftests.
-#                     Last line: "N passed, M failed"
+#   make check        build (W=1); debug-kernel guest: KUnit + selftests +
+#                     rmmod + kmemleak; stock 6.12 and stock 6.1 guests:
+#                     selftests.  Last line: "N passed, M failed"
 #   make style        checkpatch --strict
 #   make sparse       sparse (C=2) over the module
 #   make deps         install the Debian packages all this needs (as root)
-#   make stock|debug  the module in build/stock (stock headers) or
-#                     build/debug (debug kernel tree)
+#                     and fetch the stock guest kernels into the cache
+#                     (nothing goes to /boot or /lib/modules)
+#   make install      libmachipc, headers, pkg-config file and the programs
+#                     (PREFIX=/usr/local, DESTDIR=)
+#   make deb          machipc-dkms and machipc-tools packages in build/deb
+#   make stock|stock61|debug
+#                     the module in build/stock (Debian's 6.12 headers),
+#                     build/stock61 (6.1 headers) or build/debug (debug
+#                     kernel tree); the log in build/<name>.log
 #   make clean
 #
 # KDIR defaults to /lib/modules/$(uname -r)/build if it exists, else to the
-# newest installed /usr/src/linux-headers-6.12.*-amd64.
+# stock 6.12 headers in the cache (tools/vm/stock-kernel --headers).
 
 # Invoked by kbuild if there were no Kbuild file: use it anyway.
 ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
 
+SHELL		:= /bin/bash
 top		:= $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 VM		:= $(top)/tools/vm
 
@@ -34,7 +42,7 @@ ifeq ($(origin KDIR),undefined)
 ifneq ($(wildcard /lib/modules/$(shell uname -r)/build/Makefile),)
 KDIR		:= /lib/modules/$(shell uname -r)/build
 else
-KDIR		:= $(shell $(VM)/stock-kernel --any-headers 2>/dev/null)
+KDIR		:= $(shell $(VM)/stock-kernel --headers 2>/dev/null)
 endif
 endif
 
@@ -50,13 +58,13 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 		  $(top)/include/uapi/linux/machipc.h \
 		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
 
-.PHONY: all modules userspace lib selftests demo abi-version uapi-check ipcbench stock debug \
-	deps run check bench style sparse clean help
+.PHONY: all modules userspace lib selftests demo abi-version uapi-check ipcbench stock stock61 debug \
+	deps run check bench style sparse clean help install deb
 
 all: modules userspace
 
 help:
-	@sed -n '3,24s/^# \{0,1\}//p' $(top)/Makefile
+	@sed -n '3,32s/^# \{0,1\}//p' $(top)/Makefile
 
 modules:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -103,19 +111,39 @@ $(top)/build/vm/abi-version: $(VM)/abi-version.c $(top)/include/uapi/linux/machi
 	$(CC) $(CFLAGS) -Wall -Wextra -Werror -I$(top)/include/uapi -o $@ $<
 
 # The module built in a copy of the sources per kernel: kbuild writes its
-# objects next to the sources, so two kernels need two trees.
+# objects next to the sources, so two kernels need two trees.  The output
+# is also kept in build/<name>.log, where `make check` looks for warnings.
+kbuild_log = set -o pipefail; mkdir -p $(top)/build; $(1) 2>&1 | tee $(top)/build/$(2).log
+
 stock:
 	$(VM)/sync-tree $(top) $(top)/build/stock
-	kdir=$$($(VM)/stock-kernel --headers) && \
-	$(MAKE) -C $$kdir M=$(top)/build/stock $(KBUILD_ARGS) modules
+	@kdir=$$($(VM)/stock-kernel --series 6.12 --headers) && \
+	$(call kbuild_log,$(MAKE) -C $$kdir M=$(top)/build/stock $(KBUILD_ARGS) modules,stock)
+
+stock61:
+	$(VM)/sync-tree $(top) $(top)/build/stock61
+	@kdir=$$($(VM)/stock-kernel --series 6.1 --headers) && \
+	$(call kbuild_log,$(MAKE) -C $$kdir M=$(top)/build/stock61 $(KBUILD_ARGS) modules,stock61)
 
 debug:
 	$(VM)/sync-tree $(top) $(top)/build/debug
-	tree=$$($(VM)/build-kernel) && \
-	$(MAKE) -C $$tree M=$(top)/build/debug $(KBUILD_ARGS) modules
+	@tree=$$($(VM)/build-kernel) && \
+	$(call kbuild_log,$(MAKE) -C $$tree M=$(top)/build/debug $(KBUILD_ARGS) modules,debug)
 
 deps:
 	@$(VM)/deps
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+
+install: userspace
+	$(MAKE) -C $(top)/tools/lib/machipc install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(top)/tools/demo/machipc-demo $(top)/tools/ipcbench/ipcbench \
+		$(DESTDIR)$(BINDIR)/
+
+deb:
+	$(top)/tools/pkg/mkdeb $(top)/build/deb
 
 run: deps
 	$(MAKE) -C $(top) --no-print-directory userspace stock
@@ -128,7 +156,8 @@ run: deps
 	$(VM)/run --kernel stock -- $$prog
 
 check: deps
-	$(MAKE) -C $(top) --no-print-directory userspace stock debug
+	$(MAKE) -C $(top) --no-print-directory userspace
+	$(MAKE) -C $(top) --no-print-directory W=1 stock stock61 debug
 	@$(VM)/check
 
 # make bench: build; boot the stock kernel with machipc and binder; run

@@ -47,13 +47,40 @@ static int fail(int err)
 /* Spaces                                                             */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The module's ABI version seen by the last failed ABI check of this
+ * thread, for machipc_strerror(EPROTO).
+ */
+static __thread __u32 abi_seen;
+
 int machipc_open(void)
 {
 	const char *path = secure_getenv("MACHIPC_DEVICE");
+	struct machipc_version v = { 0 };
+	int fd, err;
 
 	if (!path || !*path)
 		path = MACHIPC_DEVICE_PATH;
-	return open(path, O_RDWR | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/*
+	 * A module only ever adds to its ABI: one at least as new as the
+	 * header this library was built with understands every call the
+	 * library makes.  An older one is refused here, once, with a clear
+	 * error, instead of odd EINVALs later.
+	 */
+	if (machipc_ioctl(fd, MACHIPC_IOC_VERSION, &v)) {
+		err = errno;
+		close(fd);
+		return fail(err);
+	}
+	if (v.abi_version < MACHIPC_ABI_VERSION) {
+		abi_seen = v.abi_version;
+		close(fd);
+		return fail(EPROTO);
+	}
+	return fd;
 }
 
 int machipc_close(int fd)
@@ -675,6 +702,14 @@ const char *machipc_strerror(int err)
 		return "bad space or bootstrap descriptor";
 	case EMFILE:
 		return "too many open files for a bootstrap descriptor";
+	case EPROTO: {
+		static __thread char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "the loaded machipc module has ABI version %u, older than this library's %u: load a newer module (or rebuild the program against the module's header)",
+			 abi_seen, (unsigned int)MACHIPC_ABI_VERSION);
+		return msg;
+	}
 	default:
 		return strerror(err);
 	}

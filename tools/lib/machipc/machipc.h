@@ -62,10 +62,15 @@ extern "C" {
  * Opens the machipc device (``/dev/machipc``, or the path in the
  * environment variable ``MACHIPC_DEVICE`` when not running set-uid)
  * read-write and close-on-exec.  Every open is a new, empty space owned by
- * the calling process.
+ * the calling process.  It then checks the module's ABI version: a module
+ * older than the header the library was built with (%MACHIPC_ABI_VERSION)
+ * is refused, and machipc_strerror(EPROTO) names both versions.  Newer
+ * modules are accepted: the ABI only grows.
  *
  * Return: the space descriptor, or -1 with errno set as by open(2)
- * (ENOENT/ENXIO/ENODEV when the module is not loaded).
+ * (ENOENT/ENXIO/ENODEV when the module is not loaded), ENOTTY (the path is
+ * not a machipc device), or EPROTO (the module's ABI is older than the
+ * library's).
  */
 int machipc_open(void);
 
