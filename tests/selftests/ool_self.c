@@ -22,8 +22,13 @@
  *   the space (net of the names its send frees), to the byte.
  * - inject_abort_every_chunk: inject_abort_chunk at every chunk boundary,
  *   on both sides, then a delivery exactly once.
+ * - sender_times_out, destination_destroyed: the synchronous send fails
+ *   with nothing moved.
+ * - process_exit: the process exits after, before and during the receive.
+ * - signals_restart: SA_RESTART signals to both threads mid-transfer.
  */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdbool.h>
 
 #include "kselftest_harness.h"
@@ -1669,6 +1674,87 @@ TEST_F_TIMEOUT(one, process_exit, 120)
 			_exit(exit_child(stage));
 		EXPECT_EQ(0, mt_wait(pid)) TH_LOG("stage %d", stage);
 	}
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Signals to both threads                                            */
+/* ------------------------------------------------------------------ */
+
+static atomic_int sig_hits;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&sig_hits, 1);
+}
+
+struct storm {
+	pthread_t target[2];
+	atomic_int stop;
+	pthread_t th;
+};
+
+/* SIGUSR1 to the sender and the receiver in turn, 20 times, 30 ms apart. */
+static void *storm_fn(void *arg)
+{
+	struct storm *st = arg;
+	int i;
+
+	for (i = 0; i < 20 && !atomic_load(&st->stop); i++) {
+		usleep(30000);
+		pthread_kill(st->target[i & 1], SIGUSR1);
+	}
+	return NULL;
+}
+
+/*
+ * Signals with SA_RESTART hit the sending and the receiving thread while
+ * they transfer: each aborts the transfer and restarts it; the message is
+ * delivered once, intact, with its rights as the model says.
+ */
+TEST_F_TIMEOUT(one, signals_restart, 300)
+{
+	struct space1 *s = &self->s;
+	size_t len = 16 * OOL_MIB;
+	unsigned char *src = ool_map(len), *dst = ool_map(len);
+	struct machipc_ool_buf ob = { .address = (uintptr_t)dst, .size = len };
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	__u64 sbuf[64], rbuf[RBUF_WORDS];
+	struct shape sh = { .ool_len = len };
+	struct ool_sender snd;
+	struct storm st = { 0 };
+	struct m_msg mm;
+	struct m_ent *pe;
+	unsigned int n = 1;
+	size_t size = sizeof(rbuf);
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ool_fill(src, len, 99);
+	sh.src = src;
+	moving_rights(_metadata, s, &sh);
+	ASSERT_EQ(0, shape_build(&sh, s->p, sbuf, sizeof(sbuf), ID_MSG));
+	ASSERT_EQ(0, ool_sender_start(&snd, s->fd, sbuf, -1));
+	ASSERT_EQ(0, ool_sender_wait_blocked(&snd, 10000));
+	st.target[0] = snd.thread;
+	st.target[1] = pthread_self();
+	ASSERT_EQ(0, pthread_create(&st.th, NULL, storm_fn, &st));
+	EXPECT_EQ(0, ool_recv(s->fd, s->p, rbuf, &size, &ob, &n, -1));
+	atomic_store(&st.stop, 1);
+	pthread_join(st.th, NULL);
+	EXPECT_EQ(0, ool_sender_join(&snd));
+	TH_LOG("%d signals", atomic_load(&sig_hits));
+	m_queued(&s->m, s->pp);
+	ASSERT_EQ(0, shape_copyin(&s->m, &sh, s->p, &mm));
+	EXPECT_EQ(0, m_received(&s->m, &mm, rbuf));
+	EXPECT_MODEL(s->fd, &s->m, "received");
+	pe = m_find_port(&s->m, s->pp);
+	check_body(_metadata, rbuf, &sh, pe->name, ID_MSG, dst, 99);
+	destroy_all(_metadata, s);
+	munmap(src, len);
+	munmap(dst, len);
 }
 
 TEST_HARNESS_MAIN
