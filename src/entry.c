@@ -108,21 +108,9 @@ static void machipc_entry_hold_leaf(struct machipc_space *space, u32 name,
 	space->name_hold = hold;
 }
 
-/**
- * machipc_entry_create() - a new, empty entry under a new name
- * @space: the space, locked
- * @port: the port the entry will denote, or NULL
- * @by_port: also index the entry by @port (receive and send rights)
- *
- * The entry has no rights yet; the caller sets them, and takes the
- * references they hold.
- *
- * Return: the entry or an ERR_PTR: -ENOMEM, or -ENOSPC when the space has no
- * free name.
- */
-struct machipc_entry *machipc_entry_create(struct machipc_space *space,
-					   struct machipc_port *port,
-					   bool by_port)
+static struct machipc_entry *machipc_entry_new(struct machipc_space *space,
+					       struct machipc_port *port,
+					       bool by_port, bool charge)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
 			  __GFP_NOWARN;
@@ -130,13 +118,16 @@ struct machipc_entry *machipc_entry_create(struct machipc_space *space,
 	int err;
 
 	lockdep_assert_held(&space->lock);
-	err = machipc_account_charge(space->account, MACHIPC_COST_ENTRY);
-	if (err)
-		return ERR_PTR(err);
+	if (charge) {
+		err = machipc_account_charge(space->account,
+					     MACHIPC_COST_ENTRY);
+		if (err)
+			return ERR_PTR(err);
+	}
 	entry = kmem_cache_zalloc(machipc_entry_cache, gfp);
 	if (!entry) {
-		machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
-		return ERR_PTR(-ENOMEM);
+		err = -ENOMEM;
+		goto err_uncharge;
 	}
 	INIT_LIST_HEAD(&entry->plan_link);
 	entry->port = port;
@@ -158,8 +149,68 @@ err_erase:
 	xa_erase(&space->names, entry->name);
 err_free:
 	kmem_cache_free(machipc_entry_cache, entry);
-	machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
+err_uncharge:
+	if (charge)
+		machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
 	return ERR_PTR(err == -EBUSY ? -ENOSPC : err);
+}
+
+/**
+ * machipc_entry_create() - a new, empty entry under a new name
+ * @space: the space, locked
+ * @port: the port the entry will denote, or NULL
+ * @by_port: also index the entry by @port (receive and send rights)
+ *
+ * The entry has no rights yet; the caller sets them, and takes the
+ * references they hold.
+ *
+ * Return: the entry or an ERR_PTR: -ENOBUFS (the space's account is at its
+ * limit), -ENOMEM, or -ENOSPC when the space has no free name.
+ */
+struct machipc_entry *machipc_entry_create(struct machipc_space *space,
+					   struct machipc_port *port,
+					   bool by_port)
+{
+	return machipc_entry_new(space, port, by_port, true);
+}
+
+/**
+ * machipc_entry_create_uncharged() - machipc_entry_create(), not charged
+ * @space: the space, locked
+ * @port: the port the entry will denote, or NULL
+ * @by_port: also index the entry by @port
+ *
+ * For a name that takes over the charge of another that the same commit
+ * frees with machipc_entry_free_uncharged() (a message received in the
+ * space that sent it: see machipc_receive_ool()).  If the commit does not
+ * happen, free it with machipc_entry_free_uncharged() too.
+ *
+ * Return: as machipc_entry_create(), but never -ENOBUFS.
+ */
+struct machipc_entry *
+machipc_entry_create_uncharged(struct machipc_space *space,
+			       struct machipc_port *port, bool by_port)
+{
+	return machipc_entry_new(space, port, by_port, false);
+}
+
+/**
+ * machipc_entry_take_port() - @new becomes the entry of @old's port
+ * @space: the space, locked
+ * @old: the entry @space->by_port has for the port; it is being emptied
+ * @new: an entry of the same port, not indexed by it
+ *
+ * Replaces a slot that exists, so it allocates nothing and cannot fail.
+ */
+void machipc_entry_take_port(struct machipc_space *space,
+			     struct machipc_entry *old,
+			     struct machipc_entry *new)
+{
+	void *prev;
+
+	lockdep_assert_held(&space->lock);
+	prev = xa_cmpxchg(&space->by_port, new->port->id, old, new, 0);
+	WARN_ON_ONCE(prev != old);
 }
 
 /* Forget that @entry names its port (it is becoming a dead name). */
@@ -171,14 +222,25 @@ void machipc_entry_unlink_port(struct machipc_space *space,
 		xa_cmpxchg(&space->by_port, entry->port->id, entry, NULL, 0);
 }
 
-/* Free @entry and its name; its rights must already be gone. */
-void machipc_entry_destroy(struct machipc_space *space,
-			   struct machipc_entry *entry)
+/*
+ * Free @entry and its name, without refunding it: its charge went to an
+ * entry made by machipc_entry_create_uncharged(), or it is one.  Its
+ * rights must already be gone.
+ */
+void machipc_entry_free_uncharged(struct machipc_space *space,
+				  struct machipc_entry *entry)
 {
 	lockdep_assert_held(&space->lock);
 	machipc_entry_unlink_port(space, entry);
 	xa_erase(&space->names, entry->name);
 	kmem_cache_free(machipc_entry_cache, entry);
+}
+
+/* Free @entry and its name; its rights must already be gone. */
+void machipc_entry_destroy(struct machipc_space *space,
+			   struct machipc_entry *entry)
+{
+	machipc_entry_free_uncharged(space, entry);
 	machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
 }
 

@@ -29,6 +29,12 @@ struct machipc_space;
  * tentative changes: a send the user references and rights it takes from
  * the entry, a receive the placeholders it created (entries with @rights 0,
  * MACHIPC_PLAN_NEW).  Both are cleared before the space lock is released.
+ * A receive that commits a send of the same space (an out-of-line message
+ * sent by another thread) holds both plans at once, on different entries:
+ * the send's on the names it takes rights from, the receive's on its
+ * placeholders only.  A placeholder may succeed an entry the send empties
+ * (MACHIPC_PLAN_SUCCESSOR: it takes over the port's index at the commit)
+ * and may be paid with the charge of such an entry (MACHIPC_PLAN_PREPAID).
  */
 struct machipc_entry {
 	u32 name;
@@ -46,6 +52,8 @@ struct machipc_entry {
 #define MACHIPC_PLAN_RECEIVE_MOVED	BIT(0)
 #define MACHIPC_PLAN_SEND_ONCE_MOVED	BIT(1)
 #define MACHIPC_PLAN_NEW		BIT(2)
+#define MACHIPC_PLAN_SUCCESSOR		BIT(3)
+#define MACHIPC_PLAN_PREPAID		BIT(4)
 
 #define MACHIPC_COST_ENTRY	sizeof(struct machipc_entry)
 
@@ -59,8 +67,16 @@ struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
 struct machipc_entry *machipc_entry_create(struct machipc_space *space,
 					   struct machipc_port *port,
 					   bool by_port);
+struct machipc_entry *
+machipc_entry_create_uncharged(struct machipc_space *space,
+			       struct machipc_port *port, bool by_port);
+void machipc_entry_take_port(struct machipc_space *space,
+			     struct machipc_entry *old,
+			     struct machipc_entry *new);
 void machipc_entry_destroy(struct machipc_space *space,
 			   struct machipc_entry *entry);
+void machipc_entry_free_uncharged(struct machipc_space *space,
+				  struct machipc_entry *entry);
 void machipc_entry_unlink_port(struct machipc_space *space,
 			       struct machipc_entry *entry);
 void machipc_entry_release_rights(struct machipc_space *space,

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 struct list_head;
+struct machipc_entry;
 struct machipc_msg;
 struct machipc_msg_args;
 struct machipc_out;
@@ -19,7 +20,11 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
 			struct list_head *plan);
 void machipc_copyin_abort(struct machipc_msg *msg, struct list_head *plan);
+bool machipc_copyin_empties(const struct machipc_entry *entry);
+u32 machipc_copyin_count_emptied(const struct list_head *plan);
 void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
-			   struct list_head *plan);
+			   struct list_head *plan, struct list_head *emptied);
+void machipc_copyin_release(struct machipc_space *space,
+			    struct list_head *emptied);
 
 #endif /* MACHIPC_IPC_H */

@@ -31,48 +31,93 @@
 #include "transit.h"
 #include "xfer.h"
 
-/* Plan the name under which the right @kr will arrive in @space. */
+/*
+ * A placeholder for a right arriving in @space, on @plan.  While @credit
+ * (entries that the same commit frees in @space) lasts, it takes over the
+ * charge of one of them rather than charging anew.
+ */
+static struct machipc_entry *
+machipc_copyout_placeholder(struct machipc_space *space,
+			    struct machipc_port *port, bool by_port, u32 flags,
+			    struct list_head *plan, u32 *credit)
+{
+	struct machipc_entry *entry;
+
+	if (*credit) {
+		entry = machipc_entry_create_uncharged(space, port, by_port);
+		flags |= MACHIPC_PLAN_PREPAID;
+	} else {
+		entry = machipc_entry_create(space, port, by_port);
+	}
+	if (IS_ERR(entry))
+		return entry;
+	if (*credit)
+		(*credit)--;
+	entry->plan_flags = MACHIPC_PLAN_NEW | flags;
+	list_add_tail(&entry->plan_link, plan);
+	return entry;
+}
+
+/* The placeholder planned to succeed the entry of @port, if any. */
+static struct machipc_entry *
+machipc_copyout_successor(struct list_head *plan, struct machipc_port *port)
+{
+	struct machipc_entry *entry;
+
+	list_for_each_entry(entry, plan, plan_link)
+		if ((entry->plan_flags & MACHIPC_PLAN_SUCCESSOR) &&
+		    entry->port == port)
+			return entry;
+	return NULL;
+}
+
+/*
+ * Plan the name under which the right @kr will arrive in @space.
+ *
+ * When the message was sent from @space itself, the sender's plan is on
+ * @space's entries too, and a name must be planned as it will be after
+ * the sender's commit: an entry that commit empties is freed then, so a
+ * right to its port arrives under a new name, which succeeds the old
+ * entry (takes over the port's index) at the commit -- exactly as when a
+ * message sent in line is received after its send committed.
+ */
 static int machipc_copyout_right(struct machipc_space *space,
 				 struct machipc_kright *kr,
-				 struct list_head *plan)
+				 struct list_head *plan, u32 *credit)
 {
 	struct machipc_port *port = kr->port;
+	/* Every send-once right has a name of its own. */
+	bool by_port = kr->type != MACHIPC_RIGHT_SEND_ONCE;
 	struct machipc_entry *entry = NULL;
+	u32 flags = 0;
 
 	kr->entry = NULL;
 	if (!port)
 		return 0;
 
-	switch (kr->type) {
-	case MACHIPC_RIGHT_RECEIVE:
-	case MACHIPC_RIGHT_SEND:
-		/*
-		 * A right to a dead port arrives as MACHIPC_NAME_DEAD.  (A
-		 * receive right can belong to a dead port when the port was
-		 * killed as part of a rights cycle while the right travelled.)
-		 */
-		if (machipc_port_is_dead(port))
-			return 0;
+	/*
+	 * A right to a dead port arrives as MACHIPC_NAME_DEAD.  (A receive
+	 * right can belong to a dead port when the port was killed as part
+	 * of a rights cycle while the right travelled.)
+	 */
+	if (machipc_port_is_dead(port))
+		return 0;
+	if (by_port) {
 		entry = machipc_entry_find_port(space, port);
-		if (!entry) {
-			entry = machipc_entry_create(space, port, true);
-			if (IS_ERR(entry))
-				return PTR_ERR(entry);
-			entry->plan_flags |= MACHIPC_PLAN_NEW;
+		if (entry && machipc_copyin_empties(entry)) {
+			/* Indexed when it succeeds the entry, at the commit. */
+			entry = machipc_copyout_successor(plan, port);
+			flags = MACHIPC_PLAN_SUCCESSOR;
+			by_port = false;
 		}
-		break;
-	case MACHIPC_RIGHT_SEND_ONCE:
-		if (machipc_port_is_dead(port))
-			return 0;
-		entry = machipc_entry_create(space, port, false);
+	}
+	if (!entry) {
+		entry = machipc_copyout_placeholder(space, port, by_port, flags,
+						    plan, credit);
 		if (IS_ERR(entry))
 			return PTR_ERR(entry);
-		entry->plan_flags |= MACHIPC_PLAN_NEW;
-		break;
 	}
 	kr->entry = entry;
-	if (list_empty(&entry->plan_link))
-		list_add_tail(&entry->plan_link, plan);
 	return 0;
 }
 
@@ -86,31 +131,73 @@ static void machipc_copyout_abort(struct machipc_space *space,
 
 	list_for_each_entry_safe(entry, tmp, plan, plan_link) {
 		list_del_init(&entry->plan_link);
-		if (entry->plan_flags & MACHIPC_PLAN_NEW)
-			machipc_entry_destroy(space, entry);
+		if (entry->plan_flags & MACHIPC_PLAN_PREPAID)
+			machipc_entry_free_uncharged(space, entry);
 		else
-			entry->plan_flags = 0;
+			machipc_entry_destroy(space, entry);
 	}
 	for (i = 0; i < msg->nrights; i++)
 		msg->rights[i].entry = NULL;
 	space->next_name = saved_next;
 }
 
+/*
+ * Plan names for the rights of @msg in @space.  @credit: the entries the
+ * sender's commit frees in @space, if @msg was sent from it (else 0).
+ */
 static int machipc_copyout_plan(struct machipc_space *space,
-				struct machipc_msg *msg, struct list_head *plan)
+				struct machipc_msg *msg, struct list_head *plan,
+				u32 credit)
 {
 	u32 i;
 	int err;
 
 	for (i = MACHIPC_KRIGHT_REPLY; i < msg->nrights; i++) {
-		err = machipc_copyout_right(space, &msg->rights[i], plan);
+		err = machipc_copyout_right(space, &msg->rights[i], plan,
+					    &credit);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/* Give the planned rights their names.  Cannot fail. */
+/*
+ * A message sent from @space itself, whose sender's side just committed
+ * and left @emptied (entries without rights, still named and indexed):
+ * successors take the port index from the entries they replace, and each
+ * prepaid placeholder the charge of one, which is freed.  The caller frees
+ * the rest, while the message still holds its references to their ports.
+ * Cannot fail.
+ */
+static void machipc_copyout_succeed(struct machipc_space *space,
+				    struct list_head *plan,
+				    struct list_head *emptied)
+{
+	struct machipc_entry *entry, *old;
+
+	lockdep_assert_held(&space->lock);
+	list_for_each_entry(entry, plan, plan_link) {
+		if (!(entry->plan_flags & MACHIPC_PLAN_SUCCESSOR))
+			continue;
+		old = machipc_entry_find_port(space, entry->port);
+		machipc_entry_take_port(space, old, entry);
+	}
+	list_for_each_entry(entry, plan, plan_link) {
+		if (!(entry->plan_flags & MACHIPC_PLAN_PREPAID))
+			continue;
+		if (WARN_ON_ONCE(list_empty(emptied)))
+			break;
+		old = list_first_entry(emptied, struct machipc_entry,
+				       plan_link);
+		list_del_init(&old->plan_link);
+		machipc_entry_free_uncharged(space, old);
+	}
+}
+
+/*
+ * Give the planned rights their names.  Cannot fail.  The caller holds
+ * machipc_transit_lock if @msg carries receive rights.
+ */
 static void machipc_copyout_commit(struct machipc_space *space,
 				   struct machipc_msg *msg,
 				   struct list_head *plan)
@@ -121,7 +208,8 @@ static void machipc_copyout_commit(struct machipc_space *space,
 
 	lockdep_assert_held(&space->lock);
 	if (msg->nreceive)
-		mutex_lock(&machipc_transit_lock);
+		lockdep_assert_held(&machipc_transit_lock);
+
 	for (i = MACHIPC_KRIGHT_REPLY; i < msg->nrights; i++) {
 		struct machipc_kright *kr = &msg->rights[i];
 		struct machipc_port *port = kr->port;
@@ -169,8 +257,6 @@ static void machipc_copyout_commit(struct machipc_space *space,
 			break;
 		}
 	}
-	if (msg->nreceive)
-		mutex_unlock(&machipc_transit_lock);
 
 	list_for_each_entry_safe(entry, tmp, plan, plan_link) {
 		list_del_init(&entry->plan_link);
@@ -206,6 +292,26 @@ static u32 machipc_received_name(const struct machipc_kright *kr)
 }
 
 /*
+ * The name of @port's receive right once @msg is received.  The message
+ * may carry that very right: a thread sent it to its own port, and the
+ * receive brings it back -- under a new name if its old one goes.
+ */
+static u32 machipc_received_local(const struct machipc_msg *msg,
+				  const struct machipc_port *port)
+{
+	u32 i;
+
+	for (i = MACHIPC_KRIGHT_DESC; msg->nreceive && i < msg->nrights; i++) {
+		const struct machipc_kright *kr = &msg->rights[i];
+
+		if (kr->type == MACHIPC_RIGHT_RECEIVE && kr->port == port &&
+		    kr->entry)
+			return kr->entry->name;
+	}
+	return port->rcv_name;
+}
+
+/*
  * Write the message as the receiver sees it.  Called with page faults
  * disabled: returns -EFAULT rather than sleeping on a missing page.
  */
@@ -226,7 +332,7 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 		   (src->bits & MACHIPC_MSGH_COMPLEX);
 	hdr.size = src->size;
 	hdr.remote_name = machipc_received_name(reply);
-	hdr.local_name = port->rcv_name;
+	hdr.local_name = machipc_received_local(msg, port);
 	hdr.id = src->id;
 	hdr.desc_count = src->desc_count;
 	if (copy_to_user(buf, &hdr, sizeof(hdr)))
@@ -407,7 +513,8 @@ static int machipc_receive_ool(struct machipc_space *space,
 	void __user *buf = u64_to_user_ptr(arg->rcv_buf);
 	struct machipc_space *sender = copier->sender;
 	struct machipc_msg *msg = copier->msg;
-	u32 needed = 0, saved_next;
+	u32 needed = 0, saved_next, credit;
+	LIST_HEAD(emptied);
 	LIST_HEAD(splan);
 	LIST_HEAD(rplan);
 	u64 seqno;
@@ -447,9 +554,14 @@ again:
 		goto unclaim;
 	}
 
+	/*
+	 * One space (a thread sent to a port its own space receives from):
+	 * the names are planned as the sender's commit will leave them.
+	 */
+	credit = sender == space ? machipc_copyin_count_emptied(&splan) : 0;
 	needed = msg->size + sizeof(struct machipc_msg_trailer);
 	saved_next = space->next_name;
-	err = machipc_copyout_plan(space, msg, &rplan);
+	err = machipc_copyout_plan(space, msg, &rplan, credit);
 	if (!err) {
 		seqno = machipc_port_next_seqno(port);
 		pagefault_disable();
@@ -476,14 +588,21 @@ again:
 		goto unclaim;
 	}
 
-	/* The commit point: from here on, neither side can fail. */
+	/*
+	 * The commit point: from here on, neither side can fail.  The
+	 * sender's side first, then ours, as planned; receive rights never
+	 * show in transit between the two.
+	 */
 	if (msg->nreceive)
 		mutex_lock(&machipc_transit_lock);
-	machipc_copyin_commit(sender, msg, &splan);
-	if (msg->nreceive)
-		mutex_unlock(&machipc_transit_lock);
+	machipc_copyin_commit(sender, msg, &splan, &emptied);
+	if (sender == space)
+		machipc_copyout_succeed(space, &rplan, &emptied);
+	machipc_copyin_release(sender, &emptied);
 	machipc_port_dequeue(port, msg);
 	machipc_copyout_commit(space, msg, &rplan);
+	if (msg->nreceive)
+		mutex_unlock(&machipc_transit_lock);
 	machipc_copier_end_commit(copier, 0);
 	machipc_space_unlock_pair(space, sender);
 	machipc_copier_unclaim(copier, -EAGAIN);
@@ -584,7 +703,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		}
 
 		saved_next = space->next_name;
-		err = machipc_copyout_plan(space, msg, &plan);
+		err = machipc_copyout_plan(space, msg, &plan, 0);
 		if (!err) {
 			seqno = machipc_port_next_seqno(port);
 			pagefault_disable();
@@ -615,8 +734,12 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		}
 
 		/* The commit point: from here on, the receive cannot fail. */
+		if (msg->nreceive)
+			mutex_lock(&machipc_transit_lock);
 		machipc_port_dequeue(port, msg);
 		machipc_copyout_commit(space, msg, &plan);
+		if (msg->nreceive)
+			mutex_unlock(&machipc_transit_lock);
 		mutex_unlock(&space->lock);
 		machipc_msg_free(msg);
 		err = 0;

@@ -179,15 +179,68 @@ static struct machipc_entry *machipc_copyin_source(struct machipc_space *space,
 	return xa_load(&space->names, name);
 }
 
-/*
- * Apply the plan: the rights leave the sender's space and the right
- * counters of their ports account for the copies made.  Cannot fail.
+/**
+ * machipc_copyin_empties() - whether the planned copy-in empties @entry
+ * @entry: an entry of the space the plan is made in, locked
+ *
+ * Return: true if the entry has rights and the commit of the plan leaves
+ * it with none (so frees it); false for an entry on no plan.
  */
-void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
-			   struct list_head *plan)
+bool machipc_copyin_empties(const struct machipc_entry *entry)
+{
+	u32 rights = entry->rights;
+
+	if (entry->plan_flags & MACHIPC_PLAN_RECEIVE_MOVED)
+		rights &= ~MACHIPC_RIGHT_RECEIVE;
+	if (entry->plan_flags & MACHIPC_PLAN_SEND_ONCE_MOVED)
+		rights &= ~MACHIPC_RIGHT_SEND_ONCE;
+	if (entry->plan_urefs && entry->plan_urefs == entry->urefs)
+		rights &= ~MACHIPC_RIGHT_SEND;
+	return entry->rights && !rights;
+}
+
+/* How many entries the commit of @plan frees. */
+u32 machipc_copyin_count_emptied(const struct list_head *plan)
+{
+	const struct machipc_entry *entry;
+	u32 n = 0;
+
+	list_for_each_entry(entry, plan, plan_link)
+		n += machipc_copyin_empties(entry);
+	return n;
+}
+
+/* Free the entries machipc_copyin_commit() emptied. */
+void machipc_copyin_release(struct machipc_space *space,
+			    struct list_head *emptied)
 {
 	struct machipc_entry *entry, *tmp;
-	LIST_HEAD(emptied);
+
+	list_for_each_entry_safe(entry, tmp, emptied, plan_link) {
+		list_del_init(&entry->plan_link);
+		machipc_entry_destroy(space, entry);
+	}
+}
+
+/**
+ * machipc_copyin_commit() - apply the plan; cannot fail
+ * @space: the sender's space, locked
+ * @msg: the message
+ * @plan: the plan machipc_copyin_plan() made
+ * @emptied: NULL, or where to put the entries left without rights, still
+ *	named and indexed, for the caller to free with
+ *	machipc_copyin_release() while @msg still holds its references to
+ *	their ports (and before it drops the space lock)
+ *
+ * The rights leave the sender's space and the right counters of their
+ * ports account for the copies made.  Without @emptied, the entries left
+ * without rights are freed here.
+ */
+void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
+			   struct list_head *plan, struct list_head *emptied)
+{
+	struct machipc_entry *entry;
+	LIST_HEAD(freed);
 	u32 i;
 
 	lockdep_assert_held(&space->lock);
@@ -243,13 +296,10 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
 			break;
 		}
 		if (!entry->rights && list_empty(&entry->plan_link))
-			list_add_tail(&entry->plan_link, &emptied);
+			list_add_tail(&entry->plan_link, emptied ?: &freed);
 	}
 
-	list_for_each_entry_safe(entry, tmp, &emptied, plan_link) {
-		list_del_init(&entry->plan_link);
-		machipc_entry_destroy(space, entry);
-	}
+	machipc_copyin_release(space, &freed);
 	msg->committed = true;
 }
 
@@ -355,7 +405,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		carries_receive = msg->nreceive;
 		if (carries_receive)
 			mutex_lock(&machipc_transit_lock);
-		machipc_copyin_commit(space, msg, &plan);
+		machipc_copyin_commit(space, msg, &plan, NULL);
 		queued = machipc_port_enqueue(dest, msg, will_receive);
 		cycle = NULL;
 		if (carries_receive) {
