@@ -528,7 +528,13 @@ static void *df_mutator(void *arg)
 				 names[(r >> 12) % ARRAY_LEN(names)]);
 			break;
 		case 7:
-			df_store(&desc[i].type, (r >> 12) % 16 ? MACHIPC_DESC_PORT : 2);
+			/*
+			 * An invalid type: 2 was one until out-of-line
+			 * descriptors took it, and then a zero-length
+			 * out-of-line region made the receive fail EMSGSIZE.
+			 */
+			df_store(&desc[i].type, (r >> 12) % 16 ?
+				 MACHIPC_DESC_PORT : MACHIPC_DESC_LAST + 1);
 			break;
 		}
 	}
@@ -646,7 +652,8 @@ static int df_receive_one(struct df_shared *d, long ms)
 	if (machipc_receive(d->r, d->p, buf, &size, &dl)) {
 		if (errno == ETIMEDOUT)
 			return 1;
-		snprintf(d->err, sizeof(d->err), "receive: %s", strerror(errno));
+		snprintf(d->err, sizeof(d->err), "receive: %s (size %zu, buffer %zu)",
+			 strerror(errno), size, sizeof(buf));
 		return -1;
 	}
 	d->received++;
