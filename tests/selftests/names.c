@@ -794,7 +794,12 @@ static pid_t start_other(int *keep)
 	return pid;
 }
 
-TEST(type_confusion_matrix)
+/* Every operation on every kind of name: minutes on the debug kernel. */
+FIXTURE(matrix) {};
+FIXTURE_SETUP(matrix) {}
+FIXTURE_TEARDOWN(matrix) {}
+
+TEST_F_TIMEOUT(matrix, type_confusion_matrix, 300)
 {
 	struct op ops[64];
 	size_t nops, i;
