@@ -24,6 +24,8 @@ struct machipc_space;
  * which is the generation that keeps stale names from aliasing new ports.
  * One name ahead of the cursor, the last of its run of 64, is held
  * reserved (space->name_hold, see machipc_entry_hold_leaf()) and skipped.
+ * A caller may also choose a free name (MACHIPC_IOC_PORT_ALLOCATE_NAME,
+ * MACHIPC_INSERT_NAME): the cursor does not move, and skips it later.
  *
  * While one operation builds a plan, @plan_urefs and @plan_flags hold its
  * tentative changes: a send the user references and rights it takes from
@@ -67,6 +69,9 @@ struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
 struct machipc_entry *machipc_entry_create(struct machipc_space *space,
 					   struct machipc_port *port,
 					   bool by_port);
+struct machipc_entry *machipc_entry_create_named(struct machipc_space *space,
+						 struct machipc_port *port,
+						 bool by_port, u32 name);
 struct machipc_entry *
 machipc_entry_create_uncharged(struct machipc_space *space,
 			       struct machipc_port *port, bool by_port);

@@ -62,6 +62,7 @@ struct machipc_msg {
 	u32 nrights;
 	u32 nreceive;
 	u32 size;
+	u32 blame;		/* MACHIPC_BLAME_* of a failed copy-in plan */
 	struct pid *sender;
 	kuid_t euid;
 	kgid_t egid;

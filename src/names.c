@@ -22,9 +22,14 @@
 #include "pset.h"
 #include "space.h"
 
-int machipc_name_allocate(struct machipc_space *space,
-			  struct machipc_port_alloc *arg,
-			  struct machipc_out *out)
+/*
+ * A new receive right, port set or dead name under @want, or under a new
+ * name of the kernel's choice (written to the caller through @out) when
+ * @want is MACHIPC_NAME_NULL.
+ */
+static int machipc_name_allocate_at(struct machipc_space *space,
+				    struct machipc_port_alloc *arg, u32 want,
+				    struct machipc_out *out)
 {
 	struct machipc_entry *entry;
 	struct machipc_port *port = NULL;
@@ -46,14 +51,17 @@ int machipc_name_allocate(struct machipc_space *space,
 	if (err)
 		goto err_put;
 	saved_next = space->next_name;
-	entry = machipc_entry_create(space, port, !!port);
+	if (want)
+		entry = machipc_entry_create_named(space, port, !!port, want);
+	else
+		entry = machipc_entry_create(space, port, !!port);
 	if (IS_ERR(entry)) {
 		err = PTR_ERR(entry);
 		mutex_unlock(&space->lock);
 		goto err_put;
 	}
 	arg->name = entry->name;
-	err = machipc_out_write(out);
+	err = want ? 0 : machipc_out_write(out);
 	if (err) {
 		machipc_entry_destroy(space, entry);
 		space->next_name = saved_next;
@@ -77,7 +85,22 @@ err_put:
 		machipc_pset_put(pset);
 	return err;
 }
+
+int machipc_name_allocate(struct machipc_space *space,
+			  struct machipc_port_alloc *arg,
+			  struct machipc_out *out)
+{
+	return machipc_name_allocate_at(space, arg, MACHIPC_NAME_NULL, out);
+}
 EXPORT_SYMBOL_IF_KUNIT(machipc_name_allocate);
+
+/* @arg->name was checked to be neither MACHIPC_NAME_NULL nor _DEAD. */
+int machipc_name_allocate_name(struct machipc_space *space,
+			       struct machipc_port_alloc *arg)
+{
+	return machipc_name_allocate_at(space, arg, arg->name, NULL);
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_allocate_name);
 
 int machipc_name_destroy(struct machipc_space *space, u32 name)
 {
@@ -235,6 +258,14 @@ int machipc_name_insert_right(struct machipc_space *space,
 		goto out;
 	}
 
+	if (arg->disposition == MACHIPC_DISP_MAKE_SEND &&
+	    (arg->flags & MACHIPC_INSERT_NAME) &&
+	    arg->new_name != entry->name) {
+		/* A port's send right always shares its receive right's name. */
+		err = xa_load(&space->names, arg->new_name) ? -EEXIST :
+							      -ENOTUNIQ;
+		goto out;
+	}
 	if (arg->disposition == MACHIPC_DISP_MAKE_SEND) {
 		if (entry->rights & MACHIPC_RIGHT_SEND) {
 			if (entry->urefs >= MACHIPC_UREFS_MAX) {
@@ -260,7 +291,11 @@ int machipc_name_insert_right(struct machipc_space *space,
 		}
 	} else {
 		saved_next = space->next_name;
-		new = machipc_entry_create(space, entry->port, false);
+		if (arg->flags & MACHIPC_INSERT_NAME)
+			new = machipc_entry_create_named(space, entry->port,
+							 false, arg->new_name);
+		else
+			new = machipc_entry_create(space, entry->port, false);
 		if (IS_ERR(new)) {
 			err = PTR_ERR(new);
 			goto out;

@@ -59,7 +59,7 @@
 #include <linux/types.h>
 
 /* The version this header describes; MACHIPC_IOC_VERSION returns it. */
-#define MACHIPC_ABI_VERSION	2
+#define MACHIPC_ABI_VERSION	3
 
 /* Reserved names: never denote a right. */
 #define MACHIPC_NAME_NULL	0x00000000U
@@ -117,11 +117,16 @@ struct machipc_version {
 };
 
 /**
- * struct machipc_port_alloc - argument of %MACHIPC_IOC_PORT_ALLOCATE
+ * struct machipc_port_alloc - argument of %MACHIPC_IOC_PORT_ALLOCATE and
+ *	%MACHIPC_IOC_PORT_ALLOCATE_NAME
  * @right: in: %MACHIPC_RIGHT_RECEIVE (a new port), %MACHIPC_RIGHT_PORT_SET
  *	(an empty port set) or %MACHIPC_RIGHT_DEAD_NAME (a dead name with one
  *	user reference).
- * @name: out: the new name.
+ * @name: ALLOCATE: out: the new name, chosen by the kernel.
+ *	ALLOCATE_NAME: in: the name to use, which must be free (else
+ *	%EEXIST) and neither %MACHIPC_NAME_NULL nor %MACHIPC_NAME_DEAD (else
+ *	%EINVAL).  A name the caller chooses bypasses the cyclic allocator:
+ *	reusing one soon after it was freed is the caller's choice.
  */
 struct machipc_port_alloc {
 	__u32 right;
@@ -157,20 +162,33 @@ struct machipc_port_mod_refs {
 	__u32 reserved;
 };
 
+/* machipc_port_insert.flags */
+#define MACHIPC_INSERT_NAME	(1U << 0)
+#define MACHIPC_INSERT_LAST	MACHIPC_INSERT_NAME
+#define MACHIPC_INSERT_MASK	((MACHIPC_INSERT_LAST << 1) - 1)
+
 /**
  * struct machipc_port_insert - argument of %MACHIPC_IOC_PORT_INSERT_RIGHT
  * @name: in: a name denoting a receive right.
  * @disposition: in: %MACHIPC_DISP_MAKE_SEND (adds a send user reference
  *	under @name) or %MACHIPC_DISP_MAKE_SEND_ONCE (a send-once right under
  *	a new name).
- * @new_name: out: the name of the new right.
- * @reserved: must be zero.
+ * @new_name: out: the name of the new right; in, with
+ *	%MACHIPC_INSERT_NAME: the name the caller chooses for it (since ABI
+ *	3).  A send-once right takes it if it is free (else %EEXIST); a
+ *	send right always shares the receive right's name, so for
+ *	%MACHIPC_DISP_MAKE_SEND @new_name must be @name (else %EEXIST if it
+ *	is in use, %ENOTUNIQ if not: Mach's ``KERN_NAME_EXISTS`` and
+ *	``KERN_RIGHT_EXISTS``).  Never %MACHIPC_NAME_NULL or
+ *	%MACHIPC_NAME_DEAD (%EINVAL).
+ * @flags: in: 0 or %MACHIPC_INSERT_NAME (ABI 3; the field was reserved,
+ *	and had to be zero, before).
  */
 struct machipc_port_insert {
 	__u32 name;
 	__u32 disposition;
 	__u32 new_name;
-	__u32 reserved;
+	__u32 flags;
 };
 
 /**
@@ -503,13 +521,19 @@ struct machipc_msg_trailer {
  * @rcv_deadline: the same for the receive part (%MACHIPC_MSG_RCV_TIMEOUT).
  * @rcv_ool: receive: user address of an array of struct machipc_ool_buf
  *	saying where out-of-line data may land, or 0.
+ * @blame: in: ignored (before ABI 3 this field was reserved and had to be
+ *	zero).  Out, when the send part fails because of one of the
+ *	message's rights (%ENOENT, %EACCES, %EPIPE): which one,
+ *	%MACHIPC_BLAME_DEST, %MACHIPC_BLAME_REPLY or
+ *	%MACHIPC_BLAME_DESC(i) for descriptor i; %MACHIPC_BLAME_NONE when
+ *	the send part fails otherwise.  Unspecified after a successful send.
+ *	A failed send changes nothing, whatever it blames.
  * @rcv_ool_count: receive: in: elements of @rcv_ool, at most
  *	%MACHIPC_OOL_MAX; out (on success and on %EMSGSIZE): out-of-line
  *	descriptors in the message.  A message with more of them than this,
  *	or with one larger than its buffer, is not received: %EMSGSIZE, the
  *	message stays queued, and the first @rcv_ool_count buffers' sizes
  *	are set to the sizes needed.
- * @reserved: must be zero.
  *
  * A signal, stop, ptrace or freezer before a part's commit point makes that
  * part change nothing and return %ERESTARTSYS (so %EINTR or a transparent
@@ -527,8 +551,15 @@ struct machipc_msg_args {
 	__s64 rcv_deadline;
 	__u64 rcv_ool;
 	__u32 rcv_ool_count;
-	__u32 reserved;
+	__u32 blame;
 };
+
+/* machipc_msg_args.blame (ABI 3): the right a failed send was refused for */
+#define MACHIPC_BLAME_NONE		0
+#define MACHIPC_BLAME_DEST		1
+#define MACHIPC_BLAME_REPLY		2
+#define MACHIPC_BLAME_DESC(i)		(3U + (i))
+#define MACHIPC_BLAME_DESC_INDEX(b)	((b) - 3U)
 
 /* machipc_account_info.flags */
 #define MACHIPC_ACCOUNT_SET_LIMIT	(1U << 0)
@@ -594,5 +625,8 @@ struct machipc_account_info {
 #define MACHIPC_IOC_PORT_REQUEST_NOTIFICATION \
 	_IOWR(MACHIPC_IOC_MAGIC, 0x0e, struct machipc_notify_request)
 #define MACHIPC_IOC_ACCOUNT	_IOWR(MACHIPC_IOC_MAGIC, 0x0f, struct machipc_account_info)
+/* Since ABI 3: MACHIPC_IOC_PORT_ALLOCATE under the name in the argument. */
+#define MACHIPC_IOC_PORT_ALLOCATE_NAME \
+	_IOW(MACHIPC_IOC_MAGIC, 0x16, struct machipc_port_alloc)
 
 #endif /* _UAPI_LINUX_MACHIPC_H */

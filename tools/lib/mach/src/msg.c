@@ -646,8 +646,12 @@ static void lm_pseudo_receive(mach_msg_header_t *m)
 	}
 }
 
-/* Which right of a failed send XNU would blame. */
-static mach_msg_return_t lm_send_error(const mach_msg_header_t *m, int err)
+/*
+ * Which right of a failed send XNU would blame: the kernel says which
+ * right it refused (ABI 3); the names are looked at for the rest.
+ */
+static mach_msg_return_t lm_send_error(const mach_msg_header_t *m, int err,
+				       uint32_t blame)
 {
 	const char *p = (const char *)m;
 	mach_msg_type_name_t rt = MACH_MSGH_BITS_REMOTE(m->msgh_bits);
@@ -669,6 +673,12 @@ static mach_msg_return_t lm_send_error(const mach_msg_header_t *m, int err)
 	case ETIMEDOUT:
 		return MACH_SEND_TIMED_OUT;
 	}
+	if (blame == MACHIPC_BLAME_DEST)
+		return MACH_SEND_INVALID_DEST;
+	if (blame == MACHIPC_BLAME_REPLY)
+		return MACH_SEND_INVALID_REPLY;
+	if (blame != MACHIPC_BLAME_NONE)
+		return MACH_SEND_INVALID_RIGHT;
 	if (lm_name_info(m->msgh_remote_port, &info) ||
 	    !(info.rights & lm_disp_needs(rt)))
 		return MACH_SEND_INVALID_DEST;
@@ -1393,7 +1403,7 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 				return err == EINTR ? MACH_SEND_INTERRUPTED :
 						      MACH_SEND_TIMED_OUT;
 			}
-			return lm_send_error(msg, err);
+			return lm_send_error(msg, err, args.blame);
 		}
 		/* The receive part failed. */
 		if (err == EINTR && !(option & MACH_RCV_INTERRUPT))
