@@ -7,6 +7,8 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+#include <linux/machipc.h>
+
 struct machipc_account;
 struct machipc_entry;
 struct machipc_port;
@@ -66,6 +68,11 @@ struct machipc_msg {
 	struct pid *sender;
 	kuid_t euid;
 	kgid_t egid;
+	kuid_t ruid;
+	kgid_t rgid;
+	kuid_t auid;
+	u32 asid;
+	u64 start_time;		/* the sending process's, boottime ns */
 	struct machipc_kright *rights;
 	void *body;
 	struct machipc_account *account;
@@ -86,6 +93,15 @@ size_t machipc_msg_cost(u32 size);
 extern unsigned int machipc_max_inline;
 
 int machipc_msg_validate(const void *body, u32 size, u32 max_size);
+
+/* Bytes of trailer a receive with @flags (MACHIPC_MSG_*) appends. */
+static inline u32 machipc_trailer_size(u32 flags)
+{
+	return flags & MACHIPC_MSG_RCV_AUDIT ?
+	       sizeof(struct machipc_msg_trailer_audit) :
+	       sizeof(struct machipc_msg_trailer);
+}
+
 u32 machipc_msg_ool_count(const void *body);
 struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 				      struct machipc_account *account);

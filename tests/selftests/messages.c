@@ -700,6 +700,146 @@ TEST_F(pair, send_blames_the_right)
 	EXPECT_EQ(0, machipc_msg(self->s, &a) ? errno : 0);
 }
 
+/* Field 22 of /proc/self/stat (start time in ticks), loginuid, sessionid. */
+static void self_audit_facts(__u64 facts[3])
+{
+	char buf[1024], *p;
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	int field;
+
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	facts[0] = p ? strtoull(p + 1, NULL, 10) : ~0ULL;
+	facts[1] = facts[2] = ~0ULL;
+	f = fopen("/proc/self/loginuid", "r");
+	if (f) {
+		if (fscanf(f, "%llu", (unsigned long long *)&facts[1]) != 1)
+			facts[1] = ~0ULL;
+		fclose(f);
+	}
+	f = fopen("/proc/self/sessionid", "r");
+	if (f) {
+		if (fscanf(f, "%llu", (unsigned long long *)&facts[2]) != 1)
+			facts[2] = ~0ULL;
+		fclose(f);
+	}
+}
+
+/*
+ * Receive options of ABI 3: the destination's right in the local
+ * disposition (Mach's msgh_bits), and the audit trailer.
+ */
+TEST_F(pair, receive_options_mach_view)
+{
+	const size_t small = sizeof(struct machipc_msg_header) + 8;
+	const struct machipc_msg_trailer_audit *ta;
+	const struct machipc_msg_header *h;
+	struct machipc_msg_builder b;
+	struct machipc_msg_args a;
+	__u64 sbuf[32], rbuf[64], facts[3];
+	__u32 so = 0;
+	int bfd, status;
+	pid_t pid;
+
+	/* COPY_SEND destination, MAKE_SEND_ONCE reply. */
+	ASSERT_EQ(0, machipc_msg_init(&b, sbuf, sizeof(sbuf), self->sp,
+				      MACHIPC_DISP_COPY_SEND, self->q,
+				      MACHIPC_DISP_MAKE_SEND_ONCE, 1));
+	ASSERT_EQ(0, machipc_msg_add_data(&b, "12345678", 8));
+	ASSERT_EQ(0, MT_ERR(machipc_send(self->s, sbuf, NULL)));
+	ASSERT_EQ(0, MT_ERR(machipc_send(self->s, sbuf, NULL)));
+	memset(&a, 0, sizeof(a));
+	a.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_DEST_DISP;
+	a.rcv_name = self->p;
+	a.rcv_buf = (uintptr_t)rbuf;
+	a.rcv_size = sizeof(rbuf);
+	ASSERT_EQ(0, machipc_msg(self->r, &a) ? errno : 0);
+	h = machipc_msg_header(rbuf);
+	EXPECT_EQ(MACHIPC_MSGH_BITS(MACHIPC_DISP_MOVE_SEND_ONCE,
+				    MACHIPC_DISP_MOVE_SEND), h->bits);
+	EXPECT_EQ(small + sizeof(struct machipc_msg_trailer), a.rcv_size);
+	/* Without the option, as before ABI 3. */
+	ASSERT_EQ(0, mt_recv_now(self->r, self->p, rbuf, sizeof(rbuf)));
+	EXPECT_EQ(MACHIPC_MSGH_BITS(MACHIPC_DISP_MOVE_SEND_ONCE,
+				    MACHIPC_DISP_NONE), h->bits);
+	machipc_port_destroy(self->r, h->remote_name);
+
+	/* A send-once destination. */
+	ASSERT_EQ(0, MT_ERR(machipc_port_insert_right(self->r, self->p,
+				MACHIPC_DISP_MAKE_SEND_ONCE, &so)));
+	ASSERT_EQ(0, machipc_msg_init(&b, sbuf, sizeof(sbuf), so,
+				      MACHIPC_DISP_MOVE_SEND_ONCE, 0, 0, 2));
+	ASSERT_EQ(0, MT_ERR(machipc_send(self->r, sbuf, NULL)));
+	a.rcv_size = sizeof(rbuf);
+	ASSERT_EQ(0, machipc_msg(self->r, &a) ? errno : 0);
+	EXPECT_EQ(MACHIPC_MSGH_BITS(MACHIPC_DISP_NONE,
+				    MACHIPC_DISP_MOVE_SEND_ONCE), h->bits);
+
+	/* The options need a receive part. */
+	memset(&a, 0, sizeof(a));
+	a.flags = MACHIPC_MSG_SEND | MACHIPC_MSG_RCV_AUDIT;
+	a.send_msg = (uintptr_t)sbuf;
+	a.send_size = machipc_msg_header(sbuf)->size;
+	EXPECT_EQ(EINVAL, machipc_msg(self->s, &a) ? errno : 0);
+	a.flags = MACHIPC_MSG_SEND | MACHIPC_MSG_RCV_DEST_DISP;
+	EXPECT_EQ(EINVAL, machipc_msg(self->s, &a) ? errno : 0);
+
+	/* The audit trailer, from a child with real ids of its own. */
+	bfd = machipc_bootstrap_export(self->r, self->p, MACHIPC_DISP_MAKE_SEND, 0);
+	ASSERT_LE(0, bfd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		__u32 dest;
+		int fd;
+
+		if (setresgid(4322, 0, 0) || setresuid(4321, 0, 0))
+			_exit(2);
+		self_audit_facts(facts);
+		fd = machipc_open();
+		if (fd < 0 || machipc_bootstrap_import(fd, bfd, &dest))
+			_exit(3);
+		if (machipc_msg_init(&b, sbuf, sizeof(sbuf), dest,
+				     MACHIPC_DISP_MOVE_SEND, 0, 0, 3) ||
+		    machipc_msg_add_data(&b, facts, sizeof(facts)) ||
+		    machipc_send(fd, sbuf, NULL))
+			_exit(4);
+		_exit(0);
+	}
+	close(bfd);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* Room for the short trailer only: EMSGSIZE, with the size needed. */
+	memset(&a, 0, sizeof(a));
+	a.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_AUDIT;
+	a.rcv_name = self->p;
+	a.rcv_buf = (uintptr_t)rbuf;
+	a.rcv_size = sizeof(struct machipc_msg_header) + sizeof(facts) +
+		     sizeof(struct machipc_msg_trailer);
+	EXPECT_EQ(EMSGSIZE, machipc_msg(self->r, &a) ? errno : 0);
+	EXPECT_EQ(sizeof(struct machipc_msg_header) + sizeof(facts) +
+		  sizeof(struct machipc_msg_trailer_audit), a.rcv_size);
+	ASSERT_EQ(0, machipc_msg(self->r, &a) ? errno : 0);
+	EXPECT_EQ(3, h->id);
+	memcpy(facts, (const char *)rbuf + sizeof(*h), sizeof(facts));
+	ta = (const void *)((const char *)rbuf + h->size);
+	EXPECT_EQ(pid, ta->base.pid);
+	EXPECT_EQ(0, ta->base.uid);
+	EXPECT_EQ(0, ta->base.gid);
+	EXPECT_EQ(4321, ta->ruid);
+	EXPECT_EQ(4322, ta->rgid);
+	EXPECT_EQ(facts[0], ta->start_time);
+	EXPECT_EQ((__u32)facts[1], ta->auid);
+	EXPECT_EQ((__u32)facts[2], ta->asid);
+	EXPECT_EQ(0, ta->reserved);
+	EXPECT_EQ(0, ta->base.flags & MACHIPC_TRAILER_KERNEL);
+}
+
 TEST_F(pair, send_right_to_own_port_merges)
 {
 	__u64 sbuf[32], rbuf[64];

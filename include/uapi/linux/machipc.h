@@ -389,7 +389,8 @@ struct machipc_notify_body {
  *	one NONE (with @local_name 0) or any send-type disposition.  On
  *	receive they tell what arrived: the remote disposition is that of the
  *	reply right (MOVE_SEND or MOVE_SEND_ONCE, or NONE), the local one is
- *	NONE.
+ *	NONE, or with %MACHIPC_MSG_RCV_DEST_DISP the kind of right the
+ *	message was sent with (MOVE_SEND or MOVE_SEND_ONCE).
  * @size: total bytes of header, descriptors and inline data; a multiple of
  *	8, at most ``max_inline`` (see struct machipc_version).
  * @remote_name: send: the destination; receive: the name of the reply
@@ -491,19 +492,60 @@ struct machipc_msg_trailer {
 	__u64 reserved;
 };
 
+/**
+ * struct machipc_msg_trailer_audit - the trailer of a receive with
+ *	%MACHIPC_MSG_RCV_AUDIT (since ABI 3), in place of struct
+ *	machipc_msg_trailer, whose fields it starts with
+ * @base: as struct machipc_msg_trailer.
+ * @ruid: the sender's real uid, in the receiver's user namespace.
+ * @rgid: the sender's real gid, in the receiver's user namespace.
+ * @auid: the sender's audit (login) uid, in the receiver's user
+ *	namespace; (__u32)-1 when unset or not mappable.
+ * @asid: the sender's audit session id; (__u32)-1 when unset.
+ * @start_time: when the sending process started, in clock ticks
+ *	(``USER_HZ``) after boot, as field 22 of ``/proc/PID/stat`` shows it
+ *	in the receiver's time namespace: with @base.pid it names one
+ *	process even after its pid is reused.
+ * @reserved: zero.
+ *
+ * All zero for a kernel message (%MACHIPC_TRAILER_KERNEL).
+ */
+struct machipc_msg_trailer_audit {
+	struct machipc_msg_trailer base;
+	__u32 ruid;
+	__u32 rgid;
+	__u32 auid;
+	__u32 asid;
+	__u64 start_time;
+	__u64 reserved;
+};
+
 /* machipc_msg_args.flags */
 #define MACHIPC_MSG_SEND		(1U << 0)
 #define MACHIPC_MSG_RECEIVE		(1U << 1)
 #define MACHIPC_MSG_SEND_TIMEOUT	(1U << 2)
 #define MACHIPC_MSG_RCV_TIMEOUT		(1U << 3)
-#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_TIMEOUT
-#define MACHIPC_MSG_MASK		((MACHIPC_MSG_LAST << 1) - 1)
+#define MACHIPC_MSG_RCV_DEST_DISP	(1U << 6)
+#define MACHIPC_MSG_RCV_AUDIT		(1U << 7)
+#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_AUDIT
+#define MACHIPC_MSG_MASK		(MACHIPC_MSG_SEND | MACHIPC_MSG_RECEIVE | \
+					 MACHIPC_MSG_SEND_TIMEOUT | \
+					 MACHIPC_MSG_RCV_TIMEOUT | \
+					 MACHIPC_MSG_RCV_DEST_DISP | \
+					 MACHIPC_MSG_RCV_AUDIT)
 
 /**
  * struct machipc_msg_args - argument of %MACHIPC_IOC_MSG
  * @flags: %MACHIPC_MSG_SEND and/or %MACHIPC_MSG_RECEIVE (at least one),
  *	%MACHIPC_MSG_SEND_TIMEOUT and %MACHIPC_MSG_RCV_TIMEOUT to use the
- *	deadlines.  When the send part of a combined call has completed and
+ *	deadlines.  Receive options (since ABI 3):
+ *	%MACHIPC_MSG_RCV_DEST_DISP reports in the local disposition of the
+ *	received header's @bits which right the message was sent with
+ *	(%MACHIPC_DISP_MOVE_SEND or %MACHIPC_DISP_MOVE_SEND_ONCE, Mach's
+ *	``msgh_bits`` on receive) instead of NONE;
+ *	%MACHIPC_MSG_RCV_AUDIT appends a struct machipc_msg_trailer_audit
+ *	instead of a struct machipc_msg_trailer (so the message needs that
+ *	much more room).  When the send part of a combined call has completed and
  *	the receive part is interrupted, the kernel clears %MACHIPC_MSG_SEND
  *	here before returning, so that the restarted call does not send again.
  * @rcv_name: receive: the port (receive right) or port set to receive from.

@@ -62,7 +62,9 @@ struct lm_drec {
 
 #define MSIZE_HDR	((uint32_t)sizeof(struct machipc_msg_header))
 #define MSIZE_DESC	((uint32_t)sizeof(struct machipc_msg_desc))
-#define MSIZE_TRAILER	((uint32_t)sizeof(struct machipc_msg_trailer))
+#define MSIZE_TRAILER	((uint32_t)sizeof(struct machipc_msg_trailer_audit))
+/* Every receive asks for Mach's view: the destination's right, the token. */
+#define LM_RCV_FLAGS	(MACHIPC_MSG_RCV_DEST_DISP | MACHIPC_MSG_RCV_AUDIT)
 
 /* ------------------------------------------------------------------ */
 /* Per-thread buffers                                                 */
@@ -740,7 +742,7 @@ struct lm_view {
 	enum lm_kind kind;
 	const struct machipc_msg_header *mh;
 	const struct machipc_msg_desc *md;
-	const struct machipc_msg_trailer *tr;
+	const struct machipc_msg_trailer_audit *tr;
 	const struct lm_env *env;
 	const struct lm_drec *rec;
 	const uint32_t *marks;
@@ -828,7 +830,7 @@ static void lm_view_init(struct lm_view *v, const char *mm)
 	off = MSIZE_HDR + v->mh->desc_count * MSIZE_DESC;
 	inl = v->mh->size - off;
 
-	if ((v->tr->flags & MACHIPC_TRAILER_KERNEL) &&
+	if ((v->tr->base.flags & MACHIPC_TRAILER_KERNEL) &&
 	    v->mh->id > MACHIPC_MSGID_KERNEL_BASE &&
 	    v->mh->id <= MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_LAST) &&
 	    inl >= sizeof(struct machipc_notify_body)) {
@@ -880,19 +882,17 @@ static void lm_trailer(const struct lm_view *v, mach_msg_option_t option,
 	memset(&tr, 0, sizeof(tr));
 	tr.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
 	tr.msgh_trailer_size = tsize;
-	tr.msgh_seqno = (mach_port_seqno_t)v->tr->seqno;
-	if (v->tr->flags & MACHIPC_TRAILER_KERNEL) {
+	tr.msgh_seqno = (mach_port_seqno_t)v->tr->base.seqno;
+	if (v->tr->base.flags & MACHIPC_TRAILER_KERNEL) {
 		tr.msgh_sender = KERNEL_SECURITY_TOKEN;
 		tr.msgh_audit = KERNEL_AUDIT_TOKEN;
 	} else {
-		tr.msgh_sender.val[0] = v->tr->uid;
-		tr.msgh_sender.val[1] = v->tr->gid;
-		tr.msgh_audit.val[0] = (unsigned int)-1;
-		tr.msgh_audit.val[1] = v->tr->uid;
-		tr.msgh_audit.val[2] = v->tr->gid;
-		tr.msgh_audit.val[3] = v->tr->uid;
-		tr.msgh_audit.val[4] = v->tr->gid;
-		tr.msgh_audit.val[5] = (unsigned int)v->tr->pid;
+		tr.msgh_sender.val[0] = v->tr->base.uid;
+		tr.msgh_sender.val[1] = v->tr->base.gid;
+		lm_audit_token(&tr.msgh_audit, v->tr->auid, v->tr->base.uid,
+			       v->tr->base.gid, v->tr->ruid, v->tr->rgid,
+			       (unsigned int)v->tr->base.pid, v->tr->asid,
+			       v->tr->start_time);
 	}
 	if (GET_RCV_ELEMENTS(option) >= MACH_RCV_TRAILER_CTX)
 		tr.msgh_context = lm_context_get(v->mh->local_name);
@@ -970,6 +970,9 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 	}
 
 	if (v->kind == LM_RAW) {
+		/* The kernel says which right the sender used (LM_RCV_FLAGS). */
+		if (MACHIPC_MSGH_LOCAL(mh->bits))
+			dest = lm_arrived(MACHIPC_MSGH_LOCAL(mh->bits));
 		out->msgh_bits = MACH_MSGH_BITS(rt, dest);
 		if (mh->desc_count) {
 			out->msgh_bits |= MACH_MSGH_BITS_COMPLEX;
@@ -1300,7 +1303,7 @@ static void lm_args_receive(struct lm_tls *t, struct machipc_msg_args *args,
 			    mach_msg_option_t option, mach_port_name_t rcv_name,
 			    int64_t deadline)
 {
-	args->flags |= MACHIPC_MSG_RECEIVE;
+	args->flags |= MACHIPC_MSG_RECEIVE | LM_RCV_FLAGS;
 	args->rcv_name = rcv_name;
 	args->rcv_buf = (uintptr_t)t->rbuf;
 	args->rcv_size = (uint32_t)t->rcap;
@@ -1392,7 +1395,8 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 			lm_after_send(msg);
 		}
 		if (!err) {
-			args.flags &= ~(MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT);
+			args.flags &= ~(MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT |
+					LM_RCV_FLAGS);
 			continue;
 		}
 		if (was_sending && !sent) {
@@ -1508,7 +1512,8 @@ LM_EXPORT kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
 	if (!lm_held_take(t, name, 1)) {
 		/* Take the head now; the library holds it for the receive. */
 		memset(&args, 0, sizeof(args));
-		args.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT;
+		args.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT |
+			     LM_RCV_FLAGS;
 		args.rcv_name = name;
 		args.rcv_buf = (uintptr_t)t->rbuf;
 		args.rcv_size = (uint32_t)t->rcap;
@@ -1520,9 +1525,9 @@ LM_EXPORT kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
 		lm_held_put(t->rbuf);
 	}
 	lm_view_init(&v, t->rbuf);
-	if (*request_seqnop && *request_seqnop != (mach_port_seqno_t)v.tr->seqno)
+	if (*request_seqnop && *request_seqnop != (mach_port_seqno_t)v.tr->base.seqno)
 		return KERN_FAILURE;
-	*request_seqnop = (mach_port_seqno_t)v.tr->seqno;
+	*request_seqnop = (mach_port_seqno_t)v.tr->base.seqno;
 	*msg_sizep = v.xnu_size;
 	*msg_idp = v.kind == LM_NOTIFY ?
 		   (mach_msg_id_t)(MACH_NOTIFY_FIRST +
