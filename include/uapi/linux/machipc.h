@@ -59,7 +59,7 @@
 #include <linux/types.h>
 
 /* The version this header describes; MACHIPC_IOC_VERSION returns it. */
-#define MACHIPC_ABI_VERSION	2
+#define MACHIPC_ABI_VERSION	3
 
 /* Reserved names: never denote a right. */
 #define MACHIPC_NAME_NULL	0x00000000U
@@ -296,19 +296,26 @@ struct machipc_bootstrap {
  * Notifications: kinds (struct machipc_notify_request.kind) and the ids of
  * the kernel messages that deliver them.  Send-once notifications are not
  * requested: destroying an unused send-once right always sends one through
- * that very right.
+ * that very right (paid for when the right was made, by the space that made
+ * it).  Port-deleted notifications are not requested either: a dead-name
+ * request whose name loses its right before the port dies (the name is
+ * destroyed or deallocated, its right moved away, its space torn down) is
+ * cancelled, and its notify port gets a port-deleted notification instead
+ * (exactly one of the two is ever sent).
  */
 #define MACHIPC_NOTIFY_NO_SENDERS	1
 #define MACHIPC_NOTIFY_DEAD_NAME	2
 #define MACHIPC_NOTIFY_PORT_DESTROYED	3
 #define MACHIPC_NOTIFY_SEND_ONCE	4
-#define MACHIPC_NOTIFY_LAST		MACHIPC_NOTIFY_SEND_ONCE
+#define MACHIPC_NOTIFY_PORT_DELETED	5
+#define MACHIPC_NOTIFY_LAST		MACHIPC_NOTIFY_PORT_DELETED
 
 #define MACHIPC_MSGID_NOTIFY(kind)	(MACHIPC_MSGID_KERNEL_BASE + (kind))
 #define MACHIPC_MSGID_NO_SENDERS	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_NO_SENDERS)
 #define MACHIPC_MSGID_DEAD_NAME		MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_DEAD_NAME)
 #define MACHIPC_MSGID_PORT_DESTROYED	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_PORT_DESTROYED)
 #define MACHIPC_MSGID_SEND_ONCE		MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_SEND_ONCE)
+#define MACHIPC_MSGID_PORT_DELETED	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_PORT_DELETED)
 
 /**
  * struct machipc_notify_request - argument of
@@ -351,7 +358,8 @@ struct machipc_notify_request {
  * @value: no-senders: the port's make-send count when its last send right
  *	went away (a larger count in MACHIPC_IOC_PORT_GET_ATTRIBUTES means
  *	send rights were made since); dead-name: the requester's name for the
- *	dead port; port-destroyed and send-once: 0.
+ *	dead port; port-deleted: the requester's name that lost its right
+ *	(it no longer denotes the port); port-destroyed and send-once: 0.
  * @reserved: zero.
  *
  * A port-destroyed notification also carries one port descriptor holding
