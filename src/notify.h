@@ -26,8 +26,11 @@ struct machipc_space;
  *
  * A request is owned by its port (or by the thread that took it out of the
  * port under port->lock) and ends exactly once: fired, discarded (its
- * send-once right then sends a send-once notification), or given back to
- * the requester as the previous request.
+ * send-once right then sends a send-once notification), given back to
+ * the requester as the previous request, or -- a dead-name request whose
+ * name is deleted first -- sent as a port-deleted notification.  Taking a
+ * dead-name request off port->dnrequests under port->lock decides which:
+ * the port's death and the name's deletion race for it there.
  */
 struct machipc_notify {
 	struct list_head link;

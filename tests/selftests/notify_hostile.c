@@ -508,10 +508,11 @@ TEST(hostile_flood_honest_still_notified)
 			__u32 name, notify;
 
 			fd = machipc_open();
-			if (fd < 0 || machipc_bootstrap_import(fd, bfd, &name) ||
-			    !(notify = mt_alloc(fd, MACHIPC_RIGHT_RECEIVE)) ||
-			    request_dead_name(fd, name, notify,
-					      MACHIPC_DISP_MAKE_SEND_ONCE))
+			if (fd < 0 || machipc_bootstrap_import(fd, bfd, &name))
+				_exit(2);
+			notify = mt_alloc(fd, MACHIPC_RIGHT_RECEIVE);
+			if (!notify || request_dead_name(fd, name, notify,
+						MACHIPC_DISP_MAKE_SEND_ONCE))
 				_exit(2);
 		}
 		/* the last space churns: replace its request until refused */
