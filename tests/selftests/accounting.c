@@ -241,6 +241,79 @@ TEST_F(space, send_once_notification_reserved_by_its_maker)
 	EXPECT_EQ(0, usage(self->fd));
 }
 
+/*
+ * Every way of making a send-once right reserves its notification, and at
+ * the limit fails ENOBUFS with nothing changed: a message's MAKE_SEND_ONCE
+ * reply right, a notification request's MAKE_SEND_ONCE notify right.
+ */
+TEST_F(space, send_once_reservation_at_the_limit_changes_nothing)
+{
+	const struct machipc_account_info *a = &self->a;
+	__u64 ncost = msg_cost(a, 40), mcost = msg_cost(a, 32), u, buf[64];
+	struct machipc_msg_builder b;
+	struct mt_snap before;
+	size_t size = sizeof(buf);
+	__u32 port, reply, name;
+
+	ASSERT_NE(0, port = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+	ASSERT_NE(0, reply = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND, &name));
+	u = usage(self->fd);
+
+	/* room for the message, not for its reply right's reservation */
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u + mcost + ncost - 1));
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), port,
+				      MACHIPC_DISP_COPY_SEND, reply,
+				      MACHIPC_DISP_MAKE_SEND_ONCE, 7));
+	ASSERT_EQ(0, mt_snap_take(self->fd, &before));
+	EXPECT_EQ(ENOBUFS, MT_ERR(machipc_send(self->fd, buf, NULL)));
+	ASSERT_SNAP_UNCHANGED(self->fd, &before);
+	EXPECT_EQ(u, usage(self->fd));
+	EXPECT_EQ(ETIMEDOUT, mt_recv_now(self->fd, port, buf, sizeof(buf)));
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u + mcost + ncost));
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), port,
+				      MACHIPC_DISP_COPY_SEND, reply,
+				      MACHIPC_DISP_MAKE_SEND_ONCE, 7));
+	ASSERT_EQ(0, MT_ERR(machipc_send(self->fd, buf, NULL)));
+	EXPECT_EQ(u + mcost + ncost, usage(self->fd));
+	/* received: the message refunded, the reply right keeps its share */
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, a->limit));
+	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, port, buf, &size, NULL)));
+	EXPECT_EQ(u + a->cost_entry + ncost, usage(self->fd));
+	/* used: the reply is charged as a message, the reservation refunded */
+	ASSERT_EQ(0, mt_send_simple(self->fd, machipc_msg_header(buf)->remote_name,
+				    MACHIPC_DISP_MOVE_SEND_ONCE, 8, NULL, 0,
+				    NULL));
+	size = sizeof(buf);
+	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, reply, buf, &size, NULL)));
+	EXPECT_EQ(8, machipc_msg_header(buf)->id);
+	EXPECT_EQ(u, usage(self->fd));
+
+	/* a request: room for it and its message, not the reservation */
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u + a->cost_notify +
+					       2 * ncost - 1));
+	ASSERT_EQ(0, mt_snap_take(self->fd, &before));
+	EXPECT_EQ(ENOBUFS, MT_ERR(machipc_port_request_notification(self->fd,
+			port, MACHIPC_NOTIFY_NO_SENDERS, reply,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL)));
+	ASSERT_SNAP_UNCHANGED(self->fd, &before);
+	EXPECT_EQ(u, usage(self->fd));
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u + a->cost_notify +
+					       2 * ncost));
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_NO_SENDERS, reply,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+	EXPECT_EQ(u + a->cost_notify + 2 * ncost, usage(self->fd));
+	/* fired and received: everything back */
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, name));
+	size = sizeof(buf);
+	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, reply, buf, &size, NULL)));
+	EXPECT_EQ(MACHIPC_MSGID_NO_SENDERS, machipc_msg_header(buf)->id);
+	EXPECT_EQ(u, usage(self->fd));
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, a->limit));
+}
+
 TEST_F(space, send_of_exactly_the_limit_and_one_byte_over)
 {
 	const struct machipc_account_info *a = &self->a;
