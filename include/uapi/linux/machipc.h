@@ -45,7 +45,9 @@
  * - ``ENOMEM``: the kernel (or the caller's memory cgroup) is out of memory.
  * - ``ENOBUFS``: the charge would take the space's account past its limit
  *   (see struct machipc_account_info); a receive that cannot charge the
- *   names it must create leaves the message queued.
+ *   names it must create leaves the message queued.  Making a send-once
+ *   right (%MACHIPC_DISP_MAKE_SEND_ONCE anywhere) charges the maker for the
+ *   right's send-once notification, so it can fail so too.
  * - ``EPERM``: raising the account limit above the default without
  *   ``CAP_SYS_RESOURCE``.
  * - ``EBADF``/``EMFILE``: bootstrap descriptor errors, as for any fd.
@@ -562,7 +564,10 @@ struct machipc_msg_args {
  *	@cost_msg + (S / 32) * @cost_msg_slot + S.
  * @cost_msg_slot: out: see @cost_msg.
  * @cost_notify: out: bytes charged per notification request, besides its
- *	message (a message of 40 bytes, or 72 for port-destroyed).
+ *	message (a message of 40 bytes, or 72 for port-destroyed).  Every
+ *	send-once right also costs its maker a message of 40 bytes (its
+ *	notification, reserved) until the right is used or the notification
+ *	is received or destroyed.
  * @cost_ool: out: bytes charged to the sender of a message carrying
  *	out-of-line descriptors, besides the message, until the send returns
  *	(the transfer's state).  The receiver that copies pays
