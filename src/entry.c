@@ -12,6 +12,7 @@
 #include "account.h"
 #include "entry.h"
 #include "msg.h"
+#include "notify.h"
 #include "port.h"
 #include "pset.h"
 #include "space.h"
@@ -48,9 +49,12 @@ static void machipc_entry_check_dead(struct machipc_space *space,
 		machipc_entry_unlink_port(space, entry);
 		machipc_port_release_send(port);
 	} else {
-		machipc_port_release_send_once(port);
+		machipc_port_release_send_once(port, entry->so_account);
+		entry->so_account = NULL;
 		entry->urefs = 1;
 	}
+	/* A dead-name request of the name fired when the port died. */
+	entry->flags &= ~MACHIPC_ENTRY_DNREQUEST;
 	entry->rights = MACHIPC_RIGHT_DEAD_NAME;
 	entry->port = NULL;
 }
@@ -271,12 +275,15 @@ void machipc_entry_unlink_port(struct machipc_space *space,
 /*
  * Free @entry and its name, without refunding it: its charge went to an
  * entry made by machipc_entry_create_uncharged(), or it is one.  Its
- * rights must already be gone.
+ * rights must already be gone (moved away in a message, or never there);
+ * a dead-name request of the name ends with a port-deleted notification.
  */
 void machipc_entry_free_uncharged(struct machipc_space *space,
 				  struct machipc_entry *entry)
 {
 	lockdep_assert_held(&space->lock);
+	WARN_ON_ONCE(entry->so_account);
+	machipc_notify_name_deleted(space, entry, entry->port);
 	machipc_entry_unlink_port(space, entry);
 	xa_erase(&space->names, entry->name);
 	kmem_cache_free(machipc_entry_cache, entry);
@@ -300,17 +307,21 @@ void machipc_entry_release_rights(struct machipc_space *space,
 				  struct machipc_entry *entry,
 				  struct list_head *doomed)
 {
+	struct machipc_account *so_account = entry->so_account;
 	struct machipc_port *port = entry->port;
 	u32 rights = entry->rights;
 
 	lockdep_assert_held(&space->lock);
+	/* First, while the port still lives: port-deleted, not dead-name. */
+	machipc_notify_name_deleted(space, entry, port);
 	machipc_entry_unlink_port(space, entry);
 	if (rights & MACHIPC_RIGHT_RECEIVE)
 		machipc_port_destroy_receive(port, doomed);
 	if (rights & MACHIPC_RIGHT_SEND)
 		machipc_port_release_send(port);
 	if (rights & MACHIPC_RIGHT_SEND_ONCE)
-		machipc_port_release_send_once(port);
+		machipc_port_release_send_once(port, so_account);
+	entry->so_account = NULL;
 	if (rights & MACHIPC_RIGHT_PORT_SET)
 		machipc_pset_destroy(entry->pset);
 	entry->rights = 0;

@@ -254,7 +254,8 @@ static void machipc_msg_release_rights(struct machipc_msg *msg,
 			machipc_port_release_send(kr->port);
 			break;
 		case MACHIPC_RIGHT_SEND_ONCE:
-			machipc_port_release_send_once(kr->port);
+			machipc_port_release_send_once(kr->port, kr->account);
+			kr->account = NULL;
 			break;
 		case MACHIPC_RIGHT_RECEIVE:
 			machipc_port_destroy_receive(kr->port, doomed);

@@ -20,6 +20,8 @@ struct pid;
  * @port: the port, with one reference held by this right; NULL for none
  * @type: in transit: %MACHIPC_RIGHT_SEND, _SEND_ONCE or _RECEIVE
  * @disp: the sender's disposition (%MACHIPC_DISP_*)
+ * @account: a send-once right: the account its notification is reserved
+ *	on (with a reference), see machipc_notify_reserve_send_once()
  * @entry: while a receive's plan is built under the receiver's space
  *	lock: the entry this right goes to.  (A send's plan finds the entry a
  *	right comes from by its name, in the message: both plans exist at once
@@ -30,6 +32,7 @@ struct machipc_kright {
 	u32 type;
 	u32 disp;
 	struct machipc_entry *entry;
+	struct machipc_account *account;
 };
 
 /* Index of the destination and reply rights in machipc_msg.rights. */

@@ -17,6 +17,7 @@
 #include "entry.h"
 #include "msg.h"
 #include "names.h"
+#include "notify.h"
 #include "out.h"
 #include "port.h"
 #include "pset.h"
@@ -241,6 +242,7 @@ int machipc_name_insert_right(struct machipc_space *space,
 			      struct machipc_port_insert *arg,
 			      struct machipc_out *out)
 {
+	struct machipc_account *reserved;
 	struct machipc_entry *entry, *new;
 	u32 saved_next;
 	int err;
@@ -290,6 +292,12 @@ int machipc_name_insert_right(struct machipc_space *space,
 			entry->urefs = 1;
 		}
 	} else {
+		/* The right's notification is reserved, charged to us. */
+		reserved = machipc_notify_reserve_send_once(space->account);
+		if (IS_ERR(reserved)) {
+			err = PTR_ERR(reserved);
+			goto out;
+		}
 		saved_next = space->next_name;
 		if (arg->flags & MACHIPC_INSERT_NAME)
 			new = machipc_entry_create_named(space, entry->port,
@@ -297,18 +305,21 @@ int machipc_name_insert_right(struct machipc_space *space,
 		else
 			new = machipc_entry_create(space, entry->port, false);
 		if (IS_ERR(new)) {
+			machipc_notify_unreserve_send_once(reserved);
 			err = PTR_ERR(new);
 			goto out;
 		}
 		arg->new_name = new->name;
 		err = machipc_out_write(out);
 		if (err) {
+			machipc_notify_unreserve_send_once(reserved);
 			machipc_entry_destroy(space, new);
 			space->next_name = saved_next;
 			goto out;
 		}
 		machipc_port_add_send_once(entry->port);
 		new->rights = MACHIPC_RIGHT_SEND_ONCE;
+		new->so_account = reserved;
 	}
 out:
 	mutex_unlock(&space->lock);

@@ -225,7 +225,9 @@ static void machipc_copyout_commit(struct machipc_space *space,
 			if (kr->type == MACHIPC_RIGHT_SEND) {
 				machipc_port_release_send(port);
 			} else if (kr->type == MACHIPC_RIGHT_SEND_ONCE) {
-				machipc_port_consume_send_once(port);
+				machipc_port_consume_send_once(port,
+							       kr->account);
+				kr->account = NULL;
 			} else {
 				if (port->transit_msg == msg)
 					port->transit_msg = NULL;
@@ -255,6 +257,8 @@ static void machipc_copyout_commit(struct machipc_space *space,
 			break;
 		case MACHIPC_RIGHT_SEND_ONCE:
 			entry->rights = MACHIPC_RIGHT_SEND_ONCE;
+			entry->so_account = kr->account;
+			kr->account = NULL;
 			break;
 		}
 	}
@@ -268,8 +272,9 @@ static void machipc_copyout_commit(struct machipc_space *space,
 	if (dest->type == MACHIPC_RIGHT_SEND)
 		machipc_port_release_send(dest->port);
 	else
-		machipc_port_consume_send_once(dest->port);
+		machipc_port_consume_send_once(dest->port, dest->account);
 	dest->port = NULL;
+	dest->account = NULL;
 }
 
 static u32 machipc_received_disp(const struct machipc_kright *kr)

@@ -17,6 +17,7 @@
 #include "entry.h"
 #include "ipc.h"
 #include "msg.h"
+#include "notify.h"
 #include "port.h"
 #include "pset.h"
 #include "sleep.h"
@@ -79,6 +80,19 @@ static int machipc_copyin_right(struct machipc_space *space, u32 name,
 		return -EINVAL;
 	}
 
+	/*
+	 * A new send-once right reserves its notification now, on the
+	 * account of the space making it (refunded if the plan is
+	 * abandoned); a moved one takes its reservation along at the commit.
+	 */
+	if (disp == MACHIPC_DISP_MAKE_SEND_ONCE) {
+		struct machipc_account *reserved;
+
+		reserved = machipc_notify_reserve_send_once(space->account);
+		if (IS_ERR(reserved))
+			return PTR_ERR(reserved);
+		kr->account = reserved;
+	}
 	machipc_port_get(entry->port);
 	kr->port = entry->port;
 	kr->type = type;
@@ -105,6 +119,8 @@ void machipc_copyin_abort(struct machipc_msg *msg, struct list_head *plan)
 
 	machipc_plan_clear(plan);
 	for (i = 0; i < msg->nrights; i++) {
+		/* Only a planned MAKE_SEND_ONCE holds a reservation yet. */
+		machipc_notify_unreserve_send_once(msg->rights[i].account);
 		machipc_port_put(msg->rights[i].port);
 		memset(&msg->rights[i], 0, sizeof(msg->rights[i]));
 	}
@@ -296,6 +312,8 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
 			break;
 		case MACHIPC_DISP_MOVE_SEND_ONCE:
 			entry->rights &= ~MACHIPC_RIGHT_SEND_ONCE;
+			kr->account = entry->so_account;
+			entry->so_account = NULL;
 			machipc_port_put(port);
 			break;
 		}

@@ -45,7 +45,9 @@
  * - ``ENOMEM``: the kernel (or the caller's memory cgroup) is out of memory.
  * - ``ENOBUFS``: the charge would take the space's account past its limit
  *   (see struct machipc_account_info); a receive that cannot charge the
- *   names it must create leaves the message queued.
+ *   names it must create leaves the message queued.  Making a send-once
+ *   right (%MACHIPC_DISP_MAKE_SEND_ONCE anywhere) charges the maker for the
+ *   right's send-once notification, so it can fail so too.
  * - ``EPERM``: raising the account limit above the default without
  *   ``CAP_SYS_RESOURCE``.
  * - ``EBADF``/``EMFILE``: bootstrap descriptor errors, as for any fd.
@@ -314,19 +316,26 @@ struct machipc_bootstrap {
  * Notifications: kinds (struct machipc_notify_request.kind) and the ids of
  * the kernel messages that deliver them.  Send-once notifications are not
  * requested: destroying an unused send-once right always sends one through
- * that very right.
+ * that very right (paid for when the right was made, by the space that made
+ * it).  Port-deleted notifications are not requested either: a dead-name
+ * request whose name loses its right before the port dies (the name is
+ * destroyed or deallocated, its right moved away, its space torn down) is
+ * cancelled, and its notify port gets a port-deleted notification instead
+ * (exactly one of the two is ever sent).
  */
 #define MACHIPC_NOTIFY_NO_SENDERS	1
 #define MACHIPC_NOTIFY_DEAD_NAME	2
 #define MACHIPC_NOTIFY_PORT_DESTROYED	3
 #define MACHIPC_NOTIFY_SEND_ONCE	4
-#define MACHIPC_NOTIFY_LAST		MACHIPC_NOTIFY_SEND_ONCE
+#define MACHIPC_NOTIFY_PORT_DELETED	5
+#define MACHIPC_NOTIFY_LAST		MACHIPC_NOTIFY_PORT_DELETED
 
 #define MACHIPC_MSGID_NOTIFY(kind)	(MACHIPC_MSGID_KERNEL_BASE + (kind))
 #define MACHIPC_MSGID_NO_SENDERS	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_NO_SENDERS)
 #define MACHIPC_MSGID_DEAD_NAME		MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_DEAD_NAME)
 #define MACHIPC_MSGID_PORT_DESTROYED	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_PORT_DESTROYED)
 #define MACHIPC_MSGID_SEND_ONCE		MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_SEND_ONCE)
+#define MACHIPC_MSGID_PORT_DELETED	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_PORT_DELETED)
 
 /**
  * struct machipc_notify_request - argument of
@@ -369,7 +378,8 @@ struct machipc_notify_request {
  * @value: no-senders: the port's make-send count when its last send right
  *	went away (a larger count in MACHIPC_IOC_PORT_GET_ATTRIBUTES means
  *	send rights were made since); dead-name: the requester's name for the
- *	dead port; port-destroyed and send-once: 0.
+ *	dead port; port-deleted: the requester's name that lost its right
+ *	(it no longer denotes the port); port-destroyed and send-once: 0.
  * @reserved: zero.
  *
  * A port-destroyed notification also carries one port descriptor holding
@@ -627,7 +637,10 @@ struct machipc_msg_args {
  *	@cost_msg + (S / 32) * @cost_msg_slot + S.
  * @cost_msg_slot: out: see @cost_msg.
  * @cost_notify: out: bytes charged per notification request, besides its
- *	message (a message of 40 bytes, or 72 for port-destroyed).
+ *	message (a message of 40 bytes, or 72 for port-destroyed).  Every
+ *	send-once right also costs its maker a message of 40 bytes (its
+ *	notification, reserved) until the right is used or the notification
+ *	is received or destroyed.
  * @cost_ool: out: bytes charged to the sender of a message carrying
  *	out-of-line descriptors, besides the message, until the send returns
  *	(the transfer's state).  The receiver that copies pays

@@ -945,6 +945,7 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 			[MACHIPC_NOTIFY_DEAD_NAME] = MACH_NOTIFY_DEAD_NAME,
 			[MACHIPC_NOTIFY_PORT_DESTROYED] = MACH_NOTIFY_PORT_DESTROYED,
 			[MACHIPC_NOTIFY_SEND_ONCE] = MACH_NOTIFY_SEND_ONCE,
+			[MACHIPC_NOTIFY_PORT_DELETED] = MACH_NOTIFY_PORT_DELETED,
 		};
 
 		out->msgh_bits = MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE);
@@ -1533,7 +1534,8 @@ LM_EXPORT kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
 		   (mach_msg_id_t)(MACH_NOTIFY_FIRST +
 				   (v.notify_kind == MACHIPC_NOTIFY_NO_SENDERS ? 6 :
 				    v.notify_kind == MACHIPC_NOTIFY_DEAD_NAME ? 8 :
-				    v.notify_kind == MACHIPC_NOTIFY_PORT_DESTROYED ? 5 : 7)) :
+				    v.notify_kind == MACHIPC_NOTIFY_PORT_DESTROYED ? 5 :
+				    v.notify_kind == MACHIPC_NOTIFY_PORT_DELETED ? 1 : 7)) :
 		   (mach_msg_id_t)v.mh->id;
 	tsize = REQUESTED_TRAILER_SIZE(trailer_type);
 	if (tsize > *trailer_infopCnt)
