@@ -320,6 +320,8 @@ TEST(fdinfo_owner_in_the_readers_pid_namespace)
 		mt_get(back[0]);
 		_exit(0);
 	}
+	close(sync[1]);
+	close(back[0]);
 	{
 		int fd = mt_get(sync[0]);
 
@@ -390,7 +392,7 @@ TEST(owner_exit_with_shared_file_table_tears_down)
 	/* the file is still open here, in the shared table */
 	EXPECT_NE(0, space_state(theirs));
 	/* the teardown may run just after the exit: wait for it, boundedly */
-	EXPECT_EQ(0, mt_recv_ms(mine, notify, buf, sizeof(buf), 60000));
+	EXPECT_EQ(0, mt_recv_ms(mine, notify, buf, sizeof(buf), 20000));
 	h = (void *)buf;
 	EXPECT_EQ(MACHIPC_MSGID_DEAD_NAME, h->id);
 	EXPECT_EQ('d', space_state(theirs));
