@@ -357,7 +357,7 @@ TEST(owner_exit_with_shared_file_table_tears_down)
 {
 	struct machipc_msg_header *h;
 	__u64 buf[64];
-	int sync[2], mine, theirs = -1, bfd = -1;
+	int sync[2], go[2], mine, theirs = -1, bfd = -1;
 	__u32 send, prev, notify;
 	pid_t owner;
 	char c;
@@ -366,6 +366,7 @@ TEST(owner_exit_with_shared_file_table_tears_down)
 	ASSERT_LE(0, mine);
 	ASSERT_NE(0, notify = mt_alloc(mine, MACHIPC_RIGHT_RECEIVE));
 	ASSERT_EQ(0, pipe(sync));
+	ASSERT_EQ(0, pipe(go));
 	owner = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
 	ASSERT_LE(0, owner);
 	if (!owner) {
@@ -377,6 +378,8 @@ TEST(owner_exit_with_shared_file_table_tears_down)
 		/* the descriptors are in the shared table: tell their numbers */
 		mt_put(sync[1], b < 0 ? -1 : (char)fd);
 		mt_put(sync[1], (char)b);
+		/* and exit once the test has its dead-name request in place */
+		mt_get(go[0]);
 		_exit(0);
 	}
 	c = mt_get(sync[0]);
@@ -388,6 +391,9 @@ TEST(owner_exit_with_shared_file_table_tears_down)
 	ASSERT_EQ(0, machipc_port_request_notification(mine, send,
 			MACHIPC_NOTIFY_DEAD_NAME, notify,
 			MACHIPC_DISP_MAKE_SEND_ONCE, 0, &prev));
+	/* still alive: the space is too */
+	EXPECT_EQ('l', space_state(theirs));
+	ASSERT_EQ(0, mt_put(go[1], 'x'));
 	EXPECT_EQ(0, mt_wait(owner));
 	/* the file is still open here, in the shared table */
 	EXPECT_NE(0, space_state(theirs));
