@@ -3,15 +3,31 @@
 #define MACHIPC_ACCOUNT_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+
+struct pid;
 
 /**
  * DOC: accounts ("petty cash")
  *
+ * Accounts form a two-level hierarchy, as memory cgroups do.  Each process
+ * (thread group, @owner) has one *process account*, found in a global
+ * table keyed by @owner (machipc_account_of()); each space it opens has a
+ * *space account* whose @parent is the process account.  A charge to a
+ * space account is also a charge to its parent (machipc_account_charge():
+ * both limits hold), so the process account's @usage is the sum of its
+ * spaces' plus what is charged to it directly: the spaces themselves,
+ * the nodes of their name indices (xa_cost.c) and the bootstrap
+ * descriptors it exported.  Opening /dev/machipc again therefore does not
+ * buy a process more memory.  A later process with the same pid number
+ * has another struct pid, so another account.
+ *
  * Every byte of kernel memory the module allocates on behalf of a process
  * is charged, before it is allocated, to an account: the space's for its
- * names, ports and port sets, the sender's for a queued message (until it
+ * names, ports and port sets, the process's for its spaces, index nodes
+ * and bootstrap descriptors, the sender's for a queued message (until it
  * is received or destroyed), the requester's for a notification, the
  * maker's for a send-once right's notification (reserved when the right
  * is made).  A charge that would take @usage past @limit fails with
@@ -21,15 +37,25 @@
  * what must not fail later (a send-once notification) is paid for in
  * advance, by the space that made it necessary.
  *
- * The space holds a reference on its account and so does everything
- * charged to it, so a message can be refunded after its sender is gone.
- * When the last reference goes, @usage must be zero (else WARN).
+ * The space holds a reference on its account, a space account on its
+ * parent, and everything charged on the account it was charged to, so a
+ * message can be refunded after its sender is gone.  When the last
+ * reference goes, @usage must be zero (else WARN).
  *
  * @usage, @hwm and @failures are atomics; @limit is read and written with
  * READ_ONCE()/WRITE_ONCE() (a new limit only affects later charges).
+ * A process account's @node is in the table, under the table's lock
+ * (account.c), from its creation until just after @ref reaches zero
+ * (lookups skip it then); @owner, @parent and @id are
+ * immutable; @spaces counts the process's spaces (atomic, reported by
+ * MACHIPC_IOC_ACCOUNT).
  */
 struct machipc_account {
 	refcount_t ref;
+	struct hlist_node node;
+	struct pid *owner;
+	struct machipc_account *parent;
+	atomic_t spaces;
 	atomic64_t usage;
 	atomic64_t hwm;
 	atomic64_t failures;
@@ -39,10 +65,13 @@ struct machipc_account {
 
 extern unsigned long machipc_account_default_limit;
 
-struct machipc_account *machipc_account_create(u64 id);
+struct machipc_account *machipc_account_create(u64 id,
+					       struct machipc_account *parent);
+struct machipc_account *machipc_account_of(struct pid *owner);
 struct machipc_account *machipc_account_get(struct machipc_account *account);
 void machipc_account_put(struct machipc_account *account);
 int machipc_account_charge(struct machipc_account *account, u64 bytes);
+void machipc_account_charge_force(struct machipc_account *account, u64 bytes);
 void machipc_account_uncharge(struct machipc_account *account, u64 bytes);
 int machipc_account_set_limit(struct machipc_account *account, u64 limit);
 int machipc_account_may_set_limit(struct machipc_account *account, u64 limit);

@@ -7,26 +7,40 @@
  * in port->srights), inherited across fork and exec or passed with
  * SCM_RIGHTS.  Importing copies the right into the caller's space; the
  * descriptor keeps its own right until its file is released.  The file's
- * private_data is the port, immutable.
+ * private_data is a struct machipc_bootstrap_ref, immutable.
+ *
+ * The descriptor's kernel memory (the file, its dentry and the ref) is
+ * charged to the exporter's process account until the file is released,
+ * wherever it went: the exporter chose to make it.
  */
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/slab.h>
 
 #include <linux/machipc.h>
 
+#include "account.h"
 #include "bootstrap.h"
 #include "entry.h"
 #include "out.h"
 #include "port.h"
 #include "space.h"
 
-/* private_data is NULL only if the export failed before taking the right. */
+/* @ref->port is NULL only if the export failed before taking the right. */
+static void machipc_bootstrap_ref_free(struct machipc_bootstrap_ref *ref)
+{
+	if (ref->port)
+		machipc_port_release_send(ref->port);
+	machipc_account_uncharge(ref->account, MACHIPC_COST_BOOTSTRAP);
+	machipc_account_put(ref->account);
+	kfree(ref);
+}
+
 static int machipc_bootstrap_release(struct inode *inode, struct file *file)
 {
-	if (file->private_data)
-		machipc_port_release_send(file->private_data);
+	machipc_bootstrap_ref_free(file->private_data);
 	return 0;
 }
 
@@ -68,6 +82,7 @@ int machipc_bootstrap_export(struct machipc_space *space,
 			     struct machipc_bootstrap *arg,
 			     struct machipc_out *out)
 {
+	struct machipc_bootstrap_ref *ref;
 	unsigned int oflags = O_RDWR;
 	struct machipc_entry *entry;
 	struct machipc_port *port;
@@ -79,13 +94,24 @@ int machipc_bootstrap_export(struct machipc_space *space,
 	fd = get_unused_fd_flags(oflags);
 	if (fd < 0)
 		return fd;
+	err = machipc_space_charge_process(space, MACHIPC_COST_BOOTSTRAP);
+	if (err)
+		goto err_fd;
+	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!ref) {
+		machipc_account_uncharge(space->process, MACHIPC_COST_BOOTSTRAP);
+		err = -ENOMEM;
+		goto err_fd;
+	}
+	ref->account = machipc_account_get(space->process);
 	/*
 	 * Everything that can fail comes before the right is taken: the
-	 * file starts without a right (private_data NULL) and gets it below.
+	 * file starts without a right (ref->port NULL) and gets it below.
 	 */
 	file = anon_inode_getfile("[machipc-send]", &machipc_bootstrap_fops,
-				  NULL, oflags);
+				  ref, oflags);
 	if (IS_ERR(file)) {
+		machipc_bootstrap_ref_free(ref);
 		err = PTR_ERR(file);
 		goto err_fd;
 	}
@@ -111,7 +137,7 @@ int machipc_bootstrap_export(struct machipc_space *space,
 	err = machipc_bootstrap_take(space, entry, arg->disposition);
 	if (err)
 		goto err_unlock;
-	file->private_data = port;
+	ref->port = port;
 	mutex_unlock(&space->lock);
 	fd_install(fd, file);
 	return 0;
@@ -143,7 +169,7 @@ int machipc_bootstrap_import(struct machipc_space *space,
 		err = -EINVAL;
 		goto out_fdput;
 	}
-	port = fd_file(f)->private_data;
+	port = ((struct machipc_bootstrap_ref *)fd_file(f)->private_data)->port;
 
 	err = machipc_space_lock(space);
 	if (err)

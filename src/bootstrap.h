@@ -2,10 +2,29 @@
 #ifndef MACHIPC_BOOTSTRAP_H
 #define MACHIPC_BOOTSTRAP_H
 
+#include <linux/dcache.h>
+#include <linux/fs.h>
+
 #include <linux/machipc.h>
 
+struct machipc_account;
 struct machipc_out;
+struct machipc_port;
 struct machipc_space;
+
+/**
+ * struct machipc_bootstrap_ref - what a bootstrap descriptor holds
+ * @port: the port; the ref holds a send right, once @port is set
+ * @account: the exporter's process account, which pays
+ *	MACHIPC_COST_BOOTSTRAP
+ */
+struct machipc_bootstrap_ref {
+	struct machipc_port *port;
+	struct machipc_account *account;
+};
+
+#define MACHIPC_COST_BOOTSTRAP	(sizeof(struct file) + sizeof(struct dentry) + \
+				 sizeof(struct machipc_bootstrap_ref))
 
 int machipc_bootstrap_export(struct machipc_space *space,
 			     struct machipc_bootstrap *arg,

@@ -16,6 +16,7 @@
 #include "port.h"
 #include "pset.h"
 #include "space.h"
+#include "xa_cost.h"
 
 static struct kmem_cache *machipc_entry_cache;
 
@@ -91,25 +92,56 @@ struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
 }
 
 /*
+ * Remove @index from @xa, one of @space's indices, refunding the nodes it
+ * was alone in (see xa_cost.c) to the process's account, which pays for
+ * index nodes.
+ */
+static void machipc_index_erase(struct machipc_space *space,
+				struct xarray *xa, unsigned long index)
+{
+	unsigned int nodes = machipc_xa_nodes_alone(xa, index);
+
+	xa_erase(xa, index);
+	machipc_account_uncharge(space->process, nodes * MACHIPC_COST_XA_NODE);
+}
+
+/*
  * Keep the xarray leaf that the next name comes from, with a reserved
  * (zero) entry at its last slot, which lookups and iterations do not see
  * and the allocator skips.  Without it, a space whose only short-lived
  * name is an RPC's reply right frees that leaf (through RCU) when the name
- * goes and allocates it again for the next one, at every call.  Best
- * effort: if the reservation cannot be had, the old hold stays.
+ * goes and allocates it again for the next one, at every call.  The hold
+ * is an index like any for the node charges (xa_cost.c).  Best effort: if
+ * the reservation cannot be had or paid for, the old hold stays.
  */
 static void machipc_entry_hold_leaf(struct machipc_space *space, u32 name,
 				    gfp_t gfp)
 {
 	u32 hold = (name + 1) | XA_CHUNK_MASK;
+	unsigned int nodes;
 
 	if (hold == space->name_hold || hold >= MACHIPC_NAME_DEAD)
 		return;
 	if (xa_reserve(&space->names, hold, gfp))
 		return;
-	if (space->name_hold)
-		xa_release(&space->names, space->name_hold);
+	nodes = machipc_xa_nodes_alone(&space->names, hold);
+	if (machipc_account_charge(space->process,
+				   nodes * MACHIPC_COST_XA_NODE)) {
+		xa_release(&space->names, hold);
+		return;
+	}
+	machipc_entry_release_hold(space);
 	space->name_hold = hold;
+}
+
+/* Drop the allocator's hold, if any, and refund its nodes. */
+void machipc_entry_release_hold(struct machipc_space *space)
+{
+	lockdep_assert_held(&space->lock);
+	if (!space->name_hold)
+		return;
+	machipc_index_erase(space, &space->names, space->name_hold);
+	space->name_hold = 0;
 }
 
 /*
@@ -127,15 +159,10 @@ static int machipc_entry_insert_name(struct machipc_space *space,
 		err = xa_alloc_cyclic(&space->names, &entry->name, entry,
 				      XA_LIMIT(1, MACHIPC_NAME_DEAD - 1),
 				      &space->next_name, gfp);
-		if (err < 0)
-			return err == -EBUSY ? -ENOSPC : err;
-		machipc_entry_hold_leaf(space, entry->name, gfp);
-		return 0;
+		return err < 0 ? (err == -EBUSY ? -ENOSPC : err) : 0;
 	}
-	if (name == space->name_hold) {
-		xa_release(&space->names, name);
-		space->name_hold = 0;
-	}
+	if (name == space->name_hold)
+		machipc_entry_release_hold(space);
 	entry->name = name;
 	err = xa_insert(&space->names, name, entry, gfp);
 	return err == -EBUSY ? -EEXIST : err;
@@ -149,6 +176,7 @@ static struct machipc_entry *machipc_entry_new(struct machipc_space *space,
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
 			  __GFP_NOWARN;
 	struct machipc_entry *entry;
+	unsigned int nodes;
 	int err;
 
 	lockdep_assert_held(&space->lock);
@@ -169,13 +197,38 @@ static struct machipc_entry *machipc_entry_new(struct machipc_space *space,
 	err = machipc_entry_insert_name(space, entry, name, gfp);
 	if (err)
 		goto err_free;
+	/*
+	 * The index nodes the name made: only known once it is in (the
+	 * cyclic allocator chooses it), so charged now and undone if that
+	 * fails; at most 2 * MACHIPC_XA_LEVELS nodes exist uncharged
+	 * meanwhile, under the space lock.  A prepaid name cannot fail.
+	 * Counted before the hold moves, as every index is: each insertion
+	 * pays for what it adds to the indices as they are then.
+	 */
+	nodes = machipc_xa_nodes_alone(&space->names, entry->name);
 	if (by_port) {
 		err = xa_insert(&space->by_port, port->id, entry, gfp);
 		if (err)
 			goto err_erase;
+		nodes += machipc_xa_nodes_alone(&space->by_port, port->id);
 	}
+	if (!charge) {
+		machipc_account_charge_force(space->process,
+					     nodes * MACHIPC_COST_XA_NODE);
+	} else {
+		err = machipc_space_charge_process(space,
+						   nodes * MACHIPC_COST_XA_NODE);
+		if (err)
+			goto err_unindex;
+	}
+	/* A name the caller chose says nothing of where the cursor is. */
+	if (name == MACHIPC_NAME_NULL)
+		machipc_entry_hold_leaf(space, entry->name, gfp);
 	return entry;
 
+err_unindex:
+	if (by_port)
+		xa_erase(&space->by_port, port->id);
 err_erase:
 	xa_erase(&space->names, entry->name);
 err_free:
@@ -268,8 +321,8 @@ void machipc_entry_unlink_port(struct machipc_space *space,
 			       struct machipc_entry *entry)
 {
 	lockdep_assert_held(&space->lock);
-	if (entry->port)
-		xa_cmpxchg(&space->by_port, entry->port->id, entry, NULL, 0);
+	if (entry->port && xa_load(&space->by_port, entry->port->id) == entry)
+		machipc_index_erase(space, &space->by_port, entry->port->id);
 }
 
 /*
@@ -285,7 +338,7 @@ void machipc_entry_free_uncharged(struct machipc_space *space,
 	WARN_ON_ONCE(entry->so_account);
 	machipc_notify_name_deleted(space, entry, entry->port);
 	machipc_entry_unlink_port(space, entry);
-	xa_erase(&space->names, entry->name);
+	machipc_index_erase(space, &space->names, entry->name);
 	kmem_cache_free(machipc_entry_cache, entry);
 }
 
@@ -327,7 +380,7 @@ void machipc_entry_release_rights(struct machipc_space *space,
 	entry->rights = 0;
 	entry->port = NULL;
 	entry->pset = NULL;
-	xa_erase(&space->names, entry->name);
+	machipc_index_erase(space, &space->names, entry->name);
 	kmem_cache_free(machipc_entry_cache, entry);
 	machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
 }

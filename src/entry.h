@@ -73,6 +73,8 @@ struct machipc_entry {
 #define MACHIPC_PLAN_SUCCESSOR		BIT(3)
 #define MACHIPC_PLAN_PREPAID		BIT(4)
 
+void machipc_entry_release_hold(struct machipc_space *space);
+
 #define MACHIPC_COST_ENTRY	sizeof(struct machipc_entry)
 
 int machipc_entries_init(void);

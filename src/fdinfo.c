@@ -7,6 +7,7 @@
 
 #include <linux/fs.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/seq_file.h>
 
 #include <linux/machipc.h>
@@ -26,13 +27,21 @@ void machipc_show_fdinfo(struct seq_file *m, struct file *file)
 	unsigned long name;
 
 	mutex_lock(&space->lock);
-	seq_printf(m, "machipc-owner:\t%d\n", pid_nr(space->owner));
+	/* The owner as the reader knows it (0 if not in its namespace). */
+	seq_printf(m, "machipc-owner:\t%d\n",
+		   pid_nr_ns(space->owner, task_active_pid_ns(current)));
 	seq_printf(m, "machipc-state:\t%s\n", space->dead ? "dead" : "live");
 	seq_printf(m, "machipc-account:\tusage %lld limit %llu hwm %lld failures %lld\n",
 		   atomic64_read(&space->account->usage),
 		   READ_ONCE(space->account->limit),
 		   atomic64_read(&space->account->hwm),
 		   atomic64_read(&space->account->failures));
+	seq_printf(m, "machipc-process:\tusage %lld limit %llu hwm %lld failures %lld spaces %d\n",
+		   atomic64_read(&space->process->usage),
+		   READ_ONCE(space->process->limit),
+		   atomic64_read(&space->process->hwm),
+		   atomic64_read(&space->process->failures),
+		   atomic_read(&space->process->spaces));
 	xa_for_each(&space->names, name, entry) {
 		bool port_dead = entry->port && machipc_port_is_dead(entry->port);
 

@@ -27,6 +27,7 @@
 #include "port.h"
 #include "pset.h"
 #include "space.h"
+#include "xa_cost.h"
 
 int machipc_check_port_alloc(const struct machipc_port_alloc *arg)
 {
@@ -169,9 +170,13 @@ int machipc_check_notify(const struct machipc_notify_request *arg)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_notify);
 
+#define MACHIPC_ACCOUNT_FLAGS_SET	(MACHIPC_ACCOUNT_SET_LIMIT | \
+					 MACHIPC_ACCOUNT_SET_PROCESS_LIMIT)
+
 int machipc_check_account(const struct machipc_account_info *arg)
 {
-	if (arg->flags & ~MACHIPC_ACCOUNT_MASK)
+	if (arg->flags & ~MACHIPC_ACCOUNT_MASK ||
+	    arg->reserved[0] || arg->reserved[1])
 		return -EINVAL;
 	return 0;
 }
@@ -403,6 +408,7 @@ static int machipc_ioctl_account(struct machipc_space *space,
 {
 	struct machipc_account_info *arg = &uarg->account;
 	struct machipc_account *account = space->account;
+	struct machipc_account *process = space->process;
 	int err;
 
 	err = machipc_check_account(arg);
@@ -415,6 +421,14 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	} else {
 		arg->limit = READ_ONCE(account->limit);
 	}
+	if (arg->flags & MACHIPC_ACCOUNT_SET_PROCESS_LIMIT) {
+		err = machipc_account_may_set_limit(process,
+						    arg->process_limit);
+		if (err)
+			return err;
+	} else {
+		arg->process_limit = READ_ONCE(process->limit);
+	}
 	arg->usage = atomic64_read(&account->usage);
 	arg->hwm = atomic64_read(&account->hwm);
 	arg->failures = atomic64_read(&account->failures);
@@ -425,17 +439,34 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	arg->cost_msg_slot = MACHIPC_COST_MSG_SLOT;
 	arg->cost_notify = MACHIPC_COST_NOTIFY;
 	arg->cost_ool = MACHIPC_COST_XFER;
-	if (!(arg->flags & MACHIPC_ACCOUNT_SET_LIMIT))
+	arg->process_usage = atomic64_read(&process->usage);
+	arg->process_hwm = atomic64_read(&process->hwm);
+	arg->process_failures = atomic64_read(&process->failures);
+	arg->cost_space = MACHIPC_COST_SPACE;
+	arg->cost_bootstrap = MACHIPC_COST_BOOTSTRAP;
+	arg->cost_index_node = MACHIPC_COST_XA_NODE;
+	arg->spaces = atomic_read(&process->spaces);
+	if (!(arg->flags & MACHIPC_ACCOUNT_FLAGS_SET))
 		return 0;
 	/* The results first: a block that cannot take them changes nothing. */
 	err = machipc_out_write(out);
-	if (!err)
+	if (err)
+		return err;
+	if (arg->flags & MACHIPC_ACCOUNT_SET_LIMIT)
 		WRITE_ONCE(account->limit, arg->limit);
-	return err;
+	if (arg->flags & MACHIPC_ACCOUNT_SET_PROCESS_LIMIT)
+		WRITE_ONCE(process->limit, arg->process_limit);
+	return 0;
 }
 
+/*
+ * @cmd_old: the command of an older, shorter version of the argument,
+ * also accepted: the kernel copy is zeroed beyond what is read, and only
+ * that much is written back.
+ */
 struct machipc_ioctl_op {
 	unsigned int cmd;
+	unsigned int cmd_old;
 	int (*fn)(struct machipc_space *space, union machipc_ioctl_arg *arg,
 		  struct machipc_out *out);
 };
@@ -503,6 +534,7 @@ static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
 	},
 	[_IOC_NR(MACHIPC_IOC_ACCOUNT)] = {
 		.cmd = MACHIPC_IOC_ACCOUNT,
+		.cmd_old = MACHIPC_IOC_ACCOUNT_V2,
 		.fn = machipc_ioctl_account,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_ALLOCATE_NAME)] = {
@@ -531,7 +563,7 @@ long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return -ENOTTY;
 	op = &machipc_ioctl_ops[array_index_nospec(nr,
 					ARRAY_SIZE(machipc_ioctl_ops))];
-	if (!op->fn || op->cmd != cmd)
+	if (!op->fn || (op->cmd != cmd && (!op->cmd_old || op->cmd_old != cmd)))
 		return -ENOTTY;
 	if (!machipc_space_is_owner(space))
 		return -EBADFD;

@@ -33,15 +33,15 @@ MODULE_PARM_DESC(max_inline,
 
 module_param_named(account_limit, machipc_account_default_limit, ulong, 0644);
 MODULE_PARM_DESC(account_limit,
-		 "Default limit in bytes of each space's account (default 16 MiB)");
+		 "Default limit in bytes of each process's account, shared by all its spaces (default 16 MiB)");
 
 static int machipc_open(struct inode *inode, struct file *file)
 {
 	struct machipc_space *space;
 
 	space = machipc_space_create();
-	if (!space)
-		return -ENOMEM;
+	if (IS_ERR(space))
+		return PTR_ERR(space);
 	machipc_xfer_prepare_mm();
 	file->private_data = space;
 	return nonseekable_open(inode, file);
@@ -111,7 +111,9 @@ static void machipc_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct machipc_msg_args) != 64);
 	BUILD_BUG_ON(sizeof(struct machipc_notify_request) != 32);
 	BUILD_BUG_ON(sizeof(struct machipc_notify_body) != 8);
-	BUILD_BUG_ON(sizeof(struct machipc_account_info) != 64);
+	BUILD_BUG_ON(sizeof(struct machipc_account_info) != 128);
+	BUILD_BUG_ON(offsetof(struct machipc_account_info, process_usage) !=
+		     _IOC_SIZE(MACHIPC_IOC_ACCOUNT_V2));
 	BUILD_BUG_ON(sizeof(struct machipc_ool_buf) != 16);
 }
 

@@ -12,6 +12,7 @@
 #include "suites.h"
 #include "account.h"
 #include "notify.h"
+#include "xa_cost.h"
 
 #define LIMIT	1000
 
@@ -45,7 +46,7 @@ KUNIT_ARRAY_PARAM(charge, charge_cases, charge_desc);
 static void machipc_account_charge_test(struct kunit *test)
 {
 	const struct charge_case *c = test->param_value;
-	struct machipc_account *account = machipc_account_create(1);
+	struct machipc_account *account = machipc_account_create(1, NULL);
 
 	KUNIT_ASSERT_NOT_NULL(test, account);
 	account->limit = LIMIT;
@@ -72,7 +73,7 @@ static void machipc_account_charge_test(struct kunit *test)
 /* A limit below the usage only blocks new charges. */
 static void machipc_account_lower_limit_test(struct kunit *test)
 {
-	struct machipc_account *account = machipc_account_create(2);
+	struct machipc_account *account = machipc_account_create(2, NULL);
 
 	KUNIT_ASSERT_NOT_NULL(test, account);
 	account->limit = LIMIT;
@@ -95,7 +96,7 @@ static void machipc_account_lower_limit_test(struct kunit *test)
  */
 static void machipc_send_once_reserve_test(struct kunit *test)
 {
-	struct machipc_account *account = machipc_account_create(3), *r;
+	struct machipc_account *account = machipc_account_create(3, NULL), *r;
 	size_t cost = machipc_notify_send_once_cost();
 	u64 n = 0;
 
@@ -184,7 +185,7 @@ static void machipc_account_race_test(struct kunit *test)
 
 	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, race);
-	race->account = machipc_account_create(3);
+	race->account = machipc_account_create(3, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, race->account);
 	race->account->limit = LIMIT;
 
@@ -210,7 +211,78 @@ static void machipc_account_race_test(struct kunit *test)
 	machipc_account_put(race->account);
 }
 
+/*
+ * A space account under a process account: a charge must fit both; the
+ * parent's refusal changes neither and counts in both failures.
+ */
+static void machipc_account_parent_test(struct kunit *test)
+{
+	struct machipc_account *parent = machipc_account_create(4, NULL);
+	struct machipc_account *a, *b;
+
+	KUNIT_ASSERT_NOT_NULL(test, parent);
+	parent->limit = LIMIT;
+	a = machipc_account_create(5, machipc_account_get(parent));
+	b = machipc_account_create(6, machipc_account_get(parent));
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	a->limit = LIMIT;
+	b->limit = LIMIT;
+
+	KUNIT_EXPECT_EQ(test, machipc_account_charge(a, 600), 0);
+	KUNIT_EXPECT_EQ(test, machipc_account_charge(b, 600), -ENOBUFS);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b->usage), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b->failures), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&parent->failures), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&parent->usage), 600);
+	KUNIT_EXPECT_EQ(test, machipc_account_charge(b, 400), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&parent->usage), LIMIT);
+	/* the child's own limit: the parent is refunded */
+	a->limit = 600;
+	parent->limit = 2 * LIMIT;
+	KUNIT_EXPECT_EQ(test, machipc_account_charge(a, 1), -ENOBUFS);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&parent->usage), LIMIT);
+	machipc_account_charge_force(a, 10);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&parent->usage), LIMIT + 10);
+	machipc_account_uncharge(a, 610);
+	machipc_account_uncharge(b, 400);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&parent->usage), 0);
+	machipc_account_put(a);
+	machipc_account_put(b);
+	machipc_account_put(parent);
+}
+
+/* The index nodes an entry is alone in, level by level. */
+static void machipc_xa_nodes_alone_test(struct kunit *test)
+{
+	DEFINE_XARRAY(xa);
+	void *v = xa_mk_value(1);
+
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 1), MACHIPC_XA_LEVELS);
+	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&xa, 1, v, GFP_KERNEL)), 0);
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 1), MACHIPC_XA_LEVELS);
+	/* a neighbour in the same leaf: nothing of its own */
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 63), 0);
+	/* the next leaf, same run of 4096: one leaf */
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 64), 1);
+	/* the next run of 4096: a leaf and its parent */
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 4096), 2);
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 0xfffffffeUL),
+			MACHIPC_XA_LEVELS);
+	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&xa, 2, v, GFP_KERNEL)), 0);
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 1), 0);
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 2), 0);
+	/* reserved entries (the allocator's hold) count as entries */
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 65), 1);
+	KUNIT_ASSERT_EQ(test, xa_reserve(&xa, 127, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 65), 0);
+	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 127), 1);
+	xa_destroy(&xa);
+}
+
 static struct kunit_case machipc_account_cases[] = {
+	KUNIT_CASE(machipc_account_parent_test),
+	KUNIT_CASE(machipc_xa_nodes_alone_test),
 	KUNIT_CASE_PARAM(machipc_account_charge_test, charge_gen_params),
 	KUNIT_CASE(machipc_account_lower_limit_test),
 	KUNIT_CASE(machipc_send_once_reserve_test),

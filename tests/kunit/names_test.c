@@ -19,7 +19,7 @@ static struct machipc_space *test_space(struct kunit *test)
 {
 	struct machipc_space *space = machipc_space_create();
 
-	KUNIT_ASSERT_NOT_NULL(test, space);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(space));
 	return space;
 }
 

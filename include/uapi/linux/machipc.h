@@ -33,8 +33,9 @@
  *   needs (a send right where a receive right is needed, a port set where a
  *   port is needed, ...).
  * - ``EPIPE``: the name is a dead name, or its port died, where a live send
- *   or send-once right is needed; a receive whose port or set was destroyed
- *   while waiting.
+ *   or send-once right is needed (also importing the bootstrap descriptor
+ *   of a dead port); a receive whose port or set was destroyed while
+ *   waiting.
  * - ``EOVERFLOW``: a user-reference count would pass ``MACHIPC_UREFS_MAX``
  *   or drop below zero.
  * - ``EBUSY``: receiving directly from a port that is in a port set.
@@ -43,14 +44,18 @@
  *   and ``rcv_size`` holds the size needed.
  * - ``E2BIG``: the message is larger than the module's ``max_inline``.
  * - ``ENOMEM``: the kernel (or the caller's memory cgroup) is out of memory.
- * - ``ENOBUFS``: the charge would take the space's account past its limit
- *   (see struct machipc_account_info); a receive that cannot charge the
- *   names it must create leaves the message queued.  Making a send-once
- *   right (%MACHIPC_DISP_MAKE_SEND_ONCE anywhere) charges the maker for the
- *   right's send-once notification, so it can fail so too.
- * - ``EPERM``: raising the account limit above the default without
+ * - ``ENOBUFS``: the charge would take the space's or the process's
+ *   account past its limit (see struct machipc_account_info); a receive
+ *   that cannot charge the names it must create leaves the message queued.
+ *   Also ``open`` of a process whose account cannot pay for a space.
+ *   Making a send-once right (%MACHIPC_DISP_MAKE_SEND_ONCE anywhere)
+ *   charges the maker for the right's send-once notification, so it can
+ *   fail so too.
+ * - ``EPERM``: raising an account limit above the default without
  *   ``CAP_SYS_RESOURCE``.
- * - ``EBADF``/``EMFILE``: bootstrap descriptor errors, as for any fd.
+ * - ``ENOSPC``: the space has no free name.
+ * - ``EBADF``/``EMFILE``/``ENFILE``: bootstrap descriptor errors, as for
+ *   any fd.
  * - ``ERESTARTSYS`` (seen as ``EINTR`` or a transparent restart): a
  *   signal, stop, ptrace request or freezer arrived before the commit point.
  */
@@ -614,20 +619,31 @@ struct machipc_msg_args {
 #define MACHIPC_BLAME_DESC_INDEX(b)	((b) - 3U)
 
 /* machipc_account_info.flags */
-#define MACHIPC_ACCOUNT_SET_LIMIT	(1U << 0)
-#define MACHIPC_ACCOUNT_LAST		MACHIPC_ACCOUNT_SET_LIMIT
+#define MACHIPC_ACCOUNT_SET_LIMIT		(1U << 0)
+#define MACHIPC_ACCOUNT_SET_PROCESS_LIMIT	(1U << 1)
+#define MACHIPC_ACCOUNT_LAST		MACHIPC_ACCOUNT_SET_PROCESS_LIMIT
 #define MACHIPC_ACCOUNT_MASK		((MACHIPC_ACCOUNT_LAST << 1) - 1)
 
 /**
  * struct machipc_account_info - argument of %MACHIPC_IOC_ACCOUNT
+ *
+ * Two accounts answer for the caller: its space's, which pays for the
+ * space's names, ports, port sets, messages and notifications by the
+ * costs below, and its process's (thread group's), which is charged
+ * everything its spaces are charged plus the spaces themselves, the nodes
+ * of their name indices and the bootstrap descriptors it exported.  Every
+ * charge must fit under both limits: however many times a process opens
+ * ``/dev/machipc``, the process limit bounds it.
+ *
  * @usage: out: bytes of kernel memory charged to the caller's space now.
- * @limit: in with %MACHIPC_ACCOUNT_SET_LIMIT: the new limit; out: the
- *	limit.  Lowering is always allowed, also below @usage (which then
+ * @limit: in with %MACHIPC_ACCOUNT_SET_LIMIT: the space's new limit; out:
+ *	the limit.  Lowering is always allowed, also below @usage (which then
  *	only blocks new charges); raising it above the module's default
  *	(parameter ``account_limit``) needs %CAP_SYS_RESOURCE (else %EPERM).
  * @hwm: out: the highest @usage ever reached.
- * @failures: out: charges refused with %ENOBUFS.
- * @flags: in: 0 or %MACHIPC_ACCOUNT_SET_LIMIT.
+ * @failures: out: charges refused with %ENOBUFS, by either limit.
+ * @flags: in: 0, %MACHIPC_ACCOUNT_SET_LIMIT and/or
+ *	%MACHIPC_ACCOUNT_SET_PROCESS_LIMIT.
  * @cost_entry: out: bytes charged per name.
  * @cost_port: out: bytes charged per port, to the space that allocated it,
  *	until the port is freed.
@@ -645,6 +661,27 @@ struct machipc_msg_args {
  *	out-of-line descriptors, besides the message, until the send returns
  *	(the transfer's state).  The receiver that copies pays
  *	machipc_version.cost_copy for its receive call.
+ * @process_usage: out: bytes charged to the caller's process now.  Since
+ *	version 3, as are all fields below.
+ * @process_limit: in with %MACHIPC_ACCOUNT_SET_PROCESS_LIMIT: the
+ *	process's new limit, by the rules of @limit; out: the limit (the
+ *	module's ``account_limit`` when the process opened its first space).
+ * @process_hwm: out: the highest @process_usage ever reached.
+ * @process_failures: out: charges the process limit refused.
+ * @cost_space: out: bytes charged to the process per space (open of
+ *	``/dev/machipc``), until its file is released.
+ * @cost_bootstrap: out: bytes charged to the exporting process per
+ *	bootstrap descriptor, until its file is released.
+ * @cost_index_node: out: bytes charged to the process per node of a name
+ *	index: a name (and, in a second index, a name holding a send or
+ *	receive right, by its port) pays one node for each run of 64, 4096,
+ *	..., 2^30 indices it is the only one in: 0 when it shares its run of
+ *	64 with another, at most 5.
+ * @spaces: out: the process's spaces now.
+ * @reserved: must be zero.
+ *
+ * The structure grew in version 3; the 64-byte block of version 2, up to
+ * @cost_ool, is still accepted as %MACHIPC_IOC_ACCOUNT_V2.
  */
 struct machipc_account_info {
 	__u64 usage;
@@ -659,6 +696,15 @@ struct machipc_account_info {
 	__u32 cost_msg_slot;
 	__u32 cost_notify;
 	__u32 cost_ool;
+	__u64 process_usage;
+	__u64 process_limit;
+	__u64 process_hwm;
+	__u64 process_failures;
+	__u32 cost_space;
+	__u32 cost_bootstrap;
+	__u32 cost_index_node;
+	__u32 spaces;
+	__u64 reserved[2];
 };
 
 #define MACHIPC_IOC_MAGIC	0xBA
@@ -680,6 +726,8 @@ struct machipc_account_info {
 #define MACHIPC_IOC_PORT_REQUEST_NOTIFICATION \
 	_IOWR(MACHIPC_IOC_MAGIC, 0x0e, struct machipc_notify_request)
 #define MACHIPC_IOC_ACCOUNT	_IOWR(MACHIPC_IOC_MAGIC, 0x0f, struct machipc_account_info)
+/* Version 2's MACHIPC_IOC_ACCOUNT: the first 64 bytes of the structure. */
+#define MACHIPC_IOC_ACCOUNT_V2	_IOC(_IOC_READ | _IOC_WRITE, MACHIPC_IOC_MAGIC, 0x0f, 64)
 /* Since ABI 3: MACHIPC_IOC_PORT_ALLOCATE under the name in the argument. */
 #define MACHIPC_IOC_PORT_ALLOCATE_NAME \
 	_IOW(MACHIPC_IOC_MAGIC, 0x16, struct machipc_port_alloc)

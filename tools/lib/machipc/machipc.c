@@ -311,10 +311,31 @@ __u32 machipc_notify_value(const void *msg, __u32 *value)
 	return hdr->id - MACHIPC_MSGID_KERNEL_BASE;
 }
 
+/*
+ * Programs built against version 2's header pass a 64-byte structure: this
+ * entry point keeps to it (MACHIPC_IOC_ACCOUNT_V2), so that the shared
+ * library does not write past their block.
+ */
 int machipc_account_get(int fd, struct machipc_account_info *info)
+{
+	memset(info, 0, _IOC_SIZE(MACHIPC_IOC_ACCOUNT_V2));
+	return machipc_ioctl(fd, MACHIPC_IOC_ACCOUNT_V2, info);
+}
+
+int machipc_account_get_all(int fd, struct machipc_account_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	return machipc_ioctl(fd, MACHIPC_IOC_ACCOUNT, info);
+}
+
+int machipc_process_set_limit(int fd, __u64 limit)
+{
+	struct machipc_account_info info = {
+		.flags = MACHIPC_ACCOUNT_SET_PROCESS_LIMIT,
+		.process_limit = limit,
+	};
+
+	return machipc_ioctl(fd, MACHIPC_IOC_ACCOUNT, &info);
 }
 
 int machipc_account_set_limit(int fd, __u64 limit)

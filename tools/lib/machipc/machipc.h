@@ -259,7 +259,8 @@ int machipc_port_names(int fd, struct machipc_name_info **out, size_t *count);
  * SCM_RIGHTS, and imported any number of times.
  *
  * Return: the new descriptor, or -1 with errno: ENOENT, EACCES, EPIPE
- * (dead name), EINVAL, EMFILE, ENOMEM, EBADFD.
+ * (dead name), EINVAL, EMFILE, ENFILE, ENOMEM, ENOBUFS (the process's
+ * account pays for the descriptor), EBADFD.
  */
 int machipc_bootstrap_export(int fd, __u32 name, __u32 disposition,
 			     __u32 flags);
@@ -320,11 +321,31 @@ __u32 machipc_notify_value(const void *msg, __u32 *value);
  * machipc_account_get() - read the space's account
  * @fd: the space.
  * @info: out: usage, limit, high-water mark, failures and the cost of each
- *	kind of object (see Documentation/accounting.rst).
+ *	kind of object (see Documentation/accounting.rst): the fields of ABI
+ *	version 2, up to cost_ool; the rest of @info is left alone.
  *
  * Return: 0, or -1 with errno: EFAULT, EBADFD.
  */
 int machipc_account_get(int fd, struct machipc_account_info *info);
+
+/**
+ * machipc_account_get_all() - read the space's and the process's accounts
+ * @fd: the space.
+ * @info: out: all of struct machipc_account_info (ABI version 3).
+ *
+ * Return: 0, or -1 with errno: EFAULT, EBADFD.
+ */
+int machipc_account_get_all(int fd, struct machipc_account_info *info);
+
+/**
+ * machipc_process_set_limit() - set the calling process's account limit
+ * @fd: any space of the process.
+ * @limit: bytes, as for machipc_account_set_limit(); it bounds all the
+ *	process's spaces together.
+ *
+ * Return: 0, or -1 with errno: EPERM, EBADFD.
+ */
+int machipc_process_set_limit(int fd, __u64 limit);
 
 /**
  * machipc_account_set_limit() - set the space's account limit
