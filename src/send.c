@@ -389,7 +389,9 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		err = machipc_copyin_plan(space, msg, &plan);
 		if (err) {
 			mutex_unlock(&space->lock);
-			*blame = msg->blame;
+			/* A right refused; not a charge that failed on it. */
+			if (err == -ENOENT || err == -EACCES || err == -EPIPE)
+				*blame = msg->blame;
 			break;
 		}
 
