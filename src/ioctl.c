@@ -125,7 +125,8 @@ int machipc_check_msg(const struct machipc_msg_args *arg)
 	if (!(arg->flags & MACHIPC_MSG_RECEIVE) &&
 	    (arg->rcv_buf || arg->rcv_size || arg->rcv_name ||
 	     arg->rcv_ool || arg->rcv_ool_count ||
-	     (arg->flags & MACHIPC_MSG_RCV_TIMEOUT)))
+	     (arg->flags & (MACHIPC_MSG_RCV_TIMEOUT |
+			    MACHIPC_MSG_RCV_DESTROY_LARGE))))
 		return -EINVAL;
 	return 0;
 }

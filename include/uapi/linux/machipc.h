@@ -59,7 +59,7 @@
 #include <linux/types.h>
 
 /* The version this header describes; MACHIPC_IOC_VERSION returns it. */
-#define MACHIPC_ABI_VERSION	2
+#define MACHIPC_ABI_VERSION	3
 
 /* Reserved names: never denote a right. */
 #define MACHIPC_NAME_NULL	0x00000000U
@@ -404,6 +404,13 @@ struct machipc_msg_header {
 /* The most out-of-line descriptors in a message and buffers in a receive. */
 #define MACHIPC_OOL_MAX		64
 
+/*
+ * The deepest a receive right can travel inside other receive rights'
+ * queues: a message carrying a receive right cannot be sent to a port whose
+ * own receive right is this many levels deep in transit (%ETOOMANYREFS).
+ */
+#define MACHIPC_TRANSIT_DEPTH_MAX	64
+
 /**
  * struct machipc_msg_desc - a descriptor: a right or out-of-line data
  * @type: %MACHIPC_DESC_PORT or %MACHIPC_DESC_OOL.
@@ -478,7 +485,8 @@ struct machipc_msg_trailer {
 #define MACHIPC_MSG_RECEIVE		(1U << 1)
 #define MACHIPC_MSG_SEND_TIMEOUT	(1U << 2)
 #define MACHIPC_MSG_RCV_TIMEOUT		(1U << 3)
-#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_TIMEOUT
+#define MACHIPC_MSG_RCV_DESTROY_LARGE	(1U << 4)
+#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_DESTROY_LARGE
 #define MACHIPC_MSG_MASK		((MACHIPC_MSG_LAST << 1) - 1)
 
 /**
@@ -488,6 +496,12 @@ struct machipc_msg_trailer {
  *	deadlines.  When the send part of a combined call has completed and
  *	the receive part is interrupted, the kernel clears %MACHIPC_MSG_SEND
  *	here before returning, so that the restarted call does not send again.
+ *	%MACHIPC_MSG_RCV_DESTROY_LARGE (receive only): a message at the head
+ *	of the queue that does not fit the receive buffers is destroyed
+ *	rather than left queued (Mach without MACH_RCV_LARGE): the call
+ *	still fails with %EMSGSIZE and reports the sizes, the message's
+ *	rights are released as for any destroyed message, and the sender
+ *	of an out-of-line message sees its send fail with %EMSGSIZE.
  * @rcv_name: receive: the port (receive right) or port set to receive from.
  * @send_msg: send: user address of the message.
  * @rcv_buf: receive: user address of the buffer.
