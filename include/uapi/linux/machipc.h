@@ -508,7 +508,7 @@ struct machipc_msg_trailer {
  * @send_size: send: bytes at @send_msg; must equal the header's size.
  * @rcv_size: receive: in: bytes of @rcv_buf; out: bytes written (message and
  *	trailer) or, on %EMSGSIZE, bytes needed.  The message then stays
- *	queued.
+ *	queued (unless %MACHIPC_MSG_RCV_DESTROY_LARGE).
  * @send_deadline: absolute %CLOCK_MONOTONIC time in nanoseconds after which
  *	a send to a full queue fails with %ETIMEDOUT (with
  *	%MACHIPC_MSG_SEND_TIMEOUT); a time already past means "do not block".
@@ -521,8 +521,8 @@ struct machipc_msg_trailer {
  *	%MACHIPC_OOL_MAX; out (on success and on %EMSGSIZE): out-of-line
  *	descriptors in the message.  A message with more of them than this,
  *	or with one larger than its buffer, is not received: %EMSGSIZE, the
- *	message stays queued, and the first @rcv_ool_count buffers' sizes
- *	are set to the sizes needed.
+ *	message stays queued (unless %MACHIPC_MSG_RCV_DESTROY_LARGE), and
+ *	the first @rcv_ool_count buffers' sizes are set to the sizes needed.
  * @reserved: must be zero.
  *
  * A signal, stop, ptrace or freezer before a part's commit point makes that
