@@ -16,7 +16,8 @@
  *   more is E2BIG; the 64 x 4 GiB message of the report is refused.
  * - mprotect_toggle_*: a sender that keeps changing the mapping of its
  *   region under the copy: the receive recopies at most max_recopies
- *   times, then the send fails with EAGAIN and the receiver gets the
+ *   times (counted with the machipc_xfer_aborted tracepoint when tracefs
+ *   is there), then the send fails with EAGAIN and the receiver gets the
  *   honest message queued behind (same space, and a hostile process).
  * - transit_depth_*: receive rights in transit inside each other: a send
  *   to a port MACHIPC_TRANSIT_DEPTH_MAX - 1 deep passes, one deeper is
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -444,12 +446,45 @@ static void *toggle_thread_fn(void *arg)
 	return NULL;
 }
 
+#define ABORTED_EVENT \
+	"/sys/kernel/tracing/events/machipc/machipc_xfer_aborted/enable"
+
 FIXTURE(toggle) {
 	int fd;
 	__u32 p;
 	long long saved;
 	unsigned char *dst;
+	bool tracing;
 };
+
+/* How many machipc_xfer_aborted events in the trace give @reason. */
+static int count_reason(const char *reason)
+{
+	static char trace[1 << 20];
+	char key[64];
+	const char *q;
+	int n = 0;
+
+	if (mt_read_file("/sys/kernel/tracing/trace", trace, sizeof(trace)))
+		return -1;
+	snprintf(key, sizeof(key), "reason=%s\n", reason);
+	for (q = strstr(trace, key); q; q = strstr(q + 1, key))
+		n++;
+	return n;
+}
+
+/*
+ * The restarts, counted by the tracepoints when tracefs is there: with
+ * max_recopies 1, two passes were invalidated and the second one failed
+ * the transfer as unstable.
+ */
+static void check_restarts(struct __test_metadata *_metadata, bool tracing)
+{
+	if (!tracing)
+		return;
+	EXPECT_EQ(2, count_reason("invalidated"));
+	EXPECT_EQ(1, count_reason("unstable"));
+}
 
 FIXTURE_SETUP(toggle)
 {
@@ -465,10 +500,17 @@ FIXTURE_SETUP(toggle)
 	/* Few recopies: fewer toggles needed inside one receive. */
 	if (self->saved >= 0 && param_set("max_recopies", 1))
 		SKIP(return, "cannot set max_recopies (not root?)");
+	if (access(ABORTED_EVENT, W_OK))
+		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	self->tracing = !access(ABORTED_EVENT, W_OK) &&
+			!mt_write_file("/sys/kernel/tracing/trace", "") &&
+			!mt_write_file(ABORTED_EVENT, "1");
 }
 
 FIXTURE_TEARDOWN(toggle)
 {
+	if (self->tracing)
+		mt_write_file(ABORTED_EVENT, "0");
 	if (self->saved >= 0)
 		param_set("max_recopies", self->saved);
 	close(self->fd);
@@ -513,6 +555,7 @@ TEST_F_TIMEOUT(toggle, mprotect_toggle_same_space, 300)
 		machipc_port_destroy(self->fd, self->p);
 	pthread_join(tt.thread, NULL);
 	EXPECT_EQ(EAGAIN, tt.err) TH_LOG("%ld toggles", tt.toggles);
+	check_restarts(_metadata, self->tracing);
 	/* The default, restored by the teardown. */
 	EXPECT_EQ(8, self->saved);
 	EXPECT_EQ(0, ool_msgcount(self->fd, self->p));
@@ -543,6 +586,7 @@ TEST_F_TIMEOUT(toggle, mprotect_toggle_hostile_process, 300)
 	if (!receive_past_toggler(_metadata, self->fd, self->p, self->dst))
 		kill(hostile, SIGKILL);
 	EXPECT_EQ(EAGAIN, mt_wait(hostile));
+	check_restarts(_metadata, self->tracing);
 	EXPECT_EQ(0, ool_msgcount(self->fd, self->p));
 	close(bfd);
 }
