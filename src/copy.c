@@ -73,6 +73,18 @@ module_param_cb(chunk_pages, &machipc_chunk_pages_ops, &machipc_chunk_pages,
 MODULE_PARM_DESC(chunk_pages,
 		 "Most pages the copy engine pins at once per out-of-line transfer (default 64, 2 to 1024; half the sender's, half the receiver's)");
 
+/*
+ * How many times one receive may start copying a message over because
+ * its sender's mapping changed under the copy (an mprotect(), munmap(),
+ * madvise() of its regions).  Past that the sender is taken to be
+ * changing it on purpose and its send fails with -EAGAIN, so that the
+ * receiver moves on to the next message instead of copying forever.
+ */
+unsigned int machipc_max_recopies = 8;
+module_param_named(max_recopies, machipc_max_recopies, uint, 0644);
+MODULE_PARM_DESC(max_recopies,
+		 "Most times a receive recopies an out-of-line message whose sender's mapping changed before the send fails with EAGAIN (default 8)");
+
 #define MACHIPC_FAULT_BATCH	16U
 
 /**
@@ -189,18 +201,21 @@ void machipc_copier_free(struct machipc_copier *copier)
  * @port: the port; the caller holds the receiver's space lock
  * @rcv_size: bytes of the receive buffer
  * @trailer_size: bytes of the trailer the receive appends
+ * @destroy: a message that does not fit is destroyed, not left queued
+ *	(%MACHIPC_MSG_RCV_DESTROY_LARGE): its send fails with -EMSGSIZE
  * @report: out: what the message needs, for -EMSGSIZE
  *
  * Everything about the message is read here under the port lock: until it
  * is claimed, its sender may withdraw and free it at any moment.
  *
  * Return: 0 once claimed; -EMSGSIZE if the buffers cannot take it (it stays
- * queued); -EAGAIN if the head is no longer an unclaimed out-of-line
- * message.
+ * queued unless @destroy); -EAGAIN if the head is no longer an unclaimed
+ * out-of-line message.
  */
 int machipc_copier_claim(struct machipc_copier *copier,
 			 struct machipc_port *port, u32 rcv_size,
-			 u32 trailer_size, struct machipc_ool_report *report)
+			 u32 trailer_size, bool destroy,
+			 struct machipc_ool_report *report)
 {
 	const struct machipc_msg_header *hdr;
 	const struct machipc_msg_desc *desc;
@@ -235,6 +250,16 @@ int machipc_copier_claim(struct machipc_copier *copier,
 		k++;
 	}
 	if (!fits) {
+		if (destroy) {
+			/*
+			 * Off the queue as if received (it takes its sequence
+			 * number); nothing was committed, so the sender
+			 * keeps its rights and its send fails.
+			 */
+			machipc_xfer_fail_locked(xfer, -EMSGSIZE,
+						 MACHIPC_ABORT_TOO_LARGE);
+			port->seqno++;
+		}
 		spin_unlock(&port->lock);
 		return -EMSGSIZE;
 	}
@@ -247,6 +272,7 @@ int machipc_copier_claim(struct machipc_copier *copier,
 	copier->id = xfer->id;
 	copier->nregions = xfer->nregions;
 	copier->chunk = 0;
+	copier->recopies = 0;
 	copier->xfer = xfer;
 	xfer->copier = copier;
 	xfer->state = MACHIPC_XFER_COPYING;
@@ -643,6 +669,28 @@ static int machipc_copier_inject(struct machipc_copier *copier)
 }
 
 /**
+ * machipc_copier_recopy() - may the pass start over after the sender's
+ *	mapping changed?
+ * @copier: the receiver's half
+ *
+ * Every change costs the receiver the pass so far; a sender changing its
+ * mapping faster than the copy completes would keep the receiver copying
+ * forever.  Past machipc_max_recopies the send fails with -EAGAIN (the
+ * sender's fault, like unreadable data) and the receiver moves on.
+ *
+ * Return: 0 to copy again, or -EAGAIN once the transfer was failed.
+ */
+int machipc_copier_recopy(struct machipc_copier *copier)
+{
+	machipc_trace_abort(copier->id, copier->chunk,
+			    MACHIPC_ABORT_INVALIDATED);
+	if (++copier->recopies <= READ_ONCE(machipc_max_recopies))
+		return 0;
+	machipc_copier_fail(copier, -EAGAIN, MACHIPC_ABORT_UNSTABLE);
+	return -EAGAIN;
+}
+
+/**
  * machipc_copier_copy() - copy every out-of-line region of the claimed
  *	message into the receiver's buffers
  * @copier: the receiver's half, linked by machipc_copier_claim()
@@ -650,7 +698,8 @@ static int machipc_copier_inject(struct machipc_copier *copier)
  *
  * Return: 0 when everything is copied (the caller then commits);
  * -EAGAIN if the transfer failed meanwhile (the sender withdrew, the port
- * died, the sender's data is unreadable) and the receive should look for
+ * died, the sender's data is unreadable, its mapping kept changing past
+ * machipc_max_recopies) and the receive should look for
  * the next message; or the receiver's own failure: -ERESTARTSYS, -EINTR
  * (injected), -ETIMEDOUT, -EFAULT (our buffer), -ENOMEM.
  */
@@ -714,8 +763,9 @@ restart:
 					return ret;
 				continue;
 			case MACHIPC_CHUNK_INVALIDATED:
-				machipc_trace_abort(copier->id, copier->chunk,
-						    MACHIPC_ABORT_INVALIDATED);
+				ret = machipc_copier_recopy(copier);
+				if (ret)
+					return ret;
 				goto restart;
 			default:
 				return ret;

@@ -139,6 +139,7 @@ int machipc_check_msg(const struct machipc_msg_args *arg)
 	    (arg->rcv_buf || arg->rcv_size || arg->rcv_name ||
 	     arg->rcv_ool || arg->rcv_ool_count ||
 	     (arg->flags & (MACHIPC_MSG_RCV_TIMEOUT |
+			    MACHIPC_MSG_RCV_DESTROY_LARGE |
 			    MACHIPC_MSG_RCV_DEST_DISP |
 			    MACHIPC_MSG_RCV_AUDIT))))
 		return -EINVAL;

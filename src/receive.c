@@ -564,8 +564,11 @@ again:
 	err = machipc_copier_begin_commit(copier, space, pset);
 	if (err) {
 		machipc_space_unlock_pair(space, sender);
-		if (err > 0)
-			goto again;
+		if (err > 0) {
+			err = machipc_copier_recopy(copier);
+			if (!err)
+				goto again;
+		}
 		goto unclaim;
 	}
 
@@ -664,6 +667,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 	u32 rcv_size = arg->rcv_size, ool_count = arg->rcv_ool_count;
 	struct machipc_msg *msg;
 	unsigned int faults = 0;
+	bool destroy_large = arg->flags & MACHIPC_MSG_RCV_DESTROY_LARGE;
 	LIST_HEAD(plan);
 	u32 needed, saved_next;
 	bool ool;
@@ -705,7 +709,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		if (ool) {
 			err = machipc_copier_claim(copier, port, arg->rcv_size,
 						   machipc_trailer_size(arg->flags),
-						   &report);
+						   destroy_large, &report);
 			mutex_unlock(&space->lock);
 			if (err == -EAGAIN)
 				continue;
@@ -729,7 +733,19 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			arg->rcv_size = needed;
 			arg->rcv_ool_count = 0;
 			err = -EMSGSIZE;
-			goto out_unlock;
+			if (!destroy_large)
+				goto out_unlock;
+			/*
+			 * Mach without MACH_RCV_LARGE: the head goes, so that
+			 * one message too large for every receiver cannot
+			 * wedge the queue.  It is dequeued as if received (a
+			 * sequence number, a queue slot freed) and destroyed
+			 * without the space lock, like any destroyed message.
+			 */
+			machipc_port_dequeue(port, msg);
+			mutex_unlock(&space->lock);
+			machipc_msg_destroy(msg);
+			goto out;
 		}
 
 		saved_next = space->next_name;

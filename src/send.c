@@ -396,9 +396,28 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		}
 
 		dest = msg->rights[MACHIPC_KRIGHT_DEST].port;
+		/*
+		 * Receive rights travel in the queue only in line (an
+		 * out-of-line message hands them straight to its receiver).
+		 * Their depth is checked, and they are committed, under one
+		 * hold of the transit lock.
+		 */
+		carries_receive = msg->nreceive && !msg->xfer;
+		if (carries_receive) {
+			mutex_lock(&machipc_transit_lock);
+			if (!machipc_transit_depth_ok(msg)) {
+				mutex_unlock(&machipc_transit_lock);
+				machipc_copyin_abort(msg, &plan);
+				mutex_unlock(&space->lock);
+				err = -ETOOMANYREFS;
+				break;
+			}
+		}
 		spin_lock(&dest->lock);
 		if (dest->dead) {
 			spin_unlock(&dest->lock);
+			if (carries_receive)
+				mutex_unlock(&machipc_transit_lock);
 			machipc_copyin_abort(msg, &plan);
 			mutex_unlock(&space->lock);
 			*blame = MACHIPC_BLAME_DEST;
@@ -407,6 +426,8 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		}
 		if (dest->msgcount >= dest->qlimit) {
 			spin_unlock(&dest->lock);
+			if (carries_receive)
+				mutex_unlock(&machipc_transit_lock);
 			machipc_port_get(dest);
 			machipc_copyin_abort(msg, &plan);
 			mutex_unlock(&space->lock);
@@ -434,9 +455,6 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		 * take the transit lock we hold: read nothing from it after
 		 * the enqueue but under that lock.
 		 */
-		carries_receive = msg->nreceive;
-		if (carries_receive)
-			mutex_lock(&machipc_transit_lock);
 		machipc_copyin_commit(space, msg, &plan, NULL);
 		queued = machipc_port_enqueue(dest, msg, will_receive);
 		cycle = NULL;

@@ -23,6 +23,8 @@ TRACE_DEFINE_ENUM(MACHIPC_ABORT_RCV_FAULT);
 TRACE_DEFINE_ENUM(MACHIPC_ABORT_RCV_NOBUFS);
 TRACE_DEFINE_ENUM(MACHIPC_ABORT_RCV_ERROR);
 TRACE_DEFINE_ENUM(MACHIPC_ABORT_INVALIDATED);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_TOO_LARGE);
+TRACE_DEFINE_ENUM(MACHIPC_ABORT_UNSTABLE);
 
 TRACE_EVENT(machipc_charge_failed,
 	    TP_PROTO(u64 account, u64 request, s64 usage, u64 limit),
@@ -90,7 +92,9 @@ TRACE_EVENT(machipc_xfer_aborted,
 				       { MACHIPC_ABORT_RCV_FAULT, "receiver-fault" },
 				       { MACHIPC_ABORT_RCV_NOBUFS, "receiver-nobufs" },
 				       { MACHIPC_ABORT_RCV_ERROR, "receiver-error" },
-				       { MACHIPC_ABORT_INVALIDATED, "invalidated" }))
+				       { MACHIPC_ABORT_INVALIDATED, "invalidated" },
+				       { MACHIPC_ABORT_TOO_LARGE, "too-large" },
+				       { MACHIPC_ABORT_UNSTABLE, "unstable" }))
 );
 
 #endif /* MACHIPC_TRACE_H */

@@ -16,6 +16,15 @@
  * about to be killed; the walk uses Floyd's algorithm so that it ends even
  * on such a cycle.
  *
+ * The lock is global, so the walk must not take time a sender chooses: a
+ * receive right may be sent only to a port less than
+ * %MACHIPC_TRANSIT_DEPTH_MAX levels deep in transit (machipc_transit_depth_ok()
+ * walks at most that far), which also bounds the cycle walk from there.
+ * Chains grown from below (a receive right sent to a port some space
+ * receives from, whose own chain is long) may be longer, but nothing can be
+ * queued on their deep ports with a receive right in it, and no walk ever
+ * starts there.
+ *
  * machipc_transit_lock protects port->transit_msg and every change of
  * port->receiver between NULL and a space; it nests inside space locks and
  * outside port and port-set locks.
@@ -59,6 +68,35 @@ static struct machipc_port *machipc_transit_next(struct machipc_port *port)
 		return NULL;
 	msg = port->transit_msg;
 	return msg ? msg->rights[MACHIPC_KRIGHT_DEST].port : NULL;
+}
+
+/**
+ * machipc_transit_depth_ok() - may @msg's receive rights be queued on its
+ *	destination?
+ * @msg: a message carrying receive rights, not yet committed
+ *
+ * The destination must be fewer than %MACHIPC_TRANSIT_DEPTH_MAX receive
+ * rights in transit away from a port some space receives from (or a dead
+ * one): then every right @msg carries is at most that deep.  Costs at most
+ * %MACHIPC_TRANSIT_DEPTH_MAX steps whatever the chain's length.  The walk
+ * may also end at a receive right @msg itself carries (still in the
+ * sender's space): the send then closes a cycle, found and destroyed by
+ * machipc_transit_find_cycle() after the commit.
+ *
+ * Return: true if it may.
+ */
+bool machipc_transit_depth_ok(struct machipc_msg *msg)
+{
+	struct machipc_port *port = msg->rights[MACHIPC_KRIGHT_DEST].port;
+	u32 depth;
+
+	lockdep_assert_held(&machipc_transit_lock);
+	for (depth = 0; depth < MACHIPC_TRANSIT_DEPTH_MAX; depth++) {
+		port = machipc_transit_next(port);
+		if (!port)
+			return true;
+	}
+	return false;
 }
 
 static bool machipc_transit_reaches(struct machipc_port *from,

@@ -7,6 +7,7 @@
  */
 
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -26,6 +27,19 @@
 
 static atomic64_t machipc_xfer_ids = ATOMIC64_INIT(0);
 
+/*
+ * The most out-of-line bytes one message may declare, all regions
+ * together.  A region costs its sender nothing until it is read (it may be
+ * the zero page), but every receiver must offer buffers that large or the
+ * message sits at the head of the queue: declaring more than any receiver
+ * could take is refused at the send, with -E2BIG like a region over
+ * MACHIPC_OOL_SIZE_MAX.
+ */
+unsigned long long machipc_max_ool_bytes = MACHIPC_OOL_SIZE_MAX;
+module_param_named(max_ool_bytes, machipc_max_ool_bytes, ullong, 0644);
+MODULE_PARM_DESC(max_ool_bytes,
+		 "Most out-of-line bytes one message may declare, all regions together (default 4 GiB); more fails the send with E2BIG");
+
 void machipc_trace_abort(u64 id, u32 chunk, enum machipc_abort_reason reason)
 {
 	trace_machipc_xfer_aborted(id, chunk, reason);
@@ -39,7 +53,8 @@ void machipc_trace_abort(u64 id, u32 chunk, enum machipc_abort_reason reason)
  *	freed with the message
  *
  * Return: the state, or an ERR_PTR: -EFAULT if a region is not a user
- * address range, -ENOBUFS, -ENOMEM.
+ * address range, -E2BIG if the regions add up to more than
+ * machipc_max_ool_bytes, -ENOBUFS, -ENOMEM.
  */
 struct machipc_xfer *machipc_xfer_alloc(struct machipc_msg *msg,
 					struct machipc_account *account)
@@ -61,6 +76,8 @@ struct machipc_xfer *machipc_xfer_alloc(struct machipc_msg *msg,
 			return ERR_PTR(-EFAULT);
 		bytes += desc[i].size;
 	}
+	if (bytes > READ_ONCE(machipc_max_ool_bytes))
+		return ERR_PTR(-E2BIG);
 
 	err = machipc_account_charge(account, MACHIPC_COST_XFER);
 	if (err)

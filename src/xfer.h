@@ -53,6 +53,8 @@ enum machipc_abort_reason {
 	MACHIPC_ABORT_RCV_NOBUFS,	/* the receiver is out of memory or cash */
 	MACHIPC_ABORT_RCV_ERROR,	/* any other failure of the receiver */
 	MACHIPC_ABORT_INVALIDATED,	/* the sender's mapping changed: recopy */
+	MACHIPC_ABORT_TOO_LARGE,	/* destroyed by a receiver: too large */
+	MACHIPC_ABORT_UNSTABLE,		/* the sender's mapping kept changing */
 };
 
 void machipc_trace_abort(u64 id, u32 chunk, enum machipc_abort_reason reason);
@@ -167,6 +169,7 @@ struct machipc_copier {
 	u64 fault_addr;
 	u64 fault_len;
 	u32 commit_faults;
+	u32 recopies;
 
 	struct page *pages[];
 };
@@ -183,6 +186,8 @@ struct machipc_ool_report {
 };
 
 extern unsigned int machipc_chunk_pages;
+extern unsigned int machipc_max_recopies;
+extern unsigned long long machipc_max_ool_bytes;
 size_t machipc_copier_cost(unsigned int chunk_pages);
 
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -213,11 +218,13 @@ struct machipc_copier *machipc_copier_create(struct machipc_account *account,
 void machipc_copier_free(struct machipc_copier *copier);
 int machipc_copier_claim(struct machipc_copier *copier,
 			 struct machipc_port *port, u32 rcv_size,
-			 u32 trailer_size, struct machipc_ool_report *report);
+			 u32 trailer_size, bool destroy,
+			 struct machipc_ool_report *report);
 int machipc_copier_report(struct machipc_copier *copier, u64 ubufs,
 			  const struct machipc_ool_report *report);
 int machipc_copier_copy(struct machipc_copier *copier,
 			const ktime_t *deadline);
+int machipc_copier_recopy(struct machipc_copier *copier);
 int machipc_copier_begin_commit(struct machipc_copier *copier,
 				struct machipc_space *space,
 				struct machipc_pset *pset);

@@ -78,6 +78,12 @@ static const struct msg_args_case msg_args_cases[] = {
 				       MACHIPC_MSG_SEND_TIMEOUT }, -EINVAL },
 	{ "receive timeout on send", { .flags = MACHIPC_MSG_SEND |
 				       MACHIPC_MSG_RCV_TIMEOUT }, -EINVAL },
+	{ "destroy large on receive", { .flags = MACHIPC_MSG_RECEIVE |
+					MACHIPC_MSG_RCV_DESTROY_LARGE,
+					.rcv_name = 1, .rcv_buf = 8,
+					.rcv_size = 64 }, 0 },
+	{ "destroy large on send", { .flags = MACHIPC_MSG_SEND |
+				     MACHIPC_MSG_RCV_DESTROY_LARGE }, -EINVAL },
 };
 
 static void msg_args_desc(const struct msg_args_case *c, char *desc)

@@ -4,12 +4,16 @@
  * against <mach/mach.h> only: send, receive, RPC with a send-once reply,
  * port-set receives, port descriptors (NULL and DEAD too), out-of-line
  * memory and port arrays, trailers (seqno, audit token, context),
- * timeouts, MACH_RCV_LARGE and destroy-on-too-large, the pseudo-receive
+ * timeouts, MACH_RCV_LARGE and destroy-on-too-large (and of out-of-line
+ * data the receiver cannot map), the pseudo-receive
  * of a send that timed out, signals with and without the INTERRUPT
  * options, mach_msg_server_once(), mach_port_peek(), and XNU's error codes
  * for each failure.
  */
 #define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/resource.h>
+
 #include "kselftest_harness.h"
 #include "mach_test.h"
 
@@ -523,6 +527,70 @@ TEST(out_of_line)
 	EXPECT_EQ(1, mt_refs(a, MACH_PORT_RIGHT_SEND));
 	free(s.buf);
 	mach_port_destroy(mach_task_self(), a);
+	mach_port_destroy(mach_task_self(), p);
+}
+
+/*
+ * Out-of-line data the receiver cannot map (RLIMIT_AS): without
+ * MACH_RCV_LARGE the message is destroyed, as XNU destroys a body it
+ * cannot copy out, and the message queued behind it is received next.
+ * With MACH_RCV_LARGE it stays queued.
+ */
+TEST(ool_unmappable_destroyed)
+{
+	mach_port_t p = mt_port_send();
+	struct mt_ool_sender s = { .dest = p, .len = 1UL << 30 };
+	struct rlimit old, lim;
+	unsigned long vm_pages;
+	mt_ool_rcv_t r;
+	pthread_t th;
+	FILE *f;
+
+	s.buf = mmap(NULL, s.len, PROT_READ,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, s.buf);
+	s.ports[0] = MACH_PORT_NULL;
+	s.ports[1] = MACH_PORT_NULL;
+	ASSERT_EQ(0, pthread_create(&th, NULL, mt_ool_send_thread, &s));
+	while (mt_status(p).mps_msgcount != 1)
+		usleep(1000);
+	memset(&r, 0, sizeof(r));
+	r.m.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_COPY_SEND, 0, 0, 0);
+	r.m.header.msgh_size = sizeof(mach_msg_header_t);
+	r.m.header.msgh_remote_port = p;
+	r.m.header.msgh_id = 5;
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&r.m.header, MACH_SEND_MSG,
+					     sizeof(mach_msg_header_t), 0, 0,
+					     0, 0));
+
+	/* No room for another gigabyte of address space. */
+	f = fopen("/proc/self/statm", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%lu", &vm_pages));
+	fclose(f);
+	ASSERT_EQ(0, getrlimit(RLIMIT_AS, &old));
+	lim = old;
+	lim.rlim_cur = vm_pages * vm_page_size + (256UL << 20);
+	ASSERT_EQ(0, setrlimit(RLIMIT_AS, &lim));
+
+	memset(&r, 0, sizeof(r));
+	EXPECT_EQ(MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE,
+		  mach_msg(&r.m.header, MACH_RCV_MSG | MACH_RCV_LARGE, 0,
+			   sizeof(r), p, 0, 0));
+	EXPECT_EQ(2, mt_status(p).mps_msgcount);
+	EXPECT_EQ(MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE,
+		  mach_msg(&r.m.header, MACH_RCV_MSG, 0, sizeof(r), p, 0, 0));
+	ASSERT_EQ(0, setrlimit(RLIMIT_AS, &old));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(MACH_SEND_TOO_LARGE, s.mr);
+	EXPECT_EQ(1, mt_status(p).mps_msgcount);
+
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&r.m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+					     0, sizeof(r), p, 10000, 0));
+	EXPECT_EQ(5, r.m.header.msgh_id);
+	EXPECT_EQ(0, mt_status(p).mps_msgcount);
+	munmap(s.buf, s.len);
 	mach_port_destroy(mach_task_self(), p);
 }
 

@@ -344,7 +344,7 @@ TEST_F(pair, malformed_einval)
 		BADARGS("timeout flags only",
 			a.flags = MACHIPC_MSG_SEND_TIMEOUT |
 				  MACHIPC_MSG_RCV_TIMEOUT);
-		BADARGS("unknown flag", a.flags |= 1u << 4);
+		BADARGS("unknown flag", a.flags |= 1u << 5);
 		BADARGS("unknown flag 31", a.flags |= 1u << 31);
 		BADARGS("rcv_ool without RECEIVE", a.rcv_ool = (uintptr_t)rb);
 		BADARGS("rcv_ool_count without RECEIVE", a.rcv_ool_count = 1);

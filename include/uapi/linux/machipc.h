@@ -438,6 +438,13 @@ struct machipc_msg_header {
 /* The most out-of-line descriptors in a message and buffers in a receive. */
 #define MACHIPC_OOL_MAX		64
 
+/*
+ * The deepest a receive right can travel inside other receive rights'
+ * queues: a message carrying a receive right cannot be sent to a port whose
+ * own receive right is this many levels deep in transit (%ETOOMANYREFS).
+ */
+#define MACHIPC_TRANSIT_DEPTH_MAX	64
+
 /**
  * struct machipc_msg_desc - a descriptor: a right or out-of-line data
  * @type: %MACHIPC_DESC_PORT or %MACHIPC_DESC_OOL.
@@ -540,12 +547,15 @@ struct machipc_msg_trailer_audit {
 #define MACHIPC_MSG_RECEIVE		(1U << 1)
 #define MACHIPC_MSG_SEND_TIMEOUT	(1U << 2)
 #define MACHIPC_MSG_RCV_TIMEOUT		(1U << 3)
+#define MACHIPC_MSG_RCV_DESTROY_LARGE	(1U << 4)
 #define MACHIPC_MSG_RCV_DEST_DISP	(1U << 6)
 #define MACHIPC_MSG_RCV_AUDIT		(1U << 7)
 #define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_AUDIT
+/* Bit 5 is reserved (EINVAL). */
 #define MACHIPC_MSG_MASK		(MACHIPC_MSG_SEND | MACHIPC_MSG_RECEIVE | \
 					 MACHIPC_MSG_SEND_TIMEOUT | \
 					 MACHIPC_MSG_RCV_TIMEOUT | \
+					 MACHIPC_MSG_RCV_DESTROY_LARGE | \
 					 MACHIPC_MSG_RCV_DEST_DISP | \
 					 MACHIPC_MSG_RCV_AUDIT)
 
@@ -563,13 +573,19 @@ struct machipc_msg_trailer_audit {
  *	much more room).  When the send part of a combined call has completed and
  *	the receive part is interrupted, the kernel clears %MACHIPC_MSG_SEND
  *	here before returning, so that the restarted call does not send again.
+ *	%MACHIPC_MSG_RCV_DESTROY_LARGE (receive only): a message at the head
+ *	of the queue that does not fit the receive buffers is destroyed
+ *	rather than left queued (Mach without MACH_RCV_LARGE): the call
+ *	still fails with %EMSGSIZE and reports the sizes, the message's
+ *	rights are released as for any destroyed message, and the sender
+ *	of an out-of-line message sees its send fail with %EMSGSIZE.
  * @rcv_name: receive: the port (receive right) or port set to receive from.
  * @send_msg: send: user address of the message.
  * @rcv_buf: receive: user address of the buffer.
  * @send_size: send: bytes at @send_msg; must equal the header's size.
  * @rcv_size: receive: in: bytes of @rcv_buf; out: bytes written (message and
  *	trailer) or, on %EMSGSIZE, bytes needed.  The message then stays
- *	queued.
+ *	queued (unless %MACHIPC_MSG_RCV_DESTROY_LARGE).
  * @send_deadline: absolute %CLOCK_MONOTONIC time in nanoseconds after which
  *	a send to a full queue fails with %ETIMEDOUT (with
  *	%MACHIPC_MSG_SEND_TIMEOUT); a time already past means "do not block".
@@ -589,8 +605,8 @@ struct machipc_msg_trailer_audit {
  *	%MACHIPC_OOL_MAX; out (on success and on %EMSGSIZE): out-of-line
  *	descriptors in the message.  A message with more of them than this,
  *	or with one larger than its buffer, is not received: %EMSGSIZE, the
- *	message stays queued, and the first @rcv_ool_count buffers' sizes
- *	are set to the sizes needed.
+ *	message stays queued (unless %MACHIPC_MSG_RCV_DESTROY_LARGE), and
+ *	the first @rcv_ool_count buffers' sizes are set to the sizes needed.
  *
  * A signal, stop, ptrace or freezer before a part's commit point makes that
  * part change nothing and return %ERESTARTSYS (so %EINTR or a transparent

@@ -663,7 +663,10 @@ static mach_msg_return_t lm_send_error(const mach_msg_header_t *m, int err,
 
 	switch (err) {
 	case E2BIG:
+	case EMSGSIZE:	/* out of line: a receiver destroyed it as too large */
 		return MACH_SEND_TOO_LARGE;
+	case EAGAIN:	/* out of line: its mapping kept changing under the copy */
+		return MACH_SEND_INVALID_MEMORY;
 	case ENOBUFS:
 	case ENOMEM:
 		return MACH_SEND_NO_BUFFER;
@@ -1424,7 +1427,30 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 
 			if (lm_ool_prepare(&ool, n, sized)) {
 				lm_ool_release(&ool);
-				return MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
+				if (option & MACH_RCV_LARGE)
+					return MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
+				/*
+				 * As XNU, which destroys the body it cannot
+				 * copy out: the message goes, so that one
+				 * too large for us cannot wedge the port.
+				 */
+				lm_ool_prepare(&ool, n, 0);
+				args.rcv_ool = (uintptr_t)ool.buf;
+				args.rcv_ool_count = n;
+				args.rcv_size = (uint32_t)t->rcap;
+				args.flags |= MACHIPC_MSG_RCV_DESTROY_LARGE;
+				err = lm_ioctl(MACHIPC_IOC_MSG, &args);
+				args.flags &= ~MACHIPC_MSG_RCV_DESTROY_LARGE;
+				if (!err) {
+					/* Another head, with empty regions. */
+					args.flags &= ~(MACHIPC_MSG_RECEIVE |
+							MACHIPC_MSG_RCV_TIMEOUT);
+					continue;
+				}
+				lm_ool_release(&ool);
+				if (err == EMSGSIZE)	/* destroyed */
+					return MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
+				return lm_rcv_error(err);
 			}
 			args.rcv_ool = (uintptr_t)ool.buf;
 			args.rcv_ool_count = n;
