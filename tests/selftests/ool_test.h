@@ -115,6 +115,31 @@ static inline __u64 ool_msg_cost(const struct machipc_account_info *a,
 	return a->cost_msg + (__u64)(size / 32) * a->cost_msg_slot + size;
 }
 
+/*
+ * The send-once reservations a message leaves on its sender's account once
+ * received (accounting.rst): one per send-once right it makes (reply or
+ * descriptor), less one when its destination is a send-once right it uses
+ * up; each costs the message of a send-once notification (40 bytes).
+ */
+static inline __u64 ool_so_reserved(const struct machipc_account_info *a,
+				    const void *msg)
+{
+	const struct machipc_msg_header *h = msg;
+	const struct machipc_msg_desc *d = (const void *)(h + 1);
+	long n = 0;
+	__u32 i;
+
+	if (MACHIPC_MSGH_REMOTE(h->bits) == MACHIPC_DISP_MOVE_SEND_ONCE)
+		n--;
+	if (MACHIPC_MSGH_LOCAL(h->bits) == MACHIPC_DISP_MAKE_SEND_ONCE)
+		n++;
+	for (i = 0; i < h->desc_count; i++)
+		if (d[i].type == MACHIPC_DESC_PORT &&
+		    d[i].disposition == MACHIPC_DISP_MAKE_SEND_ONCE)
+			n++;
+	return (__u64)(n * (long)ool_msg_cost(a, 40));
+}
+
 static inline __u32 ool_msgcount(int fd, __u32 port)
 {
 	struct machipc_port_attr a;
