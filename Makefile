@@ -72,7 +72,7 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 all: modules userspace
 
 help:
-	@sed -n '3,40s/^# \{0,1\}//p' $(top)/Makefile
+	@sed -n '3,38s/^# \{0,1\}//p' $(top)/Makefile
 
 modules:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
