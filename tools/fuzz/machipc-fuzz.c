@@ -1174,6 +1174,17 @@ static void dump_file(const char *path)
 	close(fd);
 }
 
+/* The input in corpus format, as hex on stderr: the log keeps it. */
+static void dump_input(const struct input *in)
+{
+	uint8_t buf[MAX_OPS * FOP_BYTES];
+	size_t len = encode(in, buf), i;
+
+	fprintf(stderr, "machipc-fuzz: the input (corpus format, hex; xxd -r -p makes the file):\n");
+	for (i = 0; i < len; i++)
+		fprintf(stderr, "%02x%s", buf[i], (i + 1) % FOP_BYTES ? "" : "\n");
+}
+
 /*
  * The watchdog: an input that makes no progress for --watchdog seconds is
  * a hang (every blocking call has a deadline).  Say which operations the
@@ -1219,6 +1230,7 @@ static void *watchdog_fn(void *arg)
 			close(e);
 		}
 		save_input(hang_dir, &sh->in);
+		dump_input(&sh->in);
 		kill(peer_pid, SIGKILL);
 		_exit(1);
 	}
@@ -1240,6 +1252,7 @@ static void await(struct exec *x, char c)
 		fprintf(stderr, "machipc-fuzz: executor %d hung for %d s on '%c' (a kernel hang?); input kept in --out (else /tmp)\n",
 			x->id, watchdog_s, c);
 		save_input(hang_dir, &sh->in);
+		dump_input(&sh->in);
 		kill(peer_pid, SIGKILL);
 		exit(1);
 	}
@@ -1568,6 +1581,8 @@ int main(int argc, char **argv)
 	sh->deadline_ns = deadline_us * 1000;
 	if (!odir)
 		odir = cdir;
+	if (getenv("MACHIPC_OUT"))	/* tools/vm/run's result share */
+		hang_dir = getenv("MACHIPC_OUT");
 	if (odir) {
 		mkdir(odir, 0755);
 		hang_dir = odir;
