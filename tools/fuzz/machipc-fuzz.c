@@ -1185,6 +1185,36 @@ static void dump_input(const struct input *in)
 		fprintf(stderr, "%02x%s", buf[i], (i + 1) % FOP_BYTES ? "" : "\n");
 }
 
+/* Which operations the executors are in, their kernel stacks, sysrq w. */
+static void report_hang(void)
+{
+	int e;
+
+	for (e = 0; e < NEXEC; e++) {
+		char path[64];
+		int i = sh->cur[e];
+
+		fprintf(stderr, "machipc-fuzz: executor %d (tid %d): %s\n", e,
+			sh->tid[e], i < 0 ? "between operations" :
+			op_names[sh->in.op[i].kind]);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stack",
+			 e == 2 ? peer_pid : getpid(), sh->tid[e]);
+		dump_file(path);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan",
+			 e == 2 ? peer_pid : getpid(), sh->tid[e]);
+		dump_file(path);
+		fprintf(stderr, "\n");
+	}
+	e = open("/proc/sysrq-trigger", O_WRONLY);
+	if (e >= 0) {
+		if (write(e, "w", 1) < 0)
+			perror("sysrq");
+		close(e);
+	}
+	save_input(hang_dir, &sh->in);
+	dump_input(&sh->in);
+}
+
 /*
  * The watchdog: an input that makes no progress for --watchdog seconds is
  * a hang (every blocking call has a deadline).  Say which operations the
@@ -1194,7 +1224,7 @@ static void dump_input(const struct input *in)
 static void *watchdog_fn(void *arg)
 {
 	long last = -1;
-	int idle = 0, e;
+	int idle = 0;
 
 	(void)arg;
 	for (;;) {
@@ -1208,29 +1238,7 @@ static void *watchdog_fn(void *arg)
 			continue;
 		fprintf(stderr, "machipc-fuzz: no progress for %d s: a hang; input kept as a file in --out (else /tmp)\n",
 			watchdog_s);
-		for (e = 0; e < NEXEC; e++) {
-			char path[64];
-			int i = sh->cur[e];
-
-			fprintf(stderr, "machipc-fuzz: executor %d (tid %d): %s\n", e,
-				sh->tid[e], i < 0 ? "between operations" :
-				op_names[sh->in.op[i].kind]);
-			snprintf(path, sizeof(path), "/proc/%d/task/%d/stack",
-				 e == 2 ? peer_pid : getpid(), sh->tid[e]);
-			dump_file(path);
-			snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan",
-				 e == 2 ? peer_pid : getpid(), sh->tid[e]);
-			dump_file(path);
-			fprintf(stderr, "\n");
-		}
-		e = open("/proc/sysrq-trigger", O_WRONLY);
-		if (e >= 0) {
-			if (write(e, "w", 1) < 0)
-				perror("sysrq");
-			close(e);
-		}
-		save_input(hang_dir, &sh->in);
-		dump_input(&sh->in);
+		report_hang();
 		kill(peer_pid, SIGKILL);
 		_exit(1);
 	}
@@ -1251,8 +1259,7 @@ static void await(struct exec *x, char c)
 	if (poll(&p, 1, watchdog_s * 1000) != 1) {
 		fprintf(stderr, "machipc-fuzz: executor %d hung for %d s on '%c' (a kernel hang?); input kept in --out (else /tmp)\n",
 			x->id, watchdog_s, c);
-		save_input(hang_dir, &sh->in);
-		dump_input(&sh->in);
+		report_hang();
 		kill(peer_pid, SIGKILL);
 		exit(1);
 	}
