@@ -14,6 +14,12 @@
 #   make check        build (W=1); debug-kernel guest: KUnit + selftests +
 #                     rmmod + kmemleak; stock 6.12 and stock 6.1 guests:
 #                     selftests.  Last line: "N passed, M failed"
+#   make fuzz         the coverage-guided ioctl fuzzer in the debug guest
+#                     for FUZZ_TIME seconds (default 600); refreshes
+#                     tests/fuzz/corpus, prints the module's line coverage
+#                     (build/fuzz/coverage.txt)
+#   make soak         the chaos soak in the debug guest for DURATION
+#                     seconds (default 600); results in build/soak
 #   make style        checkpatch --strict
 #   make sparse       sparse (C=2) over the module
 #   make deps         install the Debian packages all this needs (as root)
@@ -61,12 +67,12 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
 
 .PHONY: all modules userspace lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench stock stock61 debug \
-	deps run run-mach check bench style sparse clean help install deb
+	deps run run-mach check bench style sparse clean help install deb fuzz-tool soak-tool fuzz soak
 
 all: modules userspace
 
 help:
-	@sed -n '3,34s/^# \{0,1\}//p' $(top)/Makefile
+	@sed -n '3,38s/^# \{0,1\}//p' $(top)/Makefile
 
 modules:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -75,7 +81,7 @@ modules:
 	fi
 	$(MAKE) -C $(KDIR) M=$(top) $(KBUILD_ARGS) modules
 
-userspace: lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench
+userspace: lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench fuzz-tool soak-tool
 
 # The uapi header stands alone in C and C++: only linux/types.h and
 # linux/ioctl.h, no warnings.
@@ -111,6 +117,12 @@ demo: lib libmach
 ipcbench: lib libmach
 	@if [ -f $(top)/tools/ipcbench/Makefile ]; then \
 		$(MAKE) -C $(top)/tools/ipcbench; fi
+
+fuzz-tool:
+	$(MAKE) -C $(top)/tools/fuzz
+
+soak-tool:
+	$(MAKE) -C $(top)/tools/soak
 
 abi-version: $(top)/build/vm/abi-version
 
@@ -186,6 +198,45 @@ bench: deps
 	$(MAKE) -C $(top) --no-print-directory userspace stock
 	$(MAKE) -C $(top)/tools/ipcbench --no-print-directory bench
 
+# make fuzz: the module of the debug build again, with debug info
+# (KCFLAGS=-g leaves the code unchanged) in build/fuzz, so that
+# tools/fuzz/coverage can map KCOV PCs to lines; the fuzzer replays and
+# extends tests/fuzz/corpus in the debug guest, whose distilled corpus then
+# replaces the tree's.  FUZZ_SEED and FUZZ_ARGS go to machipc-fuzz.
+# FUZZ_FAULTS=1 arms fail-nth too: it froze the debug guest within minutes
+# (Documentation/testing.rst, "Fuzzing"), so it is off by default.
+FUZZ_TIME	?= 600
+FUZZ_SEED	?=
+FUZZ_ARGS	?=
+FUZZ_FAULTS	?= 0
+fuzz: deps
+	$(MAKE) -C $(top) --no-print-directory fuzz-tool
+	$(VM)/sync-tree $(top) $(top)/build/fuzz
+	@tree=$$($(VM)/build-kernel) && \
+	$(call kbuild_log,$(MAKE) -C $$tree M=$(top)/build/fuzz KCFLAGS=-g modules,fuzz)
+	$(VM)/run --kernel debug --no-load --module $(top)/build/fuzz/src/machipc.ko \
+		--timeout $$(($(FUZZ_TIME) + 900)) --out $(top)/build/fuzz/run -- \
+		tools/fuzz/machipc-fuzz --time $(FUZZ_TIME) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+		--corpus tests/fuzz/corpus --out /run/machipc-out/new \
+		--final /run/machipc-out/corpus --pcs /run/machipc-out/pcs \
+		--ko build/fuzz/src/machipc.ko $(if $(filter 0,$(FUZZ_FAULTS)),--no-faults) $(FUZZ_ARGS)
+	@test -d $(top)/build/fuzz/run/corpus || { echo "make fuzz: no corpus came back" >&2; exit 1; }
+	rm -rf $(top)/tests/fuzz/corpus
+	cp -r $(top)/build/fuzz/run/corpus $(top)/tests/fuzz/corpus
+	@echo "make fuzz: tests/fuzz/corpus: $$(ls $(top)/tests/fuzz/corpus | wc -l) inputs, $$(du -sk $(top)/tests/fuzz/corpus | cut -f1) KiB"
+	$(top)/tools/fuzz/coverage --files $(top)/build/fuzz/src/machipc.ko \
+		$(top)/build/fuzz/run/pcs | tee $(top)/build/fuzz/coverage.txt
+
+# make soak: the chaos soak (tools/soak) in the debug guest for DURATION
+# seconds; SOAK_ARGS go to machipc-soak.
+DURATION	?= 600
+SOAK_ARGS	?=
+soak: deps
+	$(MAKE) -C $(top) --no-print-directory soak-tool debug
+	$(VM)/run --kernel debug --timeout $$(($(DURATION) + 900)) --out $(top)/build/soak -- \
+		tools/soak/machipc-soak --duration $(DURATION) \
+		--ko build/debug/src/machipc.ko $(SOAK_ARGS)
+
 # uapi headers cannot use BIT() (a kernel-internal macro): there the
 # BIT_MACRO check is off.  Everything else: any ERROR, WARNING or CHECK fails.
 style:
@@ -230,6 +281,8 @@ clean:
 	$(MAKE) -C $(top)/tools/lib/mach clean
 	$(MAKE) -C $(top)/tools/bootstrapd clean
 	$(MAKE) -C $(top)/tests/selftests clean
+	$(MAKE) -C $(top)/tools/fuzz clean
+	$(MAKE) -C $(top)/tools/soak clean
 	rm -rf $(top)/build
 
 endif

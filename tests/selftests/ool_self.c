@@ -26,6 +26,12 @@
  *   with nothing moved.
  * - process_exit: the process exits after, before and during the receive.
  * - signals_restart: SA_RESTART signals to both threads mid-transfer.
+ * - ool.c's scenarios in one space: sources in a memfd, a shared file, the
+ *   zero page, THP; destinations in a memfd, THP, never-touched memory; a
+ *   hole in the middle of the source (EFAULT, nothing delivered); a buffer
+ *   too small (EMSGSIZE, the sender still waits); receiving through a
+ *   port set; a third thread unmapping, protecting or discarding a source
+ *   page during the copy (the data as sent, or EFAULT).
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -1785,6 +1791,364 @@ TEST_F_TIMEOUT(one, signals_restart, 300)
 	destroy_all(_metadata, s);
 	munmap(src, len);
 	munmap(dst, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* ool.c's scenarios within one space                                 */
+/* ------------------------------------------------------------------ */
+
+/* @len bytes of a memfd mapped shared, or NULL. */
+static unsigned char *self_memfd(size_t len)
+{
+	int mfd = memfd_create("ool_self", MFD_CLOEXEC);
+	void *p;
+
+	if (mfd < 0 || ftruncate(mfd, len)) {
+		if (mfd >= 0)
+			close(mfd);
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	close(mfd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* 2 * 2 MiB of anonymous memory aligned for THP (*@raw to unmap). */
+static unsigned char *self_thp(unsigned char **raw)
+{
+	size_t huge = 2 * OOL_MIB;
+	unsigned char *p;
+
+	*raw = ool_map(3 * huge);
+	if (!*raw)
+		return NULL;
+	p = (unsigned char *)(((uintptr_t)*raw + huge - 1) & ~(huge - 1));
+	madvise(p, 2 * huge, MADV_HUGEPAGE);	/* else plain pages */
+	return p;
+}
+
+/* One same-space transfer of @len bytes from @src to @dst, checked. */
+static void self_copy(struct __test_metadata *_metadata, struct space1 *s,
+		      const unsigned char *src, unsigned char *dst, size_t len,
+		      __u32 seed, bool zeros)
+{
+	memset(dst, 0xa5, len);
+	xfer1(_metadata, s, src, dst, len, len, seed);
+	if (zeros) {
+		EXPECT_EQ(len, ool_check_byte(dst, len, 0));
+	} else {
+		EXPECT_EQ(len, ool_check(dst, len, seed));
+	}
+}
+
+TEST_F_TIMEOUT(one, source_memfd, 120)
+{
+	size_t len = 3 * self->s.chunk + 5;
+	unsigned char *src = self_memfd(len + 1), *dst = ool_map(len);
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ool_fill(src + 1, len, 901);
+	self_copy(_metadata, &self->s, src + 1, dst, len, 901, false);
+	munmap(src, len + 1);
+	munmap(dst, len);
+}
+
+TEST_F_TIMEOUT(one, source_shared_file, 120)
+{
+	char path[] = "/tmp/ool_self.XXXXXX";
+	size_t len = 2 * self->s.chunk + 9;
+	int ffd = mkstemp(path);
+	unsigned char *src, *dst = ool_map(len);
+
+	ASSERT_LE(0, ffd);
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(ffd, len));
+	src = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
+	close(ffd);
+	ASSERT_NE(MAP_FAILED, src);
+	ASSERT_NE(NULL, dst);
+	ool_fill(src, len, 902);
+	self_copy(_metadata, &self->s, src, dst, len, 902, false);
+	munmap(src, len);
+	munmap(dst, len);
+}
+
+/* Never-touched anonymous memory reads as the zero page. */
+TEST_F_TIMEOUT(one, source_zero_page, 120)
+{
+	size_t len = 2 * self->s.chunk + 3;
+	unsigned char *src = ool_map(len), *dst = ool_map(len);
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	self_copy(_metadata, &self->s, src, dst, len, 903, true);
+	EXPECT_EQ(len, ool_check_byte(src, len, 0));
+	munmap(src, len);
+	munmap(dst, len);
+}
+
+TEST_F_TIMEOUT(one, source_thp, 120)
+{
+	size_t huge = 2 * OOL_MIB;
+	unsigned char *raw, *src = self_thp(&raw), *dst = ool_map(2 * huge);
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ool_fill(src, 2 * huge, 904);
+	self_copy(_metadata, &self->s, src, dst, 2 * huge, 904, false);
+	/* starts and ends inside huge pages */
+	ool_fill(src + 12345, huge + 7, 905);
+	self_copy(_metadata, &self->s, src + 12345, dst, huge + 7, 905, false);
+	munmap(raw, 3 * huge);
+	munmap(dst, 2 * huge);
+}
+
+TEST_F_TIMEOUT(one, destination_memfd_thp_untouched, 120)
+{
+	size_t huge = 2 * OOL_MIB, len = huge + 4097;
+	unsigned char *src = ool_map(len), *mem = self_memfd(len);
+	unsigned char *raw, *thp = self_thp(&raw);
+	unsigned char *fresh;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, mem);
+	ASSERT_NE(NULL, thp);
+	ool_fill(src, len, 906);
+	self_copy(_metadata, &self->s, src, mem, len, 906, false);
+	self_copy(_metadata, &self->s, src, thp + 1, len, 906, false);
+	/* never faulted in: the receive's copy faults it */
+	fresh = ool_map(len);
+	ASSERT_NE(NULL, fresh);
+	xfer1(_metadata, &self->s, src, fresh, len, len, 906);
+	EXPECT_EQ(len, ool_check(fresh, len, 906));
+	munmap(fresh, len);
+	munmap(raw, 3 * huge);
+	munmap(mem, len);
+	munmap(src, len);
+}
+
+/*
+ * A source with a hole in the middle: the receiving thread's copy fails
+ * there, the send fails with EFAULT, nothing is delivered; the receiver
+ * gets the sender's next message.
+ */
+TEST_F_TIMEOUT(one, efault_source_hole_in_the_middle, 120)
+{
+	struct space1 *s = &self->s;
+	size_t len = 3 * s->chunk;
+	unsigned char *src = ool_map(len), *dst = ool_map(len);
+	struct machipc_ool_buf ob = { .address = (uintptr_t)dst, .size = len };
+	__u64 sbuf[32], rbuf[RBUF_WORDS], usage;
+	struct ool_sender snd = { 0 };
+	unsigned int n = 1;
+	size_t size = sizeof(rbuf);
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ool_fill(src, len, 907);
+	ASSERT_EQ(0, munmap(src + s->chunk + s->page, s->page));
+	ASSERT_EQ(0, m_make_send(&s->m, s->fd, s->p, 1));
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), s->p, src, len, ID_MSG));
+	usage = ool_usage(s->fd);
+	snd.then_dest = s->p;
+	snd.then_id = ID_NEXT;
+	ASSERT_EQ(0, ool_sender_start(&snd, s->fd, sbuf, LONG_MS));
+	EXPECT_EQ(0, ool_recv(s->fd, s->p, rbuf, &size, &ob, &n, LONG_MS));
+	EXPECT_EQ(EFAULT, ool_sender_join(&snd));
+	EXPECT_EQ(0, snd.then_err);
+	EXPECT_EQ(ID_NEXT, machipc_msg_header(rbuf)->id);
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, ool_msgcount(s->fd, s->p));
+	EXPECT_EQ(usage, ool_usage(s->fd));
+	munmap(src, len);
+	munmap(dst, len);
+}
+
+/*
+ * A buffer one byte short: EMSGSIZE with the size needed, the message
+ * stays queued and its sender waiting; a large enough buffer then gets it.
+ */
+TEST_F_TIMEOUT(one, emsgsize_keeps_sender_waiting, 120)
+{
+	struct space1 *s = &self->s;
+	size_t len = 2 * s->chunk + 11;
+	unsigned char *src = ool_map(len), *dst = ool_map(len);
+	struct machipc_ool_buf ob = { .address = (uintptr_t)dst, .size = len - 1 };
+	__u64 sbuf[32], rbuf[RBUF_WORDS];
+	struct ool_sender snd;
+	unsigned int n = 1;
+	size_t size = sizeof(rbuf);
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ool_fill(src, len, 908);
+	ASSERT_EQ(0, m_make_send(&s->m, s->fd, s->p, 1));
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), s->p, src, len, ID_MSG));
+	ASSERT_EQ(0, ool_sender_start(&snd, s->fd, sbuf, -1));
+	ASSERT_EQ(0, ool_sender_wait_blocked(&snd, 10000));
+	EXPECT_EQ(EMSGSIZE, ool_recv(s->fd, s->p, rbuf, &size, &ob, &n, 0));
+	EXPECT_EQ(len, ob.size);
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(1, ool_msgcount(s->fd, s->p));
+	EXPECT_EQ(0, atomic_load(&snd.done));
+	/* no receive buffer at all: the same */
+	n = 0;
+	size = sizeof(rbuf);
+	EXPECT_EQ(EMSGSIZE, ool_recv(s->fd, s->p, rbuf, &size, NULL, &n, 0));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(0, atomic_load(&snd.done));
+	ob.size = len;
+	n = 1;
+	size = sizeof(rbuf);
+	EXPECT_EQ(0, ool_recv(s->fd, s->p, rbuf, &size, &ob, &n, LONG_MS));
+	EXPECT_EQ(0, ool_sender_join(&snd));
+	EXPECT_EQ(ID_MSG, machipc_msg_header(rbuf)->id);
+	EXPECT_EQ(len, ool_check(dst, len, 908));
+	EXPECT_EQ(0, ool_msgcount(s->fd, s->p));
+	munmap(src, len);
+	munmap(dst, len);
+}
+
+/* The receiving thread waits on a port set the port is in. */
+TEST_F_TIMEOUT(one, port_set_receive, 120)
+{
+	struct space1 *s = &self->s;
+	size_t len = s->chunk + 1;
+	unsigned char *src = ool_map(len), *dst = ool_map(len);
+	struct machipc_ool_buf ob = { .address = (uintptr_t)dst, .size = len };
+	__u64 sbuf[32], rbuf[RBUF_WORDS];
+	struct ool_sender snd;
+	unsigned int n = 1;
+	size_t size = sizeof(rbuf);
+	__u32 set;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ool_fill(src, len, 909);
+	ASSERT_EQ(0, MT_ERR(machipc_port_allocate(s->fd, MACHIPC_RIGHT_PORT_SET,
+						  &set)));
+	ASSERT_EQ(0, MT_ERR(machipc_port_move_member(s->fd, s->p, set)));
+	ASSERT_EQ(0, m_make_send(&s->m, s->fd, s->p, 1));
+	ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), s->p, src, len, ID_MSG));
+	ASSERT_EQ(0, ool_sender_start(&snd, s->fd, sbuf, LONG_MS));
+	EXPECT_EQ(0, ool_recv(s->fd, set, rbuf, &size, &ob, &n, LONG_MS));
+	EXPECT_EQ(0, ool_sender_join(&snd));
+	EXPECT_EQ(ID_MSG, machipc_msg_header(rbuf)->id);
+	EXPECT_EQ(s->p, machipc_msg_header(rbuf)->local_name);
+	EXPECT_EQ(len, ool_check(dst, len, 909));
+	ASSERT_EQ(0, MT_ERR(machipc_port_move_member(s->fd, s->p, 0)));
+	munmap(src, len);
+	munmap(dst, len);
+}
+
+/* A third thread unmaps, protects or discards part of the source. */
+struct self_racer {
+	unsigned char *at;
+	size_t len;
+	int how;
+	unsigned int spin;
+	pthread_t thread;
+};
+
+static void *self_racer_fn(void *arg)
+{
+	struct self_racer *r = arg;
+	volatile unsigned int i;
+
+	for (i = 0; i < r->spin; i++)
+		;
+	switch (r->how) {
+	case 0:
+		munmap(r->at, r->len);
+		break;
+	case 1:
+		mprotect(r->at, r->len, PROT_NONE);
+		break;
+	default:
+		madvise(r->at, r->len, MADV_DONTNEED);
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * While the receiving thread copies, a third thread unmaps (or protects,
+ * or discards) a page of the source: the send either succeeds with the
+ * data as it was when sent (the pages are pinned; after MADV_DONTNEED a
+ * page may also read as zeros) or fails with EFAULT and nothing delivered.
+ */
+TEST_F_TIMEOUT(one, source_changes_during_copy, 300)
+{
+	struct space1 *s = &self->s;
+	size_t len = 4 * s->chunk;
+	unsigned char *dst = ool_map(len), *ref = ool_map(len);
+	long iters = mt_scaled(30, 6), it;
+	int ok = 0, efault = 0;
+
+	ASSERT_NE(NULL, dst);
+	ASSERT_NE(NULL, ref);
+	ASSERT_EQ(0, m_make_send(&s->m, s->fd, s->p, 1));
+	for (it = 0; it < iters; it++) {
+		unsigned char *src = ool_map(len);
+		struct machipc_ool_buf ob = { .address = (uintptr_t)dst, .size = len };
+		struct self_racer r = {
+			.at = src + 2 * s->chunk + s->page, .len = s->page,
+			.how = it % 3, .spin = (unsigned int)(it * 7919 % 200000),
+		};
+		__u64 sbuf[32], rbuf[RBUF_WORDS];
+		struct ool_sender snd = { 0 };
+		unsigned int n = 1;
+		size_t size = sizeof(rbuf);
+		int err;
+
+		ASSERT_NE(NULL, src);
+		ool_fill(src, len, 910 + it);
+		ASSERT_EQ(0, ool_msg_one(sbuf, sizeof(sbuf), s->p, src, len,
+					 ID_MSG));
+		snd.then_dest = s->p;
+		snd.then_id = ID_NEXT;
+		ASSERT_EQ(0, ool_sender_start(&snd, s->fd, sbuf, LONG_MS));
+		ASSERT_EQ(0, pthread_create(&r.thread, NULL, self_racer_fn, &r));
+		EXPECT_EQ(0, ool_recv(s->fd, s->p, rbuf, &size, &ob, &n, LONG_MS));
+		err = ool_sender_join(&snd);
+		pthread_join(r.thread, NULL);
+		EXPECT_EQ(0, snd.then_err);
+		if (err == 0) {
+			size_t off = r.at - src;
+
+			ok++;
+			EXPECT_EQ(ID_MSG, machipc_msg_header(rbuf)->id);
+			ool_fill(ref, len, 910 + it);
+			EXPECT_EQ(0, memcmp(dst, ref, off)) TH_LOG("iteration %ld", it);
+			EXPECT_EQ(0, memcmp(dst + off + s->page, ref + off + s->page,
+					    len - off - s->page))
+				TH_LOG("iteration %ld", it);
+			/* the changed page: as sent, or zeros once discarded */
+			if (memcmp(dst + off, ref + off, s->page)) {
+				EXPECT_TRUE(r.how == 2 &&
+					    ool_check_byte(dst + off, s->page, 0) == s->page)
+					TH_LOG("iteration %ld (%d): a page neither as sent nor discarded",
+					       it, r.how);
+			}
+			/* the follow-up message */
+			size = sizeof(rbuf);
+			n = 0;
+			EXPECT_EQ(0, ool_recv(s->fd, s->p, rbuf, &size, NULL, &n,
+					      LONG_MS));
+		} else {
+			efault++;
+			EXPECT_EQ(EFAULT, err) TH_LOG("iteration %ld (%d)", it, r.how);
+		}
+		EXPECT_EQ(ID_NEXT, machipc_msg_header(rbuf)->id);
+		EXPECT_EQ(0, ool_msgcount(s->fd, s->p));
+		munmap(src, len);
+		if (_metadata->exit_code != KSFT_PASS)
+			break;
+	}
+	TH_LOG("%d delivered, %d EFAULT", ok, efault);
+	munmap(dst, len);
+	munmap(ref, len);
 }
 
 TEST_HARNESS_MAIN
