@@ -631,7 +631,7 @@ static int do_msg(struct exec *x, const struct fop *o, uint32_t flags)
 	if ((o->a[6] & 0xff00) == 0xff00)
 		m.flags |= (o->a[6] >> 16) & 0xff;
 	if ((o->a[7] & 0xff00) == 0xff00)
-		m.reserved = 1;
+		m.blame = 1;	/* an output: ignored on input */
 	return ioctl(*x->space, MACHIPC_IOC_MSG, &m);
 }
 
