@@ -19,7 +19,8 @@
 #   make deps         install the Debian packages all this needs (as root)
 #                     and fetch the stock guest kernels into the cache
 #                     (nothing goes to /boot or /lib/modules)
-#   make install      libmachipc, headers, pkg-config file and the programs
+#   make install      libmachipc, headers, pkg-config file and the programs,
+#                     machipc-ls and machipc-trace included
 #                     (PREFIX=/usr/local, DESTDIR=)
 #   make deb          machipc-dkms and machipc-tools packages in build/deb
 #   make stock|stock61|debug
@@ -60,7 +61,7 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 		  $(top)/include/uapi/linux/machipc.h \
 		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
 
-.PHONY: all modules userspace lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench stock stock61 debug \
+.PHONY: all modules userspace lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench introspect stock stock61 debug \
 	deps run run-mach check bench style sparse clean help install deb
 
 all: modules userspace
@@ -75,7 +76,7 @@ modules:
 	fi
 	$(MAKE) -C $(KDIR) M=$(top) $(KBUILD_ARGS) modules
 
-userspace: lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench
+userspace: lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench introspect
 
 # The uapi header stands alone in C and C++: only linux/types.h and
 # linux/ioctl.h, no warnings.
@@ -111,6 +112,10 @@ demo: lib libmach
 ipcbench: lib
 	@if [ -f $(top)/tools/ipcbench/Makefile ]; then \
 		$(MAKE) -C $(top)/tools/ipcbench; fi
+
+# machipc-ls and machipc-trace (Python 3): checked, nothing to compile.
+introspect:
+	$(MAKE) -C $(top)/tools/introspect
 
 abi-version: $(top)/build/vm/abi-version
 
@@ -151,6 +156,7 @@ install: userspace
 	install -m 755 $(top)/tools/demo/machipc-demo $(top)/tools/ipcbench/ipcbench \
 		$(top)/tools/bootstrapd/machipc-bootstrapd $(top)/tools/demo/mach-echo \
 		$(DESTDIR)$(BINDIR)/
+	$(MAKE) -C $(top)/tools/introspect install BINDIR=$(BINDIR) DESTDIR=$(DESTDIR)
 
 deb:
 	$(top)/tools/pkg/mkdeb $(top)/build/deb
@@ -229,6 +235,7 @@ clean:
 	@if [ -f $(top)/tools/demo/Makefile ]; then $(MAKE) -C $(top)/tools/demo clean; fi
 	$(MAKE) -C $(top)/tools/lib/mach clean
 	$(MAKE) -C $(top)/tools/bootstrapd clean
+	$(MAKE) -C $(top)/tools/introspect clean
 	$(MAKE) -C $(top)/tests/selftests clean
 	rm -rf $(top)/build
 

@@ -27,6 +27,7 @@
 #include "port.h"
 #include "pset.h"
 #include "space.h"
+#include "trace.h"
 
 int machipc_check_port_alloc(const struct machipc_port_alloc *arg)
 {
@@ -83,7 +84,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_attr);
 
 int machipc_check_name_info(const struct machipc_name_info *arg)
 {
-	return arg->reserved ? -EINVAL : 0;
+	return arg->port_id ? -EINVAL : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_name_info);
 
@@ -213,8 +214,10 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 				   arg->flags & MACHIPC_MSG_SEND_TIMEOUT ?
 				   &send_deadline : NULL,
 				   arg->flags & MACHIPC_MSG_RECEIVE);
-		if (err)
+		if (err) {
+			trace_machipc_msg_error(false, 0, err);
 			return err;
+		}
 		sent = true;
 	}
 	if (arg->flags & MACHIPC_MSG_RECEIVE) {
@@ -230,6 +233,8 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 		}
 		if (err == -EMSGSIZE)
 			out->on_error = true;
+		if (err)
+			trace_machipc_msg_error(true, arg->rcv_name, err);
 	}
 	/*
 	 * A receive wrote rcv_size at its commit point; a send changes
