@@ -186,11 +186,28 @@ TEST(fdinfo_names)
 }
 
 /*
+ * The tools are Python programs that scan /proc: on a loaded debug guest
+ * they need more than the harness's default 30 s.
+ */
+FIXTURE(tools) {
+	int unused;
+};
+
+FIXTURE_SETUP(tools)
+{
+	self->unused = 0;
+}
+
+FIXTURE_TEARDOWN(tools)
+{
+}
+
+/*
  * A child builds a space with every kind of name, a queue and notification
  * requests, dumps its own PORT_NAMES and waits; machipc-ls of it must say
  * the same, as root, and nothing to nobody.
  */
-TEST(machipc_ls)
+TEST_F_TIMEOUT(tools, machipc_ls, 600)
 {
 	int ready[2], done[2], fd = machipc_open(), bfd;
 	__u32 peer;
@@ -256,7 +273,7 @@ TEST(machipc_ls)
 }
 
 /* machipc-trace of the demo: every message, in order, with its answer. */
-TEST(machipc_trace_demo)
+TEST_F_TIMEOUT(tools, machipc_trace_demo, 600)
 {
 	struct stat st;
 

@@ -185,7 +185,7 @@ def load_trace(path):
 def case_trace_demo(clients, requests):
     out = "trace.json"
     cmd = [TRACE, "--json", "-o", out, "--", DEMO, "-c", str(clients),
-           "-r", str(requests), "--kill", "0"]
+           "-r", str(requests), "--kill", "0", "-t", "300"]
     r = run(cmd)
     if not check(r.returncode == 0, "%s: rc %d: %s" %
                  (" ".join(cmd), r.returncode, r.stderr[-2000:])):
@@ -278,7 +278,7 @@ def case_trace_demo(clients, requests):
 
     # The text trace of a second run has the same events, kind by kind.
     t = run([TRACE, "-o", "trace.txt", "--", DEMO, "-c", str(clients),
-             "-r", str(requests), "--kill", "0"])
+             "-r", str(requests), "--kill", "0", "-t", "300"])
     check(t.returncode == 0, "text trace rc %d" % t.returncode)
     counts = {}
     with open("trace.txt") as f:
