@@ -109,7 +109,7 @@ demo: lib libmach
 	@if [ -f $(top)/tools/demo/Makefile ]; then \
 		$(MAKE) -C $(top)/tools/demo; fi
 
-ipcbench: lib
+ipcbench: lib libmach
 	@if [ -f $(top)/tools/ipcbench/Makefile ]; then \
 		$(MAKE) -C $(top)/tools/ipcbench; fi
 

@@ -92,28 +92,6 @@ int machipc_account_charge(struct machipc_account *account, u64 bytes)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_account_charge);
 
-/**
- * machipc_account_charge_force() - charge @bytes whatever the limit
- * @account: the account, or NULL for memory charged to nobody
- * @bytes: the amount
- *
- * Only for memory the module must allocate although the operation cannot
- * fail: the notification of a send-once right destroyed unused (the right
- * must not vanish silently, and a process exit cannot be refused).  The
- * usage may go past the limit, as memcg charges a __GFP_NOFAIL allocation
- * past memory.max; later charges fail until it is back under.  Not a
- * failure.
- */
-void machipc_account_charge_force(struct machipc_account *account, u64 bytes)
-{
-	if (!account)
-		return;
-	machipc_account_charged(account,
-				atomic64_add_return(bytes, &account->usage),
-				bytes);
-}
-EXPORT_SYMBOL_IF_KUNIT(machipc_account_charge_force);
-
 /* Refund exactly what machipc_account_charge() took. */
 void machipc_account_uncharge(struct machipc_account *account, u64 bytes)
 {

@@ -13,14 +13,13 @@
  * is charged, before it is allocated, to an account: the space's for its
  * names, ports and port sets, the sender's for a queued message (until it
  * is received or destroyed), the requester's for a notification, the
- * port's for a send-once notification.  A charge that would take @usage
- * past @limit fails with -ENOBUFS and changes nothing; the
- * compare-and-exchange in machipc_account_charge() makes the check and the
- * charge one step, so @usage never exceeds @limit, whatever races -- with
- * one exception, machipc_account_charge_force(), for the send-once
- * notification that destroying a right cannot refuse (memcg's
- * __GFP_NOFAIL rule): @usage may then exceed @limit, and every charge that
- * can fail fails until it is back under.
+ * maker's for a send-once right's notification (reserved when the right
+ * is made).  A charge that would take @usage past @limit fails with
+ * -ENOBUFS and changes nothing; the compare-and-exchange in
+ * machipc_account_charge() makes the check and the charge one step, so
+ * @usage never exceeds @limit, whatever races.  There is no forced charge:
+ * what must not fail later (a send-once notification) is paid for in
+ * advance, by the space that made it necessary.
  *
  * The space holds a reference on its account and so does everything
  * charged to it, so a message can be refunded after its sender is gone.
@@ -44,7 +43,6 @@ struct machipc_account *machipc_account_create(u64 id);
 struct machipc_account *machipc_account_get(struct machipc_account *account);
 void machipc_account_put(struct machipc_account *account);
 int machipc_account_charge(struct machipc_account *account, u64 bytes);
-void machipc_account_charge_force(struct machipc_account *account, u64 bytes);
 void machipc_account_uncharge(struct machipc_account *account, u64 bytes);
 int machipc_account_set_limit(struct machipc_account *account, u64 limit);
 int machipc_account_may_set_limit(struct machipc_account *account, u64 limit);

@@ -188,6 +188,7 @@ void machipc_copier_free(struct machipc_copier *copier)
  * @copier: the receiver's half, or NULL if the receive gave no buffers
  * @port: the port; the caller holds the receiver's space lock
  * @rcv_size: bytes of the receive buffer
+ * @trailer_size: bytes of the trailer the receive appends
  * @report: out: what the message needs, for -EMSGSIZE
  *
  * Everything about the message is read here under the port lock: until it
@@ -199,7 +200,7 @@ void machipc_copier_free(struct machipc_copier *copier)
  */
 int machipc_copier_claim(struct machipc_copier *copier,
 			 struct machipc_port *port, u32 rcv_size,
-			 struct machipc_ool_report *report)
+			 u32 trailer_size, struct machipc_ool_report *report)
 {
 	const struct machipc_msg_header *hdr;
 	const struct machipc_msg_desc *desc;
@@ -218,7 +219,7 @@ int machipc_copier_claim(struct machipc_copier *copier,
 	xfer = msg->xfer;
 	hdr = msg->body;
 	desc = msg->body + sizeof(*hdr);
-	report->needed = msg->size + sizeof(struct machipc_msg_trailer);
+	report->needed = msg->size + trailer_size;
 	report->count = xfer->nregions;
 	fits = rcv_size >= report->needed && copier &&
 	       copier->nbufs >= xfer->nregions;

@@ -12,6 +12,7 @@
 #include "account.h"
 #include "entry.h"
 #include "msg.h"
+#include "notify.h"
 #include "port.h"
 #include "pset.h"
 #include "space.h"
@@ -48,9 +49,12 @@ static void machipc_entry_check_dead(struct machipc_space *space,
 		machipc_entry_unlink_port(space, entry);
 		machipc_port_release_send(port);
 	} else {
-		machipc_port_release_send_once(port);
+		machipc_port_release_send_once(port, entry->so_account);
+		entry->so_account = NULL;
 		entry->urefs = 1;
 	}
+	/* A dead-name request of the name fired when the port died. */
+	entry->flags &= ~MACHIPC_ENTRY_DNREQUEST;
 	entry->rights = MACHIPC_RIGHT_DEAD_NAME;
 	entry->port = NULL;
 }
@@ -108,9 +112,39 @@ static void machipc_entry_hold_leaf(struct machipc_space *space, u32 name,
 	space->name_hold = hold;
 }
 
+/*
+ * A new entry under @name, or under the next free name of the cyclic
+ * allocator when @name is MACHIPC_NAME_NULL.  A name the caller chooses
+ * is taken even if it is the held one, which simply stops being held.
+ */
+static int machipc_entry_insert_name(struct machipc_space *space,
+				     struct machipc_entry *entry, u32 name,
+				     gfp_t gfp)
+{
+	int err;
+
+	if (name == MACHIPC_NAME_NULL) {
+		err = xa_alloc_cyclic(&space->names, &entry->name, entry,
+				      XA_LIMIT(1, MACHIPC_NAME_DEAD - 1),
+				      &space->next_name, gfp);
+		if (err < 0)
+			return err == -EBUSY ? -ENOSPC : err;
+		machipc_entry_hold_leaf(space, entry->name, gfp);
+		return 0;
+	}
+	if (name == space->name_hold) {
+		xa_release(&space->names, name);
+		space->name_hold = 0;
+	}
+	entry->name = name;
+	err = xa_insert(&space->names, name, entry, gfp);
+	return err == -EBUSY ? -EEXIST : err;
+}
+
 static struct machipc_entry *machipc_entry_new(struct machipc_space *space,
 					       struct machipc_port *port,
-					       bool by_port, bool charge)
+					       bool by_port, bool charge,
+					       u32 name)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
 			  __GFP_NOWARN;
@@ -132,12 +166,9 @@ static struct machipc_entry *machipc_entry_new(struct machipc_space *space,
 	INIT_LIST_HEAD(&entry->plan_link);
 	entry->port = port;
 
-	err = xa_alloc_cyclic(&space->names, &entry->name, entry,
-			      XA_LIMIT(1, MACHIPC_NAME_DEAD - 1),
-			      &space->next_name, gfp);
-	if (err < 0)
+	err = machipc_entry_insert_name(space, entry, name, gfp);
+	if (err)
 		goto err_free;
-	machipc_entry_hold_leaf(space, entry->name, gfp);
 	if (by_port) {
 		err = xa_insert(&space->by_port, port->id, entry, gfp);
 		if (err)
@@ -152,7 +183,7 @@ err_free:
 err_uncharge:
 	if (charge)
 		machipc_account_uncharge(space->account, MACHIPC_COST_ENTRY);
-	return ERR_PTR(err == -EBUSY ? -ENOSPC : err);
+	return ERR_PTR(err);
 }
 
 /**
@@ -171,7 +202,25 @@ struct machipc_entry *machipc_entry_create(struct machipc_space *space,
 					   struct machipc_port *port,
 					   bool by_port)
 {
-	return machipc_entry_new(space, port, by_port, true);
+	return machipc_entry_new(space, port, by_port, true, MACHIPC_NAME_NULL);
+}
+
+/**
+ * machipc_entry_create_named() - machipc_entry_create() under @name
+ * @space: the space, locked
+ * @port: the port the entry will denote, or NULL
+ * @by_port: also index the entry by @port
+ * @name: the name the caller chose: neither MACHIPC_NAME_NULL nor
+ *	MACHIPC_NAME_DEAD
+ *
+ * Return: as machipc_entry_create(), with -EEXIST (instead of -ENOSPC)
+ * when @name is in use.
+ */
+struct machipc_entry *machipc_entry_create_named(struct machipc_space *space,
+						 struct machipc_port *port,
+						 bool by_port, u32 name)
+{
+	return machipc_entry_new(space, port, by_port, true, name);
 }
 
 /**
@@ -191,7 +240,8 @@ struct machipc_entry *
 machipc_entry_create_uncharged(struct machipc_space *space,
 			       struct machipc_port *port, bool by_port)
 {
-	return machipc_entry_new(space, port, by_port, false);
+	return machipc_entry_new(space, port, by_port, false,
+				 MACHIPC_NAME_NULL);
 }
 
 /**
@@ -225,12 +275,15 @@ void machipc_entry_unlink_port(struct machipc_space *space,
 /*
  * Free @entry and its name, without refunding it: its charge went to an
  * entry made by machipc_entry_create_uncharged(), or it is one.  Its
- * rights must already be gone.
+ * rights must already be gone (moved away in a message, or never there);
+ * a dead-name request of the name ends with a port-deleted notification.
  */
 void machipc_entry_free_uncharged(struct machipc_space *space,
 				  struct machipc_entry *entry)
 {
 	lockdep_assert_held(&space->lock);
+	WARN_ON_ONCE(entry->so_account);
+	machipc_notify_name_deleted(space, entry, entry->port);
 	machipc_entry_unlink_port(space, entry);
 	xa_erase(&space->names, entry->name);
 	kmem_cache_free(machipc_entry_cache, entry);
@@ -254,17 +307,21 @@ void machipc_entry_release_rights(struct machipc_space *space,
 				  struct machipc_entry *entry,
 				  struct list_head *doomed)
 {
+	struct machipc_account *so_account = entry->so_account;
 	struct machipc_port *port = entry->port;
 	u32 rights = entry->rights;
 
 	lockdep_assert_held(&space->lock);
+	/* First, while the port still lives: port-deleted, not dead-name. */
+	machipc_notify_name_deleted(space, entry, port);
 	machipc_entry_unlink_port(space, entry);
 	if (rights & MACHIPC_RIGHT_RECEIVE)
 		machipc_port_destroy_receive(port, doomed);
 	if (rights & MACHIPC_RIGHT_SEND)
 		machipc_port_release_send(port);
 	if (rights & MACHIPC_RIGHT_SEND_ONCE)
-		machipc_port_release_send_once(port);
+		machipc_port_release_send_once(port, so_account);
+	entry->so_account = NULL;
 	if (rights & MACHIPC_RIGHT_PORT_SET)
 		machipc_pset_destroy(entry->pset);
 	entry->rights = 0;

@@ -6,6 +6,7 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+struct machipc_account;
 struct machipc_port;
 struct machipc_pset;
 struct machipc_space;
@@ -24,6 +25,8 @@ struct machipc_space;
  * which is the generation that keeps stale names from aliasing new ports.
  * One name ahead of the cursor, the last of its run of 64, is held
  * reserved (space->name_hold, see machipc_entry_hold_leaf()) and skipped.
+ * A caller may also choose a free name (MACHIPC_IOC_PORT_ALLOCATE_NAME,
+ * MACHIPC_INSERT_NAME): the cursor does not move, and skips it later.
  *
  * While one operation builds a plan, @plan_urefs and @plan_flags hold its
  * tentative changes: a send the user references and rights it takes from
@@ -35,18 +38,33 @@ struct machipc_space;
  * placeholders only.  A placeholder may succeed an entry the send empties
  * (MACHIPC_PLAN_SUCCESSOR: it takes over the port's index at the commit)
  * and may be paid with the charge of such an entry (MACHIPC_PLAN_PREPAID).
+ *
+ * A send-once right's entry holds, in @so_account (with a reference), the
+ * reservation for the right's send-once notification: charged to the
+ * space that made the right, it travels with the right (in
+ * machipc_kright.account while in a message) until the right is used or
+ * its notification is received or destroyed (see notify.c).
  */
 struct machipc_entry {
 	u32 name;
 	u32 rights;
 	u32 urefs;
+	u32 flags;
 	struct machipc_port *port;
 	struct machipc_pset *pset;
+	struct machipc_account *so_account;
 
 	u32 plan_urefs;
 	u32 plan_flags;
 	struct list_head plan_link;
 };
+
+/*
+ * flags: MACHIPC_ENTRY_DNREQUEST, a dead-name request was registered on
+ * the name (it may have fired since): deleting the name cancels it with a
+ * port-deleted notification, see machipc_notify_name_deleted().
+ */
+#define MACHIPC_ENTRY_DNREQUEST		BIT(0)
 
 /* plan_flags */
 #define MACHIPC_PLAN_RECEIVE_MOVED	BIT(0)
@@ -67,6 +85,9 @@ struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
 struct machipc_entry *machipc_entry_create(struct machipc_space *space,
 					   struct machipc_port *port,
 					   bool by_port);
+struct machipc_entry *machipc_entry_create_named(struct machipc_space *space,
+						 struct machipc_port *port,
+						 bool by_port, u32 name);
 struct machipc_entry *
 machipc_entry_create_uncharged(struct machipc_space *space,
 			       struct machipc_port *port, bool by_port);

@@ -19,6 +19,7 @@
 #include <linux/debugfs.h>
 
 #include "inject.h"
+#include "notify.h"
 
 static atomic_t machipc_inject_chunk = ATOMIC_INIT(-1);
 static u32 machipc_inject_side;
@@ -54,6 +55,16 @@ static int machipc_aborts_injected_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(machipc_aborts_injected_fops,
 			 machipc_aborts_injected_get, NULL, "%llu\n");
 
+static int machipc_notify_requests_get(void *data, u64 *val)
+{
+	*val = machipc_notify_requests_live();
+	return 0;
+}
+
+/* Live notification requests: the leak check of the selftests. */
+DEFINE_DEBUGFS_ATTRIBUTE(machipc_notify_requests_fops,
+			 machipc_notify_requests_get, NULL, "%llu\n");
+
 void machipc_debugfs_init(void)
 {
 	machipc_debugfs_dir = debugfs_create_dir("machipc", NULL);
@@ -65,6 +76,9 @@ void machipc_debugfs_init(void)
 	debugfs_create_file_unsafe("aborts_injected", 0400,
 				   machipc_debugfs_dir, NULL,
 				   &machipc_aborts_injected_fops);
+	debugfs_create_file_unsafe("notify_requests", 0444,
+				   machipc_debugfs_dir, NULL,
+				   &machipc_notify_requests_fops);
 }
 
 void machipc_debugfs_exit(void)

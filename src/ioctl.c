@@ -56,9 +56,21 @@ int machipc_check_mod_refs(const struct machipc_port_mod_refs *arg)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_mod_refs);
 
+int machipc_check_port_alloc_name(const struct machipc_port_alloc *arg)
+{
+	if (arg->name == MACHIPC_NAME_NULL || arg->name == MACHIPC_NAME_DEAD)
+		return -EINVAL;
+	return machipc_check_port_alloc(arg);
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_port_alloc_name);
+
 int machipc_check_insert(const struct machipc_port_insert *arg)
 {
-	if (arg->reserved)
+	if (arg->flags & ~MACHIPC_INSERT_MASK)
+		return -EINVAL;
+	if ((arg->flags & MACHIPC_INSERT_NAME) &&
+	    (arg->new_name == MACHIPC_NAME_NULL ||
+	     arg->new_name == MACHIPC_NAME_DEAD))
 		return -EINVAL;
 	if (arg->disposition != MACHIPC_DISP_MAKE_SEND &&
 	    arg->disposition != MACHIPC_DISP_MAKE_SEND_ONCE)
@@ -113,7 +125,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_bootstrap);
 
 int machipc_check_msg(const struct machipc_msg_args *arg)
 {
-	if (arg->flags & ~MACHIPC_MSG_MASK || arg->reserved)
+	if (arg->flags & ~MACHIPC_MSG_MASK)
 		return -EINVAL;
 	if (arg->rcv_ool_count > MACHIPC_OOL_MAX)
 		return -EINVAL;
@@ -126,7 +138,9 @@ int machipc_check_msg(const struct machipc_msg_args *arg)
 	if (!(arg->flags & MACHIPC_MSG_RECEIVE) &&
 	    (arg->rcv_buf || arg->rcv_size || arg->rcv_name ||
 	     arg->rcv_ool || arg->rcv_ool_count ||
-	     (arg->flags & MACHIPC_MSG_RCV_TIMEOUT)))
+	     (arg->flags & (MACHIPC_MSG_RCV_TIMEOUT |
+			    MACHIPC_MSG_RCV_DEST_DISP |
+			    MACHIPC_MSG_RCV_AUDIT))))
 		return -EINVAL;
 	return 0;
 }
@@ -209,13 +223,17 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 	if (err)
 		return err;
 
+	arg->blame = MACHIPC_BLAME_NONE;
 	if (arg->flags & MACHIPC_MSG_SEND) {
 		err = machipc_send(space, arg->send_msg, arg->send_size,
 				   arg->flags & MACHIPC_MSG_SEND_TIMEOUT ?
 				   &send_deadline : NULL,
-				   arg->flags & MACHIPC_MSG_RECEIVE);
+				   arg->flags & MACHIPC_MSG_RECEIVE,
+				   &arg->blame);
 		if (err) {
 			trace_machipc_msg_error(false, 0, err);
+			/* Which right was refused: nothing changed either way. */
+			out->on_error = true;
 			return err;
 		}
 		sent = true;
@@ -277,6 +295,15 @@ static int machipc_ioctl_allocate(struct machipc_space *space,
 	int err = machipc_check_port_alloc(&arg->alloc);
 
 	return err ? err : machipc_name_allocate(space, &arg->alloc, out);
+}
+
+static int machipc_ioctl_allocate_name(struct machipc_space *space,
+				       union machipc_ioctl_arg *arg,
+				       struct machipc_out *out)
+{
+	int err = machipc_check_port_alloc_name(&arg->alloc);
+
+	return err ? err : machipc_name_allocate_name(space, &arg->alloc);
 }
 
 static int machipc_ioctl_destroy(struct machipc_space *space,
@@ -482,6 +509,10 @@ static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
 		.cmd = MACHIPC_IOC_ACCOUNT,
 		.fn = machipc_ioctl_account,
 	},
+	[_IOC_NR(MACHIPC_IOC_PORT_ALLOCATE_NAME)] = {
+		.cmd = MACHIPC_IOC_PORT_ALLOCATE_NAME,
+		.fn = machipc_ioctl_allocate_name,
+	},
 };
 
 long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -495,7 +526,7 @@ long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	int err;
 
 	BUILD_BUG_ON(ARRAY_SIZE(machipc_ioctl_ops) !=
-		     _IOC_NR(MACHIPC_IOC_ACCOUNT) + 1);
+		     _IOC_NR(MACHIPC_IOC_PORT_ALLOCATE_NAME) + 1);
 	BUILD_BUG_ON(_IOC_NR(MACHIPC_IOC_MSG) != 0x0d);
 
 	nr = _IOC_NR(cmd);

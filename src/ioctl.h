@@ -8,6 +8,7 @@
 long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 int machipc_check_port_alloc(const struct machipc_port_alloc *arg);
+int machipc_check_port_alloc_name(const struct machipc_port_alloc *arg);
 int machipc_check_port_name(const struct machipc_port_name *arg);
 int machipc_check_mod_refs(const struct machipc_port_mod_refs *arg);
 int machipc_check_insert(const struct machipc_port_insert *arg);

@@ -13,7 +13,7 @@ struct machipc_out;
 struct machipc_space;
 
 int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
-		 const ktime_t *deadline, bool will_receive);
+		 const ktime_t *deadline, bool will_receive, u32 *blame);
 int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		    const ktime_t *deadline, struct machipc_out *out);
 

@@ -3,6 +3,7 @@
  * Messages: the single copy from user memory, validation, and destruction.
  */
 
+#include <linux/audit.h>
 #include <linux/cred.h>
 #include <linux/overflow.h>
 #include <linux/pid.h>
@@ -38,6 +39,21 @@ static bool machipc_disp_is_send(u32 disp)
  * Return: 0, -E2BIG if @size exceeds @max_size or an out-of-line region
  * exceeds %MACHIPC_OOL_SIZE_MAX, or -EINVAL for any malformed field.
  */
+/* Who sends: what the receiver's trailer will say. */
+static void machipc_msg_set_sender(struct machipc_msg *msg)
+{
+	const struct cred *cred = current_cred();
+
+	msg->sender = get_pid(task_tgid(current));
+	msg->euid = cred->euid;
+	msg->egid = cred->egid;
+	msg->ruid = cred->uid;
+	msg->rgid = cred->gid;
+	msg->auid = audit_get_loginuid(current);
+	msg->asid = audit_get_sessionid(current);
+	msg->start_time = current->group_leader->start_boottime;
+}
+
 int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 {
 	const struct machipc_msg_header *hdr = body;
@@ -194,9 +210,7 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 		}
 	}
 	msg->nrights = MACHIPC_KRIGHT_DESC + hdr->desc_count;
-	msg->sender = get_pid(task_tgid(current));
-	msg->euid = current_euid();
-	msg->egid = current_egid();
+	machipc_msg_set_sender(msg);
 	return msg;
 
 err_free:
@@ -240,7 +254,8 @@ static void machipc_msg_release_rights(struct machipc_msg *msg,
 			machipc_port_release_send(kr->port);
 			break;
 		case MACHIPC_RIGHT_SEND_ONCE:
-			machipc_port_release_send_once(kr->port);
+			machipc_port_release_send_once(kr->port, kr->account);
+			kr->account = NULL;
 			break;
 		case MACHIPC_RIGHT_RECEIVE:
 			machipc_port_destroy_receive(kr->port, doomed);

@@ -7,6 +7,8 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+#include <linux/machipc.h>
+
 struct machipc_account;
 struct machipc_entry;
 struct machipc_port;
@@ -18,6 +20,8 @@ struct pid;
  * @port: the port, with one reference held by this right; NULL for none
  * @type: in transit: %MACHIPC_RIGHT_SEND, _SEND_ONCE or _RECEIVE
  * @disp: the sender's disposition (%MACHIPC_DISP_*)
+ * @account: a send-once right: the account its notification is reserved
+ *	on (with a reference), see machipc_notify_reserve_send_once()
  * @entry: while a receive's plan is built under the receiver's space
  *	lock: the entry this right goes to.  (A send's plan finds the entry a
  *	right comes from by its name, in the message: both plans exist at once
@@ -28,6 +32,7 @@ struct machipc_kright {
 	u32 type;
 	u32 disp;
 	struct machipc_entry *entry;
+	struct machipc_account *account;
 };
 
 /* Index of the destination and reply rights in machipc_msg.rights. */
@@ -62,9 +67,15 @@ struct machipc_msg {
 	u32 nrights;
 	u32 nreceive;
 	u32 size;
+	u32 blame;		/* MACHIPC_BLAME_* of a failed copy-in plan */
 	struct pid *sender;
 	kuid_t euid;
 	kgid_t egid;
+	kuid_t ruid;
+	kgid_t rgid;
+	kuid_t auid;
+	u32 asid;
+	u64 start_time;		/* the sending process's, boottime ns */
 	struct machipc_kright *rights;
 	void *body;
 	struct machipc_account *account;
@@ -93,6 +104,15 @@ size_t machipc_msg_cost(u32 size);
 extern unsigned int machipc_max_inline;
 
 int machipc_msg_validate(const void *body, u32 size, u32 max_size);
+
+/* Bytes of trailer a receive with @flags (MACHIPC_MSG_*) appends. */
+static inline u32 machipc_trailer_size(u32 flags)
+{
+	return flags & MACHIPC_MSG_RCV_AUDIT ?
+	       sizeof(struct machipc_msg_trailer_audit) :
+	       sizeof(struct machipc_msg_trailer);
+}
+
 u32 machipc_msg_ool_count(const void *body);
 struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 				      struct machipc_account *account);

@@ -17,15 +17,21 @@
 #include "entry.h"
 #include "msg.h"
 #include "names.h"
+#include "notify.h"
 #include "out.h"
 #include "port.h"
 #include "pset.h"
 #include "space.h"
 #include "trace.h"
 
-int machipc_name_allocate(struct machipc_space *space,
-			  struct machipc_port_alloc *arg,
-			  struct machipc_out *out)
+/*
+ * A new receive right, port set or dead name under @want, or under a new
+ * name of the kernel's choice (written to the caller through @out) when
+ * @want is MACHIPC_NAME_NULL.
+ */
+static int machipc_name_allocate_at(struct machipc_space *space,
+				    struct machipc_port_alloc *arg, u32 want,
+				    struct machipc_out *out)
 {
 	struct machipc_entry *entry;
 	struct machipc_port *port = NULL;
@@ -47,14 +53,17 @@ int machipc_name_allocate(struct machipc_space *space,
 	if (err)
 		goto err_put;
 	saved_next = space->next_name;
-	entry = machipc_entry_create(space, port, !!port);
+	if (want)
+		entry = machipc_entry_create_named(space, port, !!port, want);
+	else
+		entry = machipc_entry_create(space, port, !!port);
 	if (IS_ERR(entry)) {
 		err = PTR_ERR(entry);
 		mutex_unlock(&space->lock);
 		goto err_put;
 	}
 	arg->name = entry->name;
-	err = machipc_out_write(out);
+	err = want ? 0 : machipc_out_write(out);
 	if (err) {
 		machipc_entry_destroy(space, entry);
 		space->next_name = saved_next;
@@ -80,7 +89,22 @@ err_put:
 		machipc_pset_put(pset);
 	return err;
 }
+
+int machipc_name_allocate(struct machipc_space *space,
+			  struct machipc_port_alloc *arg,
+			  struct machipc_out *out)
+{
+	return machipc_name_allocate_at(space, arg, MACHIPC_NAME_NULL, out);
+}
 EXPORT_SYMBOL_IF_KUNIT(machipc_name_allocate);
+
+/* @arg->name was checked to be neither MACHIPC_NAME_NULL nor _DEAD. */
+int machipc_name_allocate_name(struct machipc_space *space,
+			       struct machipc_port_alloc *arg)
+{
+	return machipc_name_allocate_at(space, arg, arg->name, NULL);
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_name_allocate_name);
 
 int machipc_name_destroy(struct machipc_space *space, u32 name)
 {
@@ -221,6 +245,7 @@ int machipc_name_insert_right(struct machipc_space *space,
 			      struct machipc_port_insert *arg,
 			      struct machipc_out *out)
 {
+	struct machipc_account *reserved;
 	struct machipc_entry *entry, *new;
 	u32 saved_next;
 	int err;
@@ -238,6 +263,14 @@ int machipc_name_insert_right(struct machipc_space *space,
 		goto out;
 	}
 
+	if (arg->disposition == MACHIPC_DISP_MAKE_SEND &&
+	    (arg->flags & MACHIPC_INSERT_NAME) &&
+	    arg->new_name != entry->name) {
+		/* A port's send right always shares its receive right's name. */
+		err = xa_load(&space->names, arg->new_name) ? -EEXIST :
+							      -ENOTUNIQ;
+		goto out;
+	}
 	if (arg->disposition == MACHIPC_DISP_MAKE_SEND) {
 		if (entry->rights & MACHIPC_RIGHT_SEND) {
 			if (entry->urefs >= MACHIPC_UREFS_MAX) {
@@ -262,21 +295,34 @@ int machipc_name_insert_right(struct machipc_space *space,
 			entry->urefs = 1;
 		}
 	} else {
+		/* The right's notification is reserved, charged to us. */
+		reserved = machipc_notify_reserve_send_once(space->account);
+		if (IS_ERR(reserved)) {
+			err = PTR_ERR(reserved);
+			goto out;
+		}
 		saved_next = space->next_name;
-		new = machipc_entry_create(space, entry->port, false);
+		if (arg->flags & MACHIPC_INSERT_NAME)
+			new = machipc_entry_create_named(space, entry->port,
+							 false, arg->new_name);
+		else
+			new = machipc_entry_create(space, entry->port, false);
 		if (IS_ERR(new)) {
+			machipc_notify_unreserve_send_once(reserved);
 			err = PTR_ERR(new);
 			goto out;
 		}
 		arg->new_name = new->name;
 		err = machipc_out_write(out);
 		if (err) {
+			machipc_notify_unreserve_send_once(reserved);
 			machipc_entry_destroy(space, new);
 			space->next_name = saved_next;
 			goto out;
 		}
 		machipc_port_add_send_once(entry->port);
 		new->rights = MACHIPC_RIGHT_SEND_ONCE;
+		new->so_account = reserved;
 	}
 out:
 	mutex_unlock(&space->lock);

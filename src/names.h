@@ -10,6 +10,8 @@ struct machipc_space;
 int machipc_name_allocate(struct machipc_space *space,
 			  struct machipc_port_alloc *arg,
 			  struct machipc_out *out);
+int machipc_name_allocate_name(struct machipc_space *space,
+			       struct machipc_port_alloc *arg);
 int machipc_name_destroy(struct machipc_space *space, u32 name);
 int machipc_name_deallocate(struct machipc_space *space, u32 name);
 int machipc_name_mod_refs(struct machipc_space *space,

@@ -5,17 +5,31 @@
  * Kernel messages that tell a program about a port: no-senders (its last
  * send right went away), dead-name (the port a name denotes died),
  * port-destroyed (the receive right would have been destroyed: it is
- * handed over instead) and send-once (a send-once right was destroyed
- * unused).
+ * handed over instead), send-once (a send-once right was destroyed
+ * unused) and port-deleted (a name with a dead-name request lost its
+ * right: the request is cancelled with this instead).
  *
  * The first three are requested, and their message is allocated (charged
  * to the requester) at request time, so firing never allocates and never
- * fails: a request ends exactly once, fired, discarded or replaced.  A
- * discarded request's send-once right is destroyed unused, which in turn
- * sends a send-once notification through it.  Send-once notifications are
- * not requested; their message is allocated when the right is destroyed,
- * with __GFP_NOFAIL (it is small, and the right must not vanish silently),
- * and charged to the receiver's account even past its limit.
+ * fails: a request ends exactly once, fired, discarded, replaced or
+ * cancelled.  A dead-name request belongs to its (space, name): when the
+ * name is deleted (destroyed, deallocated, its right moved away, its space
+ * torn down) machipc_notify_name_deleted() takes it off the port and sends
+ * its message as a port-deleted notification.  Port death and the cancel
+ * both take the request off the port under port->lock: exactly one of
+ * them gets it, so exactly one of dead-name and port-deleted is sent.
+ *
+ * A discarded request's send-once right is destroyed unused, which in
+ * turn sends a send-once notification through it.  Send-once
+ * notifications are not requested: their cost is reserved, charged to
+ * the space that makes the send-once right, when it is made (so making
+ * one can fail -ENOBUFS, and nothing else can), and the reservation
+ * travels with the right (entry->so_account, kright->account).  It is
+ * refunded when the right is used, or becomes the charge of the
+ * notification, allocated with __GFP_NOFAIL when the right is destroyed
+ * unused (it is small, and the right must not vanish silently), refunded
+ * when that is received or destroyed.  No space ever pays for a right
+ * another space made.
  *
  * Notifications are queued ignoring the queue limit and carry
  * MACHIPC_TRAILER_KERNEL; no user message can.
@@ -23,6 +37,7 @@
 
 #include <linux/slab.h>
 #include <linux/uidgid.h>
+#include <kunit/visibility.h>
 
 #include <linux/machipc.h>
 
@@ -39,15 +54,62 @@
 #define MACHIPC_NOTIFY_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | \
 				 __GFP_NOWARN)
 
+/* Requests allocated and not yet freed (debugfs notify_requests). */
+static atomic_long_t machipc_notify_live = ATOMIC_LONG_INIT(0);
+
+long machipc_notify_requests_live(void)
+{
+	return atomic_long_read(&machipc_notify_live);
+}
+
 /* Free the request itself (its message has gone its own way). */
 static void machipc_notify_free(struct machipc_notify *notify)
 {
 	struct machipc_account *account = notify->account;
 
 	kfree(notify);
+	atomic_long_dec(&machipc_notify_live);
 	machipc_account_uncharge(account, sizeof(*notify));
 	machipc_account_put(account);
 }
+
+/* What a send-once notification costs, reserved with every such right. */
+size_t machipc_notify_send_once_cost(void)
+{
+	return machipc_msg_cost(MACHIPC_NOTIFY_SIZE);
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_notify_send_once_cost);
+
+/**
+ * machipc_notify_reserve_send_once() - pay for a send-once right's
+ *	notification when the right is made
+ * @account: the account of the space making the right
+ *
+ * Return: @account with a reference, which the right holds until it is
+ * used (machipc_notify_unreserve_send_once()) or its notification is
+ * freed; or ERR_PTR(-ENOBUFS) with nothing charged.
+ */
+struct machipc_account *
+machipc_notify_reserve_send_once(struct machipc_account *account)
+{
+	int err;
+
+	err = machipc_account_charge(account, machipc_notify_send_once_cost());
+	if (err)
+		return ERR_PTR(err);
+	return machipc_account_get(account);
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_notify_reserve_send_once);
+
+/* Refund a reservation (the right was used, or never made); NULL is ok. */
+void machipc_notify_unreserve_send_once(struct machipc_account *account)
+{
+	if (!account)
+		return;
+	machipc_account_uncharge(account, machipc_notify_send_once_cost());
+	machipc_account_put(account);
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_notify_unreserve_send_once);
 
 static struct machipc_msg *
 machipc_notify_msg_alloc(u32 kind, gfp_t gfp, struct machipc_account *account)
@@ -165,38 +227,25 @@ void machipc_notify_hand_off(struct machipc_notify *notify,
 }
 
 /*
- * Who pays for a send-once notification, even past the limit (destroying a
- * right cannot be refused): the space holding the receive right, which
- * made the right and is the one to receive the notification, so nobody
- * else can be made to pay for it.  While the receive right is in transit
- * (or dead), the account the port is charged to.  Under the port lock, a
- * receiver space is alive: it clears port->receiver before it goes.
+ * The send-once right to @port, destroyed unused, notifies its port.  The
+ * notification is paid with @reserved, the reservation made with the
+ * right (of the same amount: the message is allocated uncharged and takes
+ * the reservation, and its reference, over): nothing is charged here, to
+ * anyone.
  */
-static struct machipc_account *
-machipc_notify_send_once_payer(struct machipc_port *port)
-{
-	struct machipc_account *account;
-
-	spin_lock(&port->lock);
-	account = port->receiver ? port->receiver->account : port->account;
-	machipc_account_get(account);
-	spin_unlock(&port->lock);
-	return account;
-}
-
-/* The send-once right to @port, destroyed unused, notifies its port. */
-void machipc_notify_send_once(struct machipc_port *port)
+void machipc_notify_send_once(struct machipc_port *port,
+			      struct machipc_account *reserved)
 {
 	struct machipc_msg *msg;
 
 	msg = machipc_notify_msg_alloc(MACHIPC_NOTIFY_SEND_ONCE,
 				       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL, NULL);
 	if (WARN_ON_ONCE(IS_ERR(msg))) {
-		machipc_port_consume_send_once(port);
+		machipc_port_consume_send_once(port, reserved);
 		return;
 	}
-	msg->account = machipc_notify_send_once_payer(port);
-	machipc_account_charge_force(msg->account, msg->charge);
+	WARN_ON_ONCE(msg->charge != machipc_notify_send_once_cost());
+	msg->account = reserved;
 	msg->rights[MACHIPC_KRIGHT_DEST] = (struct machipc_kright){
 		.port = port,
 		.type = MACHIPC_RIGHT_SEND_ONCE,
@@ -223,6 +272,7 @@ machipc_notify_alloc(u32 kind, struct machipc_account *account)
 		machipc_account_uncharge(account, sizeof(*notify));
 		return ERR_PTR(-ENOMEM);
 	}
+	atomic_long_inc(&machipc_notify_live);
 	INIT_LIST_HEAD(&notify->link);
 	notify->account = machipc_account_get(account);
 	notify->msg = machipc_notify_msg_alloc(kind, MACHIPC_NOTIFY_GFP,
@@ -284,6 +334,45 @@ static struct machipc_notify *machipc_notify_find(struct machipc_port *port,
 	return NULL;
 }
 
+/**
+ * machipc_notify_name_deleted() - @entry no longer names @port
+ * @space: the space, locked
+ * @entry: the entry, being freed or losing its right
+ * @port: the port it named (NULL for a dead name)
+ *
+ * A dead-name request of the name is cancelled: taken off the port under
+ * its lock (unless the port's death took it first, and fires it), and its
+ * message, charged to the requester, is sent as a port-deleted
+ * notification -- or destroyed with its charge refunded if the notify
+ * port is dead.  Only names flagged MACHIPC_ENTRY_DNREQUEST look.
+ */
+void machipc_notify_name_deleted(struct machipc_space *space,
+				 struct machipc_entry *entry,
+				 struct machipc_port *port)
+{
+	struct machipc_notify *notify;
+	struct machipc_msg_header *hdr;
+
+	lockdep_assert_held(&space->lock);
+	if (!(entry->flags & MACHIPC_ENTRY_DNREQUEST))
+		return;
+	entry->flags &= ~MACHIPC_ENTRY_DNREQUEST;
+	if (!port)
+		return;
+	spin_lock(&port->lock);
+	notify = machipc_notify_find(port, MACHIPC_NOTIFY_DEAD_NAME,
+				     space->id, entry->name);
+	if (notify)
+		list_del_init(&notify->link);
+	spin_unlock(&port->lock);
+	if (!notify)
+		return;
+	/* Same layout as dead-name: only the id differs. */
+	hdr = notify->msg->body;
+	hdr->id = MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_PORT_DELETED);
+	machipc_notify_fire(notify, entry->name);
+}
+
 /*
  * Replace the request of this kind (and requester) with @new, which may be
  * NULL.  Nothing is installed on a port that has died meanwhile: the caller
@@ -336,6 +425,7 @@ int machipc_notify_request(struct machipc_space *space,
 {
 	struct machipc_notify *new = NULL, *old, *fire_now = NULL, *drop = NULL;
 	struct machipc_entry *entry, *target = NULL, *prev = NULL;
+	struct machipc_account *reserved = NULL;
 	struct machipc_port *port, *nport;
 	u32 saved_next, value = 0;
 	bool had_old;
@@ -345,6 +435,15 @@ int machipc_notify_request(struct machipc_space *space,
 		new = machipc_notify_alloc(arg->kind, space->account);
 		if (IS_ERR(new))
 			return PTR_ERR(new);
+		/* A send-once right made here reserves its notification. */
+		if (arg->disposition == MACHIPC_DISP_MAKE_SEND_ONCE) {
+			reserved = machipc_notify_reserve_send_once(space->account);
+			if (IS_ERR(reserved)) {
+				err = PTR_ERR(reserved);
+				reserved = NULL;
+				goto err_free;
+			}
+		}
 	}
 
 	err = machipc_space_lock(space);
@@ -391,16 +490,21 @@ int machipc_notify_request(struct machipc_space *space,
 			machipc_port_add_send_once(nport);
 		} else {
 			target->rights &= ~MACHIPC_RIGHT_SEND_ONCE;
+			reserved = target->so_account;
+			target->so_account = NULL;
 			machipc_entry_destroy(space, target);
 		}
 		new->msg->rights[MACHIPC_KRIGHT_DEST] = (struct machipc_kright){
 			.port = nport,
 			.type = MACHIPC_RIGHT_SEND_ONCE,
 			.disp = MACHIPC_DISP_MOVE_SEND_ONCE,
+			.account = reserved,
 		};
 		new->space_id = space->id;
 		new->name = arg->name;
 		new->sync = arg->sync;
+		if (arg->kind == MACHIPC_NOTIFY_DEAD_NAME)
+			entry->flags |= MACHIPC_ENTRY_DNREQUEST;
 	}
 
 	spin_lock(&port->lock);
@@ -423,7 +527,9 @@ int machipc_notify_request(struct machipc_space *space,
 
 		prev->port = kr->port;
 		prev->rights = MACHIPC_RIGHT_SEND_ONCE;
+		prev->so_account = kr->account;
 		kr->port = NULL;
+		kr->account = NULL;
 		machipc_msg_free(old->msg);
 		machipc_notify_free(old);
 	} else if (prev) {
@@ -444,6 +550,7 @@ int machipc_notify_request(struct machipc_space *space,
 err_unlock:
 	mutex_unlock(&space->lock);
 err_free:
+	machipc_notify_unreserve_send_once(reserved);
 	if (new) {
 		machipc_msg_free(new->msg);
 		machipc_notify_free(new);

@@ -8,6 +8,7 @@
 #include <linux/machipc.h>
 
 struct machipc_account;
+struct machipc_entry;
 struct machipc_msg;
 struct machipc_out;
 struct machipc_port;
@@ -25,8 +26,11 @@ struct machipc_space;
  *
  * A request is owned by its port (or by the thread that took it out of the
  * port under port->lock) and ends exactly once: fired, discarded (its
- * send-once right then sends a send-once notification), or given back to
- * the requester as the previous request.
+ * send-once right then sends a send-once notification), given back to
+ * the requester as the previous request, or -- a dead-name request whose
+ * name is deleted first -- sent as a port-deleted notification.  Taking a
+ * dead-name request off port->dnrequests under port->lock decides which:
+ * the port's death and the name's deletion race for it there.
  */
 struct machipc_notify {
 	struct list_head link;
@@ -39,6 +43,16 @@ struct machipc_notify {
 
 #define MACHIPC_COST_NOTIFY	sizeof(struct machipc_notify)
 
+/* The size of a notification without a port descriptor (all but one). */
+#define MACHIPC_NOTIFY_SIZE	(sizeof(struct machipc_msg_header) + \
+				 sizeof(struct machipc_notify_body))
+
+size_t machipc_notify_send_once_cost(void);
+struct machipc_account *
+machipc_notify_reserve_send_once(struct machipc_account *account);
+void machipc_notify_unreserve_send_once(struct machipc_account *account);
+long machipc_notify_requests_live(void);
+
 int machipc_notify_request(struct machipc_space *space,
 			   struct machipc_notify_request *arg,
 			   struct machipc_out *out);
@@ -46,6 +60,10 @@ void machipc_notify_fire(struct machipc_notify *notify, u32 value);
 void machipc_notify_discard(struct machipc_notify *notify);
 void machipc_notify_hand_off(struct machipc_notify *notify,
 			     struct machipc_port *port, struct list_head *doomed);
-void machipc_notify_send_once(struct machipc_port *port);
+void machipc_notify_send_once(struct machipc_port *port,
+			      struct machipc_account *reserved);
+void machipc_notify_name_deleted(struct machipc_space *space,
+				 struct machipc_entry *entry,
+				 struct machipc_port *port);
 
 #endif /* MACHIPC_NOTIFY_H */

@@ -171,9 +171,15 @@ void machipc_port_release_send(struct machipc_port *port)
 	machipc_port_put(port);
 }
 
-/* A send-once right used up by the delivery of a message. */
-void machipc_port_consume_send_once(struct machipc_port *port)
+/*
+ * A send-once right used up by the delivery of a message (or dropped with
+ * its dead port): @reserved, the reservation of its notification, is
+ * refunded (NULL: it went into the notification the right carried).
+ */
+void machipc_port_consume_send_once(struct machipc_port *port,
+				    struct machipc_account *reserved)
 {
+	machipc_notify_unreserve_send_once(reserved);
 	spin_lock(&port->lock);
 	if (!WARN_ON_ONCE(!port->sorights))
 		port->sorights--;
@@ -183,15 +189,16 @@ void machipc_port_consume_send_once(struct machipc_port *port)
 
 /*
  * A send-once right destroyed unused: while its port lives, the right
- * itself carries a send-once notification there, and is consumed when
- * that is received (or destroyed with the port).
+ * itself carries a send-once notification there, paid with @reserved, and
+ * is consumed when that is received (or destroyed with the port).
  */
-void machipc_port_release_send_once(struct machipc_port *port)
+void machipc_port_release_send_once(struct machipc_port *port,
+				    struct machipc_account *reserved)
 {
 	if (machipc_port_is_dead(port))
-		machipc_port_consume_send_once(port);
+		machipc_port_consume_send_once(port, reserved);
 	else
-		machipc_notify_send_once(port);
+		machipc_notify_send_once(port, reserved);
 }
 
 /**

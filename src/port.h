@@ -84,8 +84,10 @@ void machipc_port_kill(struct machipc_port *port);
 void machipc_port_add_send(struct machipc_port *port, bool make);
 void machipc_port_add_send_once(struct machipc_port *port);
 void machipc_port_release_send(struct machipc_port *port);
-void machipc_port_release_send_once(struct machipc_port *port);
-void machipc_port_consume_send_once(struct machipc_port *port);
+void machipc_port_release_send_once(struct machipc_port *port,
+				    struct machipc_account *reserved);
+void machipc_port_consume_send_once(struct machipc_port *port,
+				    struct machipc_account *reserved);
 void machipc_port_destroy_receive(struct machipc_port *port,
 				  struct list_head *doomed);
 bool machipc_port_enqueue_kernel(struct machipc_port *port,

@@ -15,6 +15,7 @@
 #include <linux/pagemap.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
+#include <linux/time_namespace.h>
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
 
@@ -224,7 +225,9 @@ static void machipc_copyout_commit(struct machipc_space *space,
 			if (kr->type == MACHIPC_RIGHT_SEND) {
 				machipc_port_release_send(port);
 			} else if (kr->type == MACHIPC_RIGHT_SEND_ONCE) {
-				machipc_port_consume_send_once(port);
+				machipc_port_consume_send_once(port,
+							       kr->account);
+				kr->account = NULL;
 			} else {
 				if (port->transit_msg == msg)
 					port->transit_msg = NULL;
@@ -254,6 +257,8 @@ static void machipc_copyout_commit(struct machipc_space *space,
 			break;
 		case MACHIPC_RIGHT_SEND_ONCE:
 			entry->rights = MACHIPC_RIGHT_SEND_ONCE;
+			entry->so_account = kr->account;
+			kr->account = NULL;
 			break;
 		}
 	}
@@ -267,8 +272,9 @@ static void machipc_copyout_commit(struct machipc_space *space,
 	if (dest->type == MACHIPC_RIGHT_SEND)
 		machipc_port_release_send(dest->port);
 	else
-		machipc_port_consume_send_once(dest->port);
+		machipc_port_consume_send_once(dest->port, dest->account);
 	dest->port = NULL;
+	dest->account = NULL;
 }
 
 static u32 machipc_received_disp(const struct machipc_kright *kr)
@@ -311,23 +317,48 @@ static u32 machipc_received_local(const struct machipc_msg *msg,
 	return port->rcv_name;
 }
 
+/* The trailer, in the receiver's pid, user and time namespaces. */
+static void machipc_trailer_fill(struct machipc_msg_trailer_audit *t,
+				 const struct machipc_msg *msg, u64 seqno)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	t->base.seqno = seqno;
+	t->base.flags = msg->kernel ? MACHIPC_TRAILER_KERNEL : 0;
+	t->base.pid = msg->kernel ? 0 : pid_vnr(msg->sender);
+	t->base.uid = from_kuid_munged(ns, msg->euid);
+	t->base.gid = from_kgid_munged(ns, msg->egid);
+	if (msg->kernel)
+		return;
+	t->ruid = from_kuid_munged(ns, msg->ruid);
+	t->rgid = from_kgid_munged(ns, msg->rgid);
+	t->auid = uid_valid(msg->auid) ? from_kuid_munged(ns, msg->auid) :
+					 (u32)-1;
+	t->asid = msg->asid;
+	t->start_time = div_u64(timens_add_boottime_ns(msg->start_time),
+				NSEC_PER_SEC / USER_HZ);
+}
+
 /*
  * Write the message as the receiver sees it.  Called with page faults
  * disabled: returns -EFAULT rather than sleeping on a missing page.
  */
 static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 			     void __user *buf, u64 seqno,
-			     const struct machipc_copier *copier)
+			     const struct machipc_copier *copier, u32 flags)
 {
 	const struct machipc_msg_header *src = msg->body;
 	const struct machipc_kright *reply = &msg->rights[MACHIPC_KRIGHT_REPLY];
+	const struct machipc_kright *dest = &msg->rights[MACHIPC_KRIGHT_DEST];
 	const struct machipc_msg_desc *sdesc = msg->body + sizeof(*src);
-	struct machipc_msg_trailer trailer = {};
+	struct machipc_msg_trailer_audit trailer = {};
 	struct machipc_msg_header hdr = {};
 	size_t off;
 	u32 i, k;
 
 	hdr.bits = MACHIPC_MSGH_BITS(machipc_received_disp(reply),
+				     flags & MACHIPC_MSG_RCV_DEST_DISP ?
+				     machipc_received_disp(dest) :
 				     MACHIPC_DISP_NONE) |
 		   (src->bits & MACHIPC_MSGH_COMPLEX);
 	hdr.size = src->size;
@@ -359,12 +390,9 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 	if (copy_to_user(buf + off, msg->body + off, msg->size - off))
 		return -EFAULT;
 
-	trailer.seqno = seqno;
-	trailer.flags = msg->kernel ? MACHIPC_TRAILER_KERNEL : 0;
-	trailer.pid = msg->kernel ? 0 : pid_vnr(msg->sender);
-	trailer.uid = from_kuid_munged(current_user_ns(), msg->euid);
-	trailer.gid = from_kgid_munged(current_user_ns(), msg->egid);
-	if (copy_to_user(buf + msg->size, &trailer, sizeof(trailer)))
+	machipc_trailer_fill(&trailer, msg, seqno);
+	if (copy_to_user(buf + msg->size, &trailer,
+			 machipc_trailer_size(flags)))
 		return -EFAULT;
 	return 0;
 }
@@ -559,13 +587,14 @@ again:
 	 * the names are planned as the sender's commit will leave them.
 	 */
 	credit = sender == space ? machipc_copyin_count_emptied(&splan) : 0;
-	needed = msg->size + sizeof(struct machipc_msg_trailer);
+	needed = msg->size + machipc_trailer_size(arg->flags);
 	saved_next = space->next_name;
 	err = machipc_copyout_plan(space, msg, &rplan, credit);
 	if (!err) {
 		seqno = machipc_port_next_seqno(port);
 		pagefault_disable();
-		err = machipc_msg_write(msg, port, buf, seqno, copier);
+		err = machipc_msg_write(msg, port, buf, seqno, copier,
+					arg->flags);
 		pagefault_enable();
 	}
 	if (!err) {
@@ -675,6 +704,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 
 		if (ool) {
 			err = machipc_copier_claim(copier, port, arg->rcv_size,
+						   machipc_trailer_size(arg->flags),
 						   &report);
 			mutex_unlock(&space->lock);
 			if (err == -EAGAIN)
@@ -694,7 +724,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			goto out;
 		}
 
-		needed = msg->size + sizeof(struct machipc_msg_trailer);
+		needed = msg->size + machipc_trailer_size(arg->flags);
 		if (arg->rcv_size < needed) {
 			arg->rcv_size = needed;
 			arg->rcv_ool_count = 0;
@@ -707,7 +737,8 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		if (!err) {
 			seqno = machipc_port_next_seqno(port);
 			pagefault_disable();
-			err = machipc_msg_write(msg, port, buf, seqno, NULL);
+			err = machipc_msg_write(msg, port, buf, seqno, NULL,
+						arg->flags);
 			pagefault_enable();
 		}
 		if (!err) {

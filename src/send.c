@@ -17,6 +17,7 @@
 #include "entry.h"
 #include "ipc.h"
 #include "msg.h"
+#include "notify.h"
 #include "port.h"
 #include "pset.h"
 #include "sleep.h"
@@ -79,6 +80,19 @@ static int machipc_copyin_right(struct machipc_space *space, u32 name,
 		return -EINVAL;
 	}
 
+	/*
+	 * A new send-once right reserves its notification now, on the
+	 * account of the space making it (refunded if the plan is
+	 * abandoned); a moved one takes its reservation along at the commit.
+	 */
+	if (disp == MACHIPC_DISP_MAKE_SEND_ONCE) {
+		struct machipc_account *reserved;
+
+		reserved = machipc_notify_reserve_send_once(space->account);
+		if (IS_ERR(reserved))
+			return PTR_ERR(reserved);
+		kr->account = reserved;
+	}
 	machipc_port_get(entry->port);
 	kr->port = entry->port;
 	kr->type = type;
@@ -105,6 +119,8 @@ void machipc_copyin_abort(struct machipc_msg *msg, struct list_head *plan)
 
 	machipc_plan_clear(plan);
 	for (i = 0; i < msg->nrights; i++) {
+		/* Only a planned MAKE_SEND_ONCE holds a reservation yet. */
+		machipc_notify_unreserve_send_once(msg->rights[i].account);
 		machipc_port_put(msg->rights[i].port);
 		memset(&msg->rights[i], 0, sizeof(msg->rights[i]));
 	}
@@ -125,12 +141,14 @@ int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
 	u32 i;
 	int err;
 
+	msg->blame = MACHIPC_BLAME_DEST;
 	err = machipc_copyin_right(space, hdr->remote_name,
 				   MACHIPC_MSGH_REMOTE(hdr->bits),
 				   &msg->rights[MACHIPC_KRIGHT_DEST], plan);
 	if (err)
 		goto err_abort;
 	if (local != MACHIPC_DISP_NONE) {
+		msg->blame = MACHIPC_BLAME_REPLY;
 		err = machipc_copyin_right(space, hdr->local_name, local,
 					   &msg->rights[MACHIPC_KRIGHT_REPLY],
 					   plan);
@@ -142,6 +160,7 @@ int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
 
 		if (desc[i].type != MACHIPC_DESC_PORT)
 			continue;
+		msg->blame = MACHIPC_BLAME_DESC(i);
 		err = machipc_copyin_right(space, desc[i].name,
 					   desc[i].disposition, kr, plan);
 		if (err)
@@ -149,6 +168,7 @@ int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
 		if (kr->type == MACHIPC_RIGHT_RECEIVE)
 			msg->nreceive++;
 	}
+	msg->blame = MACHIPC_BLAME_NONE;
 	return 0;
 
 err_abort:
@@ -292,6 +312,8 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
 			break;
 		case MACHIPC_DISP_MOVE_SEND_ONCE:
 			entry->rights &= ~MACHIPC_RIGHT_SEND_ONCE;
+			kr->account = entry->so_account;
+			entry->so_account = NULL;
 			machipc_port_put(port);
 			break;
 		}
@@ -311,13 +333,16 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
  */
 static int machipc_send_ool(struct machipc_space *space,
 			    struct machipc_msg *msg, struct machipc_port *dest,
-			    struct list_head *plan, const ktime_t *deadline)
+			    struct list_head *plan, const ktime_t *deadline,
+			    u32 *blame)
 {
 	machipc_xfer_target(msg->xfer, dest, space);
 	machipc_copyin_abort(msg, plan);
 	mutex_unlock(&space->lock);
-	if (!machipc_port_enqueue(msg->xfer->port, msg, true))
+	if (!machipc_port_enqueue(msg->xfer->port, msg, true)) {
+		*blame = MACHIPC_BLAME_DEST;
 		return -EPIPE;
+	}
 	return machipc_xfer_wait(msg->xfer, deadline);
 }
 
@@ -328,6 +353,8 @@ static int machipc_send_ool(struct machipc_space *space,
  * @size: its size
  * @deadline: absolute deadline for waiting on a full queue, or NULL
  * @will_receive: the caller receives right after (an RPC)
+ * @blame: out: on failure, the MACHIPC_BLAME_* of the right the send was
+ *	refused for, or MACHIPC_BLAME_NONE
  *
  * A message with out-of-line data is sent synchronously: see
  * machipc_send_ool().
@@ -337,7 +364,7 @@ static int machipc_send_ool(struct machipc_space *space,
  * a negative errno with nothing changed.
  */
 int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
-		 const ktime_t *deadline, bool will_receive)
+		 const ktime_t *deadline, bool will_receive, u32 *blame)
 {
 	struct machipc_port *dest, *cycle;
 	struct machipc_msg *msg;
@@ -345,6 +372,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 	LIST_HEAD(plan);
 	int err;
 
+	*blame = MACHIPC_BLAME_NONE;
 	msg = machipc_msg_copyin(uaddr, size, space->account);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
@@ -361,6 +389,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		err = machipc_copyin_plan(space, msg, &plan);
 		if (err) {
 			mutex_unlock(&space->lock);
+			*blame = msg->blame;
 			break;
 		}
 
@@ -370,6 +399,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 			spin_unlock(&dest->lock);
 			machipc_copyin_abort(msg, &plan);
 			mutex_unlock(&space->lock);
+			*blame = MACHIPC_BLAME_DEST;
 			err = -EPIPE;
 			break;
 		}
@@ -391,7 +421,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 
 		if (msg->xfer) {
 			err = machipc_send_ool(space, msg, dest, &plan,
-					       deadline);
+					       deadline, blame);
 			break;
 		}
 

@@ -213,7 +213,7 @@ struct machipc_copier *machipc_copier_create(struct machipc_account *account,
 void machipc_copier_free(struct machipc_copier *copier);
 int machipc_copier_claim(struct machipc_copier *copier,
 			 struct machipc_port *port, u32 rcv_size,
-			 struct machipc_ool_report *report);
+			 u32 trailer_size, struct machipc_ool_report *report);
 int machipc_copier_report(struct machipc_copier *copier, u64 ubufs,
 			  const struct machipc_ool_report *report);
 int machipc_copier_copy(struct machipc_copier *copier,

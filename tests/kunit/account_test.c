@@ -11,6 +11,7 @@
 
 #include "suites.h"
 #include "account.h"
+#include "notify.h"
 
 #define LIMIT	1000
 
@@ -89,28 +90,30 @@ static void machipc_account_lower_limit_test(struct kunit *test)
 }
 
 /*
- * The one charge past the limit (a send-once notification): it always
- * succeeds, moves the high-water mark, is no failure, and makes every
- * other charge fail until the usage is back under the limit.
+ * A send-once notification is reserved when the right is made: a charge
+ * like any, refused at the limit, never past it, refunded to the byte.
  */
-static void machipc_account_charge_force_test(struct kunit *test)
+static void machipc_send_once_reserve_test(struct kunit *test)
 {
-	struct machipc_account *account = machipc_account_create(3);
+	struct machipc_account *account = machipc_account_create(3), *r;
+	size_t cost = machipc_notify_send_once_cost();
+	u64 n = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, account);
-	account->limit = LIMIT;
-	KUNIT_ASSERT_EQ(test, machipc_account_charge(account, LIMIT - 10), 0);
-	machipc_account_charge_force(account, 50);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&account->usage), LIMIT + 40);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&account->hwm), LIMIT + 40);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&account->failures), 0);
-	KUNIT_EXPECT_EQ(test, machipc_account_charge(account, 1), -ENOBUFS);
+	account->limit = 10 * cost + cost / 2;
+	while (!IS_ERR(r = machipc_notify_reserve_send_once(account))) {
+		KUNIT_ASSERT_PTR_EQ(test, r, account);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, PTR_ERR(r), -ENOBUFS);
+	KUNIT_EXPECT_EQ(test, n, 10);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&account->usage), 10 * cost);
+	KUNIT_EXPECT_LE(test, atomic64_read(&account->hwm), account->limit);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&account->failures), 1);
-	machipc_account_uncharge(account, 50);
-	KUNIT_EXPECT_EQ(test, machipc_account_charge(account, 10), 0);
-	machipc_account_uncharge(account, LIMIT);
+	while (n--)
+		machipc_notify_unreserve_send_once(account);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&account->usage), 0);
-	machipc_account_charge_force(NULL, 50);
+	machipc_notify_unreserve_send_once(NULL);
 	machipc_account_put(account);
 }
 
@@ -210,7 +213,7 @@ static void machipc_account_race_test(struct kunit *test)
 static struct kunit_case machipc_account_cases[] = {
 	KUNIT_CASE_PARAM(machipc_account_charge_test, charge_gen_params),
 	KUNIT_CASE(machipc_account_lower_limit_test),
-	KUNIT_CASE(machipc_account_charge_force_test),
+	KUNIT_CASE(machipc_send_once_reserve_test),
 	KUNIT_CASE_SLOW(machipc_account_race_test),
 	{}
 };

@@ -64,7 +64,9 @@ static const struct msg_args_case msg_args_cases[] = {
 	{ "timeouts only", { .flags = MACHIPC_MSG_SEND_TIMEOUT |
 			     MACHIPC_MSG_RCV_TIMEOUT }, -EINVAL },
 	{ "unknown flag", { .flags = MACHIPC_MSG_SEND | (MACHIPC_MSG_LAST << 1) }, -EINVAL },
-	{ "reserved", { .flags = MACHIPC_MSG_SEND, .reserved = 1 }, -EINVAL },
+	/* blame is an output (ABI 3): whatever it holds on input is ignored */
+	{ "stale blame", { .flags = MACHIPC_MSG_SEND, .send_msg = 8, .send_size = 32,
+			   .blame = MACHIPC_BLAME_DESC(7) }, 0 },
 	{ "rcv_ool without receive", { .flags = MACHIPC_MSG_SEND, .rcv_ool = 8 }, -EINVAL },
 	{ "rcv_ool_count without receive",
 		{ .flags = MACHIPC_MSG_SEND, .rcv_ool_count = 1 }, -EINVAL },
@@ -121,8 +123,28 @@ static void machipc_check_small_args_test(struct kunit *test)
 				     ins.disposition == MACHIPC_DISP_MAKE_SEND_ONCE) ?
 				    0 : -EINVAL, "disposition %u", ins.disposition);
 	ins.disposition = MACHIPC_DISP_MAKE_SEND;
-	ins.reserved = 1;
+	ins.flags = MACHIPC_INSERT_LAST << 1;
 	KUNIT_EXPECT_EQ(test, machipc_check_insert(&ins), -EINVAL);
+	/* A chosen name is neither NULL nor DEAD. */
+	ins.flags = MACHIPC_INSERT_NAME;
+	ins.new_name = MACHIPC_NAME_NULL;
+	KUNIT_EXPECT_EQ(test, machipc_check_insert(&ins), -EINVAL);
+	ins.new_name = MACHIPC_NAME_DEAD;
+	KUNIT_EXPECT_EQ(test, machipc_check_insert(&ins), -EINVAL);
+	ins.new_name = 0x1234;
+	KUNIT_EXPECT_EQ(test, machipc_check_insert(&ins), 0);
+	ins.flags = 0;
+	ins.new_name = 0;
+
+	alloc.right = MACHIPC_RIGHT_RECEIVE;
+	alloc.name = MACHIPC_NAME_NULL;
+	KUNIT_EXPECT_EQ(test, machipc_check_port_alloc_name(&alloc), -EINVAL);
+	alloc.name = MACHIPC_NAME_DEAD;
+	KUNIT_EXPECT_EQ(test, machipc_check_port_alloc_name(&alloc), -EINVAL);
+	alloc.name = 7;
+	KUNIT_EXPECT_EQ(test, machipc_check_port_alloc_name(&alloc), 0);
+	alloc.right = MACHIPC_RIGHT_SEND;
+	KUNIT_EXPECT_EQ(test, machipc_check_port_alloc_name(&alloc), -EINVAL);
 
 	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, false), 0);
 	attr.flags = MACHIPC_ATTR_QLIMIT;
@@ -174,6 +196,9 @@ static const struct notify_case notify_cases[] = {
 					 .notify = 2,
 					 .disposition = MACHIPC_DISP_MAKE_SEND_ONCE },
 	  -EINVAL },
+	{ "port-deleted not requestable",
+	  { .name = 1, .kind = MACHIPC_NOTIFY_PORT_DELETED, .notify = 2,
+	    .disposition = MACHIPC_DISP_MAKE_SEND_ONCE }, -EINVAL },
 	{ "kind 0", { .name = 1, .notify = 2,
 		      .disposition = MACHIPC_DISP_MAKE_SEND_ONCE }, -EINVAL },
 	{ "unknown kind", { .name = 1, .kind = MACHIPC_NOTIFY_LAST + 1, .notify = 2,

@@ -105,11 +105,13 @@ TEST_F(space, costs_add_up_to_the_byte)
 	EXPECT_EQ(u, usage(self->fd));
 	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
 					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
-	EXPECT_EQ(u + a->cost_entry, usage(self->fd));
+	/* a send-once right: its name, and its notification reserved */
+	u += a->cost_entry + msg_cost(a, 40);
+	EXPECT_EQ(u, usage(self->fd));
 	/* the sender pays for its queued message, by the formula */
 	ASSERT_EQ(0, send_size(self->fd, port, 256));
-	EXPECT_EQ(u + a->cost_entry + msg_cost(a, 256), usage(self->fd));
-	EXPECT_EQ(u + a->cost_entry + msg_cost(a, 256), account_of(self->fd).hwm);
+	EXPECT_EQ(u + msg_cost(a, 256), usage(self->fd));
+	EXPECT_EQ(u + msg_cost(a, 256), account_of(self->fd).hwm);
 	ASSERT_EQ(0, machipc_port_destroy(self->fd, so));
 	ASSERT_EQ(0, machipc_port_destroy(self->fd, port));
 	ASSERT_EQ(0, machipc_port_destroy(self->fd, set));
@@ -120,12 +122,12 @@ TEST_F(space, costs_add_up_to_the_byte)
 }
 
 /*
- * A send-once right destroyed unused queues a notification on its port,
- * charged to the space holding the receive right until it is received --
- * even past the limit, since destroying a right cannot fail; the charges
- * that can fail then do, until it is received.
+ * A send-once right reserves its notification when it is made, charged to
+ * the space making it: making it fails ENOBUFS at the limit, destroying
+ * it charges nothing more (the notification takes the reservation), and
+ * receiving the notification (or using the right) refunds it.
  */
-TEST_F(space, send_once_notification_charged_to_the_port)
+TEST_F(space, send_once_notification_reserved_by_its_maker)
 {
 	const struct machipc_account_info *a = &self->a;
 	__u64 ncost = msg_cost(a, 40), u, buf[64];
@@ -134,54 +136,66 @@ TEST_F(space, send_once_notification_charged_to_the_port)
 	__u32 port, so, other;
 
 	ASSERT_NE(0, port = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+	u = usage(self->fd);
 	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
 					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
-	u = usage(self->fd);
+	EXPECT_EQ(u + a->cost_entry + ncost, usage(self->fd));
 	ASSERT_EQ(0, machipc_port_deallocate(self->fd, so));
-	EXPECT_EQ(u - a->cost_entry + ncost, usage(self->fd));
+	EXPECT_EQ(u + ncost, usage(self->fd));
 	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, port, buf, &size, NULL)));
 	EXPECT_EQ(MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_SEND_ONCE),
 		  machipc_msg_header(buf)->id);
-	EXPECT_EQ(u - a->cost_entry, usage(self->fd));
+	EXPECT_EQ(u, usage(self->fd));
 
-	/* at the limit: the notification still comes, past it */
-	ASSERT_LT(a->cost_entry, ncost);
+	/* used: the reservation is refunded with the delivery */
 	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
 					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
-	u = usage(self->fd);
-	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u));
+	ASSERT_EQ(0, mt_send_simple(self->fd, so, MACHIPC_DISP_MOVE_SEND_ONCE,
+				    5, NULL, 0, NULL));
+	size = sizeof(buf);
+	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, port, buf, &size, NULL)));
+	EXPECT_EQ(5, machipc_msg_header(buf)->id);
+	EXPECT_EQ(u, usage(self->fd));
+
+	/* at the limit: making the right fails cleanly, nothing goes past */
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd,
+					       u + a->cost_entry + ncost - 1));
+	EXPECT_EQ(ENOBUFS, MT_ERR(machipc_port_insert_right(self->fd, port,
+					MACHIPC_DISP_MAKE_SEND_ONCE, &so)));
+	EXPECT_EQ(u, usage(self->fd));
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd,
+					       u + a->cost_entry + ncost));
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
 	ASSERT_EQ(0, machipc_port_deallocate(self->fd, so));
 	now = account_of(self->fd);
-	EXPECT_EQ(u - a->cost_entry + ncost, now.usage);
-	EXPECT_LT(now.limit, now.usage);
-	EXPECT_LE(now.usage, now.hwm);
+	EXPECT_EQ(u + ncost, now.usage);
+	EXPECT_LE(now.usage, now.limit);
 	EXPECT_EQ(ENOBUFS, MT_ERR(machipc_port_allocate(self->fd,
 							MACHIPC_RIGHT_RECEIVE,
 							&other)));
 	size = sizeof(buf);
 	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, port, buf, &size, NULL)));
-	EXPECT_EQ(u - a->cost_entry, usage(self->fd));
-	/* back under: what failed succeeds again (with room for it) */
-	ASSERT_EQ(0, machipc_account_set_limit(self->fd, usage(self->fd) +
-						 a->cost_port + a->cost_entry));
-	ASSERT_NE(0, other = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+	EXPECT_EQ(u, usage(self->fd));
 	ASSERT_EQ(0, machipc_account_set_limit(self->fd, a->limit));
 
 	/*
-	 * The receive right moved to another space: that space, which makes
-	 * and destroys the send-once rights and receives the notification,
-	 * pays for it, not the port's creator.
+	 * The receive right moved to another space: that space pays for the
+	 * rights it makes, and the rights made before the move stay charged
+	 * to their maker, wherever their notification goes.
 	 */
 	{
 		int b = machipc_open();
 		struct machipc_msg_builder mb;
-		__u32 inbox, to_b, moved, bso;
+		__u32 inbox, to_b, moved, bso, aso;
 		__u64 ua, ub;
 
 		ASSERT_LE(0, b);
 		ASSERT_NE(0, inbox = mt_alloc(b, MACHIPC_RIGHT_RECEIVE));
 		ASSERT_EQ(0, mt_give_send(b, inbox, self->fd, &to_b));
 		ASSERT_NE(0, moved = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+		ASSERT_EQ(0, machipc_port_insert_right(self->fd, moved,
+					MACHIPC_DISP_MAKE_SEND_ONCE, &aso));
 		ASSERT_EQ(0, machipc_msg_init(&mb, buf, sizeof(buf), to_b,
 					      MACHIPC_DISP_COPY_SEND, 0, 0, 9));
 		ASSERT_EQ(0, machipc_msg_add_port(&mb, moved,
@@ -203,6 +217,17 @@ TEST_F(space, send_once_notification_charged_to_the_port)
 		ASSERT_EQ(0, MT_ERR(machipc_receive(b, moved, buf, &size,
 						    NULL)));
 		EXPECT_EQ(ub, usage(b));
+		/* A's right, destroyed now: A pays, B's usage does not move */
+		ASSERT_EQ(0, machipc_port_deallocate(self->fd, aso));
+		EXPECT_EQ(ua - a->cost_entry, usage(self->fd));
+		EXPECT_EQ(ub, usage(b));
+		size = sizeof(buf);
+		ASSERT_EQ(0, MT_ERR(machipc_receive(b, moved, buf, &size,
+						    NULL)));
+		EXPECT_EQ(MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_SEND_ONCE),
+			  machipc_msg_header(buf)->id);
+		EXPECT_EQ(ua - a->cost_entry - ncost, usage(self->fd));
+		EXPECT_EQ(ub, usage(b));
 		close(b);
 		/* to_b is a dead name now */
 		ASSERT_EQ(0, machipc_port_deallocate(self->fd, to_b));
@@ -213,7 +238,80 @@ TEST_F(space, send_once_notification_charged_to_the_port)
 					       MACHIPC_DISP_MAKE_SEND_ONCE, &so));
 	ASSERT_EQ(0, machipc_port_deallocate(self->fd, so));
 	ASSERT_EQ(0, machipc_port_destroy(self->fd, port));
-	EXPECT_EQ(a->cost_port + a->cost_entry, usage(self->fd));
+	EXPECT_EQ(0, usage(self->fd));
+}
+
+/*
+ * Every way of making a send-once right reserves its notification, and at
+ * the limit fails ENOBUFS with nothing changed: a message's MAKE_SEND_ONCE
+ * reply right, a notification request's MAKE_SEND_ONCE notify right.
+ */
+TEST_F(space, send_once_reservation_at_the_limit_changes_nothing)
+{
+	const struct machipc_account_info *a = &self->a;
+	__u64 ncost = msg_cost(a, 40), mcost = msg_cost(a, 32), u, buf[64];
+	struct machipc_msg_builder b;
+	struct mt_snap before;
+	size_t size = sizeof(buf);
+	__u32 port, reply, name;
+
+	ASSERT_NE(0, port = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+	ASSERT_NE(0, reply = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE));
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, port,
+					       MACHIPC_DISP_MAKE_SEND, &name));
+	u = usage(self->fd);
+
+	/* room for the message, not for its reply right's reservation */
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u + mcost + ncost - 1));
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), port,
+				      MACHIPC_DISP_COPY_SEND, reply,
+				      MACHIPC_DISP_MAKE_SEND_ONCE, 7));
+	ASSERT_EQ(0, mt_snap_take(self->fd, &before));
+	EXPECT_EQ(ENOBUFS, MT_ERR(machipc_send(self->fd, buf, NULL)));
+	ASSERT_SNAP_UNCHANGED(self->fd, &before);
+	EXPECT_EQ(u, usage(self->fd));
+	EXPECT_EQ(ETIMEDOUT, mt_recv_now(self->fd, port, buf, sizeof(buf)));
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u + mcost + ncost));
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), port,
+				      MACHIPC_DISP_COPY_SEND, reply,
+				      MACHIPC_DISP_MAKE_SEND_ONCE, 7));
+	ASSERT_EQ(0, MT_ERR(machipc_send(self->fd, buf, NULL)));
+	EXPECT_EQ(u + mcost + ncost, usage(self->fd));
+	/* received: the message refunded, the reply right keeps its share */
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, a->limit));
+	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, port, buf, &size, NULL)));
+	EXPECT_EQ(u + a->cost_entry + ncost, usage(self->fd));
+	/* used: the reply is charged as a message, the reservation refunded */
+	ASSERT_EQ(0, mt_send_simple(self->fd, machipc_msg_header(buf)->remote_name,
+				    MACHIPC_DISP_MOVE_SEND_ONCE, 8, NULL, 0,
+				    NULL));
+	size = sizeof(buf);
+	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, reply, buf, &size, NULL)));
+	EXPECT_EQ(8, machipc_msg_header(buf)->id);
+	EXPECT_EQ(u, usage(self->fd));
+
+	/* a request: room for it and its message, not the reservation */
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u + a->cost_notify +
+					       2 * ncost - 1));
+	ASSERT_EQ(0, mt_snap_take(self->fd, &before));
+	EXPECT_EQ(ENOBUFS, MT_ERR(machipc_port_request_notification(self->fd,
+			port, MACHIPC_NOTIFY_NO_SENDERS, reply,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL)));
+	ASSERT_SNAP_UNCHANGED(self->fd, &before);
+	EXPECT_EQ(u, usage(self->fd));
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, u + a->cost_notify +
+					       2 * ncost));
+	ASSERT_EQ(0, machipc_port_request_notification(self->fd, port,
+			MACHIPC_NOTIFY_NO_SENDERS, reply,
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, NULL));
+	EXPECT_EQ(u + a->cost_notify + 2 * ncost, usage(self->fd));
+	/* fired and received: everything back */
+	ASSERT_EQ(0, machipc_port_deallocate(self->fd, name));
+	size = sizeof(buf);
+	ASSERT_EQ(0, MT_ERR(machipc_receive(self->fd, reply, buf, &size, NULL)));
+	EXPECT_EQ(MACHIPC_MSGID_NO_SENDERS, machipc_msg_header(buf)->id);
+	EXPECT_EQ(u, usage(self->fd));
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, a->limit));
 }
 
 TEST_F(space, send_of_exactly_the_limit_and_one_byte_over)

@@ -291,7 +291,7 @@ static int do_send(struct fuzz_thread *t, int *err_ctx)
 	if (chance(r, 2))
 		a.flags |= 1U << (4 + below(r, 28));
 	if (chance(r, 1))
-		a.reserved = rnd(r);
+		a.blame = rnd(r);
 	if (chance(r, 1))
 		a.send_msg = chance(r, 50) ? 0 : 0x10;
 	ret = ioctl(p->fd, MACHIPC_IOC_MSG, &a);
@@ -324,7 +324,7 @@ static int do_receive(struct fuzz_thread *t)
 	if (chance(r, 1))
 		a.rcv_buf = 0;
 	if (chance(r, 1))
-		a.reserved = rnd(r);
+		a.blame = rnd(r);
 	ret = ioctl(p->fd, MACHIPC_IOC_MSG, &a);
 	if (ret == 0)
 		absorb(t, t->rbuf, a.rcv_size);
@@ -383,7 +383,9 @@ static int do_op(struct fuzz_thread *t, enum fop op, char *ctx, size_t ctxlen)
 		a.disposition = chance(r, 90) ? (chance(r, 50) ?
 			MACHIPC_DISP_MAKE_SEND : MACHIPC_DISP_MAKE_SEND_ONCE) :
 			pick_disp(r);
-		a.reserved = pick_reserved(r);
+		a.flags = chance(r, 5) ? MACHIPC_INSERT_NAME : pick_reserved(r);
+		if (a.flags == MACHIPC_INSERT_NAME)
+			a.new_name = chance(r, 50) ? pick_name(t) : (__u32)rnd(r);
 		ret = ioctl(fd, MACHIPC_IOC_PORT_INSERT_RIGHT, &a);
 		snprintf(ctx, ctxlen, "name=%#x disp=%u", a.name,
 			 a.disposition);

@@ -11,6 +11,7 @@
  * tells a client that the holder died.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <limits.h>
 
 #include "kselftest_harness.h"
@@ -19,6 +20,8 @@
 #include <servers/bootstrap.h>
 
 static char **mt_argv;
+/* Our parent, the bootstrap server, when we run under it. */
+static pid_t daemon_pid;
 
 /* Before main(): make sure we run under the bootstrap server. */
 __attribute__((constructor)) static void mt_under_bootstrapd(int argc, char **argv)
@@ -30,6 +33,8 @@ __attribute__((constructor)) static void mt_under_bootstrapd(int argc, char **ar
 	int i;
 
 	mt_argv = argv;
+	if (getenv("MT_UNDER_BOOTSTRAPD"))
+		daemon_pid = getppid();
 	if (bootstrap_port != MACH_PORT_NULL || getenv("MT_CHILD_MODE") ||
 	    getenv("MT_UNDER_BOOTSTRAPD"))
 		return;
@@ -213,6 +218,82 @@ static void mt_child_mode(void)
 	if (bootstrap_look_up(bootstrap_port, "org.machipc.test.c", &s))
 		_exit(2);
 	_exit(mt_send(s, MACH_MSG_TYPE_COPY_SEND, 31, 31, 0, 0) ? 3 : 0);
+}
+
+/* The daemon's kernel memory, from its space's fdinfo (we are its child). */
+static long long daemon_usage(void)
+{
+	char dir[64], path[PATH_MAX], line[256];
+	long long usage = -1;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)daemon_pid);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while (usage < 0 && (e = readdir(d))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "machipc-account: usage %lld", &usage) == 1)
+				break;
+		fclose(f);
+	}
+	closedir(d);
+	return usage;
+}
+
+/*
+ * Services registered with one port share its name in the daemon, and so
+ * its one dead-name request: each registration replaces the request, and
+ * the daemon must drop the send-once right it gets back, and forget every
+ * such service when the port dies.  The daemon's kernel memory returns to
+ * where it was.
+ */
+TEST(services_sharing_a_port)
+{
+	mach_port_t p = mt_port_send(), look;
+	long long before, after = -1;
+	char name[64];
+	int i;
+
+	before = daemon_usage();
+	if (before < 0)
+		SKIP(return, "cannot read the daemon's fdinfo");
+	for (i = 0; i < 16; i++) {
+		snprintf(name, sizeof(name), "org.machipc.test.shared.%d", i);
+		ASSERT_EQ(KERN_SUCCESS, mach_port_mod_refs(mach_task_self(), p,
+							   MACH_PORT_RIGHT_SEND, 1));
+		ASSERT_EQ(BOOTSTRAP_SUCCESS, bootstrap_register(bootstrap_port, name, p));
+	}
+	ASSERT_EQ(BOOTSTRAP_SUCCESS, bootstrap_look_up(bootstrap_port,
+						       "org.machipc.test.shared.7", &look));
+	EXPECT_EQ(p, look);
+	mach_port_deallocate(mach_task_self(), look);
+	mach_port_destroy(mach_task_self(), p);
+	/* The notifications reach the daemon in its own time: ask until. */
+	for (i = 0; i < 200; i++) {
+		if (bootstrap_look_up(bootstrap_port, "org.machipc.test.shared.0",
+				      &look) == BOOTSTRAP_UNKNOWN_SERVICE) {
+			after = daemon_usage();
+			if (after == before)
+				break;
+		} else {
+			mach_port_deallocate(mach_task_self(), look);
+		}
+		usleep(20 * 1000);
+	}
+	EXPECT_EQ(before, after);
+	for (i = 0; i < 16; i++) {
+		snprintf(name, sizeof(name), "org.machipc.test.shared.%d", i);
+		EXPECT_EQ(BOOTSTRAP_UNKNOWN_SERVICE,
+			  bootstrap_look_up(bootstrap_port, name, &look));
+	}
 }
 
 int main(int argc, char **argv)

@@ -17,6 +17,7 @@ union mt_notification {
 	mach_msg_header_t header;
 	mach_no_senders_notification_t no_senders;
 	mach_dead_name_notification_t dead_name;
+	mach_port_deleted_notification_t port_deleted;
 	mach_port_destroyed_notification_t port_destroyed;
 	mach_send_once_notification_t send_once;
 	char buf[256];
@@ -114,6 +115,34 @@ TEST(dead_name)
 	EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(task, send));
 	EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(task, send));
 	EXPECT_EQ(KERN_INVALID_NAME, mach_port_deallocate(task, send));
+	mach_port_destroy(task, notify);
+}
+
+/* Deleting a name with a dead-name request cancels it: port-deleted. */
+TEST(port_deleted)
+{
+	mach_port_t task = mach_task_self(), p = mt_port(), notify = mt_port(), prev, so;
+	mach_msg_type_name_t type;
+	union mt_notification n;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_port_extract_right(task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							&so, &type));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_request_notification(task, so, MACH_NOTIFY_DEAD_NAME, 0,
+							       notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							       &prev));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_deallocate(task, so));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_notification(notify, &n));
+	EXPECT_EQ(MACH_NOTIFY_PORT_DELETED, n.header.msgh_id);
+	EXPECT_EQ(so, n.port_deleted.not_port);
+	EXPECT_EQ(sizeof(mach_port_deleted_notification_t) - sizeof(mach_msg_format_0_trailer_t),
+		  n.header.msgh_size);
+	/* The send-once right's own notification came first, to p. */
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_notification(p, &n));
+	EXPECT_EQ(MACH_NOTIFY_SEND_ONCE, n.header.msgh_id);
+	/* The port dying later sends nothing more. */
+	mach_port_destroy(task, p);
+	EXPECT_EQ(MACH_RCV_TIMED_OUT, mach_msg(&n.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+					       sizeof(n), notify, 0, MACH_PORT_NULL));
 	mach_port_destroy(task, notify);
 }
 

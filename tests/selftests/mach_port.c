@@ -62,15 +62,50 @@ TEST(allocate_and_types)
 	EXPECT_EQ(MACH_PORT_TYPE_SEND, mt_type(task));
 }
 
-TEST(allocate_name_unsupported)
+TEST(allocate_name)
 {
-	mach_port_t task = mach_task_self(), r = mt_port();
+	mach_port_t task = mach_task_self(), r = mt_port(), so, n = 0x7ffff00;
+	mt_simple_rcv_t m;
 
 	ASSERT_NE(MACH_PORT_NULL, r);
 	EXPECT_EQ(KERN_INVALID_VALUE, mach_port_allocate_name(task, MACH_PORT_RIGHT_SEND, 0x1234));
 	EXPECT_EQ(KERN_INVALID_VALUE, mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_NULL));
+	EXPECT_EQ(KERN_INVALID_VALUE, mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_DEAD));
 	EXPECT_EQ(KERN_NAME_EXISTS, mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, r));
-	EXPECT_EQ(KERN_NOT_SUPPORTED, mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, 0x7ffff00));
+	EXPECT_EQ(KERN_NAME_EXISTS, mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, task));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, n));
+	EXPECT_EQ(MACH_PORT_TYPE_RECEIVE, mt_type(n));
+	EXPECT_EQ(KERN_NAME_EXISTS, mach_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, n));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(task, n, n, MACH_MSG_TYPE_MAKE_SEND));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(n, MACH_MSG_TYPE_COPY_SEND, 41, 41, 0, 0));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_recv(n, &m, MACH_RCV_TIMEOUT, 1000));
+	EXPECT_EQ(41, m.header.msgh_id);
+	EXPECT_EQ(n, m.header.msgh_local_port);
+	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, 0x7ffff10));
+	EXPECT_EQ(MACH_PORT_TYPE_PORT_SET, mt_type(0x7ffff10));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate_name(task, MACH_PORT_RIGHT_DEAD_NAME, 0x7ffff20));
+	EXPECT_EQ(MACH_PORT_TYPE_DEAD_NAME, mt_type(0x7ffff20));
+	EXPECT_EQ(1, mt_refs(0x7ffff20, MACH_PORT_RIGHT_DEAD_NAME));
+
+	/* A new send-once right under a chosen name. */
+	so = 0x7ffff30;
+	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(task, so, n, MACH_MSG_TYPE_MAKE_SEND_ONCE));
+	EXPECT_EQ(MACH_PORT_TYPE_SEND_ONCE, mt_type(so));
+	EXPECT_EQ(1, mt_status(n).mps_sorights);
+	EXPECT_EQ(KERN_NAME_EXISTS, mach_port_insert_right(task, so, n, MACH_MSG_TYPE_MAKE_SEND_ONCE));
+	EXPECT_EQ(KERN_NAME_EXISTS, mach_port_insert_right(task, r, n, MACH_MSG_TYPE_MAKE_SEND_ONCE));
+	EXPECT_EQ(KERN_RIGHT_EXISTS, mach_port_insert_right(task, 0x7ffff40, n, MACH_MSG_TYPE_MAKE_SEND));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(so, MACH_MSG_TYPE_MOVE_SEND_ONCE, 42, 42, 0, 0));
+	EXPECT_EQ((mach_port_type_t)-1, mt_type(so));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_recv(n, &m, MACH_RCV_TIMEOUT, 1000));
+	EXPECT_EQ(42, m.header.msgh_id);
+
+	EXPECT_EQ(KERN_SUCCESS, mach_port_destroy(task, n));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_destroy(task, 0x7ffff10));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_destroy(task, 0x7ffff20));
+	/* The name is free again. */
+	ASSERT_EQ(KERN_SUCCESS, mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, n));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_destroy(task, n));
 	mach_port_destroy(task, r);
 }
 

@@ -346,7 +346,6 @@ TEST_F(pair, malformed_einval)
 				  MACHIPC_MSG_RCV_TIMEOUT);
 		BADARGS("unknown flag", a.flags |= 1u << 4);
 		BADARGS("unknown flag 31", a.flags |= 1u << 31);
-		BADARGS("reserved", a.reserved = 1);
 		BADARGS("rcv_ool without RECEIVE", a.rcv_ool = (uintptr_t)rb);
 		BADARGS("rcv_ool_count without RECEIVE", a.rcv_ool_count = 1);
 		BADARGS("rcv_name without RECEIVE", a.rcv_name = self->q);
@@ -620,6 +619,227 @@ TEST_F(pair, descriptor_dispositions)
 }
 
 /* A send right to a port whose receive right is in the receiving space. */
+/*
+ * A send refused for one of its rights says which (ABI 3's blame), and
+ * changes nothing; other failures blame none.
+ */
+TEST_F(pair, send_blames_the_right)
+{
+	__u32 dead = mt_alloc(self->s, MACHIPC_RIGHT_DEAD_NAME);
+	__u32 set = mt_alloc(self->s, MACHIPC_RIGHT_PORT_SET);
+	struct mt_snap before_s, before_r;
+	struct machipc_msg_builder b;
+	struct machipc_msg_args a;
+	__u64 buf[64];
+	struct {
+		const char *what;
+		__u32 dest, dest_disp, reply, reply_disp;
+		__u32 d[3];
+		int err;
+		__u32 blame;
+	} c[] = {
+		{ "no such destination", 0x7777, MACHIPC_DISP_COPY_SEND, 0, 0,
+		  { 0 }, ENOENT, MACHIPC_BLAME_DEST },
+		{ "destination is a set", set, MACHIPC_DISP_COPY_SEND, 0, 0,
+		  { 0 }, EACCES, MACHIPC_BLAME_DEST },
+		{ "destination is dead", dead, MACHIPC_DISP_COPY_SEND, 0, 0,
+		  { 0 }, EPIPE, MACHIPC_BLAME_DEST },
+		{ "no such reply", self->sp, MACHIPC_DISP_COPY_SEND, 0x7777,
+		  MACHIPC_DISP_MAKE_SEND_ONCE, { 0 }, ENOENT, MACHIPC_BLAME_REPLY },
+		{ "reply without the right", self->sp, MACHIPC_DISP_COPY_SEND,
+		  self->sp, MACHIPC_DISP_MAKE_SEND_ONCE, { 0 }, EACCES,
+		  MACHIPC_BLAME_REPLY },
+		{ "third descriptor", self->sp, MACHIPC_DISP_COPY_SEND,
+		  self->q, MACHIPC_DISP_MAKE_SEND_ONCE,
+		  { self->q, self->sp, 0x7777 }, ENOENT, MACHIPC_BLAME_DESC(2) },
+		{ "first descriptor dead", self->sp, MACHIPC_DISP_COPY_SEND, 0, 0,
+		  { dead, self->q, self->sp }, EPIPE, MACHIPC_BLAME_DESC(0) },
+	};
+	unsigned int i, j;
+
+	ASSERT_NE(0, dead);
+	ASSERT_NE(0, set);
+	ASSERT_EQ(0, mt_snap_take(self->s, &before_s));
+	ASSERT_EQ(0, mt_snap_take(self->r, &before_r));
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), c[i].dest,
+					      c[i].dest_disp, c[i].reply,
+					      c[i].reply_disp, 1));
+		for (j = 0; j < 3 && c[i].d[j]; j++)
+			ASSERT_EQ(0, machipc_msg_add_port(&b, c[i].d[j],
+					c[i].d[j] == self->q ?
+					MACHIPC_DISP_MAKE_SEND :
+					MACHIPC_DISP_COPY_SEND));
+		memset(&a, 0, sizeof(a));
+		a.flags = MACHIPC_MSG_SEND;
+		a.send_msg = (uintptr_t)buf;
+		a.send_size = machipc_msg_header(buf)->size;
+		a.blame = 0xdead;	/* ignored on input */
+		EXPECT_EQ(c[i].err, machipc_msg(self->s, &a) ? errno : 0)
+			TH_LOG("%s", c[i].what);
+		EXPECT_EQ(c[i].blame, a.blame) TH_LOG("%s", c[i].what);
+		ASSERT_SNAP_UNCHANGED(self->s, &before_s);
+		ASSERT_SNAP_UNCHANGED(self->r, &before_r);
+	}
+
+	/* Not about a right: no blame. */
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), self->sp,
+				      MACHIPC_DISP_COPY_SEND, 0, 0, 1));
+	((struct machipc_msg_header *)buf)->reserved = 1;
+	memset(&a, 0, sizeof(a));
+	a.flags = MACHIPC_MSG_SEND;
+	a.send_msg = (uintptr_t)buf;
+	a.send_size = machipc_msg_header(buf)->size;
+	a.blame = MACHIPC_BLAME_DEST;
+	EXPECT_EQ(EINVAL, machipc_msg(self->s, &a) ? errno : 0);
+	EXPECT_EQ(MACHIPC_BLAME_NONE, a.blame);
+
+	/* A stale blame on input does not stop a good send. */
+	((struct machipc_msg_header *)buf)->reserved = 0;
+	a.blame = MACHIPC_BLAME_DESC(3);
+	EXPECT_EQ(0, machipc_msg(self->s, &a) ? errno : 0);
+}
+
+/* Field 22 of /proc/self/stat (start time in ticks), loginuid, sessionid. */
+static void self_audit_facts(__u64 facts[3])
+{
+	char buf[1024], *p;
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	int field;
+
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	facts[0] = p ? strtoull(p + 1, NULL, 10) : ~0ULL;
+	facts[1] = facts[2] = ~0ULL;
+	f = fopen("/proc/self/loginuid", "r");
+	if (f) {
+		if (fscanf(f, "%llu", (unsigned long long *)&facts[1]) != 1)
+			facts[1] = ~0ULL;
+		fclose(f);
+	}
+	f = fopen("/proc/self/sessionid", "r");
+	if (f) {
+		if (fscanf(f, "%llu", (unsigned long long *)&facts[2]) != 1)
+			facts[2] = ~0ULL;
+		fclose(f);
+	}
+}
+
+/*
+ * Receive options of ABI 3: the destination's right in the local
+ * disposition (Mach's msgh_bits), and the audit trailer.
+ */
+TEST_F(pair, receive_options_mach_view)
+{
+	const size_t small = sizeof(struct machipc_msg_header) + 8;
+	const struct machipc_msg_trailer_audit *ta;
+	const struct machipc_msg_header *h;
+	struct machipc_msg_builder b;
+	struct machipc_msg_args a;
+	__u64 sbuf[32], rbuf[64], facts[3];
+	__u32 so = 0;
+	int bfd, status;
+	pid_t pid;
+
+	/* COPY_SEND destination, MAKE_SEND_ONCE reply. */
+	ASSERT_EQ(0, machipc_msg_init(&b, sbuf, sizeof(sbuf), self->sp,
+				      MACHIPC_DISP_COPY_SEND, self->q,
+				      MACHIPC_DISP_MAKE_SEND_ONCE, 1));
+	ASSERT_EQ(0, machipc_msg_add_data(&b, "12345678", 8));
+	ASSERT_EQ(0, MT_ERR(machipc_send(self->s, sbuf, NULL)));
+	ASSERT_EQ(0, MT_ERR(machipc_send(self->s, sbuf, NULL)));
+	memset(&a, 0, sizeof(a));
+	a.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_DEST_DISP;
+	a.rcv_name = self->p;
+	a.rcv_buf = (uintptr_t)rbuf;
+	a.rcv_size = sizeof(rbuf);
+	ASSERT_EQ(0, machipc_msg(self->r, &a) ? errno : 0);
+	h = machipc_msg_header(rbuf);
+	EXPECT_EQ(MACHIPC_MSGH_BITS(MACHIPC_DISP_MOVE_SEND_ONCE,
+				    MACHIPC_DISP_MOVE_SEND), h->bits);
+	EXPECT_EQ(small + sizeof(struct machipc_msg_trailer), a.rcv_size);
+	/* Without the option, as before ABI 3. */
+	ASSERT_EQ(0, mt_recv_now(self->r, self->p, rbuf, sizeof(rbuf)));
+	EXPECT_EQ(MACHIPC_MSGH_BITS(MACHIPC_DISP_MOVE_SEND_ONCE,
+				    MACHIPC_DISP_NONE), h->bits);
+	machipc_port_destroy(self->r, h->remote_name);
+
+	/* A send-once destination. */
+	ASSERT_EQ(0, MT_ERR(machipc_port_insert_right(self->r, self->p,
+				MACHIPC_DISP_MAKE_SEND_ONCE, &so)));
+	ASSERT_EQ(0, machipc_msg_init(&b, sbuf, sizeof(sbuf), so,
+				      MACHIPC_DISP_MOVE_SEND_ONCE, 0, 0, 2));
+	ASSERT_EQ(0, MT_ERR(machipc_send(self->r, sbuf, NULL)));
+	a.rcv_size = sizeof(rbuf);
+	ASSERT_EQ(0, machipc_msg(self->r, &a) ? errno : 0);
+	EXPECT_EQ(MACHIPC_MSGH_BITS(MACHIPC_DISP_NONE,
+				    MACHIPC_DISP_MOVE_SEND_ONCE), h->bits);
+
+	/* The options need a receive part. */
+	memset(&a, 0, sizeof(a));
+	a.flags = MACHIPC_MSG_SEND | MACHIPC_MSG_RCV_AUDIT;
+	a.send_msg = (uintptr_t)sbuf;
+	a.send_size = machipc_msg_header(sbuf)->size;
+	EXPECT_EQ(EINVAL, machipc_msg(self->s, &a) ? errno : 0);
+	a.flags = MACHIPC_MSG_SEND | MACHIPC_MSG_RCV_DEST_DISP;
+	EXPECT_EQ(EINVAL, machipc_msg(self->s, &a) ? errno : 0);
+
+	/* The audit trailer, from a child with real ids of its own. */
+	bfd = machipc_bootstrap_export(self->r, self->p, MACHIPC_DISP_MAKE_SEND, 0);
+	ASSERT_LE(0, bfd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		__u32 dest;
+		int fd;
+
+		if (setresgid(4322, 0, 0) || setresuid(4321, 0, 0))
+			_exit(2);
+		self_audit_facts(facts);
+		fd = machipc_open();
+		if (fd < 0 || machipc_bootstrap_import(fd, bfd, &dest))
+			_exit(3);
+		if (machipc_msg_init(&b, sbuf, sizeof(sbuf), dest,
+				     MACHIPC_DISP_MOVE_SEND, 0, 0, 3) ||
+		    machipc_msg_add_data(&b, facts, sizeof(facts)) ||
+		    machipc_send(fd, sbuf, NULL))
+			_exit(4);
+		_exit(0);
+	}
+	close(bfd);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* Room for the short trailer only: EMSGSIZE, with the size needed. */
+	memset(&a, 0, sizeof(a));
+	a.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_AUDIT;
+	a.rcv_name = self->p;
+	a.rcv_buf = (uintptr_t)rbuf;
+	a.rcv_size = sizeof(struct machipc_msg_header) + sizeof(facts) +
+		     sizeof(struct machipc_msg_trailer);
+	EXPECT_EQ(EMSGSIZE, machipc_msg(self->r, &a) ? errno : 0);
+	EXPECT_EQ(sizeof(struct machipc_msg_header) + sizeof(facts) +
+		  sizeof(struct machipc_msg_trailer_audit), a.rcv_size);
+	ASSERT_EQ(0, machipc_msg(self->r, &a) ? errno : 0);
+	EXPECT_EQ(3, h->id);
+	memcpy(facts, (const char *)rbuf + sizeof(*h), sizeof(facts));
+	ta = (const void *)((const char *)rbuf + h->size);
+	EXPECT_EQ(pid, ta->base.pid);
+	EXPECT_EQ(0, ta->base.uid);
+	EXPECT_EQ(0, ta->base.gid);
+	EXPECT_EQ(4321, ta->ruid);
+	EXPECT_EQ(4322, ta->rgid);
+	EXPECT_EQ(facts[0], ta->start_time);
+	EXPECT_EQ((__u32)facts[1], ta->auid);
+	EXPECT_EQ((__u32)facts[2], ta->asid);
+	EXPECT_EQ(0, ta->reserved);
+	EXPECT_EQ(0, ta->base.flags & MACHIPC_TRAILER_KERNEL);
+}
+
 TEST_F(pair, send_right_to_own_port_merges)
 {
 	__u64 sbuf[32], rbuf[64];

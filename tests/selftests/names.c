@@ -7,6 +7,7 @@
  * a million allocate/destroy cycles probing stale names.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 
 #include "kselftest_harness.h"
@@ -156,11 +157,13 @@ TEST(reserved_fields_einval)
 	{
 		struct machipc_port_insert a = {
 			.name = r, .disposition = MACHIPC_DISP_MAKE_SEND,
-			.reserved = 1 };
+			.flags = MACHIPC_INSERT_LAST << 1 };
 		__u32 d;
 
 		EXPECT_EQ(EINVAL, raw(fd, MACHIPC_IOC_PORT_INSERT_RIGHT, &a));
-		a.reserved = 0;
+		a.flags = 1u << 31;
+		EXPECT_EQ(EINVAL, raw(fd, MACHIPC_IOC_PORT_INSERT_RIGHT, &a));
+		a.flags = 0;
 		for (d = 0; d < 16; d++) {
 			if (d == MACHIPC_DISP_MAKE_SEND ||
 			    d == MACHIPC_DISP_MAKE_SEND_ONCE)
@@ -313,6 +316,170 @@ TEST(insert_right_counts)
 	}
 	/* only a receive right left: deallocate is EACCES */
 	EXPECT_EQ(EACCES, MT_ERR(machipc_port_deallocate(fd, r)));
+	close(fd);
+}
+
+/* Names the caller chooses (ABI 3): MACHIPC_IOC_PORT_ALLOCATE_NAME. */
+TEST(allocate_chosen_names)
+{
+	const __u32 rights[] = { MACHIPC_RIGHT_RECEIVE, MACHIPC_RIGHT_PORT_SET,
+				 MACHIPC_RIGHT_DEAD_NAME };
+	const __u32 names[] = { 0x1234, 0x10000000, MACHIPC_NAME_DEAD - 1 };
+	struct machipc_account_info before, after;
+	__u32 got, r, u, i;
+	struct mt_snap s1, s2;
+	char diff[256];
+	__u64 buf[32];
+	int fd = machipc_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, MT_ERR(machipc_account_get(fd, &before)));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, MT_ERR(machipc_port_allocate_name(fd, rights[i],
+							       names[i])));
+		ASSERT_EQ(0, mt_info(fd, names[i], &r, &u));
+		EXPECT_EQ(rights[i], r);
+	}
+	/* In use, reserved names, bad rights: errors that change nothing. */
+	ASSERT_EQ(0, mt_snap_take(fd, &s1));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(EEXIST, MT_ERR(machipc_port_allocate_name(fd,
+					MACHIPC_RIGHT_RECEIVE, names[i])));
+	EXPECT_EQ(EINVAL, MT_ERR(machipc_port_allocate_name(fd,
+				MACHIPC_RIGHT_RECEIVE, MACHIPC_NAME_NULL)));
+	EXPECT_EQ(EINVAL, MT_ERR(machipc_port_allocate_name(fd,
+				MACHIPC_RIGHT_RECEIVE, MACHIPC_NAME_DEAD)));
+	EXPECT_EQ(EINVAL, MT_ERR(machipc_port_allocate_name(fd,
+				MACHIPC_RIGHT_SEND, 0x4321)));
+	EXPECT_EQ(EINVAL, MT_ERR(machipc_port_allocate_name(fd,
+				MACHIPC_RIGHT_RECEIVE | MACHIPC_RIGHT_PORT_SET,
+				0x4321)));
+	ASSERT_EQ(0, mt_snap_take(fd, &s2));
+	EXPECT_EQ(0, mt_snap_diff(&s1, &s2, diff, sizeof(diff)))
+		TH_LOG("%s", diff);
+
+	/* The port under a chosen name works like any other. */
+	ASSERT_EQ(0, mt_send_simple(fd, names[0], MACHIPC_DISP_MAKE_SEND, 5, NULL, 0, NULL));
+	ASSERT_EQ(0, mt_recv_now(fd, names[0], buf, sizeof(buf)));
+	EXPECT_EQ(names[0], machipc_msg_header(buf)->local_name);
+	EXPECT_EQ(0, MT_ERR(machipc_port_move_member(fd, names[0], names[1])));
+
+	/* The kernel's own names never collide with chosen ones. */
+	ASSERT_EQ(0, MT_ERR(machipc_port_allocate(fd, MACHIPC_RIGHT_DEAD_NAME,
+						  &got)));
+	/* ... also the one it holds in reserve next to its cursor. */
+	ASSERT_EQ(0, MT_ERR(machipc_port_allocate_name(fd,
+				MACHIPC_RIGHT_DEAD_NAME, (got + 1) | 63)));
+	for (i = 0; i < 200; i++) {
+		__u32 n;
+
+		ASSERT_EQ(0, MT_ERR(machipc_port_allocate(fd,
+					MACHIPC_RIGHT_DEAD_NAME, &n)));
+		EXPECT_NE((got + 1) | 63, n);
+		EXPECT_NE(names[0], n);
+	}
+	close(fd);
+
+	/* Everything it cost went with the space. */
+	fd = machipc_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, MT_ERR(machipc_account_get(fd, &after)));
+	EXPECT_EQ(before.usage, after.usage);
+	close(fd);
+}
+
+TEST(insert_under_chosen_name)
+{
+	__u32 r, p, rights = 0, urefs = 0;
+	struct machipc_port_attr a;
+	struct mt_snap s1, s2;
+	char diff[256];
+	__u64 buf[32];
+	int fd = machipc_open();
+
+	ASSERT_LE(0, fd);
+	r = mt_alloc(fd, MACHIPC_RIGHT_RECEIVE);
+	p = mt_alloc(fd, MACHIPC_RIGHT_PORT_SET);
+	ASSERT_EQ(0, MT_ERR(machipc_port_insert_right_name(fd, r,
+				MACHIPC_DISP_MAKE_SEND_ONCE, 0x777)));
+	ASSERT_EQ(0, mt_info(fd, 0x777, &rights, &urefs));
+	EXPECT_EQ(MACHIPC_RIGHT_SEND_ONCE, rights);
+	ASSERT_EQ(0, mt_attr(fd, r, &a));
+	EXPECT_EQ(1, a.sorights);
+	/* A send right lives under the receive right's name only. */
+	ASSERT_EQ(0, MT_ERR(machipc_port_insert_right_name(fd, r,
+				MACHIPC_DISP_MAKE_SEND, r)));
+	ASSERT_EQ(0, mt_info(fd, r, &rights, &urefs));
+	EXPECT_EQ(MACHIPC_RIGHT_RECEIVE | MACHIPC_RIGHT_SEND, rights);
+
+	ASSERT_EQ(0, mt_snap_take(fd, &s1));
+	EXPECT_EQ(EEXIST, MT_ERR(machipc_port_insert_right_name(fd, r,
+				 MACHIPC_DISP_MAKE_SEND_ONCE, 0x777)));
+	EXPECT_EQ(EEXIST, MT_ERR(machipc_port_insert_right_name(fd, r,
+				 MACHIPC_DISP_MAKE_SEND_ONCE, p)));
+	EXPECT_EQ(EEXIST, MT_ERR(machipc_port_insert_right_name(fd, r,
+				 MACHIPC_DISP_MAKE_SEND, 0x777)));
+	EXPECT_EQ(ENOTUNIQ, MT_ERR(machipc_port_insert_right_name(fd, r,
+				   MACHIPC_DISP_MAKE_SEND, 0x778)));
+	EXPECT_EQ(EINVAL, MT_ERR(machipc_port_insert_right_name(fd, r,
+				 MACHIPC_DISP_MAKE_SEND_ONCE, MACHIPC_NAME_DEAD)));
+	EXPECT_EQ(EINVAL, MT_ERR(machipc_port_insert_right_name(fd, r,
+				 MACHIPC_DISP_MAKE_SEND_ONCE, MACHIPC_NAME_NULL)));
+	EXPECT_EQ(EACCES, MT_ERR(machipc_port_insert_right_name(fd, p,
+				 MACHIPC_DISP_MAKE_SEND_ONCE, 0x779)));
+	EXPECT_EQ(ENOENT, MT_ERR(machipc_port_insert_right_name(fd, 0x77a,
+				 MACHIPC_DISP_MAKE_SEND_ONCE, 0x779)));
+	ASSERT_EQ(0, mt_snap_take(fd, &s2));
+	EXPECT_EQ(0, mt_snap_diff(&s1, &s2, diff, sizeof(diff)))
+		TH_LOG("%s", diff);
+
+	/* The send-once right under its chosen name is used once. */
+	ASSERT_EQ(0, mt_send_simple(fd, 0x777, MACHIPC_DISP_MOVE_SEND_ONCE, 9, NULL, 0, NULL));
+	EXPECT_EQ(ENOENT, mt_info(fd, 0x777, NULL, NULL));
+	ASSERT_EQ(0, mt_recv_now(fd, r, buf, sizeof(buf)));
+	EXPECT_EQ(9, machipc_msg_header(buf)->id);
+	close(fd);
+}
+
+struct chosen_race {
+	int fd;
+	pthread_barrier_t *go;
+	int won;
+};
+
+static void *chosen_racer(void *arg)
+{
+	struct chosen_race *c = arg;
+
+	pthread_barrier_wait(c->go);
+	c->won = !machipc_port_allocate_name(c->fd, MACHIPC_RIGHT_RECEIVE,
+					     0x5000);
+	return NULL;
+}
+
+/* Two threads choose the same name at once: exactly one gets it. */
+TEST(chosen_name_race)
+{
+	struct chosen_race c[4];
+	pthread_barrier_t go;
+	pthread_t t[4];
+	int fd = machipc_open(), round, i, won;
+
+	ASSERT_LE(0, fd);
+	for (round = 0; round < 200; round++) {
+		pthread_barrier_init(&go, NULL, 4);
+		for (i = 0; i < 4; i++) {
+			c[i] = (struct chosen_race){ .fd = fd, .go = &go };
+			ASSERT_EQ(0, pthread_create(&t[i], NULL, chosen_racer, &c[i]));
+		}
+		for (won = 0, i = 0; i < 4; i++) {
+			pthread_join(t[i], NULL);
+			won += c[i].won;
+		}
+		pthread_barrier_destroy(&go);
+		ASSERT_EQ(1, won) TH_LOG("round %d", round);
+		ASSERT_EQ(0, MT_ERR(machipc_port_destroy(fd, 0x5000)));
+	}
 	close(fd);
 }
 
@@ -796,7 +963,12 @@ static pid_t start_other(int *keep)
 	return pid;
 }
 
-TEST(type_confusion_matrix)
+/* Every operation on every kind of name: minutes on the debug kernel. */
+FIXTURE(matrix) {};
+FIXTURE_SETUP(matrix) {}
+FIXTURE_TEARDOWN(matrix) {}
+
+TEST_F_TIMEOUT(matrix, type_confusion_matrix, 300)
 {
 	struct op ops[64];
 	size_t nops, i;

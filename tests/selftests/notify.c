@@ -652,7 +652,12 @@ TEST_F(space, dead_name_when_message_with_receive_destroyed)
  * message to the notify port -- the notification, or the send-once
  * notification of the request discarded with its dying port.
  */
-TEST(cross_process_exactly_once)
+/* 1000 forked processes: minutes on a loaded TCG host. */
+FIXTURE(forks) {};
+FIXTURE_SETUP(forks) {}
+FIXTURE_TEARDOWN(forks) {}
+
+TEST_F_TIMEOUT(forks, cross_process_exactly_once, 300)
 {
 	long rounds = mt_scaled(1000, 30), r;
 	int fd = machipc_open();

@@ -114,6 +114,13 @@ static kern_return_t add(const char *name, mach_port_t send)
 		return kr == KERN_INVALID_ARGUMENT ? BOOTSTRAP_UNKNOWN_SERVICE :
 						     BOOTSTRAP_NO_MEMORY;
 	}
+	/*
+	 * Services sharing a port share its name, and a name has one
+	 * dead-name request: ours replaced the earlier one, whose send-once
+	 * right comes back here and is ours to drop.
+	 */
+	if (MACH_PORT_VALID(prev))
+		mach_port_deallocate(mach_task_self(), prev);
 	s->next = services;
 	services = s;
 	return BOOTSTRAP_SUCCESS;
@@ -219,13 +226,14 @@ static void do_register(struct lm_bs_request *req)
 
 static void dead_name(mach_dead_name_notification_t *n)
 {
-	struct service *s;
+	struct service *s, *next;
 
-	for (s = services; s; s = s->next) {
+	/* Every service registered with the port goes (they share a name). */
+	for (s = services; s; s = next) {
+		next = s->next;
 		if (s->port == n->not_port) {
 			log_v("\"%s\" died\n", s->name);
 			forget(s);
-			break;
 		}
 	}
 	/* The notification's own reference to the dead name. */

@@ -56,7 +56,8 @@ static bool run_stream = true, run_restart = true;
 static const char *plot_dir;
 
 static const struct rpc_peer *const rpc_peers[] = {
-	&peer_machipc, &peer_machipc_ool, &peer_pipe, &peer_unix_stream,
+	&peer_machipc, &peer_mach_msg, &peer_machipc_ool, &peer_pipe,
+	&peer_unix_stream,
 	&peer_unix_seqpacket,
 	&peer_mqueue, &peer_futex, &peer_binder,
 };

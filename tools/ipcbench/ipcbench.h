@@ -170,7 +170,8 @@ struct chan {
 };
 
 extern const struct rpc_peer peer_machipc, peer_machipc_ool, peer_pipe, peer_unix_stream,
-	peer_unix_seqpacket, peer_mqueue, peer_futex, peer_binder;
+	peer_unix_seqpacket, peer_mqueue, peer_futex, peer_binder,
+	peer_mach_msg;
 
 
 /* Server side of the control channel: "ready", optionally with fds. */

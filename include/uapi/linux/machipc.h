@@ -45,7 +45,9 @@
  * - ``ENOMEM``: the kernel (or the caller's memory cgroup) is out of memory.
  * - ``ENOBUFS``: the charge would take the space's account past its limit
  *   (see struct machipc_account_info); a receive that cannot charge the
- *   names it must create leaves the message queued.
+ *   names it must create leaves the message queued.  Making a send-once
+ *   right (%MACHIPC_DISP_MAKE_SEND_ONCE anywhere) charges the maker for the
+ *   right's send-once notification, so it can fail so too.
  * - ``EPERM``: raising the account limit above the default without
  *   ``CAP_SYS_RESOURCE``.
  * - ``EBADF``/``EMFILE``: bootstrap descriptor errors, as for any fd.
@@ -117,11 +119,16 @@ struct machipc_version {
 };
 
 /**
- * struct machipc_port_alloc - argument of %MACHIPC_IOC_PORT_ALLOCATE
+ * struct machipc_port_alloc - argument of %MACHIPC_IOC_PORT_ALLOCATE and
+ *	%MACHIPC_IOC_PORT_ALLOCATE_NAME
  * @right: in: %MACHIPC_RIGHT_RECEIVE (a new port), %MACHIPC_RIGHT_PORT_SET
  *	(an empty port set) or %MACHIPC_RIGHT_DEAD_NAME (a dead name with one
  *	user reference).
- * @name: out: the new name.
+ * @name: ALLOCATE: out: the new name, chosen by the kernel.
+ *	ALLOCATE_NAME: in: the name to use, which must be free (else
+ *	%EEXIST) and neither %MACHIPC_NAME_NULL nor %MACHIPC_NAME_DEAD (else
+ *	%EINVAL).  A name the caller chooses bypasses the cyclic allocator:
+ *	reusing one soon after it was freed is the caller's choice.
  */
 struct machipc_port_alloc {
 	__u32 right;
@@ -157,20 +164,33 @@ struct machipc_port_mod_refs {
 	__u32 reserved;
 };
 
+/* machipc_port_insert.flags */
+#define MACHIPC_INSERT_NAME	(1U << 0)
+#define MACHIPC_INSERT_LAST	MACHIPC_INSERT_NAME
+#define MACHIPC_INSERT_MASK	((MACHIPC_INSERT_LAST << 1) - 1)
+
 /**
  * struct machipc_port_insert - argument of %MACHIPC_IOC_PORT_INSERT_RIGHT
  * @name: in: a name denoting a receive right.
  * @disposition: in: %MACHIPC_DISP_MAKE_SEND (adds a send user reference
  *	under @name) or %MACHIPC_DISP_MAKE_SEND_ONCE (a send-once right under
  *	a new name).
- * @new_name: out: the name of the new right.
- * @reserved: must be zero.
+ * @new_name: out: the name of the new right; in, with
+ *	%MACHIPC_INSERT_NAME: the name the caller chooses for it (since ABI
+ *	3).  A send-once right takes it if it is free (else %EEXIST); a
+ *	send right always shares the receive right's name, so for
+ *	%MACHIPC_DISP_MAKE_SEND @new_name must be @name (else %EEXIST if it
+ *	is in use, %ENOTUNIQ if not: Mach's ``KERN_NAME_EXISTS`` and
+ *	``KERN_RIGHT_EXISTS``).  Never %MACHIPC_NAME_NULL or
+ *	%MACHIPC_NAME_DEAD (%EINVAL).
+ * @flags: in: 0 or %MACHIPC_INSERT_NAME (ABI 3; the field was reserved,
+ *	and had to be zero, before).
  */
 struct machipc_port_insert {
 	__u32 name;
 	__u32 disposition;
 	__u32 new_name;
-	__u32 reserved;
+	__u32 flags;
 };
 
 /**
@@ -301,19 +321,26 @@ struct machipc_bootstrap {
  * Notifications: kinds (struct machipc_notify_request.kind) and the ids of
  * the kernel messages that deliver them.  Send-once notifications are not
  * requested: destroying an unused send-once right always sends one through
- * that very right.
+ * that very right (paid for when the right was made, by the space that made
+ * it).  Port-deleted notifications are not requested either: a dead-name
+ * request whose name loses its right before the port dies (the name is
+ * destroyed or deallocated, its right moved away, its space torn down) is
+ * cancelled, and its notify port gets a port-deleted notification instead
+ * (exactly one of the two is ever sent).
  */
 #define MACHIPC_NOTIFY_NO_SENDERS	1
 #define MACHIPC_NOTIFY_DEAD_NAME	2
 #define MACHIPC_NOTIFY_PORT_DESTROYED	3
 #define MACHIPC_NOTIFY_SEND_ONCE	4
-#define MACHIPC_NOTIFY_LAST		MACHIPC_NOTIFY_SEND_ONCE
+#define MACHIPC_NOTIFY_PORT_DELETED	5
+#define MACHIPC_NOTIFY_LAST		MACHIPC_NOTIFY_PORT_DELETED
 
 #define MACHIPC_MSGID_NOTIFY(kind)	(MACHIPC_MSGID_KERNEL_BASE + (kind))
 #define MACHIPC_MSGID_NO_SENDERS	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_NO_SENDERS)
 #define MACHIPC_MSGID_DEAD_NAME		MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_DEAD_NAME)
 #define MACHIPC_MSGID_PORT_DESTROYED	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_PORT_DESTROYED)
 #define MACHIPC_MSGID_SEND_ONCE		MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_SEND_ONCE)
+#define MACHIPC_MSGID_PORT_DELETED	MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_PORT_DELETED)
 
 /**
  * struct machipc_notify_request - argument of
@@ -356,7 +383,8 @@ struct machipc_notify_request {
  * @value: no-senders: the port's make-send count when its last send right
  *	went away (a larger count in MACHIPC_IOC_PORT_GET_ATTRIBUTES means
  *	send rights were made since); dead-name: the requester's name for the
- *	dead port; port-destroyed and send-once: 0.
+ *	dead port; port-deleted: the requester's name that lost its right
+ *	(it no longer denotes the port); port-destroyed and send-once: 0.
  * @reserved: zero.
  *
  * A port-destroyed notification also carries one port descriptor holding
@@ -376,7 +404,8 @@ struct machipc_notify_body {
  *	one NONE (with @local_name 0) or any send-type disposition.  On
  *	receive they tell what arrived: the remote disposition is that of the
  *	reply right (MOVE_SEND or MOVE_SEND_ONCE, or NONE), the local one is
- *	NONE.
+ *	NONE, or with %MACHIPC_MSG_RCV_DEST_DISP the kind of right the
+ *	message was sent with (MOVE_SEND or MOVE_SEND_ONCE).
  * @size: total bytes of header, descriptors and inline data; a multiple of
  *	8, at most ``max_inline`` (see struct machipc_version).
  * @remote_name: send: the destination; receive: the name of the reply
@@ -478,19 +507,60 @@ struct machipc_msg_trailer {
 	__u64 reserved;
 };
 
+/**
+ * struct machipc_msg_trailer_audit - the trailer of a receive with
+ *	%MACHIPC_MSG_RCV_AUDIT (since ABI 3), in place of struct
+ *	machipc_msg_trailer, whose fields it starts with
+ * @base: as struct machipc_msg_trailer.
+ * @ruid: the sender's real uid, in the receiver's user namespace.
+ * @rgid: the sender's real gid, in the receiver's user namespace.
+ * @auid: the sender's audit (login) uid, in the receiver's user
+ *	namespace; (__u32)-1 when unset or not mappable.
+ * @asid: the sender's audit session id; (__u32)-1 when unset.
+ * @start_time: when the sending process started, in clock ticks
+ *	(``USER_HZ``) after boot, as field 22 of ``/proc/PID/stat`` shows it
+ *	in the receiver's time namespace: with @base.pid it names one
+ *	process even after its pid is reused.
+ * @reserved: zero.
+ *
+ * All zero for a kernel message (%MACHIPC_TRAILER_KERNEL).
+ */
+struct machipc_msg_trailer_audit {
+	struct machipc_msg_trailer base;
+	__u32 ruid;
+	__u32 rgid;
+	__u32 auid;
+	__u32 asid;
+	__u64 start_time;
+	__u64 reserved;
+};
+
 /* machipc_msg_args.flags */
 #define MACHIPC_MSG_SEND		(1U << 0)
 #define MACHIPC_MSG_RECEIVE		(1U << 1)
 #define MACHIPC_MSG_SEND_TIMEOUT	(1U << 2)
 #define MACHIPC_MSG_RCV_TIMEOUT		(1U << 3)
-#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_TIMEOUT
-#define MACHIPC_MSG_MASK		((MACHIPC_MSG_LAST << 1) - 1)
+#define MACHIPC_MSG_RCV_DEST_DISP	(1U << 6)
+#define MACHIPC_MSG_RCV_AUDIT		(1U << 7)
+#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_AUDIT
+#define MACHIPC_MSG_MASK		(MACHIPC_MSG_SEND | MACHIPC_MSG_RECEIVE | \
+					 MACHIPC_MSG_SEND_TIMEOUT | \
+					 MACHIPC_MSG_RCV_TIMEOUT | \
+					 MACHIPC_MSG_RCV_DEST_DISP | \
+					 MACHIPC_MSG_RCV_AUDIT)
 
 /**
  * struct machipc_msg_args - argument of %MACHIPC_IOC_MSG
  * @flags: %MACHIPC_MSG_SEND and/or %MACHIPC_MSG_RECEIVE (at least one),
  *	%MACHIPC_MSG_SEND_TIMEOUT and %MACHIPC_MSG_RCV_TIMEOUT to use the
- *	deadlines.  When the send part of a combined call has completed and
+ *	deadlines.  Receive options (since ABI 3):
+ *	%MACHIPC_MSG_RCV_DEST_DISP reports in the local disposition of the
+ *	received header's @bits which right the message was sent with
+ *	(%MACHIPC_DISP_MOVE_SEND or %MACHIPC_DISP_MOVE_SEND_ONCE, Mach's
+ *	``msgh_bits`` on receive) instead of NONE;
+ *	%MACHIPC_MSG_RCV_AUDIT appends a struct machipc_msg_trailer_audit
+ *	instead of a struct machipc_msg_trailer (so the message needs that
+ *	much more room).  When the send part of a combined call has completed and
  *	the receive part is interrupted, the kernel clears %MACHIPC_MSG_SEND
  *	here before returning, so that the restarted call does not send again.
  * @rcv_name: receive: the port (receive right) or port set to receive from.
@@ -508,13 +578,19 @@ struct machipc_msg_trailer {
  * @rcv_deadline: the same for the receive part (%MACHIPC_MSG_RCV_TIMEOUT).
  * @rcv_ool: receive: user address of an array of struct machipc_ool_buf
  *	saying where out-of-line data may land, or 0.
+ * @blame: in: ignored (before ABI 3 this field was reserved and had to be
+ *	zero).  Out, when the send part fails because of one of the
+ *	message's rights (%ENOENT, %EACCES, %EPIPE): which one,
+ *	%MACHIPC_BLAME_DEST, %MACHIPC_BLAME_REPLY or
+ *	%MACHIPC_BLAME_DESC(i) for descriptor i; %MACHIPC_BLAME_NONE when
+ *	the send part fails otherwise.  Unspecified after a successful send.
+ *	A failed send changes nothing, whatever it blames.
  * @rcv_ool_count: receive: in: elements of @rcv_ool, at most
  *	%MACHIPC_OOL_MAX; out (on success and on %EMSGSIZE): out-of-line
  *	descriptors in the message.  A message with more of them than this,
  *	or with one larger than its buffer, is not received: %EMSGSIZE, the
  *	message stays queued, and the first @rcv_ool_count buffers' sizes
  *	are set to the sizes needed.
- * @reserved: must be zero.
  *
  * A signal, stop, ptrace or freezer before a part's commit point makes that
  * part change nothing and return %ERESTARTSYS (so %EINTR or a transparent
@@ -532,8 +608,15 @@ struct machipc_msg_args {
 	__s64 rcv_deadline;
 	__u64 rcv_ool;
 	__u32 rcv_ool_count;
-	__u32 reserved;
+	__u32 blame;
 };
+
+/* machipc_msg_args.blame (ABI 3): the right a failed send was refused for */
+#define MACHIPC_BLAME_NONE		0
+#define MACHIPC_BLAME_DEST		1
+#define MACHIPC_BLAME_REPLY		2
+#define MACHIPC_BLAME_DESC(i)		(3U + (i))
+#define MACHIPC_BLAME_DESC_INDEX(b)	((b) - 3U)
 
 /* machipc_account_info.flags */
 #define MACHIPC_ACCOUNT_SET_LIMIT	(1U << 0)
@@ -559,7 +642,10 @@ struct machipc_msg_args {
  *	@cost_msg + (S / 32) * @cost_msg_slot + S.
  * @cost_msg_slot: out: see @cost_msg.
  * @cost_notify: out: bytes charged per notification request, besides its
- *	message (a message of 40 bytes, or 72 for port-destroyed).
+ *	message (a message of 40 bytes, or 72 for port-destroyed).  Every
+ *	send-once right also costs its maker a message of 40 bytes (its
+ *	notification, reserved) until the right is used or the notification
+ *	is received or destroyed.
  * @cost_ool: out: bytes charged to the sender of a message carrying
  *	out-of-line descriptors, besides the message, until the send returns
  *	(the transfer's state).  The receiver that copies pays
@@ -599,5 +685,8 @@ struct machipc_account_info {
 #define MACHIPC_IOC_PORT_REQUEST_NOTIFICATION \
 	_IOWR(MACHIPC_IOC_MAGIC, 0x0e, struct machipc_notify_request)
 #define MACHIPC_IOC_ACCOUNT	_IOWR(MACHIPC_IOC_MAGIC, 0x0f, struct machipc_account_info)
+/* Since ABI 3: MACHIPC_IOC_PORT_ALLOCATE under the name in the argument. */
+#define MACHIPC_IOC_PORT_ALLOCATE_NAME \
+	_IOW(MACHIPC_IOC_MAGIC, 0x16, struct machipc_port_alloc)
 
 #endif /* _UAPI_LINUX_MACHIPC_H */

@@ -112,6 +112,13 @@ int machipc_port_allocate(int fd, __u32 right, __u32 *name)
 	return 0;
 }
 
+int machipc_port_allocate_name(int fd, __u32 right, __u32 name)
+{
+	struct machipc_port_alloc arg = { .right = right, .name = name };
+
+	return machipc_ioctl(fd, MACHIPC_IOC_PORT_ALLOCATE_NAME, &arg);
+}
+
 int machipc_port_destroy(int fd, __u32 name)
 {
 	struct machipc_port_name arg = { .name = name };
@@ -150,6 +157,19 @@ int machipc_port_insert_right(int fd, __u32 name, __u32 disposition,
 	if (new_name)
 		*new_name = arg.new_name;
 	return 0;
+}
+
+int machipc_port_insert_right_name(int fd, __u32 name, __u32 disposition,
+				   __u32 new_name)
+{
+	struct machipc_port_insert arg = {
+		.name = name,
+		.disposition = disposition,
+		.new_name = new_name,
+		.flags = MACHIPC_INSERT_NAME,
+	};
+
+	return machipc_ioctl(fd, MACHIPC_IOC_PORT_INSERT_RIGHT, &arg);
 }
 
 int machipc_port_move_member(int fd, __u32 member, __u32 set)

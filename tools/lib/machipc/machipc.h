@@ -114,6 +114,17 @@ int machipc_abi_version(int fd, struct machipc_version *v);
 int machipc_port_allocate(int fd, __u32 right, __u32 *name);
 
 /**
+ * machipc_port_allocate_name() - allocate a new right under a chosen name
+ * @fd: the space.
+ * @right: as for machipc_port_allocate().
+ * @name: the name: neither %MACHIPC_NAME_NULL nor %MACHIPC_NAME_DEAD.
+ *
+ * Return: 0, or -1 with errno: EEXIST (@name is in use), EINVAL, ENOMEM,
+ * ENOBUFS, EBADFD; ENOTTY from a module older than ABI 3.
+ */
+int machipc_port_allocate_name(int fd, __u32 right, __u32 name);
+
+/**
  * machipc_port_destroy() - destroy a name and every right it denotes
  * @fd: the space.
  * @name: the name.  Destroying a receive right kills the port.
@@ -159,6 +170,22 @@ int machipc_port_mod_refs(int fd, __u32 name, __u32 right, int delta);
  */
 int machipc_port_insert_right(int fd, __u32 name, __u32 disposition,
 			      __u32 *new_name);
+
+/**
+ * machipc_port_insert_right_name() - machipc_port_insert_right() under a
+ *	name of the caller's choosing
+ * @fd: the space.
+ * @name: a name denoting a receive right.
+ * @disposition: %MACHIPC_DISP_MAKE_SEND_ONCE (a new right under
+ *	@new_name) or %MACHIPC_DISP_MAKE_SEND (then @new_name must be @name).
+ * @new_name: the name: neither %MACHIPC_NAME_NULL nor %MACHIPC_NAME_DEAD.
+ *
+ * Return: 0, or -1 with errno: as machipc_port_insert_right(), and EEXIST
+ * (@new_name in use), ENOTUNIQ (a send right under another name than the
+ * receive right's); EINVAL from a module older than ABI 3.
+ */
+int machipc_port_insert_right_name(int fd, __u32 name, __u32 disposition,
+				   __u32 new_name);
 
 /**
  * machipc_port_move_member() - move a port into or out of a port set

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -172,13 +173,74 @@ LM_EXPORT mach_port_name_t task_self_trap(void)
 	return lm_space.task;
 }
 
-void lm_self_audit_token(audit_token_t *tok)
+/*
+ * An audit token as XNU lays it out: audit uid, euid, egid, ruid, rgid,
+ * pid, audit session id, pid version.  Linux's unset session id (-1) is
+ * XNU's AU_DEFAUDITSID (0); the pid version is the process's start time in
+ * clock ticks (/proc/PID/stat field 22), which a reused pid does not share.
+ */
+void lm_audit_token(audit_token_t *tok, unsigned int auid, unsigned int euid,
+		    unsigned int egid, unsigned int ruid, unsigned int rgid,
+		    unsigned int pid, unsigned int asid,
+		    unsigned long long start_time)
 {
 	memset(tok, 0, sizeof(*tok));
-	tok->val[0] = (unsigned int)-1;		/* AU_DEFAUDITID */
-	tok->val[1] = geteuid();
-	tok->val[2] = getegid();
-	tok->val[3] = geteuid();
-	tok->val[4] = getegid();
-	tok->val[5] = (unsigned int)getpid();
+	tok->val[0] = auid;
+	tok->val[1] = euid;
+	tok->val[2] = egid;
+	tok->val[3] = ruid;
+	tok->val[4] = rgid;
+	tok->val[5] = pid;
+	tok->val[6] = asid == (unsigned int)-1 ? 0 : asid;
+	tok->val[7] = (unsigned int)start_time;
+}
+
+/* A number from a one-line file of /proc/self, or @dflt. */
+static unsigned long long lm_proc_number(const char *path,
+					 unsigned long long dflt)
+{
+	unsigned long long v;
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return dflt;
+	ok = fscanf(f, "%llu", &v) == 1;
+	fclose(f);
+	return ok ? v : dflt;
+}
+
+/* Field 22 of /proc/self/stat: when this process started, in ticks. */
+static unsigned long long lm_start_time(void)
+{
+	char buf[1024], *p;
+	unsigned long long v = 0;
+	size_t n;
+	FILE *f = fopen("/proc/self/stat", "re");
+	int field;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* The command name may hold spaces: count from its closing ')'. */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
+}
+
+void lm_self_audit_token(audit_token_t *tok)
+{
+	lm_audit_token(tok,
+		       (unsigned int)lm_proc_number("/proc/self/loginuid",
+						    (unsigned int)-1),
+		       geteuid(), getegid(), getuid(), getgid(),
+		       (unsigned int)getpid(),
+		       (unsigned int)lm_proc_number("/proc/self/sessionid",
+						    (unsigned int)-1),
+		       lm_start_time());
 }

@@ -76,7 +76,11 @@ void lm_ports_fork_child(void);
 void lm_bootstrap_fork_child(void);
 void lm_bootstrap_init(void);
 
-/* The sender's audit token for a trailer, or the caller's own. */
+/* An audit token from its fields, and the caller's own. */
+void lm_audit_token(audit_token_t *tok, unsigned int auid, unsigned int euid,
+		    unsigned int egid, unsigned int ruid, unsigned int rgid,
+		    unsigned int pid, unsigned int asid,
+		    unsigned long long start_time);
 void lm_self_audit_token(audit_token_t *tok);
 
 #endif /* LIBMACH_INTERNAL_H */

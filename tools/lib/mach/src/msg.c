@@ -62,7 +62,9 @@ struct lm_drec {
 
 #define MSIZE_HDR	((uint32_t)sizeof(struct machipc_msg_header))
 #define MSIZE_DESC	((uint32_t)sizeof(struct machipc_msg_desc))
-#define MSIZE_TRAILER	((uint32_t)sizeof(struct machipc_msg_trailer))
+#define MSIZE_TRAILER	((uint32_t)sizeof(struct machipc_msg_trailer_audit))
+/* Every receive asks for Mach's view: the destination's right, the token. */
+#define LM_RCV_FLAGS	(MACHIPC_MSG_RCV_DEST_DISP | MACHIPC_MSG_RCV_AUDIT)
 
 /* ------------------------------------------------------------------ */
 /* Per-thread buffers                                                 */
@@ -646,8 +648,12 @@ static void lm_pseudo_receive(mach_msg_header_t *m)
 	}
 }
 
-/* Which right of a failed send XNU would blame. */
-static mach_msg_return_t lm_send_error(const mach_msg_header_t *m, int err)
+/*
+ * Which right of a failed send XNU would blame: the kernel says which
+ * right it refused (ABI 3); the names are looked at for the rest.
+ */
+static mach_msg_return_t lm_send_error(const mach_msg_header_t *m, int err,
+				       uint32_t blame)
 {
 	const char *p = (const char *)m;
 	mach_msg_type_name_t rt = MACH_MSGH_BITS_REMOTE(m->msgh_bits);
@@ -669,6 +675,12 @@ static mach_msg_return_t lm_send_error(const mach_msg_header_t *m, int err)
 	case ETIMEDOUT:
 		return MACH_SEND_TIMED_OUT;
 	}
+	if (blame == MACHIPC_BLAME_DEST)
+		return MACH_SEND_INVALID_DEST;
+	if (blame == MACHIPC_BLAME_REPLY)
+		return MACH_SEND_INVALID_REPLY;
+	if (blame != MACHIPC_BLAME_NONE)
+		return MACH_SEND_INVALID_RIGHT;
 	if (lm_name_info(m->msgh_remote_port, &info) ||
 	    !(info.rights & lm_disp_needs(rt)))
 		return MACH_SEND_INVALID_DEST;
@@ -730,7 +742,7 @@ struct lm_view {
 	enum lm_kind kind;
 	const struct machipc_msg_header *mh;
 	const struct machipc_msg_desc *md;
-	const struct machipc_msg_trailer *tr;
+	const struct machipc_msg_trailer_audit *tr;
 	const struct lm_env *env;
 	const struct lm_drec *rec;
 	const uint32_t *marks;
@@ -818,7 +830,7 @@ static void lm_view_init(struct lm_view *v, const char *mm)
 	off = MSIZE_HDR + v->mh->desc_count * MSIZE_DESC;
 	inl = v->mh->size - off;
 
-	if ((v->tr->flags & MACHIPC_TRAILER_KERNEL) &&
+	if ((v->tr->base.flags & MACHIPC_TRAILER_KERNEL) &&
 	    v->mh->id > MACHIPC_MSGID_KERNEL_BASE &&
 	    v->mh->id <= MACHIPC_MSGID_NOTIFY(MACHIPC_NOTIFY_LAST) &&
 	    inl >= sizeof(struct machipc_notify_body)) {
@@ -870,19 +882,17 @@ static void lm_trailer(const struct lm_view *v, mach_msg_option_t option,
 	memset(&tr, 0, sizeof(tr));
 	tr.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
 	tr.msgh_trailer_size = tsize;
-	tr.msgh_seqno = (mach_port_seqno_t)v->tr->seqno;
-	if (v->tr->flags & MACHIPC_TRAILER_KERNEL) {
+	tr.msgh_seqno = (mach_port_seqno_t)v->tr->base.seqno;
+	if (v->tr->base.flags & MACHIPC_TRAILER_KERNEL) {
 		tr.msgh_sender = KERNEL_SECURITY_TOKEN;
 		tr.msgh_audit = KERNEL_AUDIT_TOKEN;
 	} else {
-		tr.msgh_sender.val[0] = v->tr->uid;
-		tr.msgh_sender.val[1] = v->tr->gid;
-		tr.msgh_audit.val[0] = (unsigned int)-1;
-		tr.msgh_audit.val[1] = v->tr->uid;
-		tr.msgh_audit.val[2] = v->tr->gid;
-		tr.msgh_audit.val[3] = v->tr->uid;
-		tr.msgh_audit.val[4] = v->tr->gid;
-		tr.msgh_audit.val[5] = (unsigned int)v->tr->pid;
+		tr.msgh_sender.val[0] = v->tr->base.uid;
+		tr.msgh_sender.val[1] = v->tr->base.gid;
+		lm_audit_token(&tr.msgh_audit, v->tr->auid, v->tr->base.uid,
+			       v->tr->base.gid, v->tr->ruid, v->tr->rgid,
+			       (unsigned int)v->tr->base.pid, v->tr->asid,
+			       v->tr->start_time);
 	}
 	if (GET_RCV_ELEMENTS(option) >= MACH_RCV_TRAILER_CTX)
 		tr.msgh_context = lm_context_get(v->mh->local_name);
@@ -935,6 +945,7 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 			[MACHIPC_NOTIFY_DEAD_NAME] = MACH_NOTIFY_DEAD_NAME,
 			[MACHIPC_NOTIFY_PORT_DESTROYED] = MACH_NOTIFY_PORT_DESTROYED,
 			[MACHIPC_NOTIFY_SEND_ONCE] = MACH_NOTIFY_SEND_ONCE,
+			[MACHIPC_NOTIFY_PORT_DELETED] = MACH_NOTIFY_PORT_DELETED,
 		};
 
 		out->msgh_bits = MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE);
@@ -960,6 +971,9 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 	}
 
 	if (v->kind == LM_RAW) {
+		/* The kernel says which right the sender used (LM_RCV_FLAGS). */
+		if (MACHIPC_MSGH_LOCAL(mh->bits))
+			dest = lm_arrived(MACHIPC_MSGH_LOCAL(mh->bits));
 		out->msgh_bits = MACH_MSGH_BITS(rt, dest);
 		if (mh->desc_count) {
 			out->msgh_bits |= MACH_MSGH_BITS_COMPLEX;
@@ -1290,7 +1304,7 @@ static void lm_args_receive(struct lm_tls *t, struct machipc_msg_args *args,
 			    mach_msg_option_t option, mach_port_name_t rcv_name,
 			    int64_t deadline)
 {
-	args->flags |= MACHIPC_MSG_RECEIVE;
+	args->flags |= MACHIPC_MSG_RECEIVE | LM_RCV_FLAGS;
 	args->rcv_name = rcv_name;
 	args->rcv_buf = (uintptr_t)t->rbuf;
 	args->rcv_size = (uint32_t)t->rcap;
@@ -1382,7 +1396,8 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 			lm_after_send(msg);
 		}
 		if (!err) {
-			args.flags &= ~(MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT);
+			args.flags &= ~(MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT |
+					LM_RCV_FLAGS);
 			continue;
 		}
 		if (was_sending && !sent) {
@@ -1393,7 +1408,7 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 				return err == EINTR ? MACH_SEND_INTERRUPTED :
 						      MACH_SEND_TIMED_OUT;
 			}
-			return lm_send_error(msg, err);
+			return lm_send_error(msg, err, args.blame);
 		}
 		/* The receive part failed. */
 		if (err == EINTR && !(option & MACH_RCV_INTERRUPT))
@@ -1498,7 +1513,8 @@ LM_EXPORT kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
 	if (!lm_held_take(t, name, 1)) {
 		/* Take the head now; the library holds it for the receive. */
 		memset(&args, 0, sizeof(args));
-		args.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT;
+		args.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT |
+			     LM_RCV_FLAGS;
 		args.rcv_name = name;
 		args.rcv_buf = (uintptr_t)t->rbuf;
 		args.rcv_size = (uint32_t)t->rcap;
@@ -1510,15 +1526,16 @@ LM_EXPORT kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
 		lm_held_put(t->rbuf);
 	}
 	lm_view_init(&v, t->rbuf);
-	if (*request_seqnop && *request_seqnop != (mach_port_seqno_t)v.tr->seqno)
+	if (*request_seqnop && *request_seqnop != (mach_port_seqno_t)v.tr->base.seqno)
 		return KERN_FAILURE;
-	*request_seqnop = (mach_port_seqno_t)v.tr->seqno;
+	*request_seqnop = (mach_port_seqno_t)v.tr->base.seqno;
 	*msg_sizep = v.xnu_size;
 	*msg_idp = v.kind == LM_NOTIFY ?
 		   (mach_msg_id_t)(MACH_NOTIFY_FIRST +
 				   (v.notify_kind == MACHIPC_NOTIFY_NO_SENDERS ? 6 :
 				    v.notify_kind == MACHIPC_NOTIFY_DEAD_NAME ? 8 :
-				    v.notify_kind == MACHIPC_NOTIFY_PORT_DESTROYED ? 5 : 7)) :
+				    v.notify_kind == MACHIPC_NOTIFY_PORT_DESTROYED ? 5 :
+				    v.notify_kind == MACHIPC_NOTIFY_PORT_DELETED ? 1 : 7)) :
 		   (mach_msg_id_t)v.mh->id;
 	tsize = REQUESTED_TRAILER_SIZE(trailer_type);
 	if (tsize > *trailer_infopCnt)

@@ -224,7 +224,9 @@ LM_EXPORT kern_return_t mach_port_allocate_name(ipc_space_t task,
 						mach_port_right_t right,
 						mach_port_name_t name)
 {
+	struct machipc_port_alloc arg = { 0 };
 	struct machipc_name_info info;
+	int err;
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
@@ -236,8 +238,14 @@ LM_EXPORT kern_return_t mach_port_allocate_name(ipc_space_t task,
 		return KERN_INVALID_VALUE;
 	if (name == lm_space.task || !lm_name_info(name, &info))
 		return KERN_NAME_EXISTS;
-	/* machipc chooses every name itself (see mach-api.rst). */
-	return KERN_NOT_SUPPORTED;
+	arg.right = lm_right_bit(right);
+	arg.name = name;
+	err = lm_ioctl(MACHIPC_IOC_PORT_ALLOCATE_NAME, &arg);
+	if (err == EEXIST)
+		return KERN_NAME_EXISTS;
+	if (err == ENOTTY)
+		return KERN_NOT_SUPPORTED;	/* a module before ABI 3 */
+	return lm_kr(err);
 }
 
 LM_EXPORT kern_return_t mach_port_allocate_qos(ipc_space_t task,
@@ -485,6 +493,25 @@ static kern_return_t lm_make(mach_port_name_t name, uint32_t disp,
 	return lm_kr(err);
 }
 
+/* A new send-once right to @port's receive right, under @name. */
+static kern_return_t lm_make_named(mach_port_name_t port,
+				   mach_port_name_t name)
+{
+	struct machipc_port_insert arg = {
+		.name = port,
+		.disposition = MACHIPC_DISP_MAKE_SEND_ONCE,
+		.new_name = name,
+		.flags = MACHIPC_INSERT_NAME,
+	};
+	int err = lm_ioctl(MACHIPC_IOC_PORT_INSERT_RIGHT, &arg);
+
+	if (err == EEXIST)
+		return KERN_NAME_EXISTS;
+	if (err == EINVAL)
+		return KERN_NOT_SUPPORTED;	/* a module before ABI 3 */
+	return lm_kr(err);
+}
+
 /* Checks that @name holds what @t needs: 0 or a kern_return_t. */
 static kern_return_t lm_check_right(mach_port_name_t name,
 				    mach_msg_type_name_t t,
@@ -518,17 +545,22 @@ LM_EXPORT kern_return_t mach_port_insert_right(ipc_space_t task,
 		return KERN_INVALID_VALUE;
 	if (name != poly) {
 		/*
-		 * A right under a name of the caller's choosing: machipc
-		 * chooses names itself.  XNU's checks come first.
+		 * A right under a name of the caller's choosing.  A send
+		 * right shares the name the port already has here; a new
+		 * send-once right takes a free name.  Moving an existing
+		 * send-once right to another name is a rename, which
+		 * machipc does not have.
 		 */
 		if (!MACH_PORT_VALID(name))
 			return KERN_INVALID_VALUE;
 		if (lm_copyin_type(polyPoly) == MACH_MSG_TYPE_PORT_SEND &&
 		    (info.rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_RECEIVE)))
 			return KERN_RIGHT_EXISTS;
-		if (!lm_name_info(name, &info))
+		if (name == lm_space.task || !lm_name_info(name, &info))
 			return KERN_NAME_EXISTS;
-		return KERN_NOT_SUPPORTED;
+		if (polyPoly != MACH_MSG_TYPE_MAKE_SEND_ONCE)
+			return KERN_NOT_SUPPORTED;
+		return lm_make_named(poly, name);
 	}
 	switch (polyPoly) {
 	case MACH_MSG_TYPE_MAKE_SEND:
