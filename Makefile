@@ -25,7 +25,8 @@
 #   make deps         install the Debian packages all this needs (as root)
 #                     and fetch the stock guest kernels into the cache
 #                     (nothing goes to /boot or /lib/modules)
-#   make install      libmachipc, headers, pkg-config file and the programs
+#   make install      libmachipc, headers, pkg-config file and the programs,
+#                     machipc-ls and machipc-trace included
 #                     (PREFIX=/usr/local, DESTDIR=)
 #   make deb          machipc-dkms and machipc-tools packages in build/deb
 #   make stock|stock61|debug
@@ -66,7 +67,7 @@ STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]'
 		  $(top)/include/uapi/linux/machipc.h \
 		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
 
-.PHONY: all modules userspace lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench stock stock61 debug \
+.PHONY: all modules userspace lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench introspect stock stock61 debug \
 	deps run run-mach check bench style sparse clean help install deb fuzz-tool soak-tool fuzz soak
 
 all: modules userspace
@@ -81,7 +82,7 @@ modules:
 	fi
 	$(MAKE) -C $(KDIR) M=$(top) $(KBUILD_ARGS) modules
 
-userspace: lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench fuzz-tool soak-tool
+userspace: lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench introspect fuzz-tool soak-tool
 
 # The uapi header stands alone in C and C++: only linux/types.h and
 # linux/ioctl.h, no warnings.
@@ -124,6 +125,10 @@ fuzz-tool:
 soak-tool:
 	$(MAKE) -C $(top)/tools/soak
 
+# machipc-ls and machipc-trace (Python 3): checked, nothing to compile.
+introspect:
+	$(MAKE) -C $(top)/tools/introspect
+
 abi-version: $(top)/build/vm/abi-version
 
 $(top)/build/vm/abi-version: $(VM)/abi-version.c $(top)/include/uapi/linux/machipc.h
@@ -163,6 +168,7 @@ install: userspace
 	install -m 755 $(top)/tools/demo/machipc-demo $(top)/tools/ipcbench/ipcbench \
 		$(top)/tools/bootstrapd/machipc-bootstrapd $(top)/tools/demo/mach-echo \
 		$(DESTDIR)$(BINDIR)/
+	$(MAKE) -C $(top)/tools/introspect install BINDIR=$(BINDIR) DESTDIR=$(DESTDIR)
 
 deb:
 	$(top)/tools/pkg/mkdeb $(top)/build/deb
@@ -280,6 +286,7 @@ clean:
 	@if [ -f $(top)/tools/demo/Makefile ]; then $(MAKE) -C $(top)/tools/demo clean; fi
 	$(MAKE) -C $(top)/tools/lib/mach clean
 	$(MAKE) -C $(top)/tools/bootstrapd clean
+	$(MAKE) -C $(top)/tools/introspect clean
 	$(MAKE) -C $(top)/tests/selftests clean
 	$(MAKE) -C $(top)/tools/fuzz clean
 	$(MAKE) -C $(top)/tools/soak clean

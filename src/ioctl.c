@@ -27,6 +27,7 @@
 #include "port.h"
 #include "pset.h"
 #include "space.h"
+#include "trace.h"
 #include "xa_cost.h"
 
 int machipc_check_port_alloc(const struct machipc_port_alloc *arg)
@@ -96,7 +97,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_attr);
 
 int machipc_check_name_info(const struct machipc_name_info *arg)
 {
-	return arg->reserved ? -EINVAL : 0;
+	return arg->port_id ? -EINVAL : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_name_info);
 
@@ -236,6 +237,7 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 				   arg->flags & MACHIPC_MSG_RECEIVE,
 				   &arg->blame);
 		if (err) {
+			trace_machipc_msg_error(false, 0, err);
 			/* Which right was refused: nothing changed either way. */
 			out->on_error = true;
 			return err;
@@ -255,6 +257,8 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 		}
 		if (err == -EMSGSIZE)
 			out->on_error = true;
+		if (err)
+			trace_machipc_msg_error(true, arg->rcv_name, err);
 	}
 	/*
 	 * A receive wrote rcv_size at its commit point; a send changes

@@ -81,6 +81,14 @@ struct machipc_msg {
 	struct machipc_account *account;
 	size_t charge;
 	struct machipc_xfer *xfer;
+
+	/*
+	 * Set at enqueue, under the port lock, only while the send/receive
+	 * tracepoints are on (else 0): the message's trace id and the time
+	 * it was queued, which the receive event turns into its wait.
+	 */
+	u64 trace_id;
+	u64 queued_ns;
 };
 
 /*

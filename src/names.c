@@ -22,6 +22,7 @@
 #include "port.h"
 #include "pset.h"
 #include "space.h"
+#include "trace.h"
 
 /*
  * A new receive right, port set or dead name under @want, or under a new
@@ -71,8 +72,10 @@ static int machipc_name_allocate_at(struct machipc_space *space,
 	}
 	entry->rights = arg->right;
 	entry->urefs = arg->right == MACHIPC_RIGHT_DEAD_NAME ? 1 : 0;
-	if (port)
+	if (port) {
 		port->rcv_name = entry->name;
+		trace_machipc_port_alloc(port->id, entry->name);
+	}
 	if (pset) {
 		pset->name = entry->name;
 		entry->pset = pset;
@@ -427,6 +430,7 @@ int machipc_name_info(struct machipc_space *space,
 	if (entry) {
 		arg->rights = entry->rights;
 		arg->urefs = machipc_entry_urefs(entry);
+		arg->port_id = entry->port ? entry->port->id : 0;
 	} else {
 		err = -ENOENT;
 	}
@@ -479,6 +483,8 @@ int machipc_name_list(struct machipc_space *space,
 			snap[count].name = entry->name;
 			snap[count].rights = entry->rights;
 			snap[count].urefs = machipc_entry_urefs(entry);
+			snap[count].port_id = entry->port ?
+					      entry->port->id : 0;
 		}
 		count++;
 	}

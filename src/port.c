@@ -8,6 +8,7 @@
  */
 
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/xarray.h>
 
 #include <linux/machipc.h>
@@ -18,13 +19,22 @@
 #include "port.h"
 #include "pset.h"
 #include "space.h"
+#include "trace.h"
 #include "xfer.h"
 
 static struct kmem_cache *machipc_port_cache;
 
-/* All ports ever created and not yet freed: ids and the leak check. */
+/*
+ * All ports ever created and not yet freed: ids and the leak check.  Ids
+ * are handed out cyclically from 1: a live port's id is unique, and an id
+ * comes back only after 2^32 further ports.  They are what users see
+ * (NAME_INFO, fdinfo, tracepoints), never an address.
+ */
 static DEFINE_XARRAY_ALLOC1(machipc_ports);
 static u32 machipc_port_next_id;
+
+/* Trace ids of messages, given only while tracing (see msg->trace_id). */
+static atomic64_t machipc_msg_trace_ids = ATOMIC64_INIT(0);
 
 int machipc_ports_init(void)
 {
@@ -221,6 +231,7 @@ void machipc_port_kill_collect(struct machipc_port *port,
 	port->rcv_name = 0;
 	/* Uncommitted out-of-line messages are their senders': they fail. */
 	machipc_xfers_fail_port_locked(port);
+	trace_machipc_port_dead(port->id, port->msgcount);
 	list_splice_tail_init(&port->queue, doomed);
 	port->msgcount = 0;
 	list_splice_init(&port->dnrequests, &dead_names);
@@ -275,6 +286,34 @@ void machipc_port_kill(struct machipc_port *port)
 	machipc_msg_destroy_list(&doomed);
 }
 
+/*
+ * The send event of @msg, about to be queued on @port (locked): the rights
+ * it carries besides its destination and reply, and its out-of-line
+ * regions.
+ */
+static void machipc_port_trace_send(struct machipc_port *port,
+				    struct machipc_msg *msg)
+{
+	const struct machipc_msg_header *hdr = msg->body;
+	struct machipc_port *reply = msg->rights[MACHIPC_KRIGHT_REPLY].port;
+	u32 i, rights = 0;
+
+	lockdep_assert_held(&port->lock);
+	if (!trace_machipc_msg_send_enabled() &&
+	    !trace_machipc_msg_receive_enabled())
+		return;
+	msg->trace_id = atomic64_inc_return(&machipc_msg_trace_ids);
+	msg->queued_ns = ktime_get_ns();
+	for (i = MACHIPC_KRIGHT_DESC; i < msg->nrights; i++)
+		if (msg->rights[i].port)
+			rights++;
+	trace_machipc_msg_send(msg->trace_id, port->id, hdr->remote_name,
+			       hdr->id, msg->size, reply ? reply->id : 0,
+			       reply ? msg->rights[MACHIPC_KRIGHT_REPLY].disp : 0,
+			       rights, machipc_msg_ool_count(msg->body),
+			       msg->kernel);
+}
+
 /**
  * machipc_port_enqueue() - queue a committed message whose slot the
  *	sender reserved (msgcount was raised under the port lock)
@@ -293,6 +332,7 @@ bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg,
 		spin_unlock(&port->lock);
 		return false;
 	}
+	machipc_port_trace_send(port, msg);
 	list_add_tail(&msg->link, &port->queue);
 	/*
 	 * A sender about to wait for its reply wakes the receiver "sync",
@@ -334,6 +374,7 @@ bool machipc_port_enqueue_kernel(struct machipc_port *port,
 		return false;
 	}
 	port->msgcount++;
+	machipc_port_trace_send(port, msg);
 	list_add_tail(&msg->link, &port->queue);
 	machipc_port_wake_receivers_locked(port);
 	spin_unlock(&port->lock);
@@ -394,6 +435,14 @@ u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg)
 	list_del_init(&msg->link);
 	port->msgcount--;
 	seqno = port->seqno++;
+	if (trace_machipc_msg_receive_enabled()) {
+		const struct machipc_msg_header *hdr = msg->body;
+
+		trace_machipc_msg_receive(msg->trace_id, port->id,
+					  port->rcv_name, hdr->id, msg->size,
+					  seqno, msg->queued_ns ?
+					  ktime_get_ns() - msg->queued_ns : 0);
+	}
 	/* Senders rarely wait: skip the wait-queue lock (full barrier first). */
 	if (wq_has_sleeper(&port->snd_wait))
 		wake_up(&port->snd_wait);

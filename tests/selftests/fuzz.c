@@ -429,7 +429,7 @@ static int do_op(struct fuzz_thread *t, enum fop op, char *ctx, size_t ctxlen)
 		struct machipc_name_info a = { 0 };
 
 		a.name = pick_name(t);
-		a.reserved = pick_reserved(r);
+		a.port_id = pick_reserved(r);
 		ret = ioctl(fd, MACHIPC_IOC_NAME_INFO, &a);
 		snprintf(ctx, ctxlen, "name=%#x", a.name);
 		break;

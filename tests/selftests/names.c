@@ -76,10 +76,12 @@ TEST(allocate_kinds)
 	/* listing: increasing order, every kind */
 	ASSERT_EQ(0, machipc_port_names(fd, &names, &count));
 	ASSERT_EQ(3, count);
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count; i++)
 		EXPECT_EQ(i + 1, names[i].name);
-		EXPECT_EQ(0, names[i].reserved);
-	}
+	/* a port has an id; a port set and a dead name have none */
+	EXPECT_NE(0, names[0].port_id);
+	EXPECT_EQ(0, names[1].port_id);
+	EXPECT_EQ(0, names[2].port_id);
 	EXPECT_EQ(MACHIPC_RIGHT_RECEIVE, names[0].rights);
 	EXPECT_EQ(MACHIPC_RIGHT_PORT_SET, names[1].rights);
 	EXPECT_EQ(MACHIPC_RIGHT_DEAD_NAME, names[2].rights);
@@ -194,7 +196,7 @@ TEST(reserved_fields_einval)
 		EXPECT_EQ(EINVAL, raw(fd, MACHIPC_IOC_PORT_SET_ATTRIBUTES, &a));
 	}
 	{
-		struct machipc_name_info a = { .name = r, .reserved = 1 };
+		struct machipc_name_info a = { .name = r, .port_id = 1 };
 
 		EXPECT_EQ(EINVAL, raw(fd, MACHIPC_IOC_NAME_INFO, &a));
 	}

@@ -252,13 +252,18 @@ struct machipc_port_attr {
  * @rights: out: %MACHIPC_RIGHT_* bits the name denotes.
  * @urefs: out: user references of the send right or dead name, 1 for a
  *	name that only holds a receive, send-once or port-set right.
- * @reserved: must be zero on input, zero on output.
+ * @port_id: must be zero on input (else %EINVAL); out: the id of the port
+ *	the name denotes, 0 for a dead name or a port set (since ABI version
+ *	3).  Ids are global, start at 1, are never those of another live
+ *	port and are not reused until 2^32 ports have been created: a send
+ *	right in one space and the receive right in another have the same
+ *	id.  /proc/PID/fdinfo and the tracepoints report the same ids.
  */
 struct machipc_name_info {
 	__u32 name;
 	__u32 rights;
 	__u32 urefs;
-	__u32 reserved;
+	__u32 port_id;
 };
 
 /**
