@@ -30,15 +30,6 @@ static bool machipc_disp_is_send(u32 disp)
 	       disp == MACHIPC_DISP_MAKE_SEND_ONCE;
 }
 
-/**
- * machipc_msg_validate() - check the layout of a message to send
- * @body: kernel copy of the header, descriptors and inline data
- * @size: bytes in @body (the send_size the caller gave)
- * @max_size: the largest message accepted
- *
- * Return: 0, -E2BIG if @size exceeds @max_size or an out-of-line region
- * exceeds %MACHIPC_OOL_SIZE_MAX, or -EINVAL for any malformed field.
- */
 /* Who sends: what the receiver's trailer will say. */
 static void machipc_msg_set_sender(struct machipc_msg *msg)
 {
@@ -54,6 +45,15 @@ static void machipc_msg_set_sender(struct machipc_msg *msg)
 	msg->start_time = current->group_leader->start_boottime;
 }
 
+/**
+ * machipc_msg_validate() - check the layout of a message to send
+ * @body: kernel copy of the header, descriptors and inline data
+ * @size: bytes in @body (the send_size the caller gave)
+ * @max_size: the largest message accepted
+ *
+ * Return: 0, -E2BIG if @size exceeds @max_size or an out-of-line region
+ * exceeds %MACHIPC_OOL_SIZE_MAX, or -EINVAL for any malformed field.
+ */
 int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 {
 	const struct machipc_msg_header *hdr = body;
