@@ -24,6 +24,7 @@
 #include "names.h"
 #include "notify.h"
 #include "out.h"
+#include "poll.h"
 #include "port.h"
 #include "pset.h"
 #include "space.h"
@@ -177,6 +178,7 @@ union machipc_ioctl_arg {
 	struct machipc_msg_args msg;
 	struct machipc_notify_request notify;
 	struct machipc_account_info account;
+	struct machipc_poll_fd poll_fd;
 };
 
 static int machipc_ioctl_version(struct machipc_space *space,
@@ -406,6 +408,22 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	return err;
 }
 
+int machipc_check_poll_fd(const struct machipc_poll_fd *arg)
+{
+	if (arg->reserved || arg->fd || arg->flags & ~MACHIPC_POLL_FD_MASK)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_poll_fd);
+
+static int machipc_ioctl_poll_fd(struct machipc_space *space,
+				 union machipc_ioctl_arg *arg, struct machipc_out *out)
+{
+	int err = machipc_check_poll_fd(&arg->poll_fd);
+
+	return err ? err : machipc_poll_fd(space, &arg->poll_fd, out);
+}
+
 struct machipc_ioctl_op {
 	unsigned int cmd;
 	int (*fn)(struct machipc_space *space, union machipc_ioctl_arg *arg,
@@ -477,6 +495,10 @@ static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
 		.cmd = MACHIPC_IOC_ACCOUNT,
 		.fn = machipc_ioctl_account,
 	},
+	[_IOC_NR(MACHIPC_IOC_POLL_FD)] = {
+		.cmd = MACHIPC_IOC_POLL_FD,
+		.fn = machipc_ioctl_poll_fd,
+	},
 };
 
 long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -490,7 +512,7 @@ long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	int err;
 
 	BUILD_BUG_ON(ARRAY_SIZE(machipc_ioctl_ops) !=
-		     _IOC_NR(MACHIPC_IOC_ACCOUNT) + 1);
+		     _IOC_NR(MACHIPC_IOC_POLL_FD) + 1);
 	BUILD_BUG_ON(_IOC_NR(MACHIPC_IOC_MSG) != 0x0d);
 
 	nr = _IOC_NR(cmd);

@@ -113,6 +113,7 @@ static void machipc_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct machipc_notify_body) != 8);
 	BUILD_BUG_ON(sizeof(struct machipc_account_info) != 64);
 	BUILD_BUG_ON(sizeof(struct machipc_ool_buf) != 16);
+	BUILD_BUG_ON(sizeof(struct machipc_poll_fd) != 16);
 }
 
 static int __init machipc_init(void)

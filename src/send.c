@@ -17,6 +17,7 @@
 #include "entry.h"
 #include "ipc.h"
 #include "msg.h"
+#include "poll.h"
 #include "port.h"
 #include "pset.h"
 #include "sleep.h"
@@ -265,6 +266,7 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
 			spin_unlock(&port->lock);
 			port->transit_msg = msg;
 			wake_up_all(&port->rcv_wait);
+			machipc_poll_detach_port(port);
 			machipc_port_put(port);
 			break;
 		case MACHIPC_DISP_MOVE_SEND:
