@@ -26,20 +26,6 @@
 #define fd_file(f)	((f).file)
 #endif
 
-/*
- * 6.9: receive_fd() took the user pointer of receive_fd_user(); before,
- * receive_fd(file, o_flags).  machipc never passes a pointer.  Both run
- * security_file_receive().
- */
-static inline int machipc_receive_fd(struct file *file, unsigned int o_flags)
-{
-#ifdef MACHIPC_HAVE_RECEIVE_FD_UFD
-	return receive_fd(file, NULL, o_flags);
-#else
-	return receive_fd(file, o_flags);
-#endif
-}
-
 /* 6.5: pin_user_pages_remote() lost its vmas argument. */
 #ifndef MACHIPC_HAVE_PIN_USER_PAGES_REMOTE
 #define pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages, locked) \

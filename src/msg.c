@@ -4,9 +4,6 @@
  */
 
 #include <linux/cred.h>
-#include <linux/file.h>
-#include <linux/fs.h>
-#include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -45,7 +42,7 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 {
 	const struct machipc_msg_header *hdr = body;
 	const struct machipc_msg_desc *desc;
-	u32 i, remote, local, nool = 0, nfd = 0;
+	u32 i, remote, local, nool = 0;
 	bool too_big = false;
 
 	if (size > max_size)
@@ -88,20 +85,10 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 			if (desc->size > MACHIPC_OOL_SIZE_MAX)
 				too_big = true;
 			break;
-		case MACHIPC_DESC_FD:
-			if (desc->address || desc->size ||
-			    desc->disposition & ~MACHIPC_FD_MASK)
-				return -EINVAL;
-			if (++nfd > MACHIPC_FD_MAX)
-				return -EINVAL;
-			break;
 		default:
 			return -EINVAL;
 		}
 	}
-	/* Files travel only in inline messages (not the copy engine's). */
-	if (nfd && nool)
-		return -EINVAL;
 	/* Malformed beats too big: EINVAL whatever the order of the two. */
 	return too_big ? -E2BIG : 0;
 }
@@ -119,53 +106,6 @@ u32 machipc_msg_ool_count(const void *body)
 	return nool;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_msg_ool_count);
-
-/*
- * Whether @file is one of machipc's own (a space, a bootstrap or a
- * readiness descriptor): they may not travel in messages
- * (Documentation/event-loops.rst says why).
- */
-bool machipc_file_is_ours(const struct file *file)
-{
-	return file->f_op && file->f_op->owner == THIS_MODULE;
-}
-
-/*
- * Take a reference on the open file of every file descriptor of @msg and
- * charge them to @account.  The references go with the message.
- */
-static int machipc_msg_get_files(struct machipc_msg *msg,
-				 struct machipc_account *account)
-{
-	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
-	u32 i, nfd = 0;
-	int err;
-
-	for (i = 0; i < hdr->desc_count; i++)
-		nfd += desc[i].type == MACHIPC_DESC_FD;
-	if (!nfd)
-		return 0;
-	err = machipc_account_charge(account, nfd * MACHIPC_FD_COST);
-	if (err)
-		return err;
-	msg->charge += nfd * MACHIPC_FD_COST;
-	for (i = 0; i < hdr->desc_count; i++) {
-		struct machipc_kright *kr = &msg->rights[MACHIPC_KRIGHT_DESC + i];
-		struct file *file;
-
-		if (desc[i].type != MACHIPC_DESC_FD)
-			continue;
-		file = fget(desc[i].name);
-		if (!file)
-			return -EBADF;
-		kr->file = file;
-		msg->nfiles++;
-		if (machipc_file_is_ours(file))
-			return -ELOOP;
-	}
-	return 0;
-}
 
 size_t machipc_msg_cost(u32 size)
 {
@@ -245,10 +185,6 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 		goto err_free;
 
 	hdr = msg->body;
-	msg->nrights = MACHIPC_KRIGHT_DESC + hdr->desc_count;
-	err = machipc_msg_get_files(msg, account);
-	if (err)
-		goto err_free;
 	if (machipc_msg_ool_count(msg->body)) {
 		msg->xfer = machipc_xfer_alloc(msg, account);
 		if (IS_ERR(msg->xfer)) {
@@ -257,6 +193,7 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 			goto err_free;
 		}
 	}
+	msg->nrights = MACHIPC_KRIGHT_DESC + hdr->desc_count;
 	msg->sender = get_pid(task_tgid(current));
 	msg->euid = current_euid();
 	msg->egid = current_egid();
@@ -271,15 +208,7 @@ void machipc_msg_free(struct machipc_msg *msg)
 {
 	struct machipc_account *account = msg->account;
 	size_t charge = msg->charge;
-	u32 i;
 
-	for (i = MACHIPC_KRIGHT_DESC; msg->nfiles && i < msg->nrights; i++) {
-		if (msg->rights[i].file) {
-			fput(msg->rights[i].file);
-			msg->rights[i].file = NULL;
-			msg->nfiles--;
-		}
-	}
 	if (msg->xfer)
 		machipc_xfer_free(msg->xfer);
 	put_pid(msg->sender);

@@ -18,8 +18,6 @@ struct pid;
  * @port: the port, with one reference held by this right; NULL for none
  * @type: in transit: %MACHIPC_RIGHT_SEND, _SEND_ONCE or _RECEIVE
  * @disp: the sender's disposition (%MACHIPC_DISP_*)
- * @file: a %MACHIPC_DESC_FD descriptor's open file, with a reference held
- *	from the copy-in until the message is freed; NULL otherwise
  * @entry: while a receive's plan is built under the receiver's space
  *	lock: the entry this right goes to.  (A send's plan finds the entry a
  *	right comes from by its name, in the message: both plans exist at once
@@ -29,7 +27,6 @@ struct machipc_kright {
 	struct machipc_port *port;
 	u32 type;
 	u32 disp;
-	struct file *file;
 	struct machipc_entry *entry;
 };
 
@@ -64,7 +61,6 @@ struct machipc_msg {
 	bool kernel;
 	u32 nrights;
 	u32 nreceive;
-	u32 nfiles;
 	u32 size;
 	struct pid *sender;
 	kuid_t euid;
@@ -90,7 +86,6 @@ extern unsigned int machipc_max_inline;
 
 int machipc_msg_validate(const void *body, u32 size, u32 max_size);
 u32 machipc_msg_ool_count(const void *body);
-bool machipc_file_is_ours(const struct file *file);
 struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 				      struct machipc_account *account);
 struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,

@@ -12,9 +12,6 @@
  * over.  The commit (dequeue, names, right counters) cannot fail.
  */
 
-#include <linux/fcntl.h>
-#include <linux/fdtable.h>
-#include <linux/file.h>
 #include <linux/pagemap.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
@@ -351,10 +348,6 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 			desc.address = copier->bufs[k].address;
 			desc.size = copier->regions[k].size;
 			k++;
-		} else if (desc.type == MACHIPC_DESC_FD) {
-			/* The descriptor number is written after the commit. */
-			desc.disposition = sdesc[i].disposition;
-			desc.name = (u32)-EBADF;
 		} else {
 			desc.disposition = machipc_received_disp(kr);
 			desc.name = machipc_received_name(kr);
@@ -374,63 +367,6 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 	if (copy_to_user(buf + msg->size, &trailer, sizeof(trailer)))
 		return -EFAULT;
 	return 0;
-}
-
-/*
- * Before the commit: is there room in the caller's descriptor table for
- * every file of the message?  If not, -EMFILE and the message stays
- * queued.  (Only a check: another thread of the receiver may take the
- * room before the commit, and the file then arrives as -EMFILE.)
- */
-static int machipc_rcv_files_fit(const struct machipc_msg *msg)
-{
-	int fds[MACHIPC_FD_MAX];
-	u32 i, n = 0;
-	int err = 0;
-
-	for (i = 0; i < msg->nfiles && i < MACHIPC_FD_MAX; i++) {
-		int fd = get_unused_fd_flags(0);
-
-		if (fd < 0) {
-			err = fd;
-			break;
-		}
-		fds[n++] = fd;
-	}
-	while (n)
-		put_unused_fd(fds[--n]);
-	return err;
-}
-
-/*
- * After the commit, without locks: install the message's files in the
- * caller, through receive_fd() so that LSMs see each one
- * (security_file_receive()), and write each descriptor number into the
- * received descriptor.  A file that cannot be installed is reported as
- * its negative errno and dropped with the message; a number that cannot
- * be written (the buffer was unmapped meanwhile) closes its descriptor.
- */
-static void machipc_rcv_install_files(struct machipc_msg *msg,
-				      void __user *buf)
-{
-	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *sdesc = msg->body + sizeof(*hdr);
-	u32 i;
-
-	for (i = 0; i < hdr->desc_count; i++) {
-		struct file *file = msg->rights[MACHIPC_KRIGHT_DESC + i].file;
-		u32 __user *uname;
-		int fd;
-
-		if (!file)
-			continue;
-		fd = machipc_receive_fd(file, sdesc[i].disposition &
-					MACHIPC_FD_INHERIT ? 0 : O_CLOEXEC);
-		uname = buf + sizeof(*hdr) + i * sizeof(*sdesc) +
-			offsetof(struct machipc_msg_desc, name);
-		if (put_user((u32)fd, uname) && fd >= 0)
-			close_fd(fd);
-	}
 }
 
 #define MACHIPC_RCV_FAULT_RETRIES	16
@@ -768,8 +704,6 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 
 		saved_next = space->next_name;
 		err = machipc_copyout_plan(space, msg, &plan, 0);
-		if (!err && msg->nfiles)
-			err = machipc_rcv_files_fit(msg);
 		if (!err) {
 			seqno = machipc_port_next_seqno(port);
 			pagefault_disable();
@@ -807,8 +741,6 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		if (msg->nreceive)
 			mutex_unlock(&machipc_transit_lock);
 		mutex_unlock(&space->lock);
-		if (msg->nfiles)
-			machipc_rcv_install_files(msg, buf);
 		machipc_msg_free(msg);
 		err = 0;
 		goto out;

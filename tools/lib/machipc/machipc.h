@@ -411,26 +411,6 @@ int machipc_msg_add_port(struct machipc_msg_builder *b, __u32 name,
 			 __u32 disposition);
 
 /**
- * machipc_msg_add_fd() - append an open file
- * @b: the builder.
- * @fd: a descriptor of the caller; its open file travels (same access
- *	mode), and the receiver finds its own new descriptor number in the
- *	received descriptor's name (as an int; negative: an errno, the file
- *	could not be installed).
- * @flags: 0 (the receiver's descriptor is close-on-exec) or
- *	%MACHIPC_FD_INHERIT.
- *
- * At most %MACHIPC_FD_MAX per message, and not with out-of-line data.
- * machipc's own descriptors (spaces, bootstrap and readiness descriptors)
- * are refused by the send with ELOOP.
- *
- * Return: 0, or -1 with errno: EINVAL (data already added, negative @fd,
- * unknown flags), EMSGSIZE (buffer full).
- */
-int machipc_msg_add_fd(struct machipc_msg_builder *b, int fd,
-		       unsigned int flags);
-
-/**
  * machipc_msg_add_ool() - append an out-of-line data descriptor
  * @b: the builder.
  * @addr: start of the data in the caller's memory, any alignment (ignored
