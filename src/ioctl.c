@@ -24,6 +24,7 @@
 #include "names.h"
 #include "notify.h"
 #include "out.h"
+#include "poll.h"
 #include "port.h"
 #include "pset.h"
 #include "space.h"
@@ -198,6 +199,7 @@ union machipc_ioctl_arg {
 	struct machipc_msg_args msg;
 	struct machipc_notify_request notify;
 	struct machipc_account_info account;
+	struct machipc_poll_fd poll_fd;
 };
 
 static int machipc_ioctl_version(struct machipc_space *space,
@@ -464,6 +466,22 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	return 0;
 }
 
+int machipc_check_poll_fd(const struct machipc_poll_fd *arg)
+{
+	if (arg->reserved || arg->fd || arg->flags & ~MACHIPC_POLL_FD_MASK)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_poll_fd);
+
+static int machipc_ioctl_poll_fd(struct machipc_space *space,
+				 union machipc_ioctl_arg *arg, struct machipc_out *out)
+{
+	int err = machipc_check_poll_fd(&arg->poll_fd);
+
+	return err ? err : machipc_poll_fd(space, &arg->poll_fd, out);
+}
+
 /*
  * @cmd_old: the command of an older, shorter version of the argument,
  * also accepted: the kernel copy is zeroed beyond what is read, and only
@@ -541,6 +559,10 @@ static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
 		.cmd = MACHIPC_IOC_ACCOUNT,
 		.cmd_old = MACHIPC_IOC_ACCOUNT_V2,
 		.fn = machipc_ioctl_account,
+	},
+	[_IOC_NR(MACHIPC_IOC_POLL_FD)] = {
+		.cmd = MACHIPC_IOC_POLL_FD,
+		.fn = machipc_ioctl_poll_fd,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_ALLOCATE_NAME)] = {
 		.cmd = MACHIPC_IOC_PORT_ALLOCATE_NAME,

@@ -19,5 +19,6 @@ int machipc_check_bootstrap(const struct machipc_bootstrap *arg, bool export);
 int machipc_check_msg(const struct machipc_msg_args *arg);
 int machipc_check_notify(const struct machipc_notify_request *arg);
 int machipc_check_account(const struct machipc_account_info *arg);
+int machipc_check_poll_fd(const struct machipc_poll_fd *arg);
 
 #endif /* MACHIPC_IOCTL_H */

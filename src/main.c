@@ -115,6 +115,7 @@ static void machipc_check_abi(void)
 	BUILD_BUG_ON(offsetof(struct machipc_account_info, process_usage) !=
 		     _IOC_SIZE(MACHIPC_IOC_ACCOUNT_V2));
 	BUILD_BUG_ON(sizeof(struct machipc_ool_buf) != 16);
+	BUILD_BUG_ON(sizeof(struct machipc_poll_fd) != 16);
 }
 
 static int __init machipc_init(void)

@@ -45,6 +45,7 @@
 #include "entry.h"
 #include "msg.h"
 #include "notify.h"
+#include "poll.h"
 #include "port.h"
 #include "out.h"
 #include "pset.h"
@@ -171,6 +172,7 @@ static void machipc_notify_deliver(struct machipc_msg *msg,
 		spin_unlock(&receive->lock);
 		receive->transit_msg = msg;
 		wake_up_all(&receive->rcv_wait);
+		machipc_poll_detach_port(receive);
 	}
 	queued = machipc_port_enqueue_kernel(dest, msg);
 	if (receive) {

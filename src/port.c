@@ -16,6 +16,7 @@
 #include "account.h"
 #include "msg.h"
 #include "notify.h"
+#include "poll.h"
 #include "port.h"
 #include "pset.h"
 #include "space.h"
@@ -108,6 +109,8 @@ static void machipc_port_free(struct kref *ref)
 	WARN_ON(port->srights || port->sorights);
 	WARN_ON(port->nsrequest || port->pdrequest ||
 		!list_empty(&port->dnrequests));
+	/* Normally detached by its death already; never leave it dangling. */
+	machipc_poll_detach_port(port);
 	xa_erase(&machipc_ports, port->id);
 	machipc_account_uncharge(port->account, MACHIPC_COST_PORT);
 	machipc_account_put(port->account);
@@ -242,6 +245,7 @@ void machipc_port_kill_collect(struct machipc_port *port,
 	wake_up_all(&port->rcv_wait);
 	wake_up_all(&port->snd_wait);
 	spin_unlock(&port->lock);
+	machipc_poll_detach_port(port);
 
 	list_for_each_entry_safe(dn, tmp, &dead_names, link) {
 		list_del_init(&dn->link);
@@ -342,8 +346,11 @@ bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg,
 		wake_up_sync(&port->rcv_wait);
 	else
 		wake_up(&port->rcv_wait);
-	if (port->pset)
+	machipc_poll_wake(port->poll);
+	if (port->pset) {
 		wake_up(&port->pset->wait);
+		machipc_poll_wake(READ_ONCE(port->pset->poll));
+	}
 	spin_unlock(&port->lock);
 	return true;
 }
@@ -357,8 +364,11 @@ void machipc_port_wake_receivers_locked(struct machipc_port *port)
 {
 	lockdep_assert_held(&port->lock);
 	wake_up(&port->rcv_wait);
-	if (port->pset)
+	machipc_poll_wake(port->poll);
+	if (port->pset) {
 		wake_up(&port->pset->wait);
+		machipc_poll_wake(READ_ONCE(port->pset->poll));
+	}
 }
 
 /*

@@ -11,6 +11,7 @@
 struct machipc_account;
 struct machipc_msg;
 struct machipc_notify;
+struct machipc_pollhead;
 struct machipc_pset;
 struct machipc_space;
 
@@ -32,6 +33,10 @@ struct machipc_space;
  * @pdrequest (port-destroyed) belong to whoever holds the receive right,
  * @dnrequests (dead-name) to the spaces holding send rights.  Each holds
  * its notification message, allocated when requested.
+ *
+ * @poll is the wait queue of the port's readiness descriptors, attached by
+ * the first MACHIPC_IOC_POLL_FD and detached (hung up) when the port dies
+ * or its receive right leaves the space: see struct machipc_pollhead.
  *
  * Locking: @lock protects everything below it.  Lock order is
  * space->lock (mutex) -> machipc_transit_lock (mutex) -> pset->lock ->
@@ -61,6 +66,7 @@ struct machipc_port {
 	struct machipc_notify *nsrequest;
 	struct machipc_notify *pdrequest;
 	struct list_head dnrequests;
+	struct machipc_pollhead *poll;	/* readiness descriptors (poll.h) */
 
 	/*
 	 * While the receive right travels in a message: that message.

@@ -7,6 +7,7 @@
 
 #include "account.h"
 #include "msg.h"
+#include "poll.h"
 
 #include "port.h"
 #include "pset.h"
@@ -58,6 +59,7 @@ static void machipc_pset_free(struct kref *ref)
 	struct machipc_pset *pset = container_of(ref, struct machipc_pset, ref);
 
 	WARN_ON(!list_empty(&pset->members));
+	machipc_poll_detach_pset(pset);	/* normally done by the destroy */
 	machipc_account_uncharge(pset->account, MACHIPC_COST_PSET);
 	machipc_account_put(pset->account);
 	kmem_cache_free(machipc_pset_cache, pset);
@@ -83,6 +85,7 @@ void machipc_pset_destroy(struct machipc_pset *pset)
 	}
 	wake_up_all(&pset->wait);
 	spin_unlock(&pset->lock);
+	machipc_poll_detach_pset(pset);
 	machipc_pset_put(pset);
 }
 
@@ -123,8 +126,10 @@ void machipc_pset_add_port(struct machipc_pset *pset,
 	if (!port->dead && !pset->dead) {
 		port->pset = pset;
 		list_add_tail(&port->pset_link, &pset->members);
-		if (!list_empty(&port->queue))
+		if (!list_empty(&port->queue)) {
 			wake_up_all(&pset->wait);
+			machipc_poll_wake(pset->poll);
+		}
 	}
 	spin_unlock(&port->lock);
 	spin_unlock(&pset->lock);

@@ -9,6 +9,7 @@
 
 struct machipc_account;
 struct machipc_msg;
+struct machipc_pollhead;
 struct machipc_port;
 
 /**
@@ -22,9 +23,10 @@ struct machipc_port;
  *
  * @name is the set's name in its space, immutable.  @lock protects
  * @members, @dead and each member's port->pset/pset_link (which port->lock
- * also protects, taken inside @lock).  Enqueuing on a
- * member wakes @wait under the member's port->lock, which is safe because
- * removing a member takes that lock too.
+ * also protects, taken inside @lock), and @poll.  Enqueuing on a
+ * member wakes @wait and @poll under the member's port->lock, which is
+ * safe because removing a member takes that lock too, and the set's poll
+ * head is detached only after every member has been removed.
  */
 struct machipc_pset {
 	struct kref ref;
@@ -33,6 +35,7 @@ struct machipc_pset {
 	bool dead;
 	u32 name;
 	wait_queue_head_t wait;
+	struct machipc_pollhead *poll;	/* readiness descriptors (poll.h) */
 	struct machipc_account *account;	/* immutable */
 };
 

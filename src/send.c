@@ -18,6 +18,7 @@
 #include "ipc.h"
 #include "msg.h"
 #include "notify.h"
+#include "poll.h"
 #include "port.h"
 #include "pset.h"
 #include "sleep.h"
@@ -285,6 +286,7 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
 			spin_unlock(&port->lock);
 			port->transit_msg = msg;
 			wake_up_all(&port->rcv_wait);
+			machipc_poll_detach_port(port);
 			machipc_port_put(port);
 			break;
 		case MACHIPC_DISP_MOVE_SEND:

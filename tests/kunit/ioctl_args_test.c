@@ -239,11 +239,30 @@ static void machipc_check_notify_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, machipc_check_notify(&c->arg), c->err);
 }
 
+/* MACHIPC_IOC_POLL_FD: flags, the out field and the reserved word. */
+static void machipc_check_poll_fd_test(struct kunit *test)
+{
+	struct machipc_poll_fd a = { .name = 1 };
+
+	KUNIT_EXPECT_EQ(test, machipc_check_poll_fd(&a), 0);
+	a.flags = MACHIPC_POLL_FD_INHERIT;
+	KUNIT_EXPECT_EQ(test, machipc_check_poll_fd(&a), 0);
+	a.flags = MACHIPC_POLL_FD_LAST << 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_poll_fd(&a), -EINVAL);
+	a.flags = 0;
+	a.fd = -1;
+	KUNIT_EXPECT_EQ(test, machipc_check_poll_fd(&a), -EINVAL);
+	a.fd = 0;
+	a.reserved = 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_poll_fd(&a), -EINVAL);
+}
+
 static struct kunit_case machipc_ioctl_args_cases[] = {
 	KUNIT_CASE_PARAM(machipc_check_notify_test, notify_gen_params),
 	KUNIT_CASE_PARAM(machipc_check_mod_refs_test, mod_refs_gen_params),
 	KUNIT_CASE_PARAM(machipc_check_msg_test, msg_args_gen_params),
 	KUNIT_CASE(machipc_check_small_args_test),
+	KUNIT_CASE(machipc_check_poll_fd_test),
 	{}
 };
 

@@ -37,6 +37,13 @@
  * server frees the state and destroys the session port.  It is done when
  * every client's state has been freed that way.
  *
+ * The server is an event loop: one epoll_wait() watches the port set (its
+ * readiness descriptor, MACHIPC_IOC_POLL_FD) and a UNIX seqpacket socket
+ * to one more client, a plain Linux process that knows nothing of machipc
+ * and makes the same number of requests over the socket; each ready source
+ * is served without blocking (receive with a deadline already past, or
+ * recv with MSG_DONTWAIT) until it is empty.
+ *
  * Every payload carries the client number, a sequence number and a
  * checksum; both sides check them, and the sender's pid from the trailer.
  * The program exits 0 only if every check passed in every process, every
@@ -54,6 +61,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -553,7 +562,18 @@ struct demo_client {
 	int wstatus;
 };
 
+/* The UNIX socket client, served from the same epoll loop. */
+struct sock_client {
+	pid_t pid;
+	int sock;			/* the server's end; -1 once closed */
+	unsigned int requests;		/* requests answered */
+	unsigned int errors;
+	bool reaped;
+	int wstatus;
+};
+
 struct server_ctx {
+	struct sock_client sc;
 	int fd;
 	__u32 set;			/* port set the server receives on */
 	__u32 service;			/* service port, in the set */
@@ -1073,15 +1093,111 @@ static void server_report(struct server_ctx *s, bool all_freed)
 	free(names);
 }
 
+/* The socket client: @opt_requests requests, each answered with an echo. */
+static int sock_client_main(int sock)
+{
+	struct demo_payload req, rep;
+	unsigned int seq;
+	ssize_t n;
+
+	snprintf(log_prefix, sizeof(log_prefix), "socket client [%d]:",
+		 getpid());
+	for (seq = 1; seq <= opt_requests; seq++) {
+		payload_fill(&req, 0, seq, 0, 0, "socket request %u from pid %d",
+			     seq, getpid());
+		if (send(sock, &req, DEMO_PAYLOAD_HDR + req.text_len,
+			 MSG_NOSIGNAL) < 0) {
+			say("FAIL: send: %s", strerror(errno));
+			return 1;
+		}
+		n = recv(sock, &rep, sizeof(rep), 0);
+		if (n < (ssize_t)DEMO_PAYLOAD_HDR ||
+		    n != (ssize_t)(DEMO_PAYLOAD_HDR + rep.text_len) ||
+		    rep.text_len > DEMO_TEXT_MAX ||
+		    rep.checksum != demo_checksum(&rep) || rep.seq != seq) {
+			say("FAIL: bad reply to request %u", seq);
+			return 1;
+		}
+		say("reply %u: %.*s", seq, (int)rep.text_len, rep.text);
+	}
+	close(sock);
+	return 0;
+}
+
+/* Serve every request queued on the socket; close it at end of stream. */
+static void server_sock_ready(struct server_ctx *s, int ep)
+{
+	struct sock_client *sc = &s->sc;
+	struct demo_payload req, rep;
+	ssize_t n;
+
+	while (sc->sock >= 0) {
+		n = recv(sc->sock, &req, sizeof(req), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			if (n < 0) {
+				say("FAIL: socket recv: %s", strerror(errno));
+				sc->errors++;
+			}
+			say("socket client closed its end after %u request(s)",
+			    sc->requests);
+			epoll_ctl(ep, EPOLL_CTL_DEL, sc->sock, NULL);
+			close(sc->sock);
+			sc->sock = -1;
+			return;
+		}
+		if (n < (ssize_t)DEMO_PAYLOAD_HDR ||
+		    req.text_len > DEMO_TEXT_MAX ||
+		    n != (ssize_t)(DEMO_PAYLOAD_HDR + req.text_len) ||
+		    req.checksum != demo_checksum(&req)) {
+			say("FAIL: bad socket request");
+			sc->errors++;
+			continue;
+		}
+		sc->requests++;
+		say("socket request %u: %.*s", req.seq, (int)req.text_len,
+		    req.text);
+		payload_fill(&rep, 0, req.seq, 0, 0,
+			     "socket reply %u, from the same epoll loop",
+			     req.seq);
+		if (send(sc->sock, &rep, DEMO_PAYLOAD_HDR + rep.text_len,
+			 MSG_NOSIGNAL) < 0) {
+			say("FAIL: socket send: %s", strerror(errno));
+			sc->errors++;
+		}
+	}
+}
+
+/* Receive and handle every message the set holds, without blocking. */
+static int server_set_ready(struct server_ctx *s)
+{
+	static const struct timespec past = { 0, 0 };
+	union demo_buf buf;
+
+	for (;;) {
+		size_t size = sizeof(buf);
+
+		if (!machipc_receive(s->fd, s->set, &buf, &size, &past)) {
+			server_handle(s, &buf, size);
+			continue;
+		}
+		if (errno == ETIMEDOUT || errno == EINTR)
+			return 0;
+		say("FAIL: receive: %s", err_str(errno));
+		s->errors++;
+		return -1;
+	}
+}
+
 static int server_main(void)
 {
 	static struct server_ctx s;
 	struct machipc_version v;
 	struct timespec end, now;
-	union demo_buf buf;
 	unsigned int i, failed = 0;
-	bool all_freed;
-	int bootstrap_fd;
+	bool all_freed, sock_ok;
+	int bootstrap_fd, ep, set_fd, sv[2];
 	__u32 qlimit;
 
 	snprintf(log_prefix, sizeof(log_prefix), "server [%d]:", getpid());
@@ -1150,19 +1266,61 @@ static int server_main(void)
 	/* The clients hold it now; the server needs no send right itself. */
 	close(bootstrap_fd);
 
-	/* Requests and no-senders notifications all arrive on the set. */
-	machipc_deadline_in(&end, opt_timeout * 1000L);
-	while (!server_done(&s)) {
-		struct timespec tick;
-		size_t size = sizeof(buf);
+	/* One more client, on a plain UNIX socket: no machipc at all. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		say("FAIL: socketpair: %s", strerror(errno));
+		return 1;
+	}
+	fflush(NULL);
+	s.sc.pid = fork();
+	if (s.sc.pid < 0) {
+		say("FAIL: fork: %s", strerror(errno));
+		return 1;
+	}
+	if (!s.sc.pid) {
+		close(sv[0]);
+		exit(sock_client_main(sv[1]));
+	}
+	close(sv[1]);
+	s.sc.sock = sv[0];
+	say("started the socket client: pid %d", s.sc.pid);
 
-		machipc_deadline_in(&tick, DEMO_TICK_MS);
-		if (!machipc_receive(s.fd, s.set, &buf, &size, &tick)) {
-			server_handle(&s, &buf, size);
-		} else if (errno != ETIMEDOUT && errno != EINTR) {
-			say("FAIL: receive: %s", err_str(errno));
+	/*
+	 * One epoll set: the port set's readiness descriptor (requests and
+	 * no-senders notifications all arrive on the set) and the socket.
+	 */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	set_fd = ep < 0 ? -1 : machipc_epoll_add(ep, s.fd, s.set, EPOLLIN, 1);
+	if (set_fd < 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, s.sc.sock,
+		      &(struct epoll_event){ .events = EPOLLIN,
+					     .data.u64 = 2 })) {
+		say("FAIL: epoll: %s", err_str(errno));
+		return 1;
+	}
+	say("one epoll set watches port set 0x%x (readiness fd %d) and the socket",
+	    s.set, set_fd);
+
+	machipc_deadline_in(&end, opt_timeout * 1000L);
+	while (!server_done(&s) || s.sc.sock >= 0) {
+		struct epoll_event ev[2];
+		int k, nev;
+
+		nev = epoll_wait(ep, ev, 2, DEMO_TICK_MS);
+		if (nev < 0 && errno != EINTR) {
+			say("FAIL: epoll_wait: %s", strerror(errno));
 			s.errors++;
 			break;
+		}
+		for (k = 0; k < nev; k++) {
+			if (ev[k].events & EPOLLHUP && ev[k].data.u64 == 1) {
+				say("FAIL: the port set hung up");
+				s.errors++;
+			} else if (ev[k].data.u64 == 1) {
+				server_set_ready(&s);
+			} else {
+				server_sock_ready(&s, ep);
+			}
 		}
 		server_reap(&s, false);
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -1180,6 +1338,21 @@ static int server_main(void)
 	if (!all_freed)
 		server_kill_clients(&s);
 	server_reap(&s, true);
+	close(set_fd);
+	close(ep);
+	if (s.sc.sock >= 0) {
+		kill(s.sc.pid, SIGKILL);
+		close(s.sc.sock);
+	}
+	if (waitpid(s.sc.pid, &s.sc.wstatus, 0) == s.sc.pid)
+		s.sc.reaped = true;
+	sock_ok = s.sc.reaped && WIFEXITED(s.sc.wstatus) &&
+		  !WEXITSTATUS(s.sc.wstatus) && !s.sc.errors &&
+		  s.sc.requests == opt_requests;
+	say("socket client (pid %d): %u request(s): %s", s.sc.pid,
+	    s.sc.requests, sock_ok ? "ok" : "FAILED");
+	if (!sock_ok)
+		failed++;
 	/* Whatever is left (after a failure): free it, uncounted. */
 	while (s.sessions) {
 		struct demo_session *st = s.sessions;
@@ -1229,7 +1402,7 @@ static int server_main(void)
 		    s.errors);
 		return 1;
 	}
-	say("PASS: %u client(s), %u request(s) each, every checksum verified, every client's state freed once on no-senders",
+	say("PASS: %u client(s) and a socket client, %u request(s) each, from one epoll loop, every checksum verified, every client's state freed once on no-senders",
 	    opt_clients, opt_requests);
 	return 0;
 }
@@ -1254,7 +1427,8 @@ static void usage(FILE *f, const char *argv0)
 		"no senders left, and only then does the server free the client's\n"
 		"state and destroy the port.  Exits 0 only if every message and\n"
 		"checksum was verified and every client's state was freed exactly\n"
-		"once that way.\n"
+		"once that way.  The server is one epoll loop, which also answers\n"
+		"a client on a UNIX socket that makes M requests.\n"
 		"\n"
 		"  -c, --clients N    number of client processes (1-%d)\n"
 		"  -r, --requests M   requests per client, register included (1-%d)\n"

@@ -10,6 +10,12 @@
  * MAKE_SEND_ONCE reply right.  The server replies and receives the next
  * request in one call.
  *
+ * machipc-epoll: the same, but the server waits in epoll_wait() on the
+ * port set's readiness descriptor (MACHIPC_IOC_POLL_FD), as an event loop
+ * serving sockets too would; it then receives without blocking, and
+ * replies and receives the next request in one call until the set is
+ * empty (ETIMEDOUT), when it goes back to epoll_wait().
+ *
  * UNIX seqpacket: one socket pair per client; the server waits in
  * epoll_wait() and serves every ready socket (recv, check, send).
  *
@@ -71,6 +77,7 @@ struct fanin_ctx {
 	/* In a server process: it serves clients first .. first + nserve - 1. */
 	unsigned int first, nserve;
 	int space;			/* machipc: the server's space */
+	bool epoll;			/* machipc: wait in epoll_wait() */
 	u32 port[FANIN_MAX_CLIENTS];	/* machipc: the port of client first + i */
 };
 
@@ -241,6 +248,90 @@ out:
 	return ret;
 }
 
+/*
+ * The event-loop server: epoll_wait() on the set's readiness descriptor,
+ * then receive without blocking (deadline 0, long past) and reply and
+ * receive together until nothing is queued.
+ */
+static int mfan_serve_epoll(struct fanin_ctx *x, u32 set, unsigned int nbyes)
+{
+	static const struct timespec past = { 0, 0 };
+	struct machipc_msg_args args;
+	struct machipc_msg_header *h;
+	struct epoll_event ev;
+	size_t cap = MACHIPC_RCV_SPACE(HDR_SIZE + x->size), got;
+	void *buf[2] = { xmalloc(cap), xmalloc(cap) };
+	unsigned int byes = 0;
+	int cur = 0, ret = -1, ep, pfd = -1;
+	bool have = false;
+	u64 seq;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		goto fail;
+	pfd = machipc_epoll_add(ep, x->space, set, EPOLLIN, 0);
+	if (pfd < 0)
+		goto fail;
+	for (;;) {
+		if (!have) {
+			if (epoll_wait(ep, &ev, 1, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				goto fail;
+			}
+			got = cap;
+			if (machipc_receive(x->space, set, buf[cur], &got,
+					    &past)) {
+				if (errno == ETIMEDOUT)
+					continue;
+				goto fail;
+			}
+			have = true;
+		}
+		h = buf[cur];
+		if (h->id == MSGID_BYE) {
+			if (++byes == nbyes)
+				break;
+			have = false;
+			continue;
+		}
+		if (h->id != MSGID_FANIN || h->size != HDR_SIZE + x->size ||
+		    got != cap ||
+		    payload_verify((char *)h + HDR_SIZE, x->size, &seq)) {
+			bad_payload("machipc-epoll fan-in server", 0);
+			goto out;
+		}
+		h->bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_MOVE_SEND_ONCE,
+					    MACHIPC_DISP_NONE);
+		h->local_name = MACHIPC_NAME_NULL;
+		machipc_msg_args_init(&args, h, set, buf[!cur], cap,
+				      NULL, &past);
+		if (machipc_msg(x->space, &args)) {
+			/* Replied (the kernel cleared SEND), nothing queued. */
+			if (errno == ETIMEDOUT &&
+			    !(args.flags & MACHIPC_MSG_SEND)) {
+				have = false;
+				continue;
+			}
+			goto fail;
+		}
+		got = args.rcv_size;
+		cur = !cur;
+	}
+	ret = 0;
+	goto out;
+fail:
+	warnx_("machipc-epoll fan-in server: %s", machipc_strerror(errno));
+out:
+	if (pfd >= 0)
+		close(pfd);
+	if (ep >= 0)
+		close(ep);
+	free(buf[0]);
+	free(buf[1]);
+	return ret;
+}
+
 static int mfan_serve_port(struct fanin_ctx *x, unsigned int i)
 {
 	return mfan_serve(x, x->port[i], 1);
@@ -280,7 +371,9 @@ static int mfan_server(void *arg)
 	for (i = 0; i < x->nserve; i++)
 		close(fds[i]);
 
-	if (set)
+	if (set && x->epoll)
+		ret = mfan_serve_epoll(x, set, x->nserve);
+	else if (set)
 		ret = mfan_serve(x, set, x->nserve);
 	else
 		ret = serve_threads(x, mfan_serve_port);
@@ -530,7 +623,8 @@ static int sfan_start(struct fanin_ctx *x, pid_t *server)
 static int fanin_run(const struct fanin_peer *peer, unsigned int n,
 		     enum fanin_layout layout, struct fanin_result *res)
 {
-	bool is_machipc = peer == &fanin_machipc;
+	bool is_machipc = peer == &fanin_machipc ||
+			  peer == &fanin_machipc_epoll;
 	pid_t server[FANIN_MAX_CLIENTS], clients[FANIN_MAX_CLIENTS];
 	struct timespec pause;
 	struct fanin_ctx x;
@@ -544,6 +638,7 @@ static int fanin_run(const struct fanin_peer *peer, unsigned int n,
 	if (n > FANIN_MAX_CLIENTS)
 		die("at most %d fan-in clients", FANIN_MAX_CLIENTS);
 	x.peer = peer;
+	x.epoll = peer == &fanin_machipc_epoll;
 	x.layout = layout;
 	x.n = n;
 	x.size = opts.fanin_size;
@@ -621,6 +716,12 @@ static int fanin_machipc_run(unsigned int n, enum fanin_layout layout,
 	return fanin_run(&fanin_machipc, n, layout, res);
 }
 
+static int fanin_machipc_epoll_run(unsigned int n, enum fanin_layout layout,
+				   struct fanin_result *res)
+{
+	return fanin_run(&fanin_machipc_epoll, n, layout, res);
+}
+
 static int fanin_seqpacket_run(unsigned int n, enum fanin_layout layout,
 			       struct fanin_result *res)
 {
@@ -631,6 +732,13 @@ const struct fanin_peer fanin_machipc = {
 	.name = "machipc",
 	.probe = machipc_probe_reason,
 	.run = fanin_machipc_run,
+};
+
+/* The fan-in layout only (see NTPEERS in ipcbench.c). */
+const struct fanin_peer fanin_machipc_epoll = {
+	.name = "machipc-epoll",
+	.probe = machipc_probe_reason,
+	.run = fanin_machipc_epoll_run,
 };
 
 const struct fanin_peer fanin_seqpacket = {

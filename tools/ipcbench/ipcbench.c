@@ -63,10 +63,18 @@ static const struct rpc_peer *const rpc_peers[] = {
 };
 #define NPEERS		ARRAY_SIZE(rpc_peers)
 
+/*
+ * machipc first (the reference of the ratios), seqpacket second; the
+ * threads benchmark runs the first NTPEERS only: an event loop has nothing
+ * to wait for with a thread per stream.
+ */
 static const struct fanin_peer *const fanin_peers[] = {
-	&fanin_machipc, &fanin_seqpacket,
+	&fanin_machipc, &fanin_seqpacket, &fanin_machipc_epoll,
 };
 #define NFPEERS		ARRAY_SIZE(fanin_peers)
+#define NTPEERS		2
+#define FPEER_SEQPACKET	1
+#define FPEER_EPOLL	2
 
 #define MAX_CLIENT_SETS	8
 
@@ -411,7 +419,7 @@ static void fanin_config(unsigned int i, unsigned int *peer, unsigned int *n,
  * stream.  The interleaving rotates over all four (peer, layout) pairs.
  */
 #define NLAYOUTS	2
-static struct cell thread_cells[NFPEERS][NLAYOUTS];
+static struct cell thread_cells[NTPEERS][NLAYOUTS];
 static const enum fanin_layout thread_layout[NLAYOUTS] = {
 	FANIN_THREADS, FANIN_PROCS,
 };
@@ -852,12 +860,38 @@ static void summarize_all(void)
 					  &fanin_cells[c][0], true);
 	/* The ratio, on the processes' cell: 1 process / N processes. */
 	if (run_threads)
-		for (j = 0; j < NFPEERS; j++) {
+		for (j = 0; j < NTPEERS; j++) {
 			summarize(&thread_cells[j][0], &thread_cells[j][0],
 				  true);
 			summarize(&thread_cells[j][1], &thread_cells[j][0],
 				  true);
 		}
+}
+
+/*
+ * machipc-epoll / unix-seqpacket msgs/s at client set @c, per round (into
+ * @rounds, opts.rounds of them) and its median: both servers wait in
+ * epoll_wait(), the event-loop comparison.
+ */
+static double fanin_epoll_ratio(unsigned int c, double *rounds)
+{
+	const struct cell *e = &fanin_cells[c][FPEER_EPOLL];
+	const struct cell *s = &fanin_cells[c][FPEER_SEQPACKET];
+	double *v = xmalloc(opts.rounds * sizeof(double));
+	unsigned int r, nv = 0;
+	double m;
+
+	for (r = 0; r < opts.rounds; r++) {
+		rounds[r] = NAN;
+		if (e->round[r].status != B_OK || s->round[r].status != B_OK)
+			continue;
+		rounds[r] = e->round[r].msgs_per_sec /
+			    s->round[r].msgs_per_sec;
+		v[nv++] = rounds[r];
+	}
+	m = median(v, nv);
+	free(v);
+	return m;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1107,6 +1141,17 @@ static void print_fanin_table(void)
 			print_rate_row(cl, j ? cl->ratio : NAN);
 		}
 	}
+	printf("\nmachipc-epoll/unix-seqpacket (both servers in epoll_wait), "
+	       "median over rounds:");
+	for (c = 0; c < nclients; c++) {
+		double *rounds = xmalloc(opts.rounds * sizeof(double));
+		double v = fanin_epoll_ratio(c, rounds);
+
+		printf("  %u: %s%.2f", clients[c], isnan(v) ? "-" : "",
+		       isnan(v) ? 0.0 : v);
+		free(rounds);
+	}
+	printf("\n");
 }
 
 static void print_threads_table(void)
@@ -1125,7 +1170,7 @@ static void print_threads_table(void)
 	printf("%-15s %-22s %10s %9s %9s %9s %9s %9s %9s %8s %12s\n", "peer",
 	       "server", "msgs/s", "p50", "p90", "p99", "p99.9", "max",
 	       "mean", "count", "1proc/Nproc");
-	for (j = 0; j < NFPEERS; j++) {
+	for (j = 0; j < NTPEERS; j++) {
 		for (l = 0; l < NLAYOUTS; l++) {
 			const struct cell *cl = &thread_cells[j][l];
 
@@ -1400,7 +1445,18 @@ static void print_targets(void)
 			     cl->status == B_OK ? cl->ratio : NAN, cl->ratios,
 			     ">=", 1.1, NULL);
 	}
-	for (j = 0; run_threads && j < NFPEERS; j++) {
+	for (c = 0; run_fanin && c < nclients; c++) {
+		double *rounds, v;
+
+		if (clients[c] != 16)
+			continue;
+		rounds = xmalloc(opts.rounds * sizeof(double));
+		v = fanin_epoll_ratio(c, rounds);
+		print_target("Fan-in 16 epoll machipc/seqpacket", v, rounds,
+			     ">=", 1.0, NULL);
+		free(rounds);
+	}
+	for (j = 0; run_threads && j < NTPEERS; j++) {
 		const struct cell *cl = &thread_cells[j][1];
 
 		snprintf(what, sizeof(what), "Threads %s 1proc/%uproc",
@@ -1670,7 +1726,7 @@ static void write_json(const char *path)
 		"of the per-round msgs/s ratio; 1 means threads scale like "
 		"processes\",\n    \"results\": [", thread_streams);
 	/* [peer][layout], flat: the threads, then the processes' cell. */
-	for (i = 0, first = true; run_threads && i < NFPEERS * NLAYOUTS; i++) {
+	for (i = 0, first = true; run_threads && i < NTPEERS * NLAYOUTS; i++) {
 		snprintf(head, sizeof(head), "\"server\": \"%s\"",
 			 i % NLAYOUTS ? "processes" : "threads");
 		json_result(f, &first, head, fanin_peers[i / NLAYOUTS]->name,
@@ -2448,7 +2504,7 @@ int main(int argc, char **argv)
 				nclients * NFPEERS, NFPEERS, fanin_config);
 	if (run_threads)
 		run_rate_rounds("threads", &thread_cells[0][0],
-				NFPEERS * NLAYOUTS, NFPEERS * NLAYOUTS,
+				NTPEERS * NLAYOUTS, NTPEERS * NLAYOUTS,
 				threads_config);
 	if (run_stream)
 		run_stream_rounds();

@@ -238,7 +238,8 @@ struct fanin_peer {
 		   struct fanin_result *res);
 };
 
-extern const struct fanin_peer fanin_machipc, fanin_seqpacket;
+extern const struct fanin_peer fanin_machipc, fanin_seqpacket,
+	fanin_machipc_epoll;
 
 /* ------------------------------------------------------------------ */
 /* Streaming throughput and restart cost (stream.c)                    */

@@ -728,6 +728,36 @@ struct machipc_account_info {
 	__u64 reserved[2];
 };
 
+/* machipc_poll_fd.flags */
+#define MACHIPC_POLL_FD_INHERIT		(1U << 0)
+#define MACHIPC_POLL_FD_LAST		MACHIPC_POLL_FD_INHERIT
+#define MACHIPC_POLL_FD_MASK		((MACHIPC_POLL_FD_LAST << 1) - 1)
+
+/**
+ * struct machipc_poll_fd - argument of %MACHIPC_IOC_POLL_FD
+ * @name: in: a receive right or a port set of the caller's space.
+ * @flags: in: 0, or %MACHIPC_POLL_FD_INHERIT to leave the new descriptor
+ *	open across execve() (by default it is close-on-exec).
+ * @fd: out: the new readiness descriptor.  poll(), select() and epoll
+ *	report it readable (``EPOLLIN``) while a message can be received
+ *	from @name, level-triggered, and hung up (``EPOLLHUP``, for ever)
+ *	once the port died, its receive right left the space, or the set was
+ *	destroyed.  Every descriptor of one port or set shares one wait
+ *	queue; a message wakes one ``EPOLLEXCLUSIVE`` waiter.  It cannot be
+ *	read or written, and may not travel in a machipc message.
+ * @reserved: must be zero.
+ *
+ * Errors: ``ENOENT`` (no such name), ``EACCES`` (not a receive right or a
+ * port set), ``EINVAL`` (unknown flags, @reserved or @fd not zero),
+ * ``EMFILE``/``ENFILE``, ``ENOMEM``.
+ */
+struct machipc_poll_fd {
+	__u32 name;
+	__u32 flags;
+	__s32 fd;
+	__u32 reserved;
+};
+
 #define MACHIPC_IOC_MAGIC	0xBA
 
 #define MACHIPC_IOC_VERSION	_IOR(MACHIPC_IOC_MAGIC, 0x00, struct machipc_version)
@@ -752,5 +782,6 @@ struct machipc_account_info {
 /* Since ABI 3: MACHIPC_IOC_PORT_ALLOCATE under the name in the argument. */
 #define MACHIPC_IOC_PORT_ALLOCATE_NAME \
 	_IOW(MACHIPC_IOC_MAGIC, 0x16, struct machipc_port_alloc)
+#define MACHIPC_IOC_POLL_FD	_IOWR(MACHIPC_IOC_MAGIC, 0x10, struct machipc_poll_fd)
 
 #endif /* _UAPI_LINUX_MACHIPC_H */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -346,6 +347,36 @@ int machipc_account_set_limit(int fd, __u64 limit)
 	};
 
 	return machipc_ioctl(fd, MACHIPC_IOC_ACCOUNT, &info);
+}
+
+/* ------------------------------------------------------------------ */
+/* Event loops                                                        */
+/* ------------------------------------------------------------------ */
+
+int machipc_poll_fd(int fd, __u32 name, unsigned int flags)
+{
+	struct machipc_poll_fd arg = { .name = name, .flags = flags };
+
+	if (machipc_ioctl(fd, MACHIPC_IOC_POLL_FD, &arg))
+		return -1;
+	return arg.fd;
+}
+
+int machipc_epoll_add(int epfd, int fd, __u32 name, __u32 events,
+		      __u64 data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+	int pfd, err;
+
+	pfd = machipc_poll_fd(fd, name, 0);
+	if (pfd < 0)
+		return -1;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, pfd, &ev)) {
+		err = errno;
+		close(pfd);
+		return fail(err);
+	}
+	return pfd;
 }
 
 /* ------------------------------------------------------------------ */

@@ -358,6 +358,48 @@ int machipc_process_set_limit(int fd, __u64 limit);
 int machipc_account_set_limit(int fd, __u64 limit);
 
 /* ------------------------------------------------------------------ */
+/* Event loops: readiness descriptors                                 */
+/* ------------------------------------------------------------------ */
+
+/**
+ * machipc_poll_fd() - a descriptor poll, select and epoll can wait on
+ * @fd: the space.
+ * @name: a receive right or a port set of the space.
+ * @flags: 0, or %MACHIPC_POLL_FD_INHERIT to keep it across execve()
+ *	(it is close-on-exec by default).
+ *
+ * The descriptor is readable (EPOLLIN, level-triggered) while a message
+ * can be received from @name, and hung up (EPOLLHUP) for ever once the
+ * port died, its receive right left the space, or the set was destroyed.
+ * It only reports readiness: receive with machipc_receive() and a deadline
+ * already past (machipc_deadline_in(&ts, 0)), which never blocks.  Close
+ * it with close(2); it never keeps the port alive.
+ *
+ * Return: the new descriptor, or -1 with errno: ENOENT, EACCES (not a
+ * receive right or a port set), EINVAL (unknown flags), EMFILE, ENFILE,
+ * ENOMEM, EBADFD.
+ */
+int machipc_poll_fd(int fd, __u32 name, unsigned int flags);
+
+/**
+ * machipc_epoll_add() - watch a receive right or port set in an epoll set
+ * @epfd: the epoll instance.
+ * @fd: the space.
+ * @name: a receive right or a port set of the space.
+ * @events: epoll events (EPOLLIN, optionally EPOLLET, EPOLLONESHOT,
+ *	EPOLLEXCLUSIVE); EPOLLHUP is always reported.
+ * @data: the epoll_event.data.u64 returned with the events.
+ *
+ * Creates a readiness descriptor with machipc_poll_fd() and adds it.
+ *
+ * Return: the readiness descriptor (close it, which also removes it from
+ * the epoll set, when done), or -1 with errno as machipc_poll_fd() or
+ * epoll_ctl(2); nothing is left open on failure.
+ */
+int machipc_epoll_add(int epfd, int fd, __u32 name, __u32 events,
+		      __u64 data);
+
+/* ------------------------------------------------------------------ */
 /* Building and reading messages                                      */
 /* ------------------------------------------------------------------ */
 
