@@ -27,6 +27,9 @@ static int documented_errno(int e)
 	case EACCES: case EPIPE: case EOVERFLOW: case EBUSY: case ETIMEDOUT:
 	case EMSGSIZE: case E2BIG: case ENOMEM: case ENOBUFS: case ENOSPC:
 	case EBADF: case EMFILE: case EPERM: case EINTR:
+	/* ABI 3: chosen names, hostile-sender bounds, export */
+	case EEXIST: case ENOTUNIQ: case EAGAIN: case ETOOMANYREFS:
+	case ENFILE:
 		return 1;
 	}
 	return 0;
