@@ -122,11 +122,17 @@ static void machipc_entry_hold_leaf(struct machipc_space *space, u32 name,
 
 	if (hold == space->name_hold || hold >= MACHIPC_NAME_DEAD)
 		return;
-	if (xa_reserve(&space->names, hold, gfp))
+	/*
+	 * A name the caller chose may sit there (xa_reserve() would succeed
+	 * without reserving anything, and the hold's release would then
+	 * erase that name): no hold in this leaf then.
+	 */
+	if (xa_load(&space->names, hold) ||
+	    xa_reserve(&space->names, hold, gfp))
 		return;
 	nodes = machipc_xa_nodes_alone(&space->names, hold);
-	if (machipc_account_charge(space->process,
-				   nodes * MACHIPC_COST_XA_NODE)) {
+	if (nodes && machipc_account_charge(space->process,
+					    nodes * MACHIPC_COST_XA_NODE)) {
 		xa_release(&space->names, hold);
 		return;
 	}

@@ -576,6 +576,7 @@ again:
 	err = machipc_copyin_plan(sender, msg, &splan);
 	if (!err && msg->rights[MACHIPC_KRIGHT_DEST].port != port) {
 		machipc_copyin_abort(msg, &splan);
+		msg->blame = MACHIPC_BLAME_DEST;
 		err = -ENOENT;
 	}
 	if (err) {

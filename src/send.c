@@ -338,6 +338,8 @@ static int machipc_send_ool(struct machipc_space *space,
 			    struct list_head *plan, const ktime_t *deadline,
 			    u32 *blame)
 {
+	int err;
+
 	machipc_xfer_target(msg->xfer, dest, space);
 	machipc_copyin_abort(msg, plan);
 	mutex_unlock(&space->lock);
@@ -345,7 +347,15 @@ static int machipc_send_ool(struct machipc_space *space,
 		*blame = MACHIPC_BLAME_DEST;
 		return -EPIPE;
 	}
-	return machipc_xfer_wait(msg->xfer, deadline);
+	err = machipc_xfer_wait(msg->xfer, deadline);
+	/*
+	 * A right refused when the receiver committed (it re-plans them in
+	 * our space: msg->blame), or the destination died while queued.
+	 */
+	if (err == -ENOENT || err == -EACCES || err == -EPIPE)
+		*blame = msg->blame != MACHIPC_BLAME_NONE ? msg->blame :
+							  MACHIPC_BLAME_DEST;
+	return err;
 }
 
 /**

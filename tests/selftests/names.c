@@ -378,6 +378,13 @@ TEST(allocate_chosen_names)
 		EXPECT_NE((got + 1) | 63, n);
 		EXPECT_NE(names[0], n);
 	}
+	/*
+	 * The cursor went past the chosen name: the allocator must not have
+	 * taken it for its held slot (and erased it when it moved on).
+	 */
+	ASSERT_EQ(0, mt_info(fd, (got + 1) | 63, &r, &u));
+	EXPECT_EQ(MACHIPC_RIGHT_DEAD_NAME, r);
+	EXPECT_EQ(0, MT_ERR(machipc_port_destroy(fd, (got + 1) | 63)));
 	close(fd);
 
 	/* Everything it cost went with the space. */
