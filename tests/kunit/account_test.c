@@ -255,9 +255,14 @@ static void machipc_account_parent_test(struct kunit *test)
 /* The index nodes an entry is alone in, level by level. */
 static void machipc_xa_nodes_alone_test(struct kunit *test)
 {
-	DEFINE_XARRAY(xa);
+	struct xarray xa;
 	void *v = xa_mk_value(1);
 
+	/*
+	 * Not DEFINE_XARRAY(): on the stack, its lock's key would not be
+	 * static, and lockdep turns itself off for the rest of the boot.
+	 */
+	xa_init(&xa);
 	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 1), MACHIPC_XA_LEVELS);
 	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&xa, 1, v, GFP_KERNEL)), 0);
 	KUNIT_EXPECT_EQ(test, machipc_xa_nodes_alone(&xa, 1), MACHIPC_XA_LEVELS);
