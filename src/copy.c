@@ -80,10 +80,10 @@ MODULE_PARM_DESC(chunk_pages,
  * changing it on purpose and its send fails with -EAGAIN, so that the
  * receiver moves on to the next message instead of copying forever.
  */
-unsigned int machipc_max_recopies = 8;
+unsigned int machipc_max_recopies = 64;
 module_param_named(max_recopies, machipc_max_recopies, uint, 0644);
 MODULE_PARM_DESC(max_recopies,
-		 "Most times a receive recopies an out-of-line message whose sender's mapping changed before the send fails with EAGAIN (default 8)");
+		 "Most times a receive recopies an out-of-line message whose sender's mapping changed before the send fails with EAGAIN (default 64)");
 
 #define MACHIPC_FAULT_BATCH	16U
 

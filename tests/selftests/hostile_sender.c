@@ -559,7 +559,7 @@ TEST_F_TIMEOUT(toggle, mprotect_toggle_same_space, 300)
 	EXPECT_EQ(EAGAIN, tt.err) TH_LOG("%ld toggles", tt.toggles);
 	check_restarts(_metadata, self->tracing);
 	/* The default, restored by the teardown. */
-	EXPECT_EQ(8, self->saved);
+	EXPECT_EQ(64, self->saved);
 	EXPECT_EQ(0, ool_msgcount(self->fd, self->p));
 }
 
