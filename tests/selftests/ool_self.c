@@ -484,32 +484,6 @@ struct shape {
 
 static const unsigned char inline_data[24] = "machipc one-space test!";
 
-/*
- * What a send-once right made by the message holds on its maker's account
- * (its notification, reserved when it is made: accounting.rst), and how
- * many reservations the message leaves on balance: one per right it makes,
- * less the one its destination uses up when it is a send-once right.
- */
-static __u64 so_cost(const struct machipc_account_info *a)
-{
-	return ool_msg_cost(a, 40);
-}
-
-static int shape_reservations(const struct shape *sh)
-{
-	int n = 0;
-	unsigned int i;
-
-	if (sh->dest_disp == MACHIPC_DISP_MOVE_SEND_ONCE)
-		n--;
-	if (sh->local_disp == MACHIPC_DISP_MAKE_SEND_ONCE)
-		n++;
-	for (i = 0; i < sh->nd; i++)
-		if (sh->d[i].disp == MACHIPC_DISP_MAKE_SEND_ONCE)
-			n++;
-	return n;
-}
-
 static int shape_build(const struct shape *sh, __u32 p, __u64 *buf,
 		       size_t cap, __u32 id)
 {
@@ -910,11 +884,10 @@ static void rights_case(struct __test_metadata *_metadata,
 	pe = m_find_port(&self->m, self->pp);
 	ASSERT_NE(NULL, pe);
 	check_body(_metadata, rbuf, &sh, pe->name, ID_MSG, dst, seed);
+	/* names added, and the send-once reservations the message left */
 	EXPECT_EQ(usage + (self->m.n - names) * self->a.cost_entry +
-		  shape_reservations(&sh) * so_cost(&self->a),
-		  ool_usage(self->fd))
-		TH_LOG("names %zu -> %zu, %d reservations", names, self->m.n,
-		       shape_reservations(&sh));
+		  ool_so_reserved(&self->a, sbuf), ool_usage(self->fd))
+		TH_LOG("names %zu -> %zu", names, self->m.n);
 	destroy_all(_metadata, self);
 out:
 	munmap(src, len + 1);
@@ -1327,7 +1300,7 @@ static void at_limit(struct __test_metadata *_metadata, struct space1 *s,
 	ASSERT_EQ(0, ool_sender_wait_blocked(&snd, 10000));
 	m_queued(&s->m, s->pp);
 	/* The commit reserves the send-once rights it makes: room for them. */
-	base = ool_usage(s->fd) + shape_reservations(sh) * so_cost(&s->a);
+	base = ool_usage(s->fd) + ool_so_reserved(&s->a, sbuf);
 	usage = ool_usage(s->fd);
 	for (room = 0; room < names_added; room++) {
 		ASSERT_EQ(0, MT_ERR(machipc_account_get(s->fd, &ai)));
