@@ -530,7 +530,7 @@ static int machipc_copier_step(struct machipc_copier *copier, u64 src,
 	 * own lock.
 	 */
 	got = 0;
-	if (mmap_read_trylock(xfer->mm)) {
+	if (!machipc_inject_pin_miss() && mmap_read_trylock(xfer->mm)) {
 		got = pin_user_pages_remote(xfer->mm, src & PAGE_MASK, ns,
 					    FOLL_NOFAULT, spages, NULL);
 		mmap_read_unlock(xfer->mm);
@@ -747,6 +747,8 @@ restart:
 			case MACHIPC_CHUNK_SRC_FAULT:
 				ret = machipc_copier_request_fault(copier,
 								   deadline);
+				if (!ret)
+					ret = machipc_sleep_check(deadline);
 				if (ret)
 					return ret;
 				continue;

@@ -10,6 +10,10 @@
  *	fails with EINTR, the message stays queued); 1: as if the sender were
  *	(its send fails with EINTR, nothing delivered).
  * aborts_injected: how many aborts were injected.
+ * inject_pin_miss: how many of the next pins of a sender's pages by a
+ *	copier fail as if the sender's mmap lock were taken (0: none), so
+ *	that the copier asks the sender to fault in pages it then still cannot
+ *	pin: the livelock every wait loop must end at its deadline.
  *
  * The values are atomics: tests set them from another process while
  * transfers run.
@@ -24,6 +28,7 @@
 static atomic_t machipc_inject_chunk = ATOMIC_INIT(-1);
 static u32 machipc_inject_side;
 static atomic_t machipc_aborts_injected = ATOMIC_INIT(0);
+static atomic_t machipc_inject_pin_misses = ATOMIC_INIT(0);
 static struct dentry *machipc_debugfs_dir;
 
 static int machipc_inject_chunk_get(void *data, u64 *val)
@@ -55,6 +60,24 @@ static int machipc_aborts_injected_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(machipc_aborts_injected_fops,
 			 machipc_aborts_injected_get, NULL, "%llu\n");
 
+static int machipc_inject_pin_miss_get(void *data, u64 *val)
+{
+	*val = (u32)atomic_read(&machipc_inject_pin_misses);
+	return 0;
+}
+
+static int machipc_inject_pin_miss_set(void *data, u64 val)
+{
+	if (val > INT_MAX)
+		return -EINVAL;
+	atomic_set(&machipc_inject_pin_misses, (int)val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(machipc_inject_pin_miss_fops,
+			 machipc_inject_pin_miss_get,
+			 machipc_inject_pin_miss_set, "%llu\n");
+
 static int machipc_notify_requests_get(void *data, u64 *val)
 {
 	*val = machipc_notify_requests_live();
@@ -73,6 +96,9 @@ void machipc_debugfs_init(void)
 				   &machipc_inject_chunk_fops);
 	debugfs_create_u32("inject_abort_side", 0600, machipc_debugfs_dir,
 			   &machipc_inject_side);
+	debugfs_create_file_unsafe("inject_pin_miss", 0600,
+				   machipc_debugfs_dir, NULL,
+				   &machipc_inject_pin_miss_fops);
 	debugfs_create_file_unsafe("aborts_injected", 0400,
 				   machipc_debugfs_dir, NULL,
 				   &machipc_aborts_injected_fops);
@@ -103,4 +129,12 @@ bool machipc_inject_abort_now(u32 chunk)
 bool machipc_inject_abort_sender(void)
 {
 	return READ_ONCE(machipc_inject_side) != 0;
+}
+
+/* Whether this pin of a sender's pages must fail (counts one down). */
+bool machipc_inject_pin_miss(void)
+{
+	if (likely(!atomic_read(&machipc_inject_pin_misses)))
+		return false;
+	return atomic_dec_if_positive(&machipc_inject_pin_misses) >= 0;
 }

@@ -712,8 +712,17 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 						   machipc_trailer_size(arg->flags),
 						   destroy_large, &report);
 			mutex_unlock(&space->lock);
-			if (err == -EAGAIN)
+			/*
+			 * Another receiver claimed the head between our peek
+			 * and our claim: look again, but never past our
+			 * deadline or a signal.
+			 */
+			if (err == -EAGAIN) {
+				err = machipc_sleep_check(deadline);
+				if (err)
+					goto out;
 				continue;
+			}
 			if (err == -EMSGSIZE) {
 				arg->rcv_size = report.needed;
 				arg->rcv_ool_count = report.count;

@@ -6,6 +6,13 @@
  * signal, a job-control stop, a ptrace request or the freezer (all of which
  * make signal_pending() true) ends it with -ERESTARTSYS and the operation
  * restarts from scratch with the same absolute deadline.
+ *
+ * A loop that waits, acts and waits again (the sender serving the copier's
+ * fault-in requests, the copier asking for them, a receive looking again
+ * after a lost claim) may find its condition true every time it looks, and
+ * so never reach the deadline test inside machipc_sleep().  Such a loop
+ * calls machipc_sleep_check() on every round that did not sleep: no call
+ * outlives its deadline or ignores a signal, however its peers behave.
  */
 
 #include <linux/hrtimer.h>
@@ -54,4 +61,21 @@ int machipc_sleep(wait_queue_head_t *wq, bool (*ready)(void *arg), void *arg,
 	}
 	finish_wait(wq, &wait);
 	return err;
+}
+
+/**
+ * machipc_sleep_check() - may a wait loop go round once more?
+ * @deadline: absolute CLOCK_MONOTONIC time, or NULL for none
+ *
+ * Return: 0, -ERESTARTSYS on a signal, or -ETIMEDOUT once the deadline
+ * passed: what machipc_sleep() would have said had it slept.
+ */
+int machipc_sleep_check(const ktime_t *deadline)
+{
+	if (signal_pending(current))
+		return -ERESTARTSYS;
+	if (deadline && ktime_compare(*deadline, ktime_get()) <= 0)
+		return -ETIMEDOUT;
+	cond_resched();
+	return 0;
 }

@@ -7,5 +7,6 @@
 
 int machipc_sleep(wait_queue_head_t *wq, bool (*ready)(void *arg), void *arg,
 		  const ktime_t *deadline);
+int machipc_sleep_check(const ktime_t *deadline);
 
 #endif /* MACHIPC_SLEEP_H */

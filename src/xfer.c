@@ -379,6 +379,17 @@ int machipc_xfer_wait(struct machipc_xfer *xfer, const ktime_t *deadline)
 						  MACHIPC_ABORT_SIGNAL;
 			break;
 		}
+		/*
+		 * The copier may ask again before we look: without this, a
+		 * copier that can never pin what we fault in would keep us
+		 * here past the deadline, the condition true at every look.
+		 */
+		err = machipc_sleep_check(deadline);
+		if (err) {
+			reason = err == -ETIMEDOUT ? MACHIPC_ABORT_TIMEOUT :
+						     MACHIPC_ABORT_SIGNAL;
+			break;
+		}
 	}
 	spin_lock(&port->lock);
 	machipc_xfer_fail_locked(xfer, err, reason);

@@ -25,6 +25,13 @@
  *   refuses receive rights at its deep end, and another process's sends of
  *   receive rights still work.
  *
+ * - unpinnable_source_*: a copier that can never pin the sender's pages
+ *   (debugfs inject_pin_miss) keeps asking the sender to fault them in and
+ *   the sender keeps succeeding: each side's condition may be true every
+ *   time it looks, yet the send's deadline (ETIMEDOUT to the sender, the
+ *   receiver moves on) and the receive's (ETIMEDOUT, the message still
+ *   queued and later delivered intact) both hold.
+ *
  * Verdicts never depend on time: the deadlines are only there so that a
  * kernel without the fixes fails instead of hanging.
  */
@@ -591,6 +598,145 @@ TEST_F_TIMEOUT(toggle, mprotect_toggle_hostile_process, 300)
 	check_restarts(_metadata, self->tracing);
 	EXPECT_EQ(0, ool_msgcount(self->fd, self->p));
 	close(bfd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Wait loops that never sleep: deadlines still hold                   */
+/* ------------------------------------------------------------------ */
+
+#define PIN_MISS	"/sys/kernel/debug/machipc/inject_pin_miss"
+#define UNPIN_LEN	(256 * 1024)
+#define UNPIN_MS	200
+
+struct unpin_peer {
+	int fd;
+	__u32 p;
+	long ms;		/* the peer's deadline; < 0: none */
+	unsigned char *buf;
+	struct machipc_ool_buf ool;
+	__u64 rbuf[64];
+	int err;
+	pthread_t thread;
+};
+
+static void *unpin_receiver_fn(void *arg)
+{
+	struct unpin_peer *u = arg;
+	struct machipc_msg_args a;
+
+	u->ool.address = (uintptr_t)u->buf;
+	u->ool.size = UNPIN_LEN;
+	u->err = recv_flags(u->fd, u->p, u->rbuf, sizeof(u->rbuf), &u->ool, 1,
+			    0, u->ms, &a);
+	return NULL;
+}
+
+static int unpin_send(int fd, __u32 p, const void *src, long ms)
+{
+	struct timespec dl;
+	__u64 sbuf[16];
+
+	if (ool_msg_one(sbuf, sizeof(sbuf), p, src, UNPIN_LEN, 77))
+		return EINVAL;
+	if (ms < 0)
+		return MT_ERR(machipc_send(fd, sbuf, NULL));
+	machipc_deadline_in(&dl, ms);
+	return MT_ERR(machipc_send(fd, sbuf, &dl));
+}
+
+static void *unpin_sender_fn(void *arg)
+{
+	struct unpin_peer *u = arg;
+
+	u->err = unpin_send(u->fd, u->p, u->buf, u->ms);
+	return NULL;
+}
+
+FIXTURE(unpin) {
+	int fd;
+	__u32 p;
+	unsigned char *src, *dst;
+};
+
+FIXTURE_SETUP(unpin)
+{
+	long v;
+
+	self->fd = -1;
+	if (mt_read_long(PIN_MISS, &v))
+		SKIP(return, "no " PIN_MISS);
+	self->fd = machipc_open();
+	ASSERT_LE(0, self->fd);
+	self->p = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE);
+	ASSERT_NE(0, self->p);
+	ASSERT_EQ(0, machipc_port_insert_right(self->fd, self->p,
+					       MACHIPC_DISP_MAKE_SEND, NULL));
+	self->src = ool_map(UNPIN_LEN);
+	self->dst = ool_map(UNPIN_LEN);
+	ASSERT_NE(NULL, self->src);
+	ASSERT_NE(NULL, self->dst);
+	ool_fill(self->src, UNPIN_LEN, 31);
+	/* Touched: only the sender's pages are ever missing. */
+	memset(self->dst, 0, UNPIN_LEN);
+	ASSERT_EQ(0, mt_write_file(PIN_MISS, "1000000000"));
+}
+
+FIXTURE_TEARDOWN(unpin)
+{
+	if (self->fd < 0)
+		return;
+	mt_write_file(PIN_MISS, "0");
+	close(self->fd);
+}
+
+TEST_F_TIMEOUT(unpin, unpinnable_source_send_deadline, 300)
+{
+	struct unpin_peer r = {
+		.fd = self->fd, .p = self->p, .ms = HOSTILE_LONG_MS,
+		.buf = self->dst,
+	};
+	long v = -1;
+
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, unpin_receiver_fn, &r));
+	EXPECT_EQ(ETIMEDOUT, unpin_send(self->fd, self->p, self->src,
+					UNPIN_MS));
+	/* The copier did ask, and over and over. */
+	ASSERT_EQ(0, mt_read_long(PIN_MISS, &v));
+	EXPECT_GT(1000000000L, v);
+	ASSERT_EQ(0, mt_write_file(PIN_MISS, "0"));
+	/* The receiver moved on: it takes the next message. */
+	ASSERT_EQ(0, send_id(self->fd, self->p, 9));
+	pthread_join(r.thread, NULL);
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ(9, machipc_msg_header(r.rbuf)->id);
+	EXPECT_EQ(0, ool_msgcount(self->fd, self->p));
+}
+
+TEST_F_TIMEOUT(unpin, unpinnable_source_receive_deadline, 300)
+{
+	struct unpin_peer s = {
+		.fd = self->fd, .p = self->p, .ms = -1, .buf = self->src,
+	};
+	struct unpin_peer r = {
+		.fd = self->fd, .p = self->p, .ms = UNPIN_MS, .buf = self->dst,
+	};
+
+	ASSERT_EQ(0, pthread_create(&s.thread, NULL, unpin_sender_fn, &s));
+	ASSERT_EQ(0, wait_msgcount(self->fd, self->p, 1));
+	unpin_receiver_fn(&r);
+	EXPECT_EQ(ETIMEDOUT, r.err);
+	EXPECT_EQ(1, ool_msgcount(self->fd, self->p));
+	EXPECT_EQ(UNPIN_LEN, ool_check_byte(self->dst, UNPIN_LEN, 0));
+	/* Pins work again: the same message, intact, exactly once. */
+	ASSERT_EQ(0, mt_write_file(PIN_MISS, "0"));
+	r.ms = HOSTILE_LONG_MS;
+	unpin_receiver_fn(&r);
+	EXPECT_EQ(0, r.err);
+	EXPECT_EQ(77, machipc_msg_header(r.rbuf)->id);
+	EXPECT_EQ(UNPIN_LEN, ool_check(self->dst, UNPIN_LEN, 31));
+	pthread_join(s.thread, NULL);
+	EXPECT_EQ(0, s.err);
+	EXPECT_EQ(0, ool_msgcount(self->fd, self->p));
 }
 
 /* ------------------------------------------------------------------ */

@@ -812,8 +812,9 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 	 * or the receiver chunk k of its buffer
 	 */
 	ASSERT_EQ(0, oa_pager_wait_held(rig_holder(&rg), 1, WAIT_MS))
-		TH_LOG("chunk %d was never faulted (%d faults)", k,
-		       rig_holder(&rg)->nfaults);
+		TH_LOG("chunk %d was never faulted (%d faults; receiver done %d err %d; sender %s)",
+		       k, rig_holder(&rg)->nfaults, atomic_load(&rg.rt.done),
+		       rg.rt.err, kill(rg.pid, 0) ? "gone" : "alive");
 	if (hold_dst) {
 		EXPECT_EQ(atomic_load(&rg.rt.tid), rg.dpg.held_tid);
 	} else {
