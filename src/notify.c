@@ -159,12 +159,20 @@ static void machipc_notify_deliver(struct machipc_msg *msg,
 {
 	struct machipc_port *dest = msg->rights[MACHIPC_KRIGHT_DEST].port;
 	struct machipc_port *cycle = NULL;
+	bool too_deep = false;
 	bool queued;
 
 	WARN_ON_ONCE(receive && !doomed);
 
 	if (receive) {
 		mutex_lock(&machipc_transit_lock);
+		/*
+		 * The bound every send of a receive right obeys: the cycle
+		 * walk below, under the global lock, must not take time a
+		 * user chooses.  Too deep, the notification is not sent and
+		 * the port dies with it, as if its notify port were dead.
+		 */
+		too_deep = !machipc_transit_depth_ok(msg);
 		machipc_pset_remove_port(receive);
 		spin_lock(&receive->lock);
 		receive->receiver = NULL;
@@ -174,7 +182,7 @@ static void machipc_notify_deliver(struct machipc_msg *msg,
 		wake_up_all(&receive->rcv_wait);
 		machipc_poll_detach_port(receive);
 	}
-	queued = machipc_port_enqueue_kernel(dest, msg);
+	queued = !too_deep && machipc_port_enqueue_kernel(dest, msg);
 	if (receive) {
 		if (queued)
 			cycle = machipc_transit_find_cycle(msg);

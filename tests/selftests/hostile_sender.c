@@ -23,7 +23,8 @@
  *   to a port MACHIPC_TRANSIT_DEPTH_MAX - 1 deep passes, one deeper is
  *   ETOOMANYREFS with nothing changed; a long chain built from below
  *   refuses receive rights at its deep end, and another process's sends of
- *   receive rights still work.
+ *   receive rights still work; a port-destroyed notification, which hands
+ *   a receive right over too, obeys the same bound (the port dies instead).
  *
  * - unpinnable_source_*: a copier that can never pin the sender's pages
  *   (debugfs inject_pin_miss) keeps asking the sender to fault them in and
@@ -808,6 +809,46 @@ TEST(transit_depth_limit)
 
 	/* Destroying the top destroys the chain. */
 	EXPECT_EQ(0, MT_ERR(machipc_port_destroy(fd, ports[0])));
+	close(fd);
+}
+
+/*
+ * A port-destroyed notification carries a receive right too: its notify
+ * port MACHIPC_TRANSIT_DEPTH_MAX deep takes none.  The notification is not
+ * sent and the port dies, as if its notify port were dead (before, it was
+ * queued there, one level deeper than any send may go, and the port lived
+ * on in transit).
+ */
+TEST(transit_depth_port_destroyed)
+{
+	const unsigned int max = MACHIPC_TRANSIT_DEPTH_MAX;
+	__u32 ports[MACHIPC_TRANSIT_DEPTH_MAX + 1], p, rights, prev = 1;
+	unsigned int i;
+	int fd = machipc_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, alloc_ports(fd, ports, max + 1));
+	p = mt_alloc(fd, MACHIPC_RIGHT_RECEIVE);
+	ASSERT_NE(0, p);
+	ASSERT_EQ(0, machipc_port_insert_right(fd, p, MACHIPC_DISP_MAKE_SEND,
+					       NULL));
+	/* Asked while ports[max]'s receive right is still ours. */
+	ASSERT_EQ(0, machipc_port_request_notification(fd, p,
+			MACHIPC_NOTIFY_PORT_DESTROYED, ports[max],
+			MACHIPC_DISP_MAKE_SEND_ONCE, 0, &prev));
+	EXPECT_EQ(0, prev);
+	for (i = 0; i < max; i++)
+		ASSERT_EQ(0, send_receive_right(fd, ports[i], ports[i + 1]))
+			TH_LOG("destination %u deep", i);
+
+	/* ports[max] is exactly MACHIPC_TRANSIT_DEPTH_MAX deep. */
+	ASSERT_EQ(0, machipc_port_mod_refs(fd, p, MACHIPC_RIGHT_RECEIVE, -1));
+	ASSERT_EQ(0, mt_info(fd, p, &rights, NULL));
+	EXPECT_EQ(MACHIPC_RIGHT_DEAD_NAME, rights)
+		TH_LOG("the port lives on in transit (rights %#x)", rights);
+
+	EXPECT_EQ(0, MT_ERR(machipc_port_destroy(fd, ports[0])));
+	EXPECT_EQ(0, MT_ERR(machipc_port_destroy(fd, p)));
 	close(fd);
 }
 
