@@ -414,11 +414,12 @@ struct exec {
 	uint8_t *rool;		/* receive area, OOL_AREA */
 	int cmd, done;		/* pipes to and from the coordinator */
 	int sock;		/* process 2: unix socket for bootstrap fds */
+	uint64_t op_start_ns;	/* CLOCK_MONOTONIC before fail-nth is armed */
 };
 
 static uint64_t now_ns(void)
 {
-	struct timespec ts;
+	struct timespec ts = { 0 };
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
@@ -628,9 +629,11 @@ static int do_msg(struct exec *x, const struct fop *o, uint32_t flags)
 	 */
 	wait = sh->deadline_ns << (2 * ((o->a[6] >> 4) & 3));
 	if (flags & MACHIPC_MSG_SEND)
-		m.send_deadline = (o->a[6] & 3) == 0 ? 0 : (int64_t)(now_ns() + wait);
+		m.send_deadline = (o->a[6] & 3) == 0 ? 0 :
+				  (int64_t)(x->op_start_ns + wait);
 	if (flags & MACHIPC_MSG_RECEIVE)
-		m.rcv_deadline = (o->a[6] & 0xc) == 0 ? 0 : (int64_t)(now_ns() + wait);
+		m.rcv_deadline = (o->a[6] & 0xc) == 0 ? 0 :
+				 (int64_t)(x->op_start_ns + wait);
 	if ((o->a[6] & 0xff00) == 0xff00)
 		m.flags |= (o->a[6] >> 16) & 0xff;
 	if ((o->a[7] & 0xff00) == 0xff00)
@@ -913,6 +916,13 @@ static void exec_ops(struct exec *x)
 			if (write(2, line, len) < 0)
 				trace_faults = 0;
 		}
+		/*
+		 * The time is read before fail-nth is armed: where the vDSO
+		 * cannot read the clocksource (the debug guest's jiffies),
+		 * clock_gettime() is a system call, whose copy-out the fault
+		 * would fail, leaving a garbage deadline minutes away.
+		 */
+		x->op_start_ns = now_ns();
 		if (fault)
 			fault = !nth_arm(x, 1 + o->fault % 16);
 		sh->cur[x->id] = i;
