@@ -33,6 +33,8 @@
 #include <linux/machipc.h>
 
 #include "account.h"
+#include "copy.h"
+#include "fault.h"
 #include "inject.h"
 #include "msg.h"
 #include "port.h"
@@ -84,56 +86,6 @@ unsigned int machipc_max_recopies = 64;
 module_param_named(max_recopies, machipc_max_recopies, uint, 0644);
 MODULE_PARM_DESC(max_recopies,
 		 "Most times a receive recopies an out-of-line message whose sender's mapping changed before the send fails with EAGAIN (default 64)");
-
-#define MACHIPC_FAULT_BATCH	16U
-
-/**
- * machipc_fault_in() - make user pages of the current task present
- * @uaddr: start
- * @len: bytes
- * @write: for writing (breaks copy-on-write) rather than for reading
- *	(unshares an anonymous page shared with a child, as any FOLL_PIN)
- *
- * The pages are pinned in small batches and unpinned at once: a pin faults
- * them in exactly as the copy engine's own pins need them, and with
- * FOLL_INTERRUPTIBLE a page fault that waits (userfaultfd, FUSE) ends on
- * any signal, not only a fatal one as a fault in a user copy would.
- *
- * Return: 0, -ERESTARTSYS on a signal, or -EFAULT (or -ENOMEM) if a page
- * cannot be had.
- */
-int machipc_fault_in(u64 uaddr, u64 len, bool write)
-{
-	unsigned int flags = FOLL_INTERRUPTIBLE | (write ? FOLL_WRITE : 0);
-	/* Pins too: no more at once than a chunk may hold. */
-	unsigned int batch = min(MACHIPC_FAULT_BATCH,
-				 READ_ONCE(machipc_chunk_pages));
-	struct page *pages[MACHIPC_FAULT_BATCH];
-	unsigned long addr = uaddr & PAGE_MASK;
-	unsigned long end;
-	long got;
-
-	if (!len)
-		return 0;
-	if (check_add_overflow(uaddr, len, &end))
-		return -EFAULT;
-	while (addr < end) {
-		unsigned long n = min_t(unsigned long, batch,
-					DIV_ROUND_UP(end - addr, PAGE_SIZE));
-
-		got = pin_user_pages_unlocked(addr, n, pages, flags);
-		if (got > 0)
-			unpin_user_pages(pages, got);
-		if (signal_pending(current))
-			return -ERESTARTSYS;
-		if (got < 0)
-			return got == -EINTR ? -ERESTARTSYS : got;
-		if (!got)
-			return -EFAULT;
-		addr += got * PAGE_SIZE;
-	}
-	return 0;
-}
 
 /* What a receive with out-of-line buffers is charged for its copier. */
 size_t machipc_copier_cost(unsigned int chunk_pages)
@@ -195,92 +147,6 @@ void machipc_copier_free(struct machipc_copier *copier)
 }
 
 /**
- * machipc_copier_claim() - claim the out-of-line message at the head of
- *	@port's queue
- * @copier: the receiver's half, or NULL if the receive gave no buffers
- * @port: the port; the caller holds the receiver's space lock
- * @rcv_size: bytes of the receive buffer
- * @trailer_size: bytes of the trailer the receive appends
- * @destroy: a message that does not fit is destroyed, not left queued
- *	(%MACHIPC_MSG_RCV_DESTROY_LARGE): its send fails with -EMSGSIZE
- * @report: out: what the message needs, for -EMSGSIZE
- *
- * Everything about the message is read here under the port lock: until it
- * is claimed, its sender may withdraw and free it at any moment.
- *
- * Return: 0 once claimed; -EMSGSIZE if the buffers cannot take it (it stays
- * queued unless @destroy); -EAGAIN if the head is no longer an unclaimed
- * out-of-line message.
- */
-int machipc_copier_claim(struct machipc_copier *copier,
-			 struct machipc_port *port, u32 rcv_size,
-			 u32 trailer_size, bool destroy,
-			 struct machipc_ool_report *report)
-{
-	const struct machipc_msg_header *hdr;
-	const struct machipc_msg_desc *desc;
-	struct machipc_xfer *xfer;
-	struct machipc_msg *msg;
-	bool fits;
-	u32 i, k;
-
-	spin_lock(&port->lock);
-	msg = list_first_entry_or_null(&port->queue, struct machipc_msg, link);
-	if (!msg || !msg->xfer || msg->xfer->copier ||
-	    msg->xfer->state != MACHIPC_XFER_QUEUED) {
-		spin_unlock(&port->lock);
-		return -EAGAIN;
-	}
-	xfer = msg->xfer;
-	hdr = msg->body;
-	desc = msg->body + sizeof(*hdr);
-	report->needed = msg->size + trailer_size;
-	report->count = xfer->nregions;
-	fits = rcv_size >= report->needed && copier &&
-	       copier->nbufs >= xfer->nregions;
-	for (i = 0, k = 0; copier && i < hdr->desc_count; i++) {
-		if (desc[i].type != MACHIPC_DESC_OOL)
-			continue;
-		if (k < copier->nbufs) {
-			copier->regions[k].src = desc[i].address;
-			copier->regions[k].size = desc[i].size;
-			if (desc[i].size > copier->bufs[k].size)
-				fits = false;
-		}
-		k++;
-	}
-	if (!fits) {
-		if (destroy) {
-			/*
-			 * Off the queue as if received (it takes its sequence
-			 * number); nothing was committed, so the sender
-			 * keeps its rights and its send fails.
-			 */
-			machipc_xfer_fail_locked(xfer, -EMSGSIZE,
-						 MACHIPC_ABORT_TOO_LARGE);
-			port->seqno++;
-		}
-		spin_unlock(&port->lock);
-		return -EMSGSIZE;
-	}
-
-	machipc_port_get(port);
-	machipc_space_get(xfer->space);
-	copier->port = port;
-	copier->sender = xfer->space;
-	copier->msg = msg;
-	copier->id = xfer->id;
-	copier->nregions = xfer->nregions;
-	copier->chunk = 0;
-	copier->recopies = 0;
-	copier->xfer = xfer;
-	xfer->copier = copier;
-	xfer->state = MACHIPC_XFER_COPYING;
-	spin_unlock(&port->lock);
-	return 0;
-}
-
-/**
  * machipc_copier_report() - tell the receiver what an out-of-line message
  *	needs, after machipc_copier_claim() said -EMSGSIZE
  * @copier: the receiver's half (its snapshot of the regions), or NULL
@@ -303,134 +169,12 @@ int machipc_copier_report(struct machipc_copier *copier, u64 ubufs,
 	return 0;
 }
 
-/*
- * Unlink from the transfer and drop what the claim took.  Called with the
- * port lock held, when the copier is not busy.
- */
-static void machipc_copier_unlink_locked(struct machipc_copier *copier)
-{
-	struct machipc_xfer *xfer = copier->xfer;
-
-	if (!xfer)
-		return;
-	xfer->copier = NULL;
-	copier->xfer = NULL;
-	wake_up(&xfer->wait);
-}
-
-static void machipc_copier_drop_claim(struct machipc_copier *copier)
-{
-	machipc_space_put(copier->sender);
-	machipc_port_put(copier->port);
-	copier->sender = NULL;
-	copier->port = NULL;
-	copier->msg = NULL;
-}
-
-static enum machipc_abort_reason machipc_copier_reason(int err)
-{
-	switch (err) {
-	case -ERESTARTSYS:
-		return MACHIPC_ABORT_RCV_SIGNAL;
-	case -EINTR:
-		/* Only an injected abort gives -EINTR to a receiver. */
-		return MACHIPC_ABORT_INJECTED;
-	case -ETIMEDOUT:
-		return MACHIPC_ABORT_RCV_TIMEOUT;
-	case -EFAULT:
-		return MACHIPC_ABORT_RCV_FAULT;
-	case -ENOBUFS:
-	case -ENOMEM:
-		return MACHIPC_ABORT_RCV_NOBUFS;
-	default:
-		return MACHIPC_ABORT_RCV_ERROR;
-	}
-}
-
-/**
- * machipc_copier_unclaim() - give the claimed message back
- * @copier: the receiver's half
- * @err: why: -EAGAIN if the transfer already failed or is to be retried,
- *	else the receiver's own error (the message stays queued, first in
- *	line, and its sender keeps waiting)
- */
-void machipc_copier_unclaim(struct machipc_copier *copier, int err)
-{
-	struct machipc_port *port = copier->port;
-	struct machipc_xfer *xfer;
-
-	spin_lock(&port->lock);
-	xfer = copier->xfer;
-	if (xfer && xfer->state == MACHIPC_XFER_COPYING) {
-		if (err != -EAGAIN)
-			machipc_trace_abort(xfer->id, copier->chunk,
-					    machipc_copier_reason(err));
-		xfer->state = MACHIPC_XFER_QUEUED;
-		machipc_port_wake_receivers_locked(port);
-	}
-	machipc_copier_unlink_locked(copier);
-	spin_unlock(&port->lock);
-	machipc_copier_drop_claim(copier);
-}
-
 /* Results of one chunk, besides 0 (copied) and negative errors. */
 enum {
 	MACHIPC_CHUNK_SRC_FAULT = 1,	/* the sender must fault pages in */
 	MACHIPC_CHUNK_DST_FAULT,	/* our buffer must be faulted in */
 	MACHIPC_CHUNK_INVALIDATED,	/* the sender's mapping changed */
 };
-
-/*
- * Enter a busy section: from here until machipc_copier_idle() the sender
- * cannot return, so its mm and the notifier may be used.
- */
-static struct machipc_xfer *machipc_copier_busy(struct machipc_copier *copier)
-{
-	struct machipc_port *port = copier->port;
-	struct machipc_xfer *xfer;
-
-	spin_lock(&port->lock);
-	xfer = copier->xfer;
-	if (xfer && xfer->state == MACHIPC_XFER_COPYING)
-		xfer->busy = true;
-	else
-		xfer = NULL;
-	spin_unlock(&port->lock);
-	return xfer;
-}
-
-/* Leave it: if the transfer failed meanwhile, unlink and say -EAGAIN. */
-static int machipc_copier_idle(struct machipc_copier *copier,
-			       struct machipc_xfer *xfer, int ret)
-{
-	struct machipc_port *port = copier->port;
-
-	spin_lock(&port->lock);
-	xfer->busy = false;
-	if (xfer->state != MACHIPC_XFER_COPYING) {
-		machipc_copier_unlink_locked(copier);
-		ret = -EAGAIN;
-	}
-	spin_unlock(&port->lock);
-	return ret;
-}
-
-/*
- * Fail the transfer on the sender's behalf (its data is unreadable, its
- * space is gone, an injected abort) and unlink; the claim's references stay
- * for machipc_copier_unclaim() to drop.
- */
-void machipc_copier_fail(struct machipc_copier *copier, int err,
-			 enum machipc_abort_reason reason)
-{
-	struct machipc_port *port = copier->port;
-
-	spin_lock(&port->lock);
-	if (copier->xfer)
-		machipc_xfer_fail_locked(copier->xfer, err, reason);
-	machipc_copier_unlink_locked(copier);
-	spin_unlock(&port->lock);
-}
 
 /*
  * Copy @n bytes between pinned pages: @spages hold the sender's data from
@@ -518,7 +262,7 @@ static int machipc_copier_step(struct machipc_copier *copier, u64 src,
 		return MACHIPC_CHUNK_DST_FAULT;
 	}
 
-	xfer = machipc_copier_busy(copier);
+	xfer = machipc_xfer_busy(copier);
 	if (!xfer) {
 		unpin_user_pages(dpages, nd);
 		return -EAGAIN;
@@ -561,7 +305,7 @@ static int machipc_copier_step(struct machipc_copier *copier, u64 src,
 		else
 			ret = 0;
 	}
-	ret = machipc_copier_idle(copier, xfer, ret);
+	ret = machipc_xfer_idle(copier, xfer, ret);
 	unpin_user_pages_dirty_lock(dpages, nd, copied);
 	return ret;
 }
@@ -591,19 +335,6 @@ static int machipc_copier_chunk(struct machipc_copier *copier, u64 src,
 	return 0;
 }
 
-static bool machipc_copier_fault_served(void *arg)
-{
-	struct machipc_copier *copier = arg;
-	struct machipc_port *port = copier->port;
-	bool served;
-
-	spin_lock(&port->lock);
-	served = !copier->xfer || !copier->xfer->fault_pending ||
-		 copier->xfer->state != MACHIPC_XFER_COPYING;
-	spin_unlock(&port->lock);
-	return served;
-}
-
 /*
  * Ask the sender to fault in what the last step could not pin (recorded
  * in copier->fault_addr/len by machipc_copier_step()) and wait for it.
@@ -611,45 +342,28 @@ static bool machipc_copier_fault_served(void *arg)
 static int machipc_copier_request_fault(struct machipc_copier *copier,
 					const ktime_t *deadline)
 {
-	struct machipc_port *port = copier->port;
-	struct machipc_xfer *xfer;
 	int err;
 
-	spin_lock(&port->lock);
-	xfer = copier->xfer;
-	if (!xfer || xfer->state != MACHIPC_XFER_COPYING) {
-		spin_unlock(&port->lock);
+	if (!machipc_xfer_ask_fault(copier))
 		return -EAGAIN;
-	}
-	xfer->fault_pending = true;
-	xfer->fault_seq++;
-	xfer->fault_addr = copier->fault_addr;
-	xfer->fault_len = copier->fault_len;
-	wake_up(&xfer->wait);
-	spin_unlock(&port->lock);
-
-	err = machipc_sleep(&copier->wait, machipc_copier_fault_served, copier,
+	err = machipc_sleep(&copier->wait, machipc_xfer_fault_served, copier,
 			    deadline);
 	if (err)
 		return err;
-	spin_lock(&port->lock);
-	if (!copier->xfer)
-		err = -EAGAIN;
-	spin_unlock(&port->lock);
-	return err;
+	return machipc_xfer_linked(copier) ? 0 : -EAGAIN;
 }
 
 /* Start a pass: note the notifier's sequence before reading anything. */
 static int machipc_copier_begin_pass(struct machipc_copier *copier)
 {
-	struct machipc_xfer *xfer = machipc_copier_busy(copier);
+	struct machipc_xfer *xfer = machipc_xfer_busy(copier);
 
 	if (!xfer)
 		return -EAGAIN;
 	if (xfer->watching)
 		copier->seq = mmu_interval_read_begin(&xfer->notifier);
 	copier->chunk = 0;
-	return machipc_copier_idle(copier, xfer, 0);
+	return machipc_xfer_idle(copier, xfer, 0);
 }
 
 /*
@@ -775,90 +489,4 @@ restart:
 		}
 	}
 	return 0;
-}
-
-/**
- * machipc_copier_begin_commit() - stop the transfer from being aborted
- * @copier: the receiver's half, all data copied
- * @space: the receiving space; the caller holds its lock and the sender's
- * @pset: the port set the receive is on, or NULL for the port itself
- *
- * The claim was made under the receiving space's lock, which was dropped
- * for the copy: the receive right may have moved away (to another space,
- * into a message, out of or into a set) meanwhile.  With the lock held
- * again, it cannot move any more.
- *
- * Return: 0 with the transfer committing (the message is stable until
- * machipc_copier_end_commit()); -EAGAIN if it failed meanwhile or the
- * receive right moved (the caller gives the claim back and looks again);
- * or 1 if the sender's mapping changed since the pass began and the data
- * must be copied again.
- */
-int machipc_copier_begin_commit(struct machipc_copier *copier,
-				struct machipc_space *space,
-				struct machipc_pset *pset)
-{
-	struct machipc_port *port = copier->port;
-	struct machipc_xfer *xfer;
-	int ret = 0;
-
-	spin_lock(&port->lock);
-	xfer = copier->xfer;
-	if (!xfer || xfer->state != MACHIPC_XFER_COPYING) {
-		ret = -EAGAIN;
-	} else if (port->dead || port->receiver != space ||
-		   port->pset != pset) {
-		ret = -EAGAIN;
-	} else if (xfer->watching) {
-		spin_lock(&xfer->seq_lock);
-		if (mmu_interval_read_retry(&xfer->notifier, copier->seq))
-			ret = 1;
-		spin_unlock(&xfer->seq_lock);
-	}
-	if (!ret)
-		xfer->state = MACHIPC_XFER_COMMITTING;
-	spin_unlock(&port->lock);
-	return ret;
-}
-
-/**
- * machipc_copier_end_commit() - finish what begin_commit started
- * @copier: the receiver's half
- * @err: 0: delivered (the send succeeds); -EAGAIN: the receiver could not
- *	commit (it keeps its claim, to give back or retry); else the sender's
- *	rights gave @err: the send fails with it, nothing delivered
- *
- * The claim's references are dropped by machipc_copier_unclaim(), after
- * the caller released the spaces' locks: the sender's space may go with
- * them once its sender has returned.
- */
-void machipc_copier_end_commit(struct machipc_copier *copier, int err)
-{
-	struct machipc_port *port = copier->port;
-	struct machipc_xfer *xfer;
-
-	spin_lock(&port->lock);
-	xfer = copier->xfer;
-	if (!err) {
-		xfer->state = MACHIPC_XFER_DONE;
-		trace_machipc_xfer_committed(xfer->id, xfer->bytes,
-					     copier->chunk);
-		machipc_copier_unlink_locked(copier);
-		/* Receivers waiting behind the claimed head may go on. */
-		if (!list_empty(&port->queue))
-			machipc_port_wake_receivers_locked(port);
-	} else {
-		xfer->state = MACHIPC_XFER_COPYING;
-		/* An abort that came during the commit takes effect now. */
-		if (err == -EAGAIN && xfer->abort_err) {
-			err = xfer->abort_err;
-			machipc_xfer_fail_locked(xfer, err, xfer->abort_reason);
-			machipc_copier_unlink_locked(copier);
-		} else if (err != -EAGAIN) {
-			machipc_xfer_fail_locked(xfer, err,
-						 MACHIPC_ABORT_RIGHTS);
-			machipc_copier_unlink_locked(copier);
-		}
-	}
-	spin_unlock(&port->lock);
 }

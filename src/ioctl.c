@@ -16,6 +16,7 @@
 
 #include "account.h"
 #include "bootstrap.h"
+#include "copy.h"
 #include "ioctl.h"
 #include "ipc.h"
 #include "msg.h"

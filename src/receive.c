@@ -21,7 +21,9 @@
 
 #include <linux/machipc.h>
 
+#include "copy.h"
 #include "entry.h"
+#include "fault.h"
 #include "ipc.h"
 #include "msg.h"
 #include "out.h"

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Out-of-line transfers, the sender's half: the transfer's state, the
- * notifier that watches the sender's regions, and the synchronous wait of
- * the send, which serves the copier's fault-in requests and aborts the
- * transfer on a signal or the deadline.  See xfer.h for the protocol.
+ * Out-of-line transfers: the transfer's state machine, both halves' side
+ * of it (every change of xfer->state and of the xfer-copier link is made
+ * here, see "the transfer's state machine" below), the notifier that
+ * watches the sender's regions, and the synchronous wait of the send,
+ * which serves the copier's fault-in requests and aborts the transfer on a
+ * signal or the deadline.  The pages themselves are moved by copy.c.  See
+ * xfer.h for the protocol.
  */
 
 #include <linux/mm.h>
@@ -18,10 +21,12 @@
 #include <linux/machipc.h>
 
 #include "account.h"
+#include "fault.h"
 #include "msg.h"
 #include "port.h"
 #include "pset.h"
 #include "sleep.h"
+#include "space.h"
 #include "trace.h"
 #include "xfer.h"
 
@@ -199,8 +204,69 @@ void machipc_xfer_free(struct machipc_xfer *xfer)
 }
 
 /*
- * Unlink an idle copier from @xfer; a busy one unlinks itself at the end
- * of its busy section.  Either way it is woken to look at the new state.
+ * DOC: the transfer's state machine
+ *
+ * Every change of xfer->state, and of the link between a transfer and its
+ * copier, is made in this file, under the destination port's lock:
+ *
+ *   QUEUED --claim--> COPYING --begin_commit--> COMMITTING --end_commit--> DONE
+ *     ^                 |  \                        |
+ *     +----unclaim------+   \--fail--> FAILED <-----+ (end_commit with an
+ *                                                     error or a recorded
+ *   QUEUED --fail--> FAILED                           abort)
+ *
+ * and COMMITTING --end_commit(-EAGAIN)--> COPYING when the receiver could
+ * not commit.  copy.c, the page mover, only asks: is the transfer still
+ * being copied (machipc_xfer_busy()/machipc_xfer_idle() around each step),
+ * and fails it when the sender's data cannot be had.
+ */
+
+static void machipc_xfer_set_state_locked(struct machipc_xfer *xfer,
+					  enum machipc_xfer_state state)
+{
+	lockdep_assert_held(&xfer->port->lock);
+	xfer->state = state;
+}
+
+/* Whether a receiver may claim @xfer, whose message heads its queue. */
+static bool machipc_xfer_claimable_locked(struct machipc_xfer *xfer)
+{
+	lockdep_assert_held(&xfer->port->lock);
+	return !xfer->copier && xfer->state == MACHIPC_XFER_QUEUED;
+}
+
+/* @copier's transfer if it is still linked and being copied, else NULL. */
+static struct machipc_xfer *
+machipc_xfer_copying_locked(struct machipc_copier *copier)
+{
+	struct machipc_xfer *xfer = copier->xfer;
+
+	lockdep_assert_held(&copier->port->lock);
+	return xfer && xfer->state == MACHIPC_XFER_COPYING ? xfer : NULL;
+}
+
+/*
+ * Unlink @xfer (may be NULL) and its copier, and wake both: the sender may
+ * be waiting for the copier to go, the copier for news of the transfer.
+ */
+static void machipc_xfer_unlink_locked(struct machipc_xfer *xfer)
+{
+	struct machipc_copier *copier;
+
+	if (!xfer || !xfer->copier)
+		return;
+	lockdep_assert_held(&xfer->port->lock);
+	copier = xfer->copier;
+	copier->xfer = NULL;
+	xfer->copier = NULL;
+	wake_up(&copier->wait);
+	wake_up(&xfer->wait);
+}
+
+/*
+ * The sender's side: unlink an idle copier from @xfer; a busy one unlinks
+ * itself at the end of its busy section (machipc_xfer_idle()).  Either way
+ * it is woken to look at the new state.
  */
 static void machipc_xfer_detach_locked(struct machipc_xfer *xfer)
 {
@@ -208,11 +274,10 @@ static void machipc_xfer_detach_locked(struct machipc_xfer *xfer)
 
 	if (!copier)
 		return;
-	if (!xfer->busy) {
-		copier->xfer = NULL;
-		xfer->copier = NULL;
-	}
-	wake_up(&copier->wait);
+	if (!xfer->busy)
+		machipc_xfer_unlink_locked(xfer);
+	else
+		wake_up(&copier->wait);
 }
 
 /**
@@ -244,7 +309,7 @@ void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 		return;
 	machipc_trace_abort(xfer->id, xfer->copier ? xfer->copier->chunk : 0,
 			    reason);
-	xfer->state = MACHIPC_XFER_FAILED;
+	machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_FAILED);
 	xfer->err = err;
 	if (!list_empty(&xfer->msg->link)) {
 		list_del_init(&xfer->msg->link);
@@ -401,4 +466,340 @@ settle:
 	 */
 	wait_event(xfer->wait, machipc_xfer_settled(xfer));
 	return xfer->state == MACHIPC_XFER_DONE ? 0 : xfer->err;
+}
+
+/*
+ * The receiver's side of the state machine: the copier claims the transfer
+ * at the head of a queue, copies it (copy.c) inside busy sections, and
+ * commits it or gives it back.
+ */
+
+/**
+ * machipc_copier_claim() - claim the out-of-line message at the head of
+ *	@port's queue
+ * @copier: the receiver's half, or NULL if the receive gave no buffers
+ * @port: the port; the caller holds the receiver's space lock
+ * @rcv_size: bytes of the receive buffer
+ * @trailer_size: bytes of the trailer the receive appends
+ * @destroy: a message that does not fit is destroyed, not left queued
+ *	(%MACHIPC_MSG_RCV_DESTROY_LARGE): its send fails with -EMSGSIZE
+ * @report: out: what the message needs, for -EMSGSIZE
+ *
+ * Everything about the message is read here under the port lock: until it
+ * is claimed, its sender may withdraw and free it at any moment.
+ *
+ * Return: 0 once claimed; -EMSGSIZE if the buffers cannot take it (it stays
+ * queued unless @destroy); -EAGAIN if the head is no longer an unclaimed
+ * out-of-line message.
+ */
+int machipc_copier_claim(struct machipc_copier *copier,
+			 struct machipc_port *port, u32 rcv_size,
+			 u32 trailer_size, bool destroy,
+			 struct machipc_ool_report *report)
+{
+	const struct machipc_msg_header *hdr;
+	const struct machipc_msg_desc *desc;
+	struct machipc_xfer *xfer;
+	struct machipc_msg *msg;
+	bool fits;
+	u32 i, k;
+
+	spin_lock(&port->lock);
+	msg = list_first_entry_or_null(&port->queue, struct machipc_msg, link);
+	if (!msg || !msg->xfer || !machipc_xfer_claimable_locked(msg->xfer)) {
+		spin_unlock(&port->lock);
+		return -EAGAIN;
+	}
+	xfer = msg->xfer;
+	hdr = msg->body;
+	desc = msg->body + sizeof(*hdr);
+	report->needed = msg->size + trailer_size;
+	report->count = xfer->nregions;
+	fits = rcv_size >= report->needed && copier &&
+	       copier->nbufs >= xfer->nregions;
+	for (i = 0, k = 0; copier && i < hdr->desc_count; i++) {
+		if (desc[i].type != MACHIPC_DESC_OOL)
+			continue;
+		if (k < copier->nbufs) {
+			copier->regions[k].src = desc[i].address;
+			copier->regions[k].size = desc[i].size;
+			if (desc[i].size > copier->bufs[k].size)
+				fits = false;
+		}
+		k++;
+	}
+	if (!fits) {
+		if (destroy) {
+			/*
+			 * Off the queue as if received (it takes its sequence
+			 * number); nothing was committed, so the sender
+			 * keeps its rights and its send fails.
+			 */
+			machipc_xfer_fail_locked(xfer, -EMSGSIZE,
+						 MACHIPC_ABORT_TOO_LARGE);
+			port->seqno++;
+		}
+		spin_unlock(&port->lock);
+		return -EMSGSIZE;
+	}
+
+	machipc_port_get(port);
+	machipc_space_get(xfer->space);
+	copier->port = port;
+	copier->sender = xfer->space;
+	copier->msg = msg;
+	copier->id = xfer->id;
+	copier->nregions = xfer->nregions;
+	copier->chunk = 0;
+	copier->recopies = 0;
+	machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_COPYING);
+	copier->xfer = xfer;
+	xfer->copier = copier;
+	spin_unlock(&port->lock);
+	return 0;
+}
+
+/* Drop what the claim took, once unlinked. */
+static void machipc_copier_drop_claim(struct machipc_copier *copier)
+{
+	machipc_space_put(copier->sender);
+	machipc_port_put(copier->port);
+	copier->sender = NULL;
+	copier->port = NULL;
+	copier->msg = NULL;
+}
+
+static enum machipc_abort_reason machipc_copier_reason(int err)
+{
+	switch (err) {
+	case -ERESTARTSYS:
+		return MACHIPC_ABORT_RCV_SIGNAL;
+	case -EINTR:
+		/* Only an injected abort gives -EINTR to a receiver. */
+		return MACHIPC_ABORT_INJECTED;
+	case -ETIMEDOUT:
+		return MACHIPC_ABORT_RCV_TIMEOUT;
+	case -EFAULT:
+		return MACHIPC_ABORT_RCV_FAULT;
+	case -ENOBUFS:
+	case -ENOMEM:
+		return MACHIPC_ABORT_RCV_NOBUFS;
+	default:
+		return MACHIPC_ABORT_RCV_ERROR;
+	}
+}
+
+/**
+ * machipc_copier_unclaim() - give the claimed message back
+ * @copier: the receiver's half
+ * @err: why: -EAGAIN if the transfer already failed or is to be retried,
+ *	else the receiver's own error (the message stays queued, first in
+ *	line, and its sender keeps waiting)
+ */
+void machipc_copier_unclaim(struct machipc_copier *copier, int err)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+
+	spin_lock(&port->lock);
+	xfer = machipc_xfer_copying_locked(copier);
+	if (xfer) {
+		if (err != -EAGAIN)
+			machipc_trace_abort(xfer->id, copier->chunk,
+					    machipc_copier_reason(err));
+		machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_QUEUED);
+		machipc_port_wake_receivers_locked(port);
+	}
+	machipc_xfer_unlink_locked(copier->xfer);
+	spin_unlock(&port->lock);
+	machipc_copier_drop_claim(copier);
+}
+
+/*
+ * Ask the sender to fault in what the copier's last step could not pin
+ * (copier->fault_addr/len).  Return: false if the transfer is no longer
+ * being copied.
+ */
+bool machipc_xfer_ask_fault(struct machipc_copier *copier)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+
+	spin_lock(&port->lock);
+	xfer = machipc_xfer_copying_locked(copier);
+	if (xfer) {
+		xfer->fault_pending = true;
+		xfer->fault_seq++;
+		xfer->fault_addr = copier->fault_addr;
+		xfer->fault_len = copier->fault_len;
+		wake_up(&xfer->wait);
+	}
+	spin_unlock(&port->lock);
+	return xfer;
+}
+
+/* machipc_sleep() condition: the sender served the request, or gave up. */
+bool machipc_xfer_fault_served(void *arg)
+{
+	struct machipc_copier *copier = arg;
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+	bool served;
+
+	spin_lock(&port->lock);
+	xfer = machipc_xfer_copying_locked(copier);
+	served = !xfer || !xfer->fault_pending;
+	spin_unlock(&port->lock);
+	return served;
+}
+
+/* Whether @copier is still linked to the transfer it claimed. */
+bool machipc_xfer_linked(struct machipc_copier *copier)
+{
+	struct machipc_port *port = copier->port;
+	bool linked;
+
+	spin_lock(&port->lock);
+	linked = copier->xfer;
+	spin_unlock(&port->lock);
+	return linked;
+}
+
+/*
+ * Enter a busy section: from here until machipc_xfer_idle() the sender
+ * cannot return, so its mm and the notifier may be used.
+ */
+struct machipc_xfer *machipc_xfer_busy(struct machipc_copier *copier)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+
+	spin_lock(&port->lock);
+	xfer = machipc_xfer_copying_locked(copier);
+	if (xfer)
+		xfer->busy = true;
+	spin_unlock(&port->lock);
+	return xfer;
+}
+
+/*
+ * Leave the busy section: if the transfer failed meanwhile, unlink and say
+ * -EAGAIN, else return @ret.
+ */
+int machipc_xfer_idle(struct machipc_copier *copier, struct machipc_xfer *xfer,
+		      int ret)
+{
+	struct machipc_port *port = copier->port;
+
+	spin_lock(&port->lock);
+	xfer->busy = false;
+	if (xfer->state != MACHIPC_XFER_COPYING) {
+		machipc_xfer_unlink_locked(xfer);
+		ret = -EAGAIN;
+	}
+	spin_unlock(&port->lock);
+	return ret;
+}
+
+/*
+ * Fail the transfer on the sender's behalf (its data is unreadable, its
+ * space is gone, an injected abort) and unlink; the claim's references stay
+ * for machipc_copier_unclaim() to drop.
+ */
+void machipc_copier_fail(struct machipc_copier *copier, int err,
+			 enum machipc_abort_reason reason)
+{
+	struct machipc_port *port = copier->port;
+
+	spin_lock(&port->lock);
+	if (copier->xfer)
+		machipc_xfer_fail_locked(copier->xfer, err, reason);
+	machipc_xfer_unlink_locked(copier->xfer);
+	spin_unlock(&port->lock);
+}
+
+/**
+ * machipc_copier_begin_commit() - stop the transfer from being aborted
+ * @copier: the receiver's half, all data copied
+ * @space: the receiving space; the caller holds its lock and the sender's
+ * @pset: the port set the receive is on, or NULL for the port itself
+ *
+ * The claim was made under the receiving space's lock, which was dropped
+ * for the copy: the receive right may have moved away (to another space,
+ * into a message, out of or into a set) meanwhile.  With the lock held
+ * again, it cannot move any more.
+ *
+ * Return: 0 with the transfer committing (the message is stable until
+ * machipc_copier_end_commit()); -EAGAIN if it failed meanwhile or the
+ * receive right moved (the caller gives the claim back and looks again);
+ * or 1 if the sender's mapping changed since the pass began and the data
+ * must be copied again.
+ */
+int machipc_copier_begin_commit(struct machipc_copier *copier,
+				struct machipc_space *space,
+				struct machipc_pset *pset)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+	int ret = 0;
+
+	spin_lock(&port->lock);
+	xfer = machipc_xfer_copying_locked(copier);
+	if (!xfer) {
+		ret = -EAGAIN;
+	} else if (port->dead || port->receiver != space ||
+		   port->pset != pset) {
+		ret = -EAGAIN;
+	} else if (xfer->watching) {
+		spin_lock(&xfer->seq_lock);
+		if (mmu_interval_read_retry(&xfer->notifier, copier->seq))
+			ret = 1;
+		spin_unlock(&xfer->seq_lock);
+	}
+	if (!ret)
+		machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_COMMITTING);
+	spin_unlock(&port->lock);
+	return ret;
+}
+
+/**
+ * machipc_copier_end_commit() - finish what begin_commit started
+ * @copier: the receiver's half
+ * @err: 0: delivered (the send succeeds); -EAGAIN: the receiver could not
+ *	commit (it keeps its claim, to give back or retry); else the sender's
+ *	rights gave @err: the send fails with it, nothing delivered
+ *
+ * The claim's references are dropped by machipc_copier_unclaim(), after
+ * the caller released the spaces' locks: the sender's space may go with
+ * them once its sender has returned.
+ */
+void machipc_copier_end_commit(struct machipc_copier *copier, int err)
+{
+	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
+
+	spin_lock(&port->lock);
+	xfer = copier->xfer;
+	if (!err) {
+		machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_DONE);
+		trace_machipc_xfer_committed(xfer->id, xfer->bytes,
+					     copier->chunk);
+		machipc_xfer_unlink_locked(copier->xfer);
+		/* Receivers waiting behind the claimed head may go on. */
+		if (!list_empty(&port->queue))
+			machipc_port_wake_receivers_locked(port);
+	} else {
+		machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_COPYING);
+		/* An abort that came during the commit takes effect now. */
+		if (err == -EAGAIN && xfer->abort_err) {
+			err = xfer->abort_err;
+			machipc_xfer_fail_locked(xfer, err, xfer->abort_reason);
+			machipc_xfer_unlink_locked(copier->xfer);
+		} else if (err != -EAGAIN) {
+			machipc_xfer_fail_locked(xfer, err,
+						 MACHIPC_ABORT_RIGHTS);
+			machipc_xfer_unlink_locked(copier->xfer);
+		}
+	}
+	spin_unlock(&port->lock);
 }

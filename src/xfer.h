@@ -185,18 +185,7 @@ struct machipc_ool_report {
 	u32 count;
 };
 
-extern unsigned int machipc_chunk_pages;
-extern unsigned int machipc_max_recopies;
 extern unsigned long long machipc_max_ool_bytes;
-size_t machipc_copier_cost(unsigned int chunk_pages);
-
-#if IS_ENABLED(CONFIG_KUNIT)
-/* The copy's page arithmetic, reached by the KUnit suite machipc_copy. */
-void machipc_copy_pinned(struct page **dpages, size_t doff,
-			 struct page **spages, size_t soff, size_t n);
-size_t machipc_copy_step_bytes(u64 src, u64 dst, size_t left,
-			       unsigned int chunk_pages);
-#endif
 
 /* Sender side (xfer.c) */
 struct machipc_xfer *machipc_xfer_alloc(struct machipc_msg *msg,
@@ -211,20 +200,17 @@ void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 			      enum machipc_abort_reason reason);
 void machipc_xfers_fail_port_locked(struct machipc_port *port);
 
-/* Receiver side (copy.c) */
-int machipc_fault_in(u64 uaddr, u64 len, bool write);
-struct machipc_copier *machipc_copier_create(struct machipc_account *account,
-					     u64 ubufs, u32 nbufs);
-void machipc_copier_free(struct machipc_copier *copier);
+/* The receiver's side of the state machine (xfer.c) */
 int machipc_copier_claim(struct machipc_copier *copier,
 			 struct machipc_port *port, u32 rcv_size,
 			 u32 trailer_size, bool destroy,
 			 struct machipc_ool_report *report);
-int machipc_copier_report(struct machipc_copier *copier, u64 ubufs,
-			  const struct machipc_ool_report *report);
-int machipc_copier_copy(struct machipc_copier *copier,
-			const ktime_t *deadline);
-int machipc_copier_recopy(struct machipc_copier *copier);
+struct machipc_xfer *machipc_xfer_busy(struct machipc_copier *copier);
+bool machipc_xfer_ask_fault(struct machipc_copier *copier);
+bool machipc_xfer_fault_served(void *arg);
+bool machipc_xfer_linked(struct machipc_copier *copier);
+int machipc_xfer_idle(struct machipc_copier *copier, struct machipc_xfer *xfer,
+		      int ret);
 int machipc_copier_begin_commit(struct machipc_copier *copier,
 				struct machipc_space *space,
 				struct machipc_pset *pset);

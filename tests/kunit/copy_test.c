@@ -12,6 +12,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 
+#include "copy.h"
 #include "suites.h"
 
 #include "xfer.h"

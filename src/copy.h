@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The copy engine, the page mover of an out-of-line transfer (copy.c): a
+ * receiver's copier, created for one receive call, copies a claimed
+ * transfer's regions a chunk at a time; xfer.h has the protocol and the
+ * state machine both halves follow.
+ */
+#ifndef MACHIPC_COPY_H
+#define MACHIPC_COPY_H
+
+#include <linux/ktime.h>
+#include <linux/types.h>
+
+struct machipc_account;
+struct machipc_copier;
+struct machipc_ool_report;
+struct page;
+
+extern unsigned int machipc_chunk_pages;
+extern unsigned int machipc_max_recopies;
+size_t machipc_copier_cost(unsigned int chunk_pages);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* The copy's page arithmetic, reached by the KUnit suite machipc_copy. */
+void machipc_copy_pinned(struct page **dpages, size_t doff,
+			 struct page **spages, size_t soff, size_t n);
+size_t machipc_copy_step_bytes(u64 src, u64 dst, size_t left,
+			       unsigned int chunk_pages);
+#endif
+
+struct machipc_copier *machipc_copier_create(struct machipc_account *account,
+					     u64 ubufs, u32 nbufs);
+void machipc_copier_free(struct machipc_copier *copier);
+int machipc_copier_report(struct machipc_copier *copier, u64 ubufs,
+			  const struct machipc_ool_report *report);
+int machipc_copier_copy(struct machipc_copier *copier,
+			const ktime_t *deadline);
+int machipc_copier_recopy(struct machipc_copier *copier);
+
+#endif /* MACHIPC_COPY_H */
