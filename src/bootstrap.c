@@ -50,32 +50,40 @@ static const struct file_operations machipc_bootstrap_fops = {
 	.llseek = noop_llseek,
 };
 
-/* Take a send right out of @entry as @disp says. */
-static int machipc_bootstrap_take(struct machipc_space *space,
-				  struct machipc_entry *entry, u32 disp)
+/* Whether @entry can give a send right as @disp says: 0 or the errno. */
+static int machipc_bootstrap_check(const struct machipc_entry *entry, u32 disp)
 {
-	if (disp == MACHIPC_DISP_MAKE_SEND) {
-		if (!(entry->rights & MACHIPC_RIGHT_RECEIVE))
-			return -EACCES;
-		machipc_port_add_send(entry->port, true);
-		return 0;
-	}
+	if (disp == MACHIPC_DISP_MAKE_SEND)
+		return entry->rights & MACHIPC_RIGHT_RECEIVE ? 0 : -EACCES;
 	if (entry->rights & MACHIPC_RIGHT_DEAD_NAME)
 		return -EPIPE;
 	if (!(entry->rights & MACHIPC_RIGHT_SEND))
 		return -EACCES;
+	return 0;
+}
+
+/*
+ * Take a send right out of @entry as @disp says, once
+ * machipc_bootstrap_check() passed: cannot fail.
+ */
+static void machipc_bootstrap_take(struct machipc_space *space,
+				   struct machipc_entry *entry, u32 disp)
+{
+	if (disp == MACHIPC_DISP_MAKE_SEND) {
+		machipc_port_add_send(entry->port, true);
+		return;
+	}
 	if (disp == MACHIPC_DISP_COPY_SEND || entry->urefs > 1) {
 		machipc_port_add_send(entry->port, false);
 		if (disp == MACHIPC_DISP_MOVE_SEND)
 			entry->urefs--;
-		return 0;
+		return;
 	}
 	/* Moving the last reference: the name's send right itself moves. */
 	entry->rights &= ~MACHIPC_RIGHT_SEND;
 	entry->urefs = 0;
 	if (!entry->rights)
 		machipc_entry_destroy(space, entry);
-	return 0;
 }
 
 int machipc_bootstrap_export(struct machipc_space *space,
@@ -129,14 +137,17 @@ int machipc_bootstrap_export(struct machipc_space *space,
 		err = -EPIPE;
 		goto err_unlock;
 	}
+	err = machipc_bootstrap_check(entry, arg->disposition);
+	if (err)
+		goto err_unlock;
 	/* The descriptor's number reaches the caller before anything happens. */
 	arg->fd = fd;
 	err = machipc_out_write(out);
 	if (err)
 		goto err_unlock;
-	err = machipc_bootstrap_take(space, entry, arg->disposition);
-	if (err)
-		goto err_unlock;
+
+	/* The commit point: from here on, the export cannot fail. */
+	machipc_bootstrap_take(space, entry, arg->disposition);
 	ref->port = port;
 	mutex_unlock(&space->lock);
 	fd_install(fd, file);
@@ -202,6 +213,8 @@ int machipc_bootstrap_import(struct machipc_space *space,
 		}
 		goto out_unlock;
 	}
+
+	/* The commit point: from here on, the import cannot fail. */
 	if (entry->rights & MACHIPC_RIGHT_SEND) {
 		entry->urefs++;
 	} else {

@@ -498,6 +498,21 @@ TEST(bootstrap_export_dispositions)
 	EXPECT_EQ(EINVAL, export_err(fd, p, MACHIPC_DISP_NONE, 0));
 	EXPECT_EQ(EINVAL, export_err(fd, p, MACHIPC_DISP_MAKE_SEND, 2));
 	ASSERT_SNAP_UNCHANGED(fd, before);
+	/* ... not even the argument block: no descriptor number comes back */
+	{
+		struct machipc_bootstrap b = {
+			.name = p, .disposition = MACHIPC_DISP_COPY_SEND,
+			.fd = -77,
+		};
+
+		EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_BOOTSTRAP_EXPORT, &b));
+		EXPECT_EQ(EACCES, errno);
+		EXPECT_EQ(-77, b.fd);
+		b.name = dead;
+		EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_BOOTSTRAP_EXPORT, &b));
+		EXPECT_EQ(EPIPE, errno);
+		EXPECT_EQ(-77, b.fd);
+	}
 
 	/* COPY_SEND and MOVE_SEND from a name with three references */
 	ASSERT_EQ(0, MT_ERR(machipc_port_insert_right(fd, p,
