@@ -11,8 +11,6 @@
 #include <kunit/visibility.h>
 
 #include "account.h"
-
-#define CREATE_TRACE_POINTS
 #include "trace.h"
 
 /* The limit new spaces start with; raising past it needs CAP_SYS_RESOURCE. */

@@ -65,9 +65,11 @@ static void machipc_pset_free(struct kref *ref)
 	kmem_cache_free(machipc_pset_cache, pset);
 }
 
+/* Drop a reference; NULL is allowed, as for machipc_port_put(). */
 void machipc_pset_put(struct machipc_pset *pset)
 {
-	kref_put(&pset->ref, machipc_pset_free);
+	if (pset)
+		kref_put(&pset->ref, machipc_pset_free);
 }
 
 /* Destroy the set: members leave it, waiting receivers wake. */
