@@ -171,6 +171,8 @@ machipc_poll_attach(struct machipc_space *space, u32 name,
 	struct machipc_pollhead *head;
 	struct machipc_entry *entry;
 
+	lockdep_assert_held(&space->lock);
+
 	entry = machipc_entry_lookup(space, name);
 	if (!entry)
 		return ERR_PTR(-ENOENT);

@@ -272,6 +272,7 @@ static void machipc_xfer_detach_locked(struct machipc_xfer *xfer)
 {
 	struct machipc_copier *copier = xfer->copier;
 
+	lockdep_assert_held(&xfer->port->lock);
 	if (!copier)
 		return;
 	if (!xfer->busy)
