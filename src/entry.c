@@ -88,7 +88,7 @@ struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
 					      struct machipc_port *port)
 {
 	lockdep_assert_held(&space->lock);
-	return xa_load(&space->by_port, port->id);
+	return xa_load(&space->by_port, port->key);
 }
 
 /*
@@ -213,10 +213,10 @@ static struct machipc_entry *machipc_entry_new(struct machipc_space *space,
 	 */
 	nodes = machipc_xa_nodes_alone(&space->names, entry->name);
 	if (by_port) {
-		err = xa_insert(&space->by_port, port->id, entry, gfp);
+		err = xa_insert(&space->by_port, port->key, entry, gfp);
 		if (err)
 			goto err_erase;
-		nodes += machipc_xa_nodes_alone(&space->by_port, port->id);
+		nodes += machipc_xa_nodes_alone(&space->by_port, port->key);
 	}
 	if (!charge) {
 		machipc_account_charge_force(space->process,
@@ -234,7 +234,7 @@ static struct machipc_entry *machipc_entry_new(struct machipc_space *space,
 
 err_unindex:
 	if (by_port)
-		xa_erase(&space->by_port, port->id);
+		xa_erase(&space->by_port, port->key);
 err_erase:
 	xa_erase(&space->names, entry->name);
 err_free:
@@ -318,7 +318,7 @@ void machipc_entry_take_port(struct machipc_space *space,
 	void *prev;
 
 	lockdep_assert_held(&space->lock);
-	prev = xa_cmpxchg(&space->by_port, new->port->id, old, new, 0);
+	prev = xa_cmpxchg(&space->by_port, new->port->key, old, new, 0);
 	WARN_ON_ONCE(prev != old);
 }
 
@@ -327,8 +327,8 @@ void machipc_entry_unlink_port(struct machipc_space *space,
 			       struct machipc_entry *entry)
 {
 	lockdep_assert_held(&space->lock);
-	if (entry->port && xa_load(&space->by_port, entry->port->id) == entry)
-		machipc_index_erase(space, &space->by_port, entry->port->id);
+	if (entry->port && xa_load(&space->by_port, entry->port->key) == entry)
+		machipc_index_erase(space, &space->by_port, entry->port->key);
 }
 
 /*

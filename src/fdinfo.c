@@ -31,10 +31,11 @@ static void machipc_show_name(struct seq_file *m, struct machipc_space *space,
 			      struct machipc_entry *entry)
 {
 	struct machipc_port *port = entry->port;
-	u32 rights = entry->rights, id = 0, pset = 0;
+	u32 rights = entry->rights, pset = 0;
 	u32 urefs = machipc_entry_urefs(entry);
 	struct machipc_notify *dn;
 	bool dnrequest = false;
+	u64 id = 0;
 
 	if (!rights)
 		return;		/* a receive's placeholder */
@@ -59,7 +60,7 @@ static void machipc_show_name(struct seq_file *m, struct machipc_space *space,
 		}
 		spin_unlock(&port->lock);
 	}
-	seq_printf(m, "machipc-name:\tname %#x rights %#x urefs %u id %u pset %#x requests %s\n",
+	seq_printf(m, "machipc-name:\tname %#x rights %#x urefs %u id %llu pset %#x requests %s\n",
 		   entry->name, rights, urefs, id, pset,
 		   dnrequest ? "dead-name" : "-");
 }
@@ -111,7 +112,7 @@ void machipc_show_fdinfo(struct seq_file *m, struct file *file)
 		if (!(entry->rights & MACHIPC_RIGHT_RECEIVE))
 			continue;
 		spin_lock(&port->lock);
-		seq_printf(m, "machipc-port:\tname %#x queued %u qlimit %u seqno %llu mscount %u srights %u sorights %u pset %#x id %u requests %s\n",
+		seq_printf(m, "machipc-port:\tname %#x queued %u qlimit %u seqno %llu mscount %u srights %u sorights %u pset %#x id %llu requests %s\n",
 			   entry->name, port->msgcount, port->qlimit,
 			   port->seqno, port->mscount, port->srights,
 			   port->sorights,

@@ -15,6 +15,11 @@
  *	that the copier asks the sender to fault in pages it then still cannot
  *	pin: the livelock every wait loop must end at its deadline.
  *
+ * And for the tests of port ids: port_id_next reads the id the next port
+ * gets; writing a larger value skips the ids below it (never a smaller
+ * one: ids are not reused), so a test can cross 2^32 without making 2^32
+ * ports.
+ *
  * The values are atomics: tests set them from another process while
  * transfers run.
  */
@@ -24,6 +29,7 @@
 
 #include "inject.h"
 #include "notify.h"
+#include "port.h"
 
 static atomic_t machipc_inject_chunk = ATOMIC_INIT(-1);
 static u32 machipc_inject_side;
@@ -88,6 +94,20 @@ static int machipc_notify_requests_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(machipc_notify_requests_fops,
 			 machipc_notify_requests_get, NULL, "%llu\n");
 
+static int machipc_port_id_next_get(void *data, u64 *val)
+{
+	*val = machipc_port_id_next();
+	return 0;
+}
+
+static int machipc_port_id_next_set(void *data, u64 val)
+{
+	return machipc_port_id_set_next(val);
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(machipc_port_id_next_fops, machipc_port_id_next_get,
+			 machipc_port_id_next_set, "%llu\n");
+
 void machipc_debugfs_init(void)
 {
 	machipc_debugfs_dir = debugfs_create_dir("machipc", NULL);
@@ -105,6 +125,8 @@ void machipc_debugfs_init(void)
 	debugfs_create_file_unsafe("notify_requests", 0444,
 				   machipc_debugfs_dir, NULL,
 				   &machipc_notify_requests_fops);
+	debugfs_create_file_unsafe("port_id_next", 0600, machipc_debugfs_dir,
+				   NULL, &machipc_port_id_next_fops);
 }
 
 void machipc_debugfs_exit(void)

@@ -99,13 +99,14 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_attr);
 
 int machipc_check_name_info(const struct machipc_name_info *arg)
 {
-	return arg->port_id ? -EINVAL : 0;
+	return (arg->port_id_low || arg->port_id || arg->reserved) ?
+	       -EINVAL : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_name_info);
 
 int machipc_check_names(const struct machipc_port_names *arg)
 {
-	return 0;
+	return arg->reserved ? -EINVAL : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_names);
 
@@ -375,8 +376,12 @@ static int machipc_ioctl_names(struct machipc_space *space,
 			       union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
 	int err = machipc_check_names(&arg->names);
+	size_t entry_size = sizeof(struct machipc_name_info);
 
-	return err ? err : machipc_name_list(space, &arg->names);
+	/* Version 3's block (16 bytes) lists version 3's elements. */
+	if (out->size < sizeof(struct machipc_port_names))
+		entry_size = MACHIPC_NAME_INFO_V3_SIZE;
+	return err ? err : machipc_name_list(space, &arg->names, entry_size);
 }
 
 static int machipc_ioctl_export(struct machipc_space *space,
@@ -534,10 +539,12 @@ static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
 	},
 	[_IOC_NR(MACHIPC_IOC_NAME_INFO)] = {
 		.cmd = MACHIPC_IOC_NAME_INFO,
+		.cmd_old = MACHIPC_IOC_NAME_INFO_V3,
 		.fn = machipc_ioctl_info,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_NAMES)] = {
 		.cmd = MACHIPC_IOC_PORT_NAMES,
+		.cmd_old = MACHIPC_IOC_PORT_NAMES_V3,
 		.fn = machipc_ioctl_names,
 	},
 	[_IOC_NR(MACHIPC_IOC_BOOTSTRAP_EXPORT)] = {

@@ -102,8 +102,14 @@ static void machipc_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct machipc_port_insert) != 16);
 	BUILD_BUG_ON(sizeof(struct machipc_port_member) != 8);
 	BUILD_BUG_ON(sizeof(struct machipc_port_attr) != 48);
-	BUILD_BUG_ON(sizeof(struct machipc_name_info) != 16);
-	BUILD_BUG_ON(sizeof(struct machipc_port_names) != 16);
+	BUILD_BUG_ON(sizeof(struct machipc_name_info) != 32);
+	BUILD_BUG_ON(offsetof(struct machipc_name_info, port_id) !=
+		     MACHIPC_NAME_INFO_V3_SIZE);
+	BUILD_BUG_ON(_IOC_SIZE(MACHIPC_IOC_NAME_INFO_V3) !=
+		     MACHIPC_NAME_INFO_V3_SIZE);
+	BUILD_BUG_ON(sizeof(struct machipc_port_names) != 24);
+	BUILD_BUG_ON(offsetof(struct machipc_port_names, reserved) !=
+		     _IOC_SIZE(MACHIPC_IOC_PORT_NAMES_V3));
 	BUILD_BUG_ON(sizeof(struct machipc_bootstrap) != 16);
 	BUILD_BUG_ON(sizeof(struct machipc_msg_header) != 32);
 	BUILD_BUG_ON(sizeof(struct machipc_msg_desc) != 32);

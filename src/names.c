@@ -431,6 +431,7 @@ int machipc_name_info(struct machipc_space *space,
 		arg->rights = entry->rights;
 		arg->urefs = machipc_entry_urefs(entry);
 		arg->port_id = entry->port ? entry->port->id : 0;
+		arg->port_id_low = lower_32_bits(arg->port_id);
 	} else {
 		err = -ENOENT;
 	}
@@ -441,23 +442,28 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_name_info);
 
 /*
  * The names are snapshotted under the lock and copied out after it, so the
- * user buffer is never touched with the space locked.
+ * user buffer is never touched with the space locked.  @entry_size is
+ * sizeof(struct machipc_name_info), or MACHIPC_NAME_INFO_V3_SIZE for
+ * version 3's PORT_NAMES: the first bytes of each element only.
  */
 int machipc_name_list(struct machipc_space *space,
-		      struct machipc_port_names *arg)
+		      struct machipc_port_names *arg, size_t entry_size)
 {
 	struct machipc_name_info *snap = NULL;
 	struct machipc_entry *entry;
 	unsigned long name;
-	u32 count = 0, n = 0;
+	u32 count = 0, n = 0, charged, i;
 	int err;
 
+	if (WARN_ON_ONCE(entry_size > sizeof(*snap)))
+		return -EINVAL;
 	err = machipc_space_lock(space);
 	if (err)
 		return err;
 	xa_for_each(&space->names, name, entry)
 		count++;
 	n = min(count, arg->capacity);
+	charged = n;
 	if (n) {
 		err = machipc_account_charge(space->account,
 					     array_size(n, sizeof(*snap)));
@@ -485,18 +491,26 @@ int machipc_name_list(struct machipc_space *space,
 			snap[count].urefs = machipc_entry_urefs(entry);
 			snap[count].port_id = entry->port ?
 					      entry->port->id : 0;
+			snap[count].port_id_low =
+				lower_32_bits(snap[count].port_id);
 		}
 		count++;
 	}
 	mutex_unlock(&space->lock);
 
+	n = min(n, count);
+	/* Shorter elements: pack their prefixes (front to back is safe). */
+	if (entry_size < sizeof(*snap))
+		for (i = 1; i < n; i++)
+			memmove((u8 *)snap + i * entry_size, &snap[i],
+				entry_size);
 	if (n && copy_to_user(u64_to_user_ptr(arg->entries), snap,
-			      array_size(min(n, count), sizeof(*snap))))
+			      array_size(n, entry_size)))
 		err = -EFAULT;
 	kvfree(snap);
-	if (n)
+	if (charged)
 		machipc_account_uncharge(space->account,
-					 array_size(n, sizeof(*snap)));
+					 array_size(charged, sizeof(*snap)));
 	arg->count = count;
 	return err;
 }

@@ -28,6 +28,6 @@ int machipc_name_set_attributes(struct machipc_space *space,
 int machipc_name_info(struct machipc_space *space,
 		      struct machipc_name_info *arg);
 int machipc_name_list(struct machipc_space *space,
-		      struct machipc_port_names *arg);
+		      struct machipc_port_names *arg, size_t entry_size);
 
 #endif /* MACHIPC_NAMES_H */

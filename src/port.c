@@ -7,9 +7,11 @@
  * reference on its port; so does a thread waiting on the port.
  */
 
+#include <linux/atomic.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/xarray.h>
+#include <kunit/visibility.h>
 
 #include <linux/machipc.h>
 
@@ -26,13 +28,19 @@
 static struct kmem_cache *machipc_port_cache;
 
 /*
- * All ports ever created and not yet freed: ids and the leak check.  Ids
- * are handed out cyclically from 1: a live port's id is unique, and an id
- * comes back only after 2^32 further ports.  They are what users see
- * (NAME_INFO, fdinfo, tracepoints), never an address.
+ * All ports ever created and not yet freed, by key: the leak check.  Keys
+ * are handed out cyclically from 1, so a live port's key is unique and
+ * small; they index space->by_port and are never shown.
  */
 static DEFINE_XARRAY_ALLOC1(machipc_ports);
-static u32 machipc_port_next_id;
+static u32 machipc_port_next_key;
+
+/*
+ * The last port id given.  Ids are what users see (NAME_INFO, PORT_NAMES,
+ * fdinfo, tracepoints), never an address: 1, 2, 3, ... in creation order,
+ * 64 bits, never reused while the module is loaded.
+ */
+static atomic64_t machipc_port_last_id = ATOMIC64_INIT(0);
 
 /* Trace ids of messages, given only while tracing (see msg->trace_id). */
 static atomic64_t machipc_msg_trace_ids = ATOMIC64_INIT(0);
@@ -84,8 +92,8 @@ struct machipc_port *machipc_port_create(struct machipc_space *receiver)
 	port->qlimit = MACHIPC_QLIMIT_DEFAULT;
 	port->receiver = receiver;
 
-	err = xa_alloc_cyclic(&machipc_ports, &port->id, port, xa_limit_32b,
-			      &machipc_port_next_id,
+	err = xa_alloc_cyclic(&machipc_ports, &port->key, port, xa_limit_32b,
+			      &machipc_port_next_key,
 			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (err < 0) {
 		machipc_account_uncharge(port->account, MACHIPC_COST_PORT);
@@ -93,8 +101,39 @@ struct machipc_port *machipc_port_create(struct machipc_space *receiver)
 		kmem_cache_free(machipc_port_cache, port);
 		return ERR_PTR(-ENOMEM);
 	}
+	port->id = atomic64_inc_return(&machipc_port_last_id);
 	return port;
 }
+
+/* The id the next port will get (at least: others may take it first). */
+u64 machipc_port_id_next(void)
+{
+	return atomic64_read(&machipc_port_last_id) + 1;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_id_next);
+
+/**
+ * machipc_port_id_set_next() - skip port ids, for tests (debugfs)
+ * @next: the id the next port is to get
+ *
+ * Ids only ever go up, so none is given twice.
+ *
+ * Return: 0, or -EINVAL if @next is below the next id or above %S64_MAX.
+ */
+int machipc_port_id_set_next(u64 next)
+{
+	s64 last = atomic64_read(&machipc_port_last_id);
+
+	if (next > S64_MAX)
+		return -EINVAL;
+	do {
+		if (next <= (u64)last)
+			return -EINVAL;
+	} while (!atomic64_try_cmpxchg(&machipc_port_last_id, &last,
+				       next - 1));
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_id_set_next);
 
 void machipc_port_get(struct machipc_port *port)
 {
@@ -111,7 +150,7 @@ static void machipc_port_free(struct kref *ref)
 		!list_empty(&port->dnrequests));
 	/* Normally detached by its death already; never leave it dangling. */
 	machipc_poll_detach_port(port);
-	xa_erase(&machipc_ports, port->id);
+	xa_erase(&machipc_ports, port->key);
 	machipc_account_uncharge(port->account, MACHIPC_COST_PORT);
 	machipc_account_put(port->account);
 	kmem_cache_free(machipc_port_cache, port);

@@ -45,7 +45,8 @@ struct machipc_space;
  */
 struct machipc_port {
 	struct kref ref;
-	u32 id;
+	u64 id;		/* what users see (NAME_INFO); never reused; immutable */
+	u32 key;	/* in machipc_ports and space->by_port; immutable */
 	struct machipc_account *account;	/* charged for the port; immutable */
 
 	spinlock_t lock;	/* protects the fields below */
@@ -79,6 +80,8 @@ struct machipc_port {
 
 int machipc_ports_init(void);
 void machipc_ports_exit(void);
+u64 machipc_port_id_next(void);
+int machipc_port_id_set_next(u64 next);
 
 struct machipc_port *machipc_port_create(struct machipc_space *receiver);
 void machipc_port_get(struct machipc_port *port);

@@ -40,7 +40,7 @@ struct machipc_space {
 	refcount_t ref;
 	struct mutex lock;	/* protects all below but @owner */
 	struct xarray names;	/* name -> struct machipc_entry */
-	struct xarray by_port;	/* port id -> entry holding send/receive */
+	struct xarray by_port;	/* port key -> entry holding send/receive */
 	u32 next_name;		/* cursor of the cyclic name allocator */
 	u32 name_hold;		/* reserved name keeping the cursor's leaf */
 	bool dead;

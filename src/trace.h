@@ -99,41 +99,41 @@ TRACE_EVENT(machipc_xfer_aborted,
 
 /*
  * The life of ports and messages, for machipc-trace.  Ports are named by
- * their id (port->id, the one MACHIPC_IOC_NAME_INFO reports), messages by
- * a trace id given at enqueue while these events are on.
+ * their 64-bit id (port->id, the one MACHIPC_IOC_NAME_INFO reports),
+ * messages by a trace id given at enqueue while these events are on.
  */
 TRACE_EVENT(machipc_port_alloc,
-	    TP_PROTO(u32 port, u32 name),
+	    TP_PROTO(u64 port, u32 name),
 	    TP_ARGS(port, name),
-	    TP_STRUCT__entry(__field(u32, port)
+	    TP_STRUCT__entry(__field(u64, port)
 			     __field(u32, name)),
 	    TP_fast_assign(__entry->port = port;
 			   __entry->name = name;),
-	    TP_printk("port=%u name=%#x", __entry->port, __entry->name)
+	    TP_printk("port=%llu name=%#x", __entry->port, __entry->name)
 );
 
 TRACE_EVENT(machipc_port_dead,
-	    TP_PROTO(u32 port, u32 queued),
+	    TP_PROTO(u64 port, u32 queued),
 	    TP_ARGS(port, queued),
-	    TP_STRUCT__entry(__field(u32, port)
+	    TP_STRUCT__entry(__field(u64, port)
 			     __field(u32, queued)),
 	    TP_fast_assign(__entry->port = port;
 			   __entry->queued = queued;),
-	    TP_printk("port=%u queued=%u", __entry->port, __entry->queued)
+	    TP_printk("port=%llu queued=%u", __entry->port, __entry->queued)
 );
 
 TRACE_EVENT(machipc_msg_send,
-	    TP_PROTO(u64 msg, u32 port, u32 name, u32 id, u32 size,
-		     u32 reply_port, u32 reply_disp, u32 rights, u32 ool,
+	    TP_PROTO(u64 msg, u64 port, u32 name, u32 id, u32 size,
+		     u64 reply_port, u32 reply_disp, u32 rights, u32 ool,
 		     bool kernel),
 	    TP_ARGS(msg, port, name, id, size, reply_port, reply_disp, rights,
 		    ool, kernel),
 	    TP_STRUCT__entry(__field(u64, msg)
-			     __field(u32, port)
+			     __field(u64, port)
 			     __field(u32, name)
 			     __field(u32, id)
 			     __field(u32, size)
-			     __field(u32, reply_port)
+			     __field(u64, reply_port)
 			     __field(u32, reply_disp)
 			     __field(u32, rights)
 			     __field(u32, ool)
@@ -148,18 +148,18 @@ TRACE_EVENT(machipc_msg_send,
 			   __entry->rights = rights;
 			   __entry->ool = ool;
 			   __entry->kernel = kernel;),
-	    TP_printk("msg=%llu port=%u name=%#x id=%#x size=%u reply_port=%u reply_disp=%u rights=%u ool=%u kernel=%d",
+	    TP_printk("msg=%llu port=%llu name=%#x id=%#x size=%u reply_port=%llu reply_disp=%u rights=%u ool=%u kernel=%d",
 		      __entry->msg, __entry->port, __entry->name, __entry->id,
 		      __entry->size, __entry->reply_port, __entry->reply_disp,
 		      __entry->rights, __entry->ool, __entry->kernel)
 );
 
 TRACE_EVENT(machipc_msg_receive,
-	    TP_PROTO(u64 msg, u32 port, u32 name, u32 id, u32 size, u64 seqno,
+	    TP_PROTO(u64 msg, u64 port, u32 name, u32 id, u32 size, u64 seqno,
 		     u64 wait_ns),
 	    TP_ARGS(msg, port, name, id, size, seqno, wait_ns),
 	    TP_STRUCT__entry(__field(u64, msg)
-			     __field(u32, port)
+			     __field(u64, port)
 			     __field(u32, name)
 			     __field(u32, id)
 			     __field(u32, size)
@@ -172,7 +172,7 @@ TRACE_EVENT(machipc_msg_receive,
 			   __entry->size = size;
 			   __entry->seqno = seqno;
 			   __entry->wait_ns = wait_ns;),
-	    TP_printk("msg=%llu port=%u name=%#x id=%#x size=%u seqno=%llu wait_ns=%llu",
+	    TP_printk("msg=%llu port=%llu name=%#x id=%#x size=%u seqno=%llu wait_ns=%llu",
 		      __entry->msg, __entry->port, __entry->name, __entry->id,
 		      __entry->size, __entry->seqno, __entry->wait_ns)
 );

@@ -2,7 +2,7 @@
 /*
  * DOC: what an index entry costs
  *
- * A space indexes its names (and its ports, by port id) in xarrays.  An
+ * A space indexes its names (and its ports, by port key) in xarrays.  An
  * entry alone in its run of 64 indices has an xarray leaf (576 bytes on
  * x86-64) to itself, ten times the entry: a process keeping one name in
  * 64 would hold ten times the memory it is charged.  So each insertion is

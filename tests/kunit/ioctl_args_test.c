@@ -107,6 +107,8 @@ static void machipc_check_small_args_test(struct kunit *test)
 	struct machipc_port_attr attr = {};
 	struct machipc_bootstrap bs = {};
 	struct machipc_port_name pn = {};
+	struct machipc_name_info ni = {};
+	struct machipc_port_names pns = {};
 	u32 right;
 
 	for (right = 0; right <= MACHIPC_RIGHT_LAST << 1; right++) {
@@ -121,6 +123,21 @@ static void machipc_check_small_args_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, machipc_check_port_name(&pn), 0);
 	pn.reserved = 1;
 	KUNIT_EXPECT_EQ(test, machipc_check_port_name(&pn), -EINVAL);
+
+	/* NAME_INFO: the id's fields are out only, reserved is zero (ABI 4) */
+	ni.name = 0x103;
+	KUNIT_EXPECT_EQ(test, machipc_check_name_info(&ni), 0);
+	ni.port_id_low = 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_name_info(&ni), -EINVAL);
+	ni.port_id_low = 0;
+	ni.port_id = 1ULL << 32;
+	KUNIT_EXPECT_EQ(test, machipc_check_name_info(&ni), -EINVAL);
+	ni.port_id = 0;
+	ni.reserved = 1;
+	KUNIT_EXPECT_EQ(test, machipc_check_name_info(&ni), -EINVAL);
+	KUNIT_EXPECT_EQ(test, machipc_check_names(&pns), 0);
+	pns.reserved = 1ULL << 63;
+	KUNIT_EXPECT_EQ(test, machipc_check_names(&pns), -EINVAL);
 
 	for (ins.disposition = 0; ins.disposition <= MACHIPC_DISP_LAST + 1;
 	     ins.disposition++)

@@ -30,7 +30,9 @@ static const unsigned long all_cmds[] = {
 	MACHIPC_IOC_PORT_GET_ATTRIBUTES,
 	MACHIPC_IOC_PORT_SET_ATTRIBUTES,
 	MACHIPC_IOC_NAME_INFO,
+	MACHIPC_IOC_NAME_INFO_V3,
 	MACHIPC_IOC_PORT_NAMES,
+	MACHIPC_IOC_PORT_NAMES_V3,
 	MACHIPC_IOC_BOOTSTRAP_EXPORT,
 	MACHIPC_IOC_BOOTSTRAP_IMPORT,
 	MACHIPC_IOC_MSG,
@@ -412,9 +414,11 @@ static int all_ioctls_ebadfd(int fd, __u32 port, __u32 *bad_cmd, int *bad_err)
 			u.attr.qlimit = 1;
 			break;
 		case MACHIPC_IOC_NAME_INFO:
+		case MACHIPC_IOC_NAME_INFO_V3:
 			u.info.name = port;
 			break;
 		case MACHIPC_IOC_PORT_NAMES:
+		case MACHIPC_IOC_PORT_NAMES_V3:
 			u.names.entries = (uintptr_t)entries;
 			u.names.capacity = 8;
 			break;

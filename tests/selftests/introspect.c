@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * introspect: port ids (MACHIPC_IOC_NAME_INFO/PORT_NAMES port_id), the
+ * introspect: port ids (MACHIPC_IOC_NAME_INFO/PORT_NAMES port_id, 64-bit
+ * since ABI 4, and version 3's 16-byte layouts beside them; past 2^32 with
+ * the debugfs knob port_id_next, also in the tracepoints), the
  * per-name lines of /proc/PID/fdinfo, and the tools built on them:
  * machipc-ls (against the space's own PORT_NAMES, JSON against text, what
  * an unprivileged user may see) and machipc-trace (the demo's story).  The
@@ -13,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,11 +25,13 @@
 #include "machipc.h"
 #include "machipc_test.h"
 
-static __u32 port_id(int fd, __u32 name)
+/* The port id of @name (0 on error or when its low half is inconsistent). */
+static __u64 port_id(int fd, __u32 name)
 {
 	struct machipc_name_info info;
 
-	if (machipc_name_info(fd, name, &info))
+	if (machipc_name_info(fd, name, &info) ||
+	    info.port_id_low != (__u32)info.port_id || info.reserved)
 		return 0;
 	return info.port_id;
 }
@@ -71,7 +77,8 @@ static int checker(const char *fmt, ...)
 TEST(port_id_across_spaces)
 {
 	int a = machipc_open(), b = machipc_open();
-	__u32 r, s = 0, r2, id, id2;
+	__u32 r, s = 0, r2;
+	__u64 id, id2;
 
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
@@ -103,7 +110,8 @@ TEST(port_id_across_spaces)
 
 /* The machipc-name lines of a space's fdinfo. */
 struct fdname {
-	__u32 name, rights, urefs, id, pset;
+	__u32 name, rights, urefs, pset;
+	unsigned long long id;
 	char requests[64];
 };
 
@@ -120,7 +128,7 @@ static int read_names(int fd, struct fdname *out, int cap)
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "machipc-name:", 13) || n >= cap)
 			continue;
-		if (sscanf(line, "machipc-name: name %x rights %x urefs %u id %u pset %x requests %63s",
+		if (sscanf(line, "machipc-name: name %x rights %x urefs %u id %llu pset %x requests %63s",
 			   &out[n].name, &out[n].rights, &out[n].urefs,
 			   &out[n].id, &out[n].pset, out[n].requests) != 6) {
 			n = -2;
@@ -183,6 +191,334 @@ TEST(fdinfo_names)
 		EXPECT_EQ(0, fi[i].id);
 	}
 	close(fd);
+}
+
+/* The id on the machipc-port line of @name in @fd's fdinfo, or 0. */
+static unsigned long long fdinfo_port_id(int fd, __u32 name)
+{
+	unsigned long long id = 0, got;
+	char path[64], line[512];
+	unsigned int n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, " id ");
+
+		if (strncmp(line, "machipc-port:", 13) ||
+		    sscanf(line, "machipc-port: name %x", &n) != 1 ||
+		    n != name || !p || sscanf(p, " id %llu", &got) != 1)
+			continue;
+		id = got;
+	}
+	fclose(f);
+	return id;
+}
+
+/* The fdinfo name line of @name, or NULL (in @buf). */
+static struct fdname *fdinfo_name(int fd, __u32 name, struct fdname *buf,
+				  int cap)
+{
+	int i, n = read_names(fd, buf, cap);
+
+	for (i = 0; i < n; i++)
+		if (buf[i].name == name)
+			return &buf[i];
+	return NULL;
+}
+
+#define NPORTS 24
+
+/*
+ * Ids count up: every new port's id is larger than all before it, so
+ * unique, also after ports died; the receiver's and a sender's view (and
+ * fdinfo's) agree.
+ */
+TEST(port_ids_increase)
+{
+	int a = machipc_open(), b = machipc_open(), i, j;
+	__u64 ids[NPORTS], bid;
+	__u32 r[NPORTS], s;
+	struct fdname fi[NPORTS + 4], *line;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	for (i = 0; i < NPORTS; i++) {
+		r[i] = mt_alloc(a, MACHIPC_RIGHT_RECEIVE);
+		ASSERT_NE(0, r[i]);
+		ids[i] = port_id(a, r[i]);
+		ASSERT_NE(0, ids[i]);
+		if (i)
+			EXPECT_LT(ids[i - 1], ids[i]);
+		/* Every other one dies at once: its id is not reused. */
+		if (i % 2) {
+			ASSERT_EQ(0, machipc_port_destroy(a, r[i]));
+			r[i] = 0;
+		}
+	}
+	for (i = 0; i < NPORTS; i++)
+		for (j = 0; j < i; j++)
+			EXPECT_NE(ids[i], ids[j]);
+	for (i = 0; i < NPORTS; i += 2) {
+		s = 0;
+		ASSERT_EQ(0, mt_give_send(a, r[i], b, &s));
+		bid = port_id(b, s);
+		EXPECT_EQ(ids[i], bid);
+		EXPECT_EQ(ids[i], fdinfo_port_id(a, r[i]));
+		line = fdinfo_name(b, s, fi, NPORTS + 4);
+		ASSERT_NE(NULL, line);
+		EXPECT_EQ(ids[i], line->id);
+		line = fdinfo_name(a, r[i], fi, NPORTS + 4);
+		ASSERT_NE(NULL, line);
+		EXPECT_EQ(ids[i], line->id);
+	}
+	close(a);
+	close(b);
+}
+
+/* Version 3's 16-byte blocks of the tests below, with a guard after. */
+struct name_info_v3 {
+	__u32 name, rights, urefs, port_id;
+	__u32 guard[4];
+};
+
+struct port_names_v3 {
+	__u64 entries;
+	__u32 capacity, count;
+	__u64 guard;
+};
+
+/*
+ * A program built against ABI 3 (16-byte NAME_INFO and PORT_NAMES blocks
+ * and elements) works unchanged: the kernel reads and writes exactly 16
+ * bytes per block and element, with the id's low half where version 3 had
+ * its id; the 32-bit symbols of libmachipc do the same.
+ */
+TEST(abi3_callers)
+{
+	struct machipc_name_info *names, info;
+	struct name_info_v3 v3;
+	__u32 e3[NPORTS * 4 + 8];
+	struct port_names_v3 pn3;
+	struct machipc_port_names pn;
+	int fd = machipc_open(), i;
+	size_t count, k;
+	__u32 r[4];
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 4; i++)
+		r[i] = mt_alloc(fd, i == 3 ? MACHIPC_RIGHT_PORT_SET :
+				MACHIPC_RIGHT_RECEIVE);
+	ASSERT_EQ(0, machipc_port_names(fd, &names, &count));
+	ASSERT_EQ(4, count);
+
+	for (i = 0; i < 4; i++) {
+		memset(&v3, 0xa5, sizeof(v3));
+		v3.name = r[i];
+		v3.port_id = 0;
+		ASSERT_EQ(0, ioctl(fd, MACHIPC_IOC_NAME_INFO_V3, &v3));
+		EXPECT_EQ(names[i].rights, v3.rights);
+		EXPECT_EQ(names[i].urefs, v3.urefs);
+		EXPECT_EQ((__u32)names[i].port_id, v3.port_id);
+		EXPECT_EQ(0xa5a5a5a5, v3.guard[0]);	/* 16 bytes, no more */
+		EXPECT_EQ(0xa5a5a5a5, v3.guard[3]);
+	}
+	/* Its reserved field is the new one's port_id_low: zero on input. */
+	v3.name = r[0];
+	v3.port_id = 1;
+	EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_NAME_INFO_V3, &v3));
+	EXPECT_EQ(EINVAL, errno);
+
+	memset(e3, 0x5a, sizeof(e3));
+	memset(&pn3, 0x5a, sizeof(pn3));
+	pn3.entries = (uintptr_t)e3;
+	pn3.capacity = 3;
+	pn3.count = 0;
+	ASSERT_EQ(0, ioctl(fd, MACHIPC_IOC_PORT_NAMES_V3, &pn3));
+	EXPECT_EQ(4, pn3.count);
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, pn3.guard);
+	for (k = 0; k < 3; k++) {
+		EXPECT_EQ(names[k].name, e3[4 * k]);
+		EXPECT_EQ(names[k].rights, e3[4 * k + 1]);
+		EXPECT_EQ(names[k].urefs, e3[4 * k + 2]);
+		EXPECT_EQ((__u32)names[k].port_id, e3[4 * k + 3]);
+	}
+	EXPECT_EQ(0x5a5a5a5a, e3[12]);	/* capacity 3 x 16 bytes only */
+
+	/* The version 4 blocks check their new reserved fields. */
+	memset(&info, 0, sizeof(info));
+	info.name = r[0];
+	info.reserved = 1;
+	EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_NAME_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	info.reserved = 0;
+	info.port_id_low = 1;
+	EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_NAME_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	info.port_id_low = 0;
+	info.port_id = 1ULL << 32;
+	EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_NAME_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&pn, 0, sizeof(pn));
+	pn.reserved = 1;
+	EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_PORT_NAMES, &pn));
+	EXPECT_EQ(EINVAL, errno);
+	free(names);
+	close(fd);
+}
+
+#define TRACING		"/sys/kernel/tracing"
+#define TRACE_INST	TRACING "/instances/machipc_introspect"
+#define ID_NEXT		"/sys/kernel/debug/machipc/port_id_next"
+
+static const char *const id_events[] = {
+	"machipc_port_alloc", "machipc_msg_send", "machipc_msg_receive",
+	"machipc_port_dead",
+};
+
+static int id_events_set(const char *on)
+{
+	char path[160];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(id_events); i++) {
+		snprintf(path, sizeof(path), TRACE_INST "/events/machipc/%s/enable",
+			 id_events[i]);
+		if (mt_write_file(path, on))
+			return -1;
+	}
+	return 0;
+}
+
+/* Whether @trace has a line of @event with " @key=@val " in it. */
+static bool traced(const char *trace, const char *event, const char *key,
+		   unsigned long long val)
+{
+	char ev[64], kv[64];
+	const char *p = trace, *eol;
+
+	snprintf(ev, sizeof(ev), "%s:", event);
+	snprintf(kv, sizeof(kv), " %s=%llu ", key, val);
+	while ((p = strstr(p, ev))) {
+		eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+		{
+			const char *m = strstr(p, kv);
+
+			if (m && m < eol)
+				return true;
+		}
+		p = eol;
+	}
+	return false;
+}
+
+/*
+ * Ids past 2^32 (the debugfs knob skips there, debug-only) reach every
+ * interface whole: NAME_INFO in the receiver's and a sender's space,
+ * PORT_NAMES, fdinfo, the tracepoints; version 3's blocks get the low half.
+ */
+TEST(port_ids_past_2_32)
+{
+	const unsigned long long base = (1ULL << 32) - 2;
+	__u32 r[5], s[5], e3[5 * 4 + 4];
+	unsigned long long next, ids[5];
+	struct machipc_name_info *names;
+	struct port_names_v3 pn3;
+	struct fdname fi[16], *line;
+	__u64 rbuf[64];
+	char *trace;
+	size_t count, k;
+	int a, b, i;
+	long v;
+
+	if (access(ID_NEXT, W_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(TRACING "/instances", W_OK))
+		mount("tracefs", TRACING, "tracefs", 0, NULL);
+	if (access(ID_NEXT, W_OK) || access(TRACING "/instances", W_OK))
+		SKIP(return, "needs debugfs (root) and tracefs");
+	if (mkdir(TRACE_INST, 0700) && errno != EEXIST)
+		SKIP(return, "no trace instances");
+	trace = calloc(1, 1 << 20);
+	ASSERT_NE(NULL, trace);
+	ASSERT_EQ(0, id_events_set("1"));
+
+	ASSERT_EQ(0, mt_read_long(ID_NEXT, &v));
+	next = (unsigned long long)v;
+	if (next < base) {
+		ASSERT_EQ(0, mt_write_long(ID_NEXT, (long)base));
+		next = base;
+	}
+	/* Never backwards: ids are not reused. */
+	EXPECT_NE(0, mt_write_long(ID_NEXT, 1));
+
+	a = machipc_open();
+	b = machipc_open();
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	for (i = 0; i < 5; i++) {
+		r[i] = mt_alloc(a, MACHIPC_RIGHT_RECEIVE);
+		ASSERT_NE(0, r[i]);
+		ids[i] = port_id(a, r[i]);
+		EXPECT_LE(next, ids[i]);
+		if (i)
+			EXPECT_LT(ids[i - 1], ids[i]);
+		ASSERT_EQ(0, mt_give_send(a, r[i], b, &s[i]));
+		EXPECT_EQ(ids[i], port_id(b, s[i]));
+	}
+	EXPECT_LT(1ULL << 32, ids[4]);
+
+	/* A message each way, to see the ids in send and receive events. */
+	ASSERT_EQ(0, mt_send_simple(b, s[4], MACHIPC_DISP_COPY_SEND, 7, "x", 1,
+				    NULL));
+	ASSERT_EQ(0, mt_recv_now(a, r[4], rbuf, sizeof(rbuf)));
+
+	/* PORT_NAMES: the full ids; version 3's: their low halves. */
+	ASSERT_EQ(0, machipc_port_names(a, &names, &count));
+	ASSERT_EQ(5, count);
+	for (k = 0; k < count; k++) {
+		EXPECT_EQ(r[k], names[k].name);
+		EXPECT_EQ(ids[k], names[k].port_id);
+		EXPECT_EQ((__u32)ids[k], names[k].port_id_low);
+	}
+	free(names);
+	memset(&pn3, 0, sizeof(pn3));
+	pn3.entries = (uintptr_t)e3;
+	pn3.capacity = 5;
+	ASSERT_EQ(0, ioctl(a, MACHIPC_IOC_PORT_NAMES_V3, &pn3));
+	for (k = 0; k < 5; k++)
+		EXPECT_EQ((__u32)ids[k], e3[4 * k + 3]);
+
+	/* fdinfo, both sides. */
+	for (i = 0; i < 5; i++) {
+		EXPECT_EQ(ids[i], fdinfo_port_id(a, r[i]));
+		line = fdinfo_name(a, r[i], fi, 16);
+		ASSERT_NE(NULL, line);
+		EXPECT_EQ(ids[i], line->id);
+		line = fdinfo_name(b, s[i], fi, 16);
+		ASSERT_NE(NULL, line);
+		EXPECT_EQ(ids[i], line->id);
+	}
+
+	close(b);
+	close(a);
+	id_events_set("0");
+	ASSERT_EQ(0, mt_read_file(TRACE_INST "/trace", trace, 1 << 20));
+	for (i = 0; i < 5; i++) {
+		EXPECT_TRUE(traced(trace, "machipc_port_alloc", "port", ids[i]))
+			TH_LOG("no port_alloc of %llu", ids[i]);
+		EXPECT_TRUE(traced(trace, "machipc_port_dead", "port", ids[i]))
+			TH_LOG("no port_dead of %llu", ids[i]);
+	}
+	EXPECT_TRUE(traced(trace, "machipc_msg_send", "port", ids[4]));
+	EXPECT_TRUE(traced(trace, "machipc_msg_receive", "port", ids[4]));
+	rmdir(TRACE_INST);
+	free(trace);
 }
 
 /*
@@ -255,9 +591,9 @@ TEST_F_TIMEOUT(tools, machipc_ls, 600)
 		if (!f)
 			_exit(13);
 		for (i = 0; i < count; i++)
-			fprintf(f, "%#x %#x %u %u\n", names[i].name,
+			fprintf(f, "%#x %#x %u %llu\n", names[i].name,
 				names[i].rights, names[i].urefs,
-				names[i].port_id);
+				(unsigned long long)names[i].port_id);
 		fclose(f);
 		mt_put(ready[1], 'r');
 		mt_get(done[0]);

@@ -106,4 +106,58 @@ TEST(not_a_machipc_device)
 	EXPECT_EQ(before, count_fds());
 }
 
+/*
+ * A program built against ABI 3 calls libmachipc's machipc_name_info and
+ * machipc_port_names symbols with 16-byte elements; programs built now
+ * call the _v4 symbols through the header.  Both keep working.
+ */
+struct name_info_v3 {
+	__u32 name, rights, urefs, port_id;
+};
+
+int abi3_name_info(int fd, __u32 name, struct name_info_v3 *info)
+	__asm__("machipc_name_info");
+int abi3_port_names(int fd, struct name_info_v3 **out, size_t *count)
+	__asm__("machipc_port_names");
+
+TEST(abi3_symbols)
+{
+	struct { struct name_info_v3 info; __u32 guard[4]; } old;
+	struct machipc_name_info *names, info;
+	struct name_info_v3 *olds;
+	size_t count, ocount, i;
+	__u32 name;
+	int fd;
+
+	fake_abi = 0;
+	fd = machipc_open();
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, machipc_port_allocate(fd, i == 2 ?
+			  MACHIPC_RIGHT_PORT_SET : MACHIPC_RIGHT_RECEIVE, &name));
+	ASSERT_EQ(0, machipc_port_names(fd, &names, &count));
+	ASSERT_EQ(0, abi3_port_names(fd, &olds, &ocount));
+	ASSERT_EQ(5, count);
+	ASSERT_EQ(count, ocount);
+	for (i = 0; i < count; i++) {
+		EXPECT_EQ(names[i].name, olds[i].name);
+		EXPECT_EQ(names[i].rights, olds[i].rights);
+		EXPECT_EQ(names[i].urefs, olds[i].urefs);
+		EXPECT_EQ((__u32)names[i].port_id, olds[i].port_id);
+		EXPECT_EQ(i == 2, !names[i].port_id);
+
+		memset(&old, 0x77, sizeof(old));
+		ASSERT_EQ(0, abi3_name_info(fd, names[i].name, &old.info));
+		EXPECT_EQ(olds[i].port_id, old.info.port_id);
+		EXPECT_EQ(0x77777777, old.guard[0]);	/* 16 bytes only */
+		ASSERT_EQ(0, machipc_name_info(fd, names[i].name, &info));
+		EXPECT_EQ(names[i].port_id, info.port_id);
+		EXPECT_EQ((__u32)info.port_id, info.port_id_low);
+		EXPECT_EQ(0, info.reserved);
+	}
+	free(names);
+	free(olds);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

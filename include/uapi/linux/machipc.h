@@ -66,7 +66,7 @@
 #include <linux/types.h>
 
 /* The version this header describes; MACHIPC_IOC_VERSION returns it. */
-#define MACHIPC_ABI_VERSION	3
+#define MACHIPC_ABI_VERSION	4
 
 /* Reserved names: never denote a right. */
 #define MACHIPC_NAME_NULL	0x00000000U
@@ -252,19 +252,37 @@ struct machipc_port_attr {
  * @rights: out: %MACHIPC_RIGHT_* bits the name denotes.
  * @urefs: out: user references of the send right or dead name, 1 for a
  *	name that only holds a receive, send-once or port-set right.
+ * @port_id_low: must be zero on input (else %EINVAL); out: the low 32 bits
+ *	of @port_id.  This is where ABI version 3 had its 32-bit ``port_id``:
+ *	programs built against version 3 use %MACHIPC_IOC_NAME_INFO_V3 and
+ *	%MACHIPC_IOC_PORT_NAMES_V3, which read and write only the first
+ *	%MACHIPC_NAME_INFO_V3_SIZE bytes of this structure, and see this
+ *	field.  New programs use @port_id.
  * @port_id: must be zero on input (else %EINVAL); out: the id of the port
  *	the name denotes, 0 for a dead name or a port set (since ABI version
- *	3).  Ids are global, start at 1, are never those of another live
- *	port and are not reused until 2^32 ports have been created: a send
- *	right in one space and the receive right in another have the same
- *	id.  /proc/PID/fdinfo and the tracepoints report the same ids.
+ *	4).  Ids are global and count up from 1 as ports are created: each
+ *	port's id is larger than that of every port created before it, and
+ *	an id is never given to another port while the module is loaded (a
+ *	64-bit count, which does not wrap in practice).  A send right in one
+ *	space and the receive right in another have the same id;
+ *	/proc/PID/fdinfo and the tracepoints report the same ids, in full.
+ *	An id is not a kernel address.
+ * @reserved: must be zero on input (else %EINVAL); zero on output.
+ *
+ * Version 4 grew the structure from 16 to 32 bytes; the first 16 keep the
+ * layout of version 3.
  */
 struct machipc_name_info {
 	__u32 name;
 	__u32 rights;
 	__u32 urefs;
-	__u32 port_id;
+	__u32 port_id_low;
+	__u64 port_id;
+	__u64 reserved;
 };
+
+/* Bytes of struct machipc_name_info in ABI version 3 (ids of 32 bits). */
+#define MACHIPC_NAME_INFO_V3_SIZE	16
 
 /**
  * struct machipc_port_names - argument of %MACHIPC_IOC_PORT_NAMES
@@ -272,13 +290,18 @@ struct machipc_name_info {
  * @capacity: in: elements in @entries.
  * @count: out: names in the space.  When larger than @capacity only
  *	@capacity entries were written; the call still succeeds.
+ * @reserved: must be zero (since ABI version 4, which added it).
  *
- * Names are listed in increasing order.
+ * Names are listed in increasing order.  %MACHIPC_IOC_PORT_NAMES_V3 takes
+ * the first 16 bytes of this structure (version 3's) and fills an array of
+ * %MACHIPC_NAME_INFO_V3_SIZE-byte elements, version 3's layout, whose
+ * ``port_id_low`` holds the low 32 bits of each id.
  */
 struct machipc_port_names {
 	__u64 entries;
 	__u32 capacity;
 	__u32 count;
+	__u64 reserved;
 };
 
 /**
@@ -771,6 +794,15 @@ struct machipc_poll_fd {
 #define MACHIPC_IOC_PORT_SET_ATTRIBUTES _IOW(MACHIPC_IOC_MAGIC, 0x08, struct machipc_port_attr)
 #define MACHIPC_IOC_NAME_INFO	_IOWR(MACHIPC_IOC_MAGIC, 0x09, struct machipc_name_info)
 #define MACHIPC_IOC_PORT_NAMES	_IOWR(MACHIPC_IOC_MAGIC, 0x0a, struct machipc_port_names)
+/*
+ * Version 3's NAME_INFO and PORT_NAMES, still accepted: a 16-byte struct
+ * machipc_name_info (no @port_id, the id's low 32 bits in @port_id_low)
+ * and a 16-byte struct machipc_port_names listing such elements.
+ */
+#define MACHIPC_IOC_NAME_INFO_V3 \
+	_IOC(_IOC_READ | _IOC_WRITE, MACHIPC_IOC_MAGIC, 0x09, MACHIPC_NAME_INFO_V3_SIZE)
+#define MACHIPC_IOC_PORT_NAMES_V3 \
+	_IOC(_IOC_READ | _IOC_WRITE, MACHIPC_IOC_MAGIC, 0x0a, 16)
 #define MACHIPC_IOC_BOOTSTRAP_EXPORT _IOWR(MACHIPC_IOC_MAGIC, 0x0b, struct machipc_bootstrap)
 #define MACHIPC_IOC_BOOTSTRAP_IMPORT _IOWR(MACHIPC_IOC_MAGIC, 0x0c, struct machipc_bootstrap)
 #define MACHIPC_IOC_MSG		_IOWR(MACHIPC_IOC_MAGIC, 0x0d, struct machipc_msg_args)

@@ -212,16 +212,22 @@ int machipc_name_info(int fd, __u32 name, struct machipc_name_info *info)
 	return 0;
 }
 
-int machipc_port_names(int fd, struct machipc_name_info **out, size_t *count)
+/*
+ * PORT_NAMES into a growing array of @esize-byte elements: @cmd is
+ * MACHIPC_IOC_PORT_NAMES (the 24-byte block) or MACHIPC_IOC_PORT_NAMES_V3
+ * (its first 16 bytes).
+ */
+static int port_names(int fd, unsigned long cmd, size_t esize, void **out,
+		      size_t *count)
 {
-	struct machipc_name_info *entries = NULL, *tmp;
 	struct machipc_port_names arg;
+	void *entries = NULL, *tmp;
 	size_t cap = 16;
 
 	for (;;) {
 		if (cap > UINT32_MAX)
 			cap = UINT32_MAX;
-		tmp = realloc(entries, cap * sizeof(*entries));
+		tmp = realloc(entries, cap * esize);
 		if (!tmp) {
 			free(entries);
 			return fail(ENOMEM);
@@ -231,7 +237,7 @@ int machipc_port_names(int fd, struct machipc_name_info **out, size_t *count)
 		memset(&arg, 0, sizeof(arg));
 		arg.entries = (uintptr_t)entries;
 		arg.capacity = (__u32)cap;
-		if (machipc_ioctl(fd, MACHIPC_IOC_PORT_NAMES, &arg)) {
+		if (machipc_ioctl(fd, cmd, &arg)) {
 			int err = errno;
 
 			free(entries);
@@ -246,6 +252,51 @@ int machipc_port_names(int fd, struct machipc_name_info **out, size_t *count)
 	*out = entries;
 	*count = arg.count;
 	return 0;
+}
+
+int machipc_port_names(int fd, struct machipc_name_info **out, size_t *count)
+{
+	return port_names(fd, MACHIPC_IOC_PORT_NAMES, sizeof(**out),
+			  (void **)out, count);
+}
+
+/*
+ * The entry points of ABI version 3, under their old symbols, for programs
+ * built against it: 16-byte elements, whose last field holds the low 32
+ * bits of the port id.
+ */
+struct machipc_name_info_v3 {
+	__u32 name;
+	__u32 rights;
+	__u32 urefs;
+	__u32 port_id;
+};
+
+int machipc_name_info_v3(int fd, __u32 name,
+			 struct machipc_name_info_v3 *info)
+	MACHIPC_LIB_SYMBOL(machipc_name_info);
+int machipc_port_names_v3(int fd, struct machipc_name_info_v3 **out,
+			  size_t *count)
+	MACHIPC_LIB_SYMBOL(machipc_port_names);
+
+int machipc_name_info_v3(int fd, __u32 name,
+			 struct machipc_name_info_v3 *info)
+{
+	struct machipc_name_info_v3 arg = { .name = name };
+
+	_Static_assert(sizeof(arg) == MACHIPC_NAME_INFO_V3_SIZE,
+		       "version 3's struct machipc_name_info");
+	if (machipc_ioctl(fd, MACHIPC_IOC_NAME_INFO_V3, &arg))
+		return -1;
+	*info = arg;
+	return 0;
+}
+
+int machipc_port_names_v3(int fd, struct machipc_name_info_v3 **out,
+			  size_t *count)
+{
+	return port_names(fd, MACHIPC_IOC_PORT_NAMES_V3, sizeof(**out),
+			  (void **)out, count);
 }
 
 /* ------------------------------------------------------------------ */

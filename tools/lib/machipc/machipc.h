@@ -220,27 +220,42 @@ int machipc_port_get_attributes(int fd, __u32 name,
  */
 int machipc_port_set_qlimit(int fd, __u32 name, __u32 qlimit);
 
+/*
+ * Since ABI version 4, struct machipc_name_info is 32 bytes (64-bit port
+ * ids).  Programs built against this header call machipc_name_info() and
+ * machipc_port_names() under the symbols machipc_name_info_v4 and
+ * machipc_port_names_v4; programs built against version 3 keep calling the
+ * symbols machipc_name_info and machipc_port_names, which still fill
+ * version 3's 16-byte elements (the id's low 32 bits in port_id_low).
+ */
+#define MACHIPC_LIB_SYMBOL(sym)	__asm__(#sym)
+
 /**
  * machipc_name_info() - which rights a name denotes
  * @fd: the space.
  * @name: the name.
- * @info: out: @info->name = @name, rights (%MACHIPC_RIGHT_* bits), urefs.
+ * @info: out: @info->name = @name, rights (%MACHIPC_RIGHT_* bits), urefs,
+ *	port_id (the port's 64-bit id, 0 for a dead name or a port set) and
+ *	port_id_low (its low 32 bits).
  *
  * Return: 0, or -1 with errno: ENOENT, EBADFD.
  */
-int machipc_name_info(int fd, __u32 name, struct machipc_name_info *info);
+int machipc_name_info(int fd, __u32 name, struct machipc_name_info *info)
+	MACHIPC_LIB_SYMBOL(machipc_name_info_v4);
 
 /**
  * machipc_port_names() - list every name of the space
  * @fd: the space.
- * @out: out: a malloc()ed array, in increasing name order; free() it.
+ * @out: out: a malloc()ed array, in increasing name order, each element
+ *	as machipc_name_info() fills it; free() it.
  * @count: out: elements in *@out.
  *
  * Retries with a larger array while the space grows between calls.
  *
  * Return: 0, or -1 with errno: ENOMEM, EBADFD.
  */
-int machipc_port_names(int fd, struct machipc_name_info **out, size_t *count);
+int machipc_port_names(int fd, struct machipc_name_info **out, size_t *count)
+	MACHIPC_LIB_SYMBOL(machipc_port_names_v4);
 
 /* ------------------------------------------------------------------ */
 /* Bootstrap descriptors                                              */
