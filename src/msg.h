@@ -11,6 +11,7 @@
 
 struct machipc_account;
 struct machipc_entry;
+struct machipc_msg_file;
 struct machipc_port;
 struct machipc_xfer;
 struct pid;
@@ -81,6 +82,8 @@ struct machipc_msg {
 	struct machipc_account *account;
 	size_t charge;
 	struct machipc_xfer *xfer;
+	struct machipc_msg_file *files;	/* fdpass.h; NULL without files */
+	u32 nfiles;
 
 	/*
 	 * Set at enqueue, under the port lock, only while the send/receive
