@@ -447,6 +447,30 @@ int machipc_msg_add_port(struct machipc_msg_builder *b, __u32 name,
 	return 0;
 }
 
+int machipc_msg_add_fd(struct machipc_msg_builder *b, int fd,
+		       unsigned int flags)
+{
+	struct machipc_msg_header *hdr = builder_header(b);
+	struct machipc_msg_desc *desc;
+	size_t off = builder_data_offset(b);
+
+	if (b->data_len || fd < 0 || flags & ~MACHIPC_FD_MASK)
+		return fail(EINVAL);
+	if (off + sizeof(*desc) > b->cap || off + sizeof(*desc) > UINT32_MAX)
+		return fail(EMSGSIZE);
+
+	desc = (void *)((char *)b->buf + off);
+	memset(desc, 0, sizeof(*desc));
+	desc->type = MACHIPC_DESC_FD;
+	desc->disposition = flags;
+	desc->name = (__u32)fd;
+
+	hdr->desc_count++;
+	hdr->bits |= MACHIPC_MSGH_COMPLEX;
+	hdr->size = (__u32)(off + sizeof(*desc));
+	return 0;
+}
+
 int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
 			__u64 size)
 {
