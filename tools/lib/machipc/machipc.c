@@ -795,9 +795,11 @@ const char *machipc_strerror(int err)
 	case EINTR:
 		return "interrupted by a signal before the commit point";
 	case EBADF:
-		return "bad space or bootstrap descriptor";
+		return "bad space, bootstrap descriptor, or file in a message";
 	case EMFILE:
-		return "too many open files for a bootstrap descriptor";
+		return "no free descriptor (bootstrap, readiness, or the files of a message; it stays queued)";
+	case ELOOP:
+		return "a file that could close a reference cycle (machipc's own, a UNIX socket, an io_uring) may not travel in a message";
 	case EPROTO: {
 		static __thread char msg[160];
 
@@ -835,6 +837,13 @@ const char *machipc_errno_name(int err)
 	case ENXIO:	return "ENXIO";
 	case ENODEV:	return "ENODEV";
 	case EPERM:	return "EPERM";
+	case ENOSPC:	return "ENOSPC";
+	case EEXIST:	return "EEXIST";
+	case ENOTUNIQ:	return "ENOTUNIQ";
+	case EAGAIN:	return "EAGAIN";
+	case ETOOMANYREFS: return "ETOOMANYREFS";
+	case ENFILE:	return "ENFILE";
+	case ELOOP:	return "ELOOP";
 	default:	return NULL;
 	}
 }
