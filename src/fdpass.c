@@ -68,13 +68,15 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_fdpass_refused);
  * @msg: the message, just copied in, not yet holding any right
  * @account: the sender's, charged %MACHIPC_FD_COST per file until the
  *	message is freed
+ * @blame: out, on -EBADF or -ELOOP: %MACHIPC_BLAME_DESC() of the file
+ *	descriptor refused; untouched otherwise
  *
  * Return: 0, -ENOBUFS, -ENOMEM, -EBADF (a descriptor not open) or -ELOOP
  * (machipc_fdpass_refused()).  On failure the references taken so far
  * stay with @msg, for machipc_msg_free() to drop.
  */
 int machipc_fdpass_get(struct machipc_msg *msg,
-		       struct machipc_account *account)
+		       struct machipc_account *account, u32 *blame)
 {
 	const struct machipc_msg_header *hdr = msg->body;
 	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
@@ -102,6 +104,7 @@ int machipc_fdpass_get(struct machipc_msg *msg,
 
 		if (desc[i].type != MACHIPC_DESC_FD)
 			continue;
+		*blame = MACHIPC_BLAME_DESC(i);
 		file = fget(desc[i].name);
 		if (!file)
 			return -EBADF;
@@ -112,6 +115,7 @@ int machipc_fdpass_get(struct machipc_msg *msg,
 		err = machipc_fdpass_refused(file);
 		if (err)
 			return err;
+		*blame = MACHIPC_BLAME_NONE;
 	}
 	return 0;
 }

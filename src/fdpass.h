@@ -37,7 +37,7 @@ struct machipc_msg_file {
 
 int machipc_fdpass_refused(struct file *file);
 int machipc_fdpass_get(struct machipc_msg *msg,
-		       struct machipc_account *account);
+		       struct machipc_account *account, u32 *blame);
 void machipc_fdpass_put(struct machipc_msg *msg);
 int machipc_fdpass_reserve(struct machipc_msg *msg);
 void machipc_fdpass_unreserve(struct machipc_msg *msg);

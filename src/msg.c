@@ -185,11 +185,14 @@ struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
  * @uaddr: user address of the message
  * @size: bytes to copy
  * @account: the sender's, charged until the message is freed
+ * @blame: out: the file descriptor refused (-EBADF, -ELOOP), see
+ *	machipc_fdpass_get(); untouched otherwise
  *
  * Return: the validated message, not yet holding any right, or an ERR_PTR.
  */
 struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
-				       struct machipc_account *account)
+				       struct machipc_account *account,
+				       u32 *blame)
 {
 	const struct machipc_msg_header *hdr;
 	struct machipc_msg *msg;
@@ -212,7 +215,7 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 		goto err_free;
 
 	hdr = msg->body;
-	err = machipc_fdpass_get(msg, account);
+	err = machipc_fdpass_get(msg, account, blame);
 	if (err)
 		goto err_free;
 	if (machipc_msg_ool_count(msg->body)) {

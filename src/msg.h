@@ -120,7 +120,8 @@ u32 machipc_msg_ool_count(const void *body);
 struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 				      struct machipc_account *account);
 struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
-				       struct machipc_account *account);
+				       struct machipc_account *account,
+				       u32 *blame);
 void machipc_msg_free(struct machipc_msg *msg);
 void machipc_msg_destroy_list(struct list_head *doomed);
 void machipc_msg_destroy(struct machipc_msg *msg);

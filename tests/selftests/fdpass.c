@@ -199,6 +199,22 @@ TEST_F(fdpass, kinds_and_access)
 	close(file);
 }
 
+/* Send self->msg raw; returns the errno, *blame what the kernel blamed. */
+static int send_blame(FIXTURE_DATA(fdpass) *self, __u32 *blame)
+{
+	struct machipc_msg_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = MACHIPC_MSG_SEND;
+	a.send_msg = (uintptr_t)self->msg;
+	a.send_size = machipc_msg_header(self->msg)->size;
+	a.blame = 0xdead;	/* ignored on input */
+	if (!machipc_msg(self->fd, &a))
+		return 0;
+	*blame = a.blame;
+	return errno;
+}
+
 /*
  * Every refused or malformed descriptor: its errno, nothing queued, no
  * name or account changed, no descriptor created, and no reference kept
@@ -215,6 +231,7 @@ TEST_F(fdpass, errors)
 					   MACHIPC_DISP_MAKE_SEND, 0);
 	int nfds, p[2], sv[2], fds[MACHIPC_FD_MAX + 1], i, opath, ring;
 	static const int loops[] = { 0, 1, 2, 3, 4 };
+	__u32 blame = 0;
 	char diff[256];
 
 	ASSERT_GE(pfd, 0);
@@ -232,13 +249,16 @@ TEST_F(fdpass, errors)
 	ASSERT_EQ(0, mt_snap_take(self->fd, &s0));
 	nfds = count_fds();
 
+	/* The file refused is blamed: MACHIPC_BLAME_DESC(1). */
 	fds[0] = p[1];
 	fds[1] = 9999;
 	build_fds(self->msg, sizeof(self->msg), self->port, fds, 2, 0);
-	EXPECT_EQ(EBADF, MT_ERR(machipc_send(self->fd, self->msg, NULL)));
+	EXPECT_EQ(EBADF, send_blame(self, &blame));
+	EXPECT_EQ(MACHIPC_BLAME_DESC(1), blame);
 	fds[1] = opath;
 	build_fds(self->msg, sizeof(self->msg), self->port, fds, 2, 0);
-	EXPECT_EQ(EBADF, MT_ERR(machipc_send(self->fd, self->msg, NULL)));
+	EXPECT_EQ(EBADF, send_blame(self, &blame));
+	EXPECT_EQ(MACHIPC_BLAME_DESC(1), blame);
 
 	/* Files that could close a reference cycle: ELOOP. */
 	for (i = 0; i < (int)ARRAY_LEN(loops); i++) {
@@ -249,14 +269,15 @@ TEST_F(fdpass, errors)
 			continue;
 		fds[1] = fd;
 		build_fds(self->msg, sizeof(self->msg), self->port, fds, 2, 0);
-		EXPECT_EQ(ELOOP, MT_ERR(machipc_send(self->fd, self->msg,
-						     NULL))) {
+		EXPECT_EQ(ELOOP, send_blame(self, &blame)) {
 			TH_LOG("refusal %d", loops[i]);
 		}
+		EXPECT_EQ(MACHIPC_BLAME_DESC(1), blame);
 	}
 
 	build_fds(self->msg, sizeof(self->msg), self->port, fds, 1, 2);
-	EXPECT_EQ(EINVAL, MT_ERR(machipc_send(self->fd, self->msg, NULL)));
+	EXPECT_EQ(EINVAL, send_blame(self, &blame));
+	EXPECT_EQ(MACHIPC_BLAME_NONE, blame);
 	build_fds(self->msg, sizeof(self->msg), self->port, fds, 1, 0);
 	d = (void *)((struct machipc_msg_header *)self->msg + 1);
 	d->size = 1;

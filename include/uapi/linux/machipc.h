@@ -631,8 +631,10 @@ struct machipc_msg_trailer_audit {
  *	zero).  Out, when the send part fails because of one of the
  *	message's rights (%ENOENT, %EACCES, %EPIPE): which one,
  *	%MACHIPC_BLAME_DEST, %MACHIPC_BLAME_REPLY or
- *	%MACHIPC_BLAME_DESC(i) for descriptor i; %MACHIPC_BLAME_NONE when
- *	the send part fails otherwise.  Unspecified after a successful send.
+ *	%MACHIPC_BLAME_DESC(i) for descriptor i; because of one of its
+ *	files (%EBADF, %ELOOP; ABI 4): %MACHIPC_BLAME_DESC(i) of that file
+ *	descriptor; %MACHIPC_BLAME_NONE when the send part fails otherwise.
+ *	Unspecified after a successful send.
  *	A failed send changes nothing, whatever it blames.
  * @rcv_ool_count: receive: in: elements of @rcv_ool, at most
  *	%MACHIPC_OOL_MAX; out (on success and on %EMSGSIZE): out-of-line
