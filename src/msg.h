@@ -60,6 +60,10 @@ struct machipc_kright {
  * it when the send returns; the receiver that copies it commits both
  * sides at once (see xfer.h).  Only the port lock keeps such a message
  * alive for anyone but its sender.
+ *
+ * Open files (@files, %MACHIPC_DESC_FD) are not rights: the message holds
+ * a reference to each from the copy-in until it is freed, whatever
+ * happens to its rights (fdpass.h).
  */
 struct machipc_msg {
 	struct list_head link;
