@@ -20,11 +20,38 @@
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/uaccess.h>
 
 /* 6.12: struct fd's members are private, fd_file() reads the file. */
 #ifndef fd_file
 #define fd_file(f)	((f).file)
 #endif
+
+/*
+ * 6.9: receive_fd() took the user pointer of receive_fd_user(), and writes
+ * the new descriptor's number there before installing it (nothing is
+ * installed if that write faults).  Before, receive_fd(file, o_flags):
+ * the number is written after, and the descriptor closed again if that
+ * faults.  Both run security_file_receive().
+ */
+#ifndef MACHIPC_HAVE_RECEIVE_FD_UFD
+#include <linux/fdtable.h>	/* close_fd() before 6.11 */
+#endif
+static inline int machipc_receive_fd(struct file *file, int __user *ufd,
+				     unsigned int o_flags)
+{
+#ifdef MACHIPC_HAVE_RECEIVE_FD_UFD
+	return receive_fd(file, ufd, o_flags);
+#else
+	int fd = receive_fd(file, o_flags);
+
+	if (fd >= 0 && put_user(fd, ufd)) {
+		close_fd(fd);
+		return -EFAULT;
+	}
+	return fd;
+#endif
+}
 
 /* 6.5: pin_user_pages_remote() lost its vmas argument. */
 #ifndef MACHIPC_HAVE_PIN_USER_PAGES_REMOTE

@@ -16,6 +16,7 @@
 #include <linux/machipc.h>
 
 #include "account.h"
+#include "fdpass.h"
 #include "msg.h"
 #include "port.h"
 #include "transit.h"
@@ -58,7 +59,7 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 {
 	const struct machipc_msg_header *hdr = body;
 	const struct machipc_msg_desc *desc;
-	u32 i, remote, local, nool = 0;
+	u32 i, remote, local, nool = 0, nfd = 0;
 	bool too_big = false;
 
 	if (size > max_size)
@@ -101,10 +102,20 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 			if (desc->size > MACHIPC_OOL_SIZE_MAX)
 				too_big = true;
 			break;
+		case MACHIPC_DESC_FD:
+			if (desc->address || desc->size ||
+			    desc->disposition & ~MACHIPC_FD_MASK)
+				return -EINVAL;
+			if (++nfd > MACHIPC_FD_MAX)
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
+	/* Files travel only in inline messages (not the copy engine's). */
+	if (nfd && nool)
+		return -EINVAL;
 	/* Malformed beats too big: EINVAL whatever the order of the two. */
 	return too_big ? -E2BIG : 0;
 }
@@ -174,11 +185,14 @@ struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
  * @uaddr: user address of the message
  * @size: bytes to copy
  * @account: the sender's, charged until the message is freed
+ * @blame: out: the file descriptor refused (-EBADF, -ELOOP), see
+ *	machipc_fdpass_get(); untouched otherwise
  *
  * Return: the validated message, not yet holding any right, or an ERR_PTR.
  */
 struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
-				       struct machipc_account *account)
+				       struct machipc_account *account,
+				       u32 *blame)
 {
 	const struct machipc_msg_header *hdr;
 	struct machipc_msg *msg;
@@ -201,6 +215,9 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 		goto err_free;
 
 	hdr = msg->body;
+	err = machipc_fdpass_get(msg, account, blame);
+	if (err)
+		goto err_free;
 	if (machipc_msg_ool_count(msg->body)) {
 		msg->xfer = machipc_xfer_alloc(msg, account);
 		if (IS_ERR(msg->xfer)) {
@@ -223,6 +240,8 @@ void machipc_msg_free(struct machipc_msg *msg)
 	struct machipc_account *account = msg->account;
 	size_t charge = msg->charge;
 
+	if (msg->files)
+		machipc_fdpass_put(msg);
 	if (msg->xfer)
 		machipc_xfer_free(msg->xfer);
 	put_pid(msg->sender);

@@ -11,6 +11,7 @@
 
 struct machipc_account;
 struct machipc_entry;
+struct machipc_msg_file;
 struct machipc_port;
 struct machipc_xfer;
 struct pid;
@@ -59,6 +60,10 @@ struct machipc_kright {
  * it when the send returns; the receiver that copies it commits both
  * sides at once (see xfer.h).  Only the port lock keeps such a message
  * alive for anyone but its sender.
+ *
+ * Open files (@files, %MACHIPC_DESC_FD) are not rights: the message holds
+ * a reference to each from the copy-in until it is freed, whatever
+ * happens to its rights (fdpass.h).
  */
 struct machipc_msg {
 	struct list_head link;
@@ -81,6 +86,8 @@ struct machipc_msg {
 	struct machipc_account *account;
 	size_t charge;
 	struct machipc_xfer *xfer;
+	struct machipc_msg_file *files;	/* fdpass.h; NULL without files */
+	u32 nfiles;
 
 	/*
 	 * Set at enqueue, under the port lock, only while the send/receive
@@ -117,7 +124,8 @@ u32 machipc_msg_ool_count(const void *body);
 struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 				      struct machipc_account *account);
 struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
-				       struct machipc_account *account);
+				       struct machipc_account *account,
+				       u32 *blame);
 void machipc_msg_free(struct machipc_msg *msg);
 void machipc_msg_destroy_list(struct list_head *doomed);
 void machipc_msg_destroy(struct machipc_msg *msg);

@@ -24,6 +24,7 @@
 #include "copy.h"
 #include "entry.h"
 #include "fault.h"
+#include "fdpass.h"
 #include "ipc.h"
 #include "msg.h"
 #include "out.h"
@@ -381,6 +382,10 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 			desc.address = copier->bufs[k].address;
 			desc.size = copier->regions[k].size;
 			k++;
+		} else if (desc.type == MACHIPC_DESC_FD) {
+			/* The number is written at the install, after commit. */
+			desc.disposition = sdesc[i].disposition;
+			desc.name = (u32)-EBADF;
 		} else {
 			desc.disposition = machipc_received_disp(kr);
 			desc.name = machipc_received_name(kr);
@@ -762,6 +767,9 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 
 		saved_next = space->next_name;
 		err = machipc_copyout_plan(space, msg, &plan, 0);
+		/* Room for every file, or -EMFILE and the message stays. */
+		if (!err && msg->nfiles)
+			err = machipc_fdpass_reserve(msg);
 		if (!err) {
 			seqno = machipc_port_next_seqno(port);
 			pagefault_disable();
@@ -776,6 +784,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			err = machipc_out_write(out);
 		}
 		if (err) {
+			machipc_fdpass_unreserve(msg);
 			machipc_copyout_abort(space, msg, &plan, saved_next);
 			mutex_unlock(&space->lock);
 			if (err != -EFAULT)
@@ -800,6 +809,8 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		if (msg->nreceive)
 			mutex_unlock(&machipc_transit_lock);
 		mutex_unlock(&space->lock);
+		if (msg->nfiles)
+			machipc_fdpass_install(msg, buf);
 		machipc_msg_free(msg);
 		err = 0;
 		goto out;

@@ -385,7 +385,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 	int err;
 
 	*blame = MACHIPC_BLAME_NONE;
-	msg = machipc_msg_copyin(uaddr, size, space->account);
+	msg = machipc_msg_copyin(uaddr, size, space->account, blame);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	if (msg->xfer) {

@@ -226,11 +226,38 @@ static void machipc_msg_validate_ool_max_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, size, 65536), 0);
 }
 
+/* File descriptors: flags, zero address and size, never beside OOL. */
+static void machipc_msg_validate_fd_test(struct kunit *test)
+{
+	struct test_msg m;
+
+	test_msg_init(&m, 2);
+	m.desc[1].type = MACHIPC_DESC_FD;
+	m.desc[1].disposition = 0;
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	m.desc[1].disposition = MACHIPC_FD_INHERIT;
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	m.desc[1].disposition = MACHIPC_FD_LAST << 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.desc[1].disposition = 0;
+	m.desc[1].size = 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.desc[1].size = 0;
+	m.desc[1].address = 8;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.desc[1].address = 0;
+	m.desc[0].type = MACHIPC_DESC_OOL;
+	m.desc[0].disposition = 0;
+	m.desc[0].name = 0;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+}
+
 static struct kunit_case machipc_msg_validate_cases[] = {
 	KUNIT_CASE(machipc_msg_validate_good_test),
 	KUNIT_CASE(machipc_msg_validate_bad_test),
 	KUNIT_CASE(machipc_msg_validate_ool_test),
 	KUNIT_CASE(machipc_msg_validate_ool_max_test),
+	KUNIT_CASE(machipc_msg_validate_fd_test),
 	{}
 };
 

@@ -9,5 +9,6 @@ extern struct kunit_suite machipc_msg_validate_suite;
 extern struct kunit_suite machipc_names_suite;
 extern struct kunit_suite machipc_account_suite;
 extern struct kunit_suite machipc_copy_suite;
+extern struct kunit_suite machipc_fdpass_suite;
 
 #endif /* MACHIPC_KUNIT_SUITES_H */

@@ -2,12 +2,17 @@
 /*
  * Fuzzing: a seeded structure-aware random-operation fuzzer over two
  * processes and two threads each (every failure must carry a documented
- * errno; all accounts return to zero once everything is destroyed), and
+ * errno; all accounts return to zero once everything is destroyed; files
+ * sent in messages -- a pipe's write end, and ones the send must refuse
+ * with ELOOP: the space, bootstrap descriptors, an AF_UNIX socket -- are
+ * never kept open once everything is destroyed, and a refused one never
+ * goes through), and
  * systematic fault injection with fail-nth (a failed call changes
  * nothing).  Seed: printed; MACHIPC_FUZZ_SEED overrides.
  */
 
 #include <dirent.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -30,6 +35,8 @@ static int documented_errno(int e)
 	/* ABI 3: chosen names, hostile-sender bounds, export */
 	case EEXIST: case ENOTUNIQ: case EAGAIN: case ETOOMANYREFS:
 	case ENFILE:
+	/* ABI 4: files in messages */
+	case ELOOP:
 		return 1;
 	}
 	return 0;
@@ -109,6 +116,8 @@ struct fuzz_proc {
 	long counts[OP_NR][ERRNO_SLOTS];	/* [op][0] = successes */
 	long unexpected;
 	long total_ops;
+	int sock;		/* AF_UNIX: refused in a message (ELOOP) */
+	int pipe_r, pipe_w;	/* the write end travels in messages */
 };
 
 struct fuzz_thread {
@@ -226,8 +235,49 @@ static void absorb(struct fuzz_thread *t, const void *buf, size_t got)
 	if (n > (h->size - sizeof(*h)) / sizeof(*d))
 		n = (h->size - sizeof(*h)) / sizeof(*d);
 	d = (const void *)(h + 1);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* A file arrived: its new descriptor, or an errno. */
+		if (d[i].type == MACHIPC_DESC_FD) {
+			if ((int)d[i].name >= 0)
+				close((int)d[i].name);
+			continue;
+		}
 		remember(t, d[i].name);
+	}
+}
+
+/*
+ * The file of a MACHIPC_DESC_FD descriptor: mostly the pipe's write end
+ * (which must travel, and be closed when its message is received or
+ * destroyed), sometimes one the send must refuse with ELOOP (the space, a
+ * bootstrap descriptor, the AF_UNIX socket: *refused set), not open, or
+ * anything.
+ */
+static __u32 pick_file(struct fuzz_thread *t, int *refused)
+{
+	struct rng *r = &t->r;
+	struct fuzz_proc *p = t->p;
+	__u32 v = below(r, 100);
+	int bfd;
+
+	if (v < 50)
+		return p->pipe_w;
+	if (v < 60) {
+		*refused = 1;
+		return p->fd;
+	}
+	if (v < 70) {
+		*refused = 1;
+		return p->sock;
+	}
+	if (v < 80) {
+		bfd = t->bfds[below(r, BFD_POOL)];
+		*refused = 1;
+		return bfd >= 0 ? bfd : p->peer_bfd;
+	}
+	if (v < 90)
+		return 100000 + below(r, 1000);	/* not open: EBADF */
+	return pick_name(t);
 }
 
 static int do_send(struct fuzz_thread *t, int *err_ctx)
@@ -238,7 +288,7 @@ static int do_send(struct fuzz_thread *t, int *err_ctx)
 	struct machipc_msg_desc *d = (void *)(h + 1);
 	struct machipc_msg_args a;
 	__u32 ndesc, i, data, size;
-	int ret;
+	int ret, refused = 0;
 
 	memset(h, 0, sizeof(*h));
 	ndesc = chance(r, 97) ? below(r, 5) : below(r, 64);
@@ -261,9 +311,16 @@ static int do_send(struct fuzz_thread *t, int *err_ctx)
 	h->reserved = pick_reserved(r);
 	for (i = 0; i < ndesc && i < 4; i++) {
 		memset(&d[i], 0, sizeof(d[i]));
-		d[i].type = chance(r, 97) ? MACHIPC_DESC_PORT : below(r, 4);
-		d[i].disposition = pick_disp(r);
-		d[i].name = pick_name(t);
+		d[i].type = chance(r, 92) ? MACHIPC_DESC_PORT :
+			    chance(r, 60) ? MACHIPC_DESC_FD : below(r, 4);
+		if (d[i].type == MACHIPC_DESC_FD) {
+			d[i].disposition = chance(r, 90) ?
+				below(r, MACHIPC_FD_MASK + 1) : pick_disp(r);
+			d[i].name = pick_file(t, &refused);
+		} else {
+			d[i].disposition = pick_disp(r);
+			d[i].name = pick_name(t);
+		}
 		d[i].reserved = pick_reserved(r);
 		if (chance(r, 1))
 			d[i].address = rnd(r);
@@ -301,6 +358,11 @@ static int do_send(struct fuzz_thread *t, int *err_ctx)
 	*err_ctx = (int)size;
 	if (ret == 0 && (a.flags & MACHIPC_MSG_RECEIVE))
 		absorb(t, t->rbuf, a.rcv_size);
+	/* A file that could close a reference cycle went through. */
+	if (ret == 0 && refused) {
+		errno = 0;
+		return -2;
+	}
 	return ret;
 }
 
@@ -694,6 +756,15 @@ static int fuzz_process(int role, int sock, __u64 seed, long nops)
 		return 4;
 	p->max_inline = v.max_inline;
 	p->default_limit = ai.limit;
+	p->sock = sock;
+	{
+		int pp[2];
+
+		if (pipe(pp))
+			return 4;
+		p->pipe_r = pp[0];
+		p->pipe_w = pp[1];
+	}
 	if (machipc_port_allocate(p->fd, MACHIPC_RIGHT_RECEIVE, &p->own_port))
 		return 4;
 	own_bfd = machipc_bootstrap_export(p->fd, p->own_port,
@@ -755,6 +826,22 @@ static int fuzz_process(int role, int sock, __u64 seed, long nops)
 	/* Both processes have destroyed everything before anyone checks. */
 	if (mt_put(sock, 'D') || mt_get(sock) != 'D')
 		return 4;
+	/*
+	 * Every message that carried the pipe's write end was received (and
+	 * the descriptor closed) or destroyed: the reader sees end of file.
+	 */
+	close(p->pipe_w);
+	{
+		struct pollfd pfd = { .fd = p->pipe_r, .events = POLLIN };
+		char c;
+
+		if (poll(&pfd, 1, 5000) != 1 || read(p->pipe_r, &c, 1) != 0) {
+			fprintf(stderr, "# proc%d: BUG: a file that travelled is still open (seed %#llx)\n",
+				role, (unsigned long long)seed);
+			status = status ? status : 5;
+		}
+	}
+	close(p->pipe_r);
 	end = mt_now_ns() + 2000000000LL;
 	do {
 		if (machipc_account_get(p->fd, &ai))
@@ -828,7 +915,7 @@ TEST_F_TIMEOUT(none, random_operations, 600)
 	st_parent = fuzz_process(0, sv[0], seed, nops);
 	close(sv[0]);
 	st_child = mt_wait(pid);
-	TH_LOG("exit status: proc0 %d, proc1 %d (1 bad errno, 2 names left, 3 account not 0, 4 setup)",
+	TH_LOG("exit status: proc0 %d, proc1 %d (1 bad errno, 2 names left, 3 account not 0, 4 setup, 5 file kept open)",
 	       st_parent, st_child);
 	EXPECT_EQ(0, st_parent);
 	EXPECT_EQ(0, st_child);

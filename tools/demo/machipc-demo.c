@@ -24,7 +24,9 @@
  * goes to its session port, and the server tells clients apart by the
  * port a message arrived on (header.local_name).  Finally a client says
  * "bye", echoing the callback's token, learns from the reply whether the
- * server saw any mismatch, and exits.
+ * server saw any mismatch, and exits.  The reply to bye also hands the
+ * client an open file (MACHIPC_DESC_FD): a memfd holding the reply's text,
+ * which the client reads back through its new descriptor.
  *
  * The server never frees a client's state when it says bye: it frees it
  * when the kernel reports that the session port has no senders left,
@@ -53,6 +55,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -62,6 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -221,10 +225,13 @@ static const char *payload_get(const void *msg, struct demo_payload *p)
 	return NULL;
 }
 
-/* Build a message: header, an optional port descriptor, then a payload. */
+/*
+ * Build a message: header, an optional port descriptor, an optional open
+ * file (@file >= 0), then a payload.
+ */
 static int msg_build(union demo_buf *buf, __u32 remote, __u32 remote_disp,
 		     __u32 local, __u32 local_disp, __u32 id,
-		     __u32 port, __u32 port_disp,
+		     __u32 port, __u32 port_disp, int file,
 		     const struct demo_payload *p)
 {
 	struct machipc_msg_builder b;
@@ -233,6 +240,8 @@ static int msg_build(union demo_buf *buf, __u32 remote, __u32 remote_disp,
 			     local, local_disp, id))
 		return -1;
 	if (port && machipc_msg_add_port(&b, port, port_disp))
+		return -1;
+	if (file >= 0 && machipc_msg_add_fd(&b, file, 0))
 		return -1;
 	return machipc_msg_add_data(&b, p, DEMO_PAYLOAD_HDR + p->text_len);
 }
@@ -374,6 +383,33 @@ static bool client_check_rights(struct client_ctx *c, const void *msg,
 			return true;
 		}
 		client_fail(c, "the reply to register carries no session send right");
+	} else if (id == DEMO_MSG_BYE) {
+		/*
+		 * An open file: a memfd holding the reply's text (the
+		 * payload, after the descriptor, checked by client_check()).
+		 */
+		const struct demo_payload *r = (const void *)(d + 1);
+		char text[DEMO_TEXT_MAX];
+		int file = d ? (int)d->name : -1;
+		ssize_t n;
+
+		if (hdr->desc_count != 1 || !d || d->type != MACHIPC_DESC_FD ||
+		    file < 0) {
+			client_fail(c, "the reply to bye carries no file");
+			return false;
+		}
+		n = pread(file, text, sizeof(text), 0);
+		if (n < 0 || (size_t)n != r->text_len ||
+		    memcmp(text, r->text, n)) {
+			client_fail(c, "the file in the reply to bye does not hold its text");
+			close(file);
+			return false;
+		}
+		say("the reply to bye brought an open file (fd %d, close-on-exec %s): \"%.*s\"",
+		    file, fcntl(file, F_GETFD) & FD_CLOEXEC ? "yes" : "no",
+		    (int)n, text);
+		close(file);
+		return true;
 	} else if (hdr->desc_count) {
 		client_fail(c, "the reply to %s carries %u unexpected right(s)",
 			    msg_id_name(id), hdr->desc_count);
@@ -412,7 +448,8 @@ static long client_rpc(struct client_ctx *c, __u32 id, __u32 seq)
 
 	if (msg_build(&req, dest, MACHIPC_DISP_COPY_SEND,
 		      c->reply_port, MACHIPC_DISP_MAKE_SEND_ONCE, id,
-		      reg ? c->callback_port : 0, MACHIPC_DISP_MAKE_SEND, &p)) {
+		      reg ? c->callback_port : 0, MACHIPC_DISP_MAKE_SEND, -1,
+		      &p)) {
 		client_fail(c, "build %s: %s", msg_id_name(id), err_str(errno));
 		return -1;
 	}
@@ -612,9 +649,9 @@ static void server_session_unlink(struct server_ctx *s,
 		}
 }
 
-/* Send @p to @remote, with an optional right to @port. */
+/* Send @p to @remote, with an optional right to @port and open @file. */
 static int server_send(struct server_ctx *s, __u32 remote, __u32 disp,
-		       __u32 id, __u32 port, __u32 port_disp,
+		       __u32 id, __u32 port, __u32 port_disp, int file,
 		       const struct demo_payload *p)
 {
 	union demo_buf buf;
@@ -622,7 +659,7 @@ static int server_send(struct server_ctx *s, __u32 remote, __u32 disp,
 
 	machipc_deadline_in(&dl, 5000);
 	if (msg_build(&buf, remote, disp, 0, MACHIPC_DISP_NONE, id, port,
-		      port_disp, p) ||
+		      port_disp, file, p) ||
 	    machipc_send(s->fd, &buf, &dl)) {
 		say("FAIL: send %s to 0x%x: %s", msg_id_name(id), remote,
 		    err_str(errno));
@@ -684,7 +721,7 @@ static __u32 server_callback(struct server_ctx *s, const void *msg,
 		     getpid());
 	/* Move the send right back out: the server's space keeps nothing. */
 	if (server_send(s, d->name, MACHIPC_DISP_MOVE_SEND, DEMO_MSG_CALLBACK,
-			0, 0, &p))
+			0, 0, -1, &p))
 		return 0;
 	say("  sent callback token 0x%08x to 0x%x (move-send)", token, d->name);
 	return token;
@@ -769,7 +806,7 @@ static void server_register(struct server_ctx *s, const void *msg,
 		     "welcome client %u: callback sent, session 0x%x",
 		     req->client, st->port);
 	if (server_send(s, reply, MACHIPC_DISP_MOVE_SEND_ONCE, DEMO_MSG_REPLY,
-			st->port, MACHIPC_DISP_MAKE_SEND, &r)) {
+			st->port, MACHIPC_DISP_MAKE_SEND, -1, &r)) {
 		/* No send right was made: no notification would ever come. */
 		say("FAIL: client %u got no session; freeing its state now",
 		    req->client);
@@ -886,6 +923,7 @@ static void server_handle(struct server_ctx *s, const void *msg, size_t size)
 	struct demo_client *cl;
 	struct demo_payload p, r;
 	unsigned int *errors;
+	int file = -1;
 	const char *why;
 
 	if (size < sizeof(*hdr) || size != MACHIPC_RCV_SPACE(hdr->size)) {
@@ -976,6 +1014,13 @@ static void server_handle(struct server_ctx *s, const void *msg, size_t size)
 		payload_fill(&r, p.client, p.seq, st->token, st->errors,
 			     "goodbye client %u: %u request(s), %u error(s)",
 			     p.client, st->requests, st->errors);
+		/* With the reply, an open file: the same text, in a memfd. */
+		file = memfd_create("machipc-demo-receipt", MFD_CLOEXEC);
+		if (file < 0 ||
+		    pwrite(file, r.text, r.text_len, 0) != (ssize_t)r.text_len) {
+			say("FAIL: memfd: %s", strerror(errno));
+			st->errors++;
+		}
 		break;
 	default:
 		say("FAIL: unknown message id 0x%x", hdr->id);
@@ -985,8 +1030,10 @@ static void server_handle(struct server_ctx *s, const void *msg, size_t size)
 	}
 
 	if (server_send(s, reply, MACHIPC_DISP_MOVE_SEND_ONCE, DEMO_MSG_REPLY,
-			0, 0, &r))
+			0, 0, file, &r))
 		st->errors++;
+	if (file >= 0)
+		close(file);
 }
 
 /*

@@ -6,8 +6,9 @@
  *
  * An input is a short program: a sequence of struct fop, each one ioctl
  * with structured arguments (names picked from the names seen so far, or
- * the well-known ports, or raw values; messages with port and out-of-line
- * descriptors built from the op's seed), run by one of three executors:
+ * the well-known ports, or raw values; messages with port, out-of-line
+ * and file descriptors built from the op's seed: a pipe's write end, a
+ * memfd, or a file that must be refused), run by one of three executors:
  * two threads of this process sharing one space (same-space messages,
  * out-of-line data sent to a port the space receives from itself) and a
  * forked second process with its own space (cross-space messages), the two
@@ -27,7 +28,9 @@
  * tools/fuzz/coverage, which turns them into line coverage.
  *
  * Oracles: every failing ioctl must carry a documented errno; no executor
- * may hang (a watchdog); after the run the pins in /proc/vmstat balance.
+ * may hang (a watchdog); no message goes through carrying a file the send
+ * must refuse (machipc's own, an AF_UNIX socket: ELOOP); after the run the
+ * pins in /proc/vmstat balance.
  * Kernel reports (KASAN, lockdep, ...) are judged by tools/vm/run.
  *
  * Exit status: 0 clean, 1 an oracle failed, 2 usage or setup error.
@@ -383,7 +386,7 @@ struct shared {
 	uint64_t deadline_ns;		/* per blocking call */
 	uint32_t npcs[NEXEC];
 	uint64_t pcs[NEXEC][4096];
-	long calls, fails, faults, undocumented;
+	long calls, fails, faults, undocumented, refused_sent;
 	long errs[OP_NR][160];
 	int bad_op, bad_errno;
 	long progress;			/* ops finished, for the watchdog */
@@ -415,6 +418,9 @@ struct exec {
 	int cmd, done;		/* pipes to and from the coordinator */
 	int sock;		/* process 2: unix socket for bootstrap fds */
 	uint64_t op_start_ns;	/* CLOCK_MONOTONIC before fail-nth is armed */
+	/* Files for MACHIPC_DESC_FD descriptors (see pick_file()). */
+	int pipe_r, pipe_w, memfd, usock[2];
+	int refused;		/* the message being sent carries one */
 };
 
 static uint64_t now_ns(void)
@@ -447,6 +453,8 @@ static int documented(int e)
 	/* ABI 3: chosen names, hostile-sender bounds, export */
 	case EEXIST: case ENOTUNIQ: case EAGAIN: case ETOOMANYREFS:
 	case ENFILE:
+	/* ABI 4: files in messages */
+	case ELOOP:
 		return 1;
 	}
 	return 0;
@@ -522,6 +530,42 @@ static uint64_t ool_size(uint32_t sel)
 	return sz[sel % (sizeof(sz) / sizeof(sz[0]))];
 }
 
+/*
+ * The file of a MACHIPC_DESC_FD descriptor: a pipe's write end or a memfd
+ * (they travel), or one the send must refuse with ELOOP because it could
+ * close a reference cycle (the space, an AF_UNIX socket, a bootstrap
+ * descriptor: x->refused is set, and a send that succeeds with it is an
+ * oracle failure), or one not open, or anything.
+ */
+static uint32_t pick_file(struct exec *x, uint32_t sel, uint32_t any)
+{
+	int fd;
+
+	switch (sel % 8) {
+	case 0:
+	case 1:
+		return x->pipe_w;
+	case 2:
+		return x->memfd;
+	case 3:
+		x->refused = 1;
+		return *x->space;
+	case 4:
+		x->refused = 1;
+		return x->usock[0];
+	case 5:
+		fd = x->nbfds ? x->bfds[sel % x->nbfds] : x->peer_bfd;
+		if (fd < 0)
+			return 100000;
+		x->refused = 1;
+		return fd;
+	case 6:
+		return 100000 + sel % 1000;	/* not open: EBADF */
+	default:
+		return name_arg(x, any);
+	}
+}
+
 /* Builds a message in x->msg from the op; returns its size. */
 static uint32_t build_msg(struct exec *x, const struct fop *o)
 {
@@ -556,6 +600,12 @@ static uint32_t build_msg(struct exec *x, const struct fop *o)
 			d[i].type = MACHIPC_DESC_OOL;
 			d[i].size = ool_size(t >> 1);
 			d[i].address = ool_addr(x, x->ool, t >> 5, d[i].size);
+		} else if ((t & 0x600) == 0x600) {
+			/* An open file, one port descriptor in four. */
+			d[i].type = MACHIPC_DESC_FD;
+			d[i].disposition = (t & 0x800000) ? t >> 24 :
+					   (t >> 12) & MACHIPC_FD_MASK;
+			d[i].name = pick_file(x, t >> 13, o->a[4]);
 		} else {
 			d[i].type = MACHIPC_DESC_PORT;
 			d[i].disposition = 1 + (t >> 1) % MACHIPC_DISP_LAST;
@@ -591,6 +641,7 @@ static int do_msg(struct exec *x, const struct fop *o, uint32_t flags)
 	struct machipc_ool_buf bufs[4];
 	uint64_t s = o->seed ^ 0x5555, wait;
 	unsigned int i, nb;
+	int ret;
 
 	/* A timeout flag without its part is malformed: only with it. */
 	m.flags = flags;
@@ -598,6 +649,7 @@ static int do_msg(struct exec *x, const struct fop *o, uint32_t flags)
 		m.flags |= MACHIPC_MSG_SEND_TIMEOUT;
 	if (flags & MACHIPC_MSG_RECEIVE)
 		m.flags |= MACHIPC_MSG_RCV_TIMEOUT;
+	x->refused = 0;
 	if (flags & MACHIPC_MSG_SEND) {
 		m.send_size = build_msg(x, o);
 		m.send_msg = (uint64_t)(uintptr_t)x->msg;
@@ -638,7 +690,32 @@ static int do_msg(struct exec *x, const struct fop *o, uint32_t flags)
 		m.flags |= (o->a[6] >> 16) & 0xff;
 	if ((o->a[7] & 0xff00) == 0xff00)
 		m.blame = 1;	/* an output: ignored on input */
-	return ioctl(*x->space, MACHIPC_IOC_MSG, &m);
+	ret = ioctl(*x->space, MACHIPC_IOC_MSG, &m);
+	if (!ret && x->refused) {
+		/* A file that could close a reference cycle went through. */
+		__atomic_add_fetch(&sh->refused_sent, 1, __ATOMIC_RELAXED);
+		sh->bad_op = o->kind;
+	}
+	return ret;
+}
+
+/*
+ * A message received into x->rcv: remember the names of the rights it
+ * brought, close the descriptors of the files it brought.
+ */
+static void absorb(struct exec *x)
+{
+	struct machipc_msg_header *h = (void *)x->rcv;
+	struct machipc_msg_desc *d = (void *)(h + 1);
+	unsigned int i;
+
+	remember(x, h->remote_name);
+	for (i = 0; i < h->desc_count && i < MSG_MAX / sizeof(*d) - 1; i++) {
+		if (d[i].type == MACHIPC_DESC_PORT)
+			remember(x, d[i].name);
+		else if (d[i].type == MACHIPC_DESC_FD && (int)d[i].name >= 0)
+			close((int)d[i].name);
+	}
 }
 
 /* Runs one op; returns the ioctl's result (errno set on -1). */
@@ -795,19 +872,13 @@ static int run_op(struct exec *x, const struct fop *o)
 		break;
 	case OP_RECEIVE:
 		ret = do_msg(x, o, MACHIPC_MSG_RECEIVE);
-		if (!ret) {
-			struct machipc_msg_header *h = (void *)x->rcv;
-			struct machipc_msg_desc *d = (void *)(h + 1);
-			unsigned int i;
-
-			remember(x, h->remote_name);
-			for (i = 0; i < h->desc_count && i < 8; i++)
-				if (d[i].type == MACHIPC_DESC_PORT)
-					remember(x, d[i].name);
-		}
+		if (!ret)
+			absorb(x);
 		break;
 	case OP_SEND_RECEIVE:
 		ret = do_msg(x, o, MACHIPC_MSG_SEND | MACHIPC_MSG_RECEIVE);
+		if (!ret)
+			absorb(x);
 		break;
 	case OP_ACCOUNT: {
 		struct machipc_account_info a = { 0 };
@@ -993,6 +1064,18 @@ static void exec_init(struct exec *x, int id)
 	memset(x->ool, 0xa5, OOL_AREA);
 	mprotect(x->ool + OOL_AREA, 4096, PROT_NONE);
 	mprotect(x->rool + OOL_AREA, 4096, PROT_NONE);
+	{
+		int p[2];
+
+		if (pipe2(p, O_CLOEXEC) ||
+		    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, x->usock))
+			die("pipe: %s", strerror(errno));
+		x->pipe_r = p[0];
+		x->pipe_w = p[1];
+		x->memfd = memfd_create("machipc-fuzz", MFD_CLOEXEC);
+		if (x->memfd < 0)
+			die("memfd_create: %s", strerror(errno));
+	}
 	x->nth = open("/proc/thread-self/fail-nth", O_RDWR);
 	x->kcov = open("/sys/kernel/debug/kcov", O_RDWR);
 	if (x->kcov < 0)
@@ -1726,6 +1809,11 @@ int main(int argc, char **argv)
 	if (sh->undocumented) {
 		printf("machipc-fuzz: FAIL: %ld calls failed with an undocumented errno (last: %s, %s)\n",
 		       sh->undocumented, op_names[sh->bad_op], strerror(sh->bad_errno));
+		status = 1;
+	}
+	if (sh->refused_sent) {
+		printf("machipc-fuzz: FAIL: %ld messages went through carrying a file the send must refuse (ELOOP)\n",
+		       sh->refused_sent);
 		status = 1;
 	}
 	/* The copy engine's fault point may still be armed: disarm it. */

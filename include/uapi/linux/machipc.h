@@ -459,7 +459,17 @@ struct machipc_msg_header {
 /* machipc_msg_desc.type */
 #define MACHIPC_DESC_PORT	1
 #define MACHIPC_DESC_OOL	2
-#define MACHIPC_DESC_LAST	MACHIPC_DESC_OOL
+#define MACHIPC_DESC_FD		3	/* ABI 4 */
+#define MACHIPC_DESC_LAST	MACHIPC_DESC_FD
+
+/* machipc_msg_desc.disposition of a %MACHIPC_DESC_FD descriptor. */
+#define MACHIPC_FD_INHERIT	(1U << 0)
+#define MACHIPC_FD_LAST		MACHIPC_FD_INHERIT
+#define MACHIPC_FD_MASK		((MACHIPC_FD_LAST << 1) - 1)
+
+/* The most files in a message, and what each costs its sender queued. */
+#define MACHIPC_FD_MAX		64
+#define MACHIPC_FD_COST		256
 
 /* The largest out-of-line region one descriptor can carry: 4 GiB. */
 #define MACHIPC_OOL_SIZE_MAX	(1ULL << 32)
@@ -474,21 +484,39 @@ struct machipc_msg_header {
 #define MACHIPC_TRANSIT_DEPTH_MAX	64
 
 /**
- * struct machipc_msg_desc - a descriptor: a right or out-of-line data
- * @type: %MACHIPC_DESC_PORT or %MACHIPC_DESC_OOL.
+ * struct machipc_msg_desc - a descriptor: a right, out-of-line data or an
+ *	open file
+ * @type: %MACHIPC_DESC_PORT, %MACHIPC_DESC_OOL or %MACHIPC_DESC_FD.
  * @disposition: port: on send a %MACHIPC_DISP_* other than NONE; on receive
  *	the MOVE_* value of the right that arrived.  Out-of-line: must be 0.
+ *	File: 0 (the receiver's descriptor is close-on-exec) or
+ *	%MACHIPC_FD_INHERIT; received as sent.
  * @name: port: on send the name in the sender's space; on receive the
  *	name in the receiver's space, or %MACHIPC_NAME_DEAD if the port died
  *	in transit (the right then became a dead name and was dropped).
- *	Out-of-line: must be 0.
+ *	Out-of-line: must be 0.  File: on send a descriptor of the sender
+ *	(a reference to its open file travels, with exactly its access
+ *	mode); on receive, as an __s32, the new descriptor in the receiver,
+ *	or a negative errno if it could not be installed at the commit
+ *	(an LSM refused it in security_file_receive(), or another thread
+ *	used up the descriptor table meanwhile): the file is then dropped.
  * @reserved: must be zero.
  * @address: out-of-line: on send the address of the data in the sender's
  *	memory (any alignment; ignored when @size is 0); on receive where the
  *	data landed (the address of the receiver's struct machipc_ool_buf).
- *	Port: must be 0.
- * @size: out-of-line: bytes of data, 0 to %MACHIPC_OOL_SIZE_MAX.  Port:
- *	must be 0.
+ *	Port and file: must be 0.
+ * @size: out-of-line: bytes of data, 0 to %MACHIPC_OOL_SIZE_MAX.  Port and
+ *	file: must be 0.
+ *
+ * Files (ABI 4): a message may carry at most %MACHIPC_FD_MAX and no
+ * out-of-line data besides (%EINVAL).  %EBADF if a descriptor is not open
+ * (or opened with O_PATH); %ELOOP for a file that could make a reference
+ * cycle no garbage collector sees: machipc's own descriptors (a space,
+ * bootstrap or readiness descriptor), AF_UNIX sockets (a socketpair too)
+ * and io_uring instances.  While queued each file is charged
+ * %MACHIPC_FD_COST bytes to the sender's account.  A send that fails drops
+ * the references it took; a receive that fails or is interrupted installs
+ * nothing; %EMFILE (no room for every file) leaves the message queued.
  *
  * Out-of-line data moves with one copy from the sender's pages to the
  * receiver's buffer when the message is received, so a message carrying
@@ -626,8 +654,10 @@ struct machipc_msg_trailer_audit {
  *	zero).  Out, when the send part fails because of one of the
  *	message's rights (%ENOENT, %EACCES, %EPIPE): which one,
  *	%MACHIPC_BLAME_DEST, %MACHIPC_BLAME_REPLY or
- *	%MACHIPC_BLAME_DESC(i) for descriptor i; %MACHIPC_BLAME_NONE when
- *	the send part fails otherwise.  Unspecified after a successful send.
+ *	%MACHIPC_BLAME_DESC(i) for descriptor i; because of one of its
+ *	files (%EBADF, %ELOOP; ABI 4): %MACHIPC_BLAME_DESC(i) of that file
+ *	descriptor; %MACHIPC_BLAME_NONE when the send part fails otherwise.
+ *	Unspecified after a successful send.
  *	A failed send changes nothing, whatever it blames.
  * @rcv_ool_count: receive: in: elements of @rcv_ool, at most
  *	%MACHIPC_OOL_MAX; out (on success and on %EMSGSIZE): out-of-line

@@ -498,6 +498,30 @@ int machipc_msg_add_port(struct machipc_msg_builder *b, __u32 name,
 	return 0;
 }
 
+int machipc_msg_add_fd(struct machipc_msg_builder *b, int fd,
+		       unsigned int flags)
+{
+	struct machipc_msg_header *hdr = builder_header(b);
+	struct machipc_msg_desc *desc;
+	size_t off = builder_data_offset(b);
+
+	if (b->data_len || fd < 0 || flags & ~MACHIPC_FD_MASK)
+		return fail(EINVAL);
+	if (off + sizeof(*desc) > b->cap || off + sizeof(*desc) > UINT32_MAX)
+		return fail(EMSGSIZE);
+
+	desc = (void *)((char *)b->buf + off);
+	memset(desc, 0, sizeof(*desc));
+	desc->type = MACHIPC_DESC_FD;
+	desc->disposition = flags;
+	desc->name = (__u32)fd;
+
+	hdr->desc_count++;
+	hdr->bits |= MACHIPC_MSGH_COMPLEX;
+	hdr->size = (__u32)(off + sizeof(*desc));
+	return 0;
+}
+
 int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
 			__u64 size)
 {
@@ -822,9 +846,11 @@ const char *machipc_strerror(int err)
 	case EINTR:
 		return "interrupted by a signal before the commit point";
 	case EBADF:
-		return "bad space or bootstrap descriptor";
+		return "bad space, bootstrap descriptor, or file in a message";
 	case EMFILE:
-		return "too many open files for a bootstrap descriptor";
+		return "no free descriptor (bootstrap, readiness, or the files of a message; it stays queued)";
+	case ELOOP:
+		return "a file that could close a reference cycle (machipc's own, a UNIX socket, an io_uring) may not travel in a message";
 	case EPROTO: {
 		static __thread char msg[160];
 
@@ -862,6 +888,13 @@ const char *machipc_errno_name(int err)
 	case ENXIO:	return "ENXIO";
 	case ENODEV:	return "ENODEV";
 	case EPERM:	return "EPERM";
+	case ENOSPC:	return "ENOSPC";
+	case EEXIST:	return "EEXIST";
+	case ENOTUNIQ:	return "ENOTUNIQ";
+	case EAGAIN:	return "EAGAIN";
+	case ETOOMANYREFS: return "ETOOMANYREFS";
+	case ENFILE:	return "ENFILE";
+	case ELOOP:	return "ELOOP";
 	default:	return NULL;
 	}
 }

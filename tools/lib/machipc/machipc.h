@@ -474,6 +474,30 @@ int machipc_msg_add_port(struct machipc_msg_builder *b, __u32 name,
 			 __u32 disposition);
 
 /**
+ * machipc_msg_add_fd() - append an open file
+ * @b: the builder.
+ * @fd: a descriptor of the caller; its open file travels (same access
+ *	mode), and the receiver finds its own new descriptor number in the
+ *	received descriptor's name (as an int; negative: an errno, the file
+ *	could not be installed).
+ * @flags: 0 (the receiver's descriptor is close-on-exec) or
+ *	%MACHIPC_FD_INHERIT.
+ *
+ * At most %MACHIPC_FD_MAX per message, and not with out-of-line data.
+ * Files that could close a reference cycle -- machipc's own descriptors
+ * (spaces, bootstrap and readiness descriptors), AF_UNIX sockets (a
+ * socketpair() too) and io_uring instances -- are refused by the send with
+ * ELOOP; a descriptor not open (or O_PATH) with EBADF (needs ABI 4).
+ * The send takes its own reference: close @fd afterwards if it is no
+ * longer needed here.
+ *
+ * Return: 0, or -1 with errno: EINVAL (data already added, negative @fd,
+ * unknown flags), EMSGSIZE (buffer full).
+ */
+int machipc_msg_add_fd(struct machipc_msg_builder *b, int fd,
+		       unsigned int flags);
+
+/**
  * machipc_msg_add_ool() - append an out-of-line data descriptor
  * @b: the builder.
  * @addr: start of the data in the caller's memory, any alignment (ignored

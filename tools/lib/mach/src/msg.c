@@ -995,6 +995,20 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 				d->name = lm_arrived_name(md);
 				d->disposition = lm_arrived(md->disposition);
 				off += sizeof(*d);
+			} else if (md->type == MACHIPC_DESC_FD) {
+				/*
+				 * An open file from a native machipc sender:
+				 * the Mach API has no descriptor for it.  It
+				 * is closed, and shows as an empty region.
+				 */
+				mach_msg_ool_descriptor_t *d = (void *)(p + off);
+
+				if ((int)md->name >= 0)
+					close((int)md->name);
+				memset(d, 0, sizeof(*d));
+				d->type = MACH_MSG_OOL_DESCRIPTOR;
+				d->copy = MACH_MSG_VIRTUAL_COPY;
+				off += sizeof(*d);
 			} else {
 				mach_msg_ool_descriptor_t *d = (void *)(p + off);
 
@@ -1119,6 +1133,12 @@ static void lm_mm_destroy(const char *mm)
 	for (i = 0; i < mh->desc_count; i++) {
 		if (md[i].type == MACHIPC_DESC_OOL) {
 			lm_vm_free(md[i].address, md[i].size);
+			continue;
+		}
+		/* An open file (ABI 4): its name is a descriptor, not a right. */
+		if (md[i].type == MACHIPC_DESC_FD) {
+			if ((int)md[i].name >= 0)
+				close((int)md[i].name);
 			continue;
 		}
 		if (!lm_is_right(md[i].name))
