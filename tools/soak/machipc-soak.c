@@ -208,12 +208,20 @@ static int recv_fd(int sock)
 	return fd;
 }
 
+/* A worker that cannot start says why (the parent counts status 3). */
+static void setup_failed(const char *what)
+{
+	fprintf(stderr, "machipc-soak: worker %d: %s: %s\n", getpid(), what,
+		strerror(errno));
+	_exit(3);
+}
+
 static int open_space(void)
 {
 	int fd = open("/dev/machipc", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		_exit(3);
+		setup_failed("open /dev/machipc");
 	return fd;
 }
 
@@ -222,7 +230,7 @@ static uint32_t alloc_port(int fd)
 	struct machipc_port_alloc a = { .right = MACHIPC_RIGHT_RECEIVE };
 
 	if (ioctl(fd, MACHIPC_IOC_PORT_ALLOCATE, &a))
-		_exit(3);
+		setup_failed("PORT_ALLOCATE");
 	return a.name;
 }
 
@@ -243,7 +251,7 @@ static void server(int sock)
 
 	worker_signals();
 	if (ioctl(fd, MACHIPC_IOC_BOOTSTRAP_EXPORT, &b) || send_fd(sock, b.fd))
-		_exit(3);
+		setup_failed("BOOTSTRAP_EXPORT");
 	close(b.fd);
 	close(sock);
 	for (;;) {
@@ -335,8 +343,11 @@ static void client(uint32_t cid, int bfd)
 	 * EPIPE: the chaos killed the server between our spawn and here (its
 	 * port is dead, as documented); not a setup failure.
 	 */
-	if (ioctl(fd, MACHIPC_IOC_BOOTSTRAP_IMPORT, &b))
-		_exit(errno == EPIPE ? 0 : 3);
+	if (ioctl(fd, MACHIPC_IOC_BOOTSTRAP_IMPORT, &b)) {
+		if (errno == EPIPE)
+			_exit(0);
+		setup_failed("BOOTSTRAP_IMPORT");
+	}
 	close(bfd);
 	while (!sh->stop) {
 		struct msg m;
