@@ -145,7 +145,8 @@ int machipc_check_msg(const struct machipc_msg_args *arg)
 	     (arg->flags & (MACHIPC_MSG_RCV_TIMEOUT |
 			    MACHIPC_MSG_RCV_DESTROY_LARGE |
 			    MACHIPC_MSG_RCV_DEST_DISP |
-			    MACHIPC_MSG_RCV_AUDIT))))
+			    MACHIPC_MSG_RCV_AUDIT |
+			    MACHIPC_MSG_RCV_FILES))))
 		return -EINVAL;
 	return 0;
 }

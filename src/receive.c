@@ -382,6 +382,16 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 			desc.address = copier->bufs[k].address;
 			desc.size = copier->regions[k].size;
 			k++;
+		} else if (desc.type == MACHIPC_DESC_FD &&
+			   !(flags & MACHIPC_MSG_RCV_FILES)) {
+			/*
+			 * A receiver that did not ask for files (one built
+			 * before ABI 4, a Mach program) gets a null port in
+			 * its place: the file is dropped with the message.
+			 */
+			desc.type = MACHIPC_DESC_PORT;
+			desc.disposition = MACHIPC_DISP_NONE;
+			desc.name = MACHIPC_NAME_NULL;
 		} else if (desc.type == MACHIPC_DESC_FD) {
 			/* The number is written at the install, after commit. */
 			desc.disposition = sdesc[i].disposition;
@@ -676,6 +686,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 	struct machipc_msg *msg;
 	unsigned int faults = 0;
 	bool destroy_large = arg->flags & MACHIPC_MSG_RCV_DESTROY_LARGE;
+	bool files = arg->flags & MACHIPC_MSG_RCV_FILES;
 	LIST_HEAD(plan);
 	u32 needed, saved_next;
 	bool ool;
@@ -768,7 +779,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		saved_next = space->next_name;
 		err = machipc_copyout_plan(space, msg, &plan, 0);
 		/* Room for every file, or -EMFILE and the message stays. */
-		if (!err && msg->nfiles)
+		if (!err && msg->nfiles && files)
 			err = machipc_fdpass_reserve(msg);
 		if (!err) {
 			seqno = machipc_port_next_seqno(port);
@@ -809,7 +820,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		if (msg->nreceive)
 			mutex_unlock(&machipc_transit_lock);
 		mutex_unlock(&space->lock);
-		if (msg->nfiles)
+		if (msg->nfiles && files)
 			machipc_fdpass_install(msg, buf);
 		machipc_msg_free(msg);
 		err = 0;

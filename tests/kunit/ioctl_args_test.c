@@ -78,6 +78,10 @@ static const struct msg_args_case msg_args_cases[] = {
 				       MACHIPC_MSG_SEND_TIMEOUT }, -EINVAL },
 	{ "receive timeout on send", { .flags = MACHIPC_MSG_SEND |
 				       MACHIPC_MSG_RCV_TIMEOUT }, -EINVAL },
+	{ "take files on send", { .flags = MACHIPC_MSG_SEND |
+				  MACHIPC_MSG_RCV_FILES }, -EINVAL },
+	{ "take files", { .flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_FILES,
+			  .rcv_name = 1, .rcv_buf = 8, .rcv_size = 64 }, 0 },
 	{ "destroy large on receive", { .flags = MACHIPC_MSG_RECEIVE |
 					MACHIPC_MSG_RCV_DESTROY_LARGE,
 					.rcv_name = 1, .rcv_buf = 8,

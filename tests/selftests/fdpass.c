@@ -88,6 +88,8 @@ FIXTURE_SETUP(fdpass)
 	ASSERT_NE(0, self->port);
 	ASSERT_EQ(0, machipc_port_insert_right(self->fd, self->port,
 					       MACHIPC_DISP_MAKE_SEND, NULL));
+	/* Every receive here takes files, but files_need_rcv_files's. */
+	mt_recv_files = true;
 }
 
 FIXTURE_TEARDOWN(fdpass)
@@ -467,8 +469,8 @@ TEST_F(fdpass, failed_receive_installs_nothing)
 
 	/* Too small. */
 	size = 40;
-	EXPECT_EQ(-1, machipc_receive(self->fd, self->port, self->rcv, &size,
-				      NULL));
+	EXPECT_EQ(-1, machipc_receive_files(self->fd, self->port, self->rcv,
+					    &size, NULL));
 	EXPECT_EQ(EMSGSIZE, errno);
 	EXPECT_EQ(nfds, count_fds());
 	/* Unwritable buffer. */
@@ -480,8 +482,8 @@ TEST_F(fdpass, failed_receive_installs_nothing)
 		ASSERT_NE(MAP_FAILED, ro);
 		size = 4096;
 		machipc_deadline_in(&now, 0);
-		EXPECT_EQ(-1, machipc_receive(self->fd, self->port, ro, &size,
-					      &now));
+		EXPECT_EQ(-1, machipc_receive_files(self->fd, self->port, ro,
+						    &size, &now));
 		EXPECT_EQ(EFAULT, errno);
 		munmap(ro, 4096);
 	}
@@ -565,6 +567,44 @@ TEST_F(fdpass, destroyed_message_drops_files)
 		EXPECT_EQ(0, read(p[0], &c, 1));
 		close(p[0]);
 	}
+}
+
+/*
+ * A receiver that does not ask for files (MACHIPC_MSG_RCV_FILES) -- one
+ * built before ABI 4, a Mach program -- never gets them installed: each
+ * file descriptor arrives as a null port descriptor and the file is
+ * dropped with the message (the pipe sees end of file); the account is
+ * back where it was.
+ */
+TEST_F(fdpass, files_need_rcv_files)
+{
+	struct machipc_account_info base, after;
+	const struct machipc_msg_desc *d;
+	int p[2], fds[2], nfds, i;
+
+	mt_recv_files = false;
+	ASSERT_EQ(0, machipc_account_get(self->fd, &base));
+	ASSERT_EQ(0, pipe(p));
+	fds[0] = p[1];
+	fds[1] = p[1];
+	build_fds(self->msg, sizeof(self->msg), self->port, fds, 2, 0);
+	ASSERT_EQ(0, MT_ERR(machipc_send(self->fd, self->msg, NULL)));
+	close(p[1]);
+	nfds = count_fds();
+	ASSERT_EQ(0, mt_recv_now(self->fd, self->port, self->rcv,
+				 sizeof(self->rcv)));
+	EXPECT_EQ(nfds, count_fds());
+	EXPECT_EQ(2, machipc_msg_header(self->rcv)->desc_count);
+	for (i = 0; i < 2; i++) {
+		d = rdesc(self->rcv, i);
+		EXPECT_EQ(MACHIPC_DESC_PORT, d->type);
+		EXPECT_EQ(MACHIPC_DISP_NONE, d->disposition);
+		EXPECT_EQ(MACHIPC_NAME_NULL, d->name);
+	}
+	EXPECT_EQ(1, pipe_eof(p[0], 5000));
+	ASSERT_EQ(0, machipc_account_get(self->fd, &after));
+	EXPECT_EQ(base.usage, after.usage);
+	close(p[0]);
 }
 
 /* Another process sends its read-only file; the receiver gets just that. */
@@ -674,6 +714,8 @@ TEST(race_with_destroy)
 	long rounds = mt_scaled(400, 40), n;
 	long sent = 0, received = 0;
 
+	mt_recv_files = true;
+
 	for (n = 0; n < rounds; n++) {
 		struct race r = { 0 };
 		pthread_t ts, tr;
@@ -719,6 +761,8 @@ TEST(race_with_destroy)
 TEST(race_with_destroy_other_process)
 {
 	long rounds = mt_scaled(100, 10), n;
+
+	mt_recv_files = true;
 
 	for (n = 0; n < rounds; n++) {
 		int fd = machipc_open(), p[2], bfd;

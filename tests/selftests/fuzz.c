@@ -343,6 +343,8 @@ static int do_send(struct fuzz_thread *t, int *err_ctx)
 	if (chance(r, 10)) {
 		/* Combined send and receive (an RPC). */
 		a.flags |= MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT;
+		if (chance(r, 50))
+			a.flags |= MACHIPC_MSG_RCV_FILES;
 		a.rcv_name = chance(r, 50) ? p->own_port : pick_name(t);
 		a.rcv_buf = (uintptr_t)t->rbuf;
 		a.rcv_size = chance(r, 80) ? t->bufsz : below(r, 256);
@@ -376,6 +378,8 @@ static int do_receive(struct fuzz_thread *t)
 
 	memset(&a, 0, sizeof(a));
 	a.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT;
+	if (chance(r, 50))
+		a.flags |= MACHIPC_MSG_RCV_FILES;
 	a.rcv_name = chance(r, 30) ? p->own_port : pick_name(t);
 	a.rcv_buf = (uintptr_t)t->rbuf;
 	v = below(r, 100);

@@ -250,23 +250,34 @@ static inline int mt_send_simple(int fd, __u32 dest, __u32 disp, __u32 id,
 }
 
 /* Receive without blocking into @buf of @cap bytes. */
+/* Programs that test open files in messages set this: receives take them. */
+static bool mt_recv_files;
+
+static inline int mt_recv_deadline(int fd, __u32 name, void *buf, size_t cap,
+				   const struct timespec *dl)
+{
+	size_t size = cap;
+
+	if (mt_recv_files)
+		return MT_ERR(machipc_receive_files(fd, name, buf, &size, dl));
+	return MT_ERR(machipc_receive(fd, name, buf, &size, dl));
+}
+
 static inline int mt_recv_now(int fd, __u32 name, void *buf, size_t cap)
 {
 	struct timespec now;
-	size_t size = cap;
 
 	machipc_deadline_in(&now, 0);
-	return MT_ERR(machipc_receive(fd, name, buf, &size, &now));
+	return mt_recv_deadline(fd, name, buf, cap, &now);
 }
 
 static inline int mt_recv_ms(int fd, __u32 name, void *buf, size_t cap,
 			     long ms)
 {
 	struct timespec dl;
-	size_t size = cap;
 
 	machipc_deadline_in(&dl, ms);
-	return MT_ERR(machipc_receive(fd, name, buf, &size, &dl));
+	return mt_recv_deadline(fd, name, buf, cap, &dl);
 }
 
 /* Wait for a child and return its exit status, or 128 + signal. */

@@ -432,6 +432,7 @@ static long client_rpc(struct client_ctx *c, __u32 id, __u32 seq)
 {
 	bool reg = id == DEMO_MSG_REGISTER;
 	__u32 dest = reg ? c->service : c->session;
+	struct machipc_msg_args args;
 	union demo_buf req, rep;
 	struct demo_payload p, r;
 	size_t size = sizeof(rep);
@@ -453,12 +454,15 @@ static long client_rpc(struct client_ctx *c, __u32 id, __u32 seq)
 		client_fail(c, "build %s: %s", msg_id_name(id), err_str(errno));
 		return -1;
 	}
-	if (machipc_rpc(c->fd, &req, c->reply_port, &rep, &size,
-			&c->deadline, &c->deadline)) {
+	/* The reply to bye carries an open file: take it (ABI 4). */
+	if (machipc_msg_args_init(&args, &req, c->reply_port, &rep, size,
+				  &c->deadline, &c->deadline) ||
+	    (args.flags |= MACHIPC_MSG_RCV_FILES, machipc_msg(c->fd, &args))) {
 		client_fail(c, "rpc %s #%u to 0x%x: %s", msg_id_name(id), seq,
 			    dest, err_str(errno));
 		return -1;
 	}
+	size = args.rcv_size;
 	if (!client_check(c, &rep, size, DEMO_MSG_REPLY, c->reply_port, &r))
 		return -1;
 	if (!client_check_rights(c, &rep, id))

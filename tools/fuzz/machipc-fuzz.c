@@ -671,6 +671,9 @@ static int do_msg(struct exec *x, const struct fop *o, uint32_t flags)
 		}
 		m.rcv_ool = nb ? (uint64_t)(uintptr_t)bufs : 0;
 		m.rcv_ool_count = nb;
+		/* Half the receives take files, half drop them. */
+		if (o->seed & 0x100)
+			m.flags |= MACHIPC_MSG_RCV_FILES;
 		if ((o->a[1] & 0xf0) == 0xf0)
 			m.rcv_ool_count = o->a[1] >> 8;
 	}

@@ -606,14 +606,16 @@ struct machipc_msg_trailer_audit {
 #define MACHIPC_MSG_RCV_DESTROY_LARGE	(1U << 4)
 #define MACHIPC_MSG_RCV_DEST_DISP	(1U << 6)
 #define MACHIPC_MSG_RCV_AUDIT		(1U << 7)
-#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_AUDIT
+#define MACHIPC_MSG_RCV_FILES		(1U << 8)
+#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_FILES
 /* Bit 5 is reserved (EINVAL). */
 #define MACHIPC_MSG_MASK		(MACHIPC_MSG_SEND | MACHIPC_MSG_RECEIVE | \
 					 MACHIPC_MSG_SEND_TIMEOUT | \
 					 MACHIPC_MSG_RCV_TIMEOUT | \
 					 MACHIPC_MSG_RCV_DESTROY_LARGE | \
 					 MACHIPC_MSG_RCV_DEST_DISP | \
-					 MACHIPC_MSG_RCV_AUDIT)
+					 MACHIPC_MSG_RCV_AUDIT | \
+					 MACHIPC_MSG_RCV_FILES)
 
 /**
  * struct machipc_msg_args - argument of %MACHIPC_IOC_MSG
@@ -626,7 +628,12 @@ struct machipc_msg_trailer_audit {
  *	``msgh_bits`` on receive) instead of NONE;
  *	%MACHIPC_MSG_RCV_AUDIT appends a struct machipc_msg_trailer_audit
  *	instead of a struct machipc_msg_trailer (so the message needs that
- *	much more room).  When the send part of a combined call has completed and
+ *	much more room).  %MACHIPC_MSG_RCV_FILES (since ABI 4): the receiver
+ *	takes open files (%MACHIPC_DESC_FD); without it a message's files are
+ *	dropped, never installed, and each of its file descriptors arrives
+ *	as a port descriptor with %MACHIPC_DISP_NONE and
+ *	%MACHIPC_NAME_NULL, as SCM_RIGHTS drops the files of a receiver
+ *	that offers no control buffer.  When the send part of a combined call has completed and
  *	the receive part is interrupted, the kernel clears %MACHIPC_MSG_SEND
  *	here before returning, so that the restarted call does not send again.
  *	%MACHIPC_MSG_RCV_DESTROY_LARGE (receive only): a message at the head

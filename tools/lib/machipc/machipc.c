@@ -764,6 +764,18 @@ int machipc_receive(int fd, __u32 name, void *buf, size_t *size,
 	return msg_with_reply(fd, &args, size);
 }
 
+int machipc_receive_files(int fd, __u32 name, void *buf, size_t *size,
+			  const struct timespec *deadline)
+{
+	struct machipc_msg_args args;
+
+	if (machipc_msg_args_init(&args, NULL, name, buf, *size,
+				  NULL, deadline))
+		return -1;
+	args.flags |= MACHIPC_MSG_RCV_FILES;
+	return msg_with_reply(fd, &args, size);
+}
+
 int machipc_msg_args_set_ool(struct machipc_msg_args *args,
 			     struct machipc_ool_buf *ool, unsigned int count)
 {

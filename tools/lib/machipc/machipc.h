@@ -732,6 +732,26 @@ int machipc_receive(int fd, __u32 name, void *buf, size_t *size,
 		    const struct timespec *deadline);
 
 /**
+ * machipc_receive_files() - machipc_receive() that also takes open files
+ * @fd: the space
+ * @name: a receive right or port set
+ * @buf: the receive buffer
+ * @size: as for machipc_receive()
+ * @deadline: when to stop waiting with ETIMEDOUT, or NULL.
+ *
+ * With %MACHIPC_MSG_RCV_FILES (ABI 4): each %MACHIPC_DESC_FD descriptor
+ * of the message arrives installed in the caller's descriptor table, its
+ * number in the descriptor's name (a negative errno if it could not be
+ * installed after the commit).  machipc_receive() drops them instead: the
+ * descriptors arrive as null port descriptors.
+ *
+ * Return: as machipc_receive(), plus EMFILE (no room for the files; the
+ * message stays queued).
+ */
+int machipc_receive_files(int fd, __u32 name, void *buf, size_t *size,
+			  const struct timespec *deadline);
+
+/**
  * machipc_receive_ool() - receive a message that may carry out-of-line data
  * @fd: the space.
  * @name: a port (receive right) or port set.
