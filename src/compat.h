@@ -31,12 +31,12 @@
  * 6.9: receive_fd() took the user pointer of receive_fd_user(), and writes
  * the new descriptor's number there before installing it (nothing is
  * installed if that write faults).  Before, receive_fd(file, o_flags):
- * the number is written after, and the descriptor closed again if that
- * faults.  Both run security_file_receive().
+ * the number is written after.  If that faults (another thread of the
+ * receiver unmapped its buffer meanwhile) the descriptor stays installed,
+ * close-on-exec unless inherited, and unknown to the receiver: closing it
+ * could close whatever file another thread had opened under the same
+ * number in between.  Both run security_file_receive().
  */
-#ifndef MACHIPC_HAVE_RECEIVE_FD_UFD
-#include <linux/fdtable.h>	/* close_fd() before 6.11 */
-#endif
 static inline int machipc_receive_fd(struct file *file, int __user *ufd,
 				     unsigned int o_flags)
 {
@@ -45,10 +45,8 @@ static inline int machipc_receive_fd(struct file *file, int __user *ufd,
 #else
 	int fd = receive_fd(file, o_flags);
 
-	if (fd >= 0 && put_user(fd, ufd)) {
-		close_fd(fd);
+	if (fd >= 0 && put_user(fd, ufd))
 		return -EFAULT;
-	}
 	return fd;
 #endif
 }
