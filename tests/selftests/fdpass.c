@@ -29,20 +29,6 @@
 
 #define CAP	4096
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - 1;	/* the directory's own descriptor */
-}
-
 /* A message to @dest carrying @n files @fds with @flags. */
 static int build_fds(__u64 *buf, size_t cap, __u32 dest, const int *fds,
 		     int n, __u32 flags)
@@ -249,7 +235,7 @@ TEST_F(fdpass, errors)
 		       strerror(errno));
 	ASSERT_EQ(0, machipc_account_get(self->fd, &before));
 	ASSERT_EQ(0, mt_snap_take(self->fd, &s0));
-	nfds = count_fds();
+	nfds = mt_count_fds();
 
 	/* The file refused is blamed: MACHIPC_BLAME_DESC(1). */
 	fds[0] = p[1];
@@ -311,7 +297,7 @@ TEST_F(fdpass, errors)
 	}
 	ASSERT_EQ(0, machipc_account_get(self->fd, &after));
 	EXPECT_EQ(before.usage, after.usage);
-	EXPECT_EQ(nfds, count_fds());
+	EXPECT_EQ(nfds, mt_count_fds());
 	close(p[1]);
 	EXPECT_EQ(1, pipe_eof(p[0], 5000));
 	close(p[0]);
@@ -465,14 +451,14 @@ TEST_F(fdpass, failed_receive_installs_nothing)
 	EXPECT_EQ(base.usage + base.cost_msg + (msize / 32) *
 		  base.cost_msg_slot + msize + 3 * MACHIPC_FD_COST,
 		  queued.usage);
-	nfds = count_fds();
+	nfds = mt_count_fds();
 
 	/* Too small. */
 	size = 40;
 	EXPECT_EQ(-1, machipc_receive_files(self->fd, self->port, self->rcv,
 					    &size, NULL));
 	EXPECT_EQ(EMSGSIZE, errno);
-	EXPECT_EQ(nfds, count_fds());
+	EXPECT_EQ(nfds, mt_count_fds());
 	/* Unwritable buffer. */
 	{
 		void *ro = mmap(NULL, 4096, PROT_READ,
@@ -487,7 +473,7 @@ TEST_F(fdpass, failed_receive_installs_nothing)
 		EXPECT_EQ(EFAULT, errno);
 		munmap(ro, 4096);
 	}
-	EXPECT_EQ(nfds, count_fds());
+	EXPECT_EQ(nfds, mt_count_fds());
 	/* No room in the descriptor table. */
 	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
 	lim = old;
@@ -512,12 +498,12 @@ TEST_F(fdpass, failed_receive_installs_nothing)
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
 	while (nextra)
 		close(extra[--nextra]);
-	EXPECT_EQ(nfds, count_fds());
+	EXPECT_EQ(nfds, mt_count_fds());
 
 	/* Now it goes through, whole. */
 	ASSERT_EQ(0, mt_recv_now(self->fd, self->port, self->rcv,
 				 sizeof(self->rcv)));
-	EXPECT_EQ(nfds + 3, count_fds());
+	EXPECT_EQ(nfds + 3, mt_count_fds());
 	for (i = 0; i < 3; i++) {
 		EXPECT_GE((int)rdesc(self->rcv, i)->name, 0);
 		close((int)rdesc(self->rcv, i)->name);
@@ -590,10 +576,10 @@ TEST_F(fdpass, files_need_rcv_files)
 	build_fds(self->msg, sizeof(self->msg), self->port, fds, 2, 0);
 	ASSERT_EQ(0, MT_ERR(machipc_send(self->fd, self->msg, NULL)));
 	close(p[1]);
-	nfds = count_fds();
+	nfds = mt_count_fds();
 	ASSERT_EQ(0, mt_recv_now(self->fd, self->port, self->rcv,
 				 sizeof(self->rcv)));
-	EXPECT_EQ(nfds, count_fds());
+	EXPECT_EQ(nfds, mt_count_fds());
 	EXPECT_EQ(2, machipc_msg_header(self->rcv)->desc_count);
 	for (i = 0; i < 2; i++) {
 		d = rdesc(self->rcv, i);

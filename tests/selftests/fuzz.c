@@ -990,20 +990,6 @@ static long nth_read(void)
 	return strtol(s, NULL, 10);
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n++;
-	closedir(d);
-	return n;
-}
-
 enum fi_op {
 	FI_ALLOC_RECEIVE, FI_ALLOC_SET, FI_SEND, FI_RECEIVE, FI_NOTIFY,
 	FI_EXPORT, FI_IMPORT, FI_INSERT_SO, FI_NR
@@ -1261,7 +1247,7 @@ TEST_F_TIMEOUT(none, fault_injection_changes_nothing, 600)
 			}
 			ASSERT_EQ(0, mt_snap_take(c->fd, before));
 			ASSERT_EQ(0, machipc_account_get(c->fd, &a0));
-			fds0 = count_fds();
+			fds0 = mt_count_fds();
 
 			ASSERT_EQ(0, nth_arm(n));
 			ret = fi_call(c, op);
@@ -1308,7 +1294,7 @@ TEST_F_TIMEOUT(none, fault_injection_changes_nothing, 600)
 				       (unsigned long long)a1.usage);
 				EXPECT_TRUE(0);
 			}
-			fds1 = count_fds();
+			fds1 = mt_count_fds();
 			if (fds0 != fds1) {
 				TH_LOG("%s n=%d: descriptors %d -> %d",
 				       fi_names[op], n, fds0, fds1);

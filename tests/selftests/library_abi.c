@@ -34,21 +34,6 @@ int ioctl(int fd, unsigned long cmd, ...)
 	return ret;
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own descriptor */
-}
-
 TEST(same_version_opens)
 {
 	struct machipc_version v;
@@ -68,14 +53,14 @@ TEST(older_module_refused_with_a_clear_message)
 	const char *msg;
 	int before, fd;
 
-	before = count_fds();
+	before = mt_count_fds();
 	fake_abi = MACHIPC_ABI_VERSION - 1;
 	fd = machipc_open();
 	fake_abi = 0;
 	ASSERT_EQ(-1, fd);
 	ASSERT_EQ(EPROTO, errno);
 	/* The refused space was closed, not leaked. */
-	EXPECT_EQ(before, count_fds());
+	EXPECT_EQ(before, mt_count_fds());
 	msg = machipc_strerror(EPROTO);
 	snprintf(want, sizeof(want), "ABI version %u, older than this library's %u",
 		 MACHIPC_ABI_VERSION - 1, MACHIPC_ABI_VERSION);
@@ -97,13 +82,13 @@ TEST(not_a_machipc_device)
 {
 	int before, fd;
 
-	before = count_fds();
+	before = mt_count_fds();
 	ASSERT_EQ(0, setenv("MACHIPC_DEVICE", "/dev/null", 1));
 	fd = machipc_open();
 	unsetenv("MACHIPC_DEVICE");
 	ASSERT_EQ(-1, fd);
 	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(before, count_fds());
+	EXPECT_EQ(before, mt_count_fds());
 }
 
 /*

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,21 @@ static inline int mt_recv_ms(int fd, __u32 name, void *buf, size_t cap,
 
 	machipc_deadline_in(&dl, ms);
 	return mt_recv_deadline(fd, name, buf, cap, &dl);
+}
+
+/* Open descriptors of this process, -1 if they cannot be listed. */
+static inline int mt_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;	/* the directory's own descriptor */
 }
 
 /* Wait for a child and return its exit status, or 128 + signal. */
