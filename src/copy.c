@@ -21,6 +21,7 @@
  */
 
 #include <linux/highmem.h>
+#include <linux/mman.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/module.h>
@@ -97,7 +98,8 @@ size_t machipc_copier_cost(unsigned int chunk_pages)
  * machipc_copier_create() - the receiver's half for one receive call
  * @account: the receiver's, charged machipc_copier_cost() until freed
  * @ubufs: user address of @nbufs struct machipc_ool_buf
- * @nbufs: 1 to %MACHIPC_OOL_MAX
+ * @nbufs: 1 to %MACHIPC_OOL_MAX; or 0 for a receive whose buffers the
+ *	kernel maps (%MACHIPC_MSG_RCV_OOL_ALLOC, machipc_copier_map())
  *
  * Return: the copier or an ERR_PTR: -ENOBUFS, -ENOMEM, -EFAULT.
  */
@@ -123,12 +125,74 @@ struct machipc_copier *machipc_copier_create(struct machipc_account *account,
 	copier->chunk_pages = chunk_pages;
 	copier->nbufs = nbufs;
 	init_waitqueue_head(&copier->wait);
+	copier->mapped = !nbufs;
 	if (copy_from_user(copier->bufs, u64_to_user_ptr(ubufs),
 			   nbufs * sizeof(copier->bufs[0]))) {
 		machipc_copier_free(copier);
 		return ERR_PTR(-EFAULT);
 	}
 	return copier;
+}
+
+/**
+ * machipc_copier_map() - map fresh buffers for the regions last recorded
+ * @copier: the copier of a %MACHIPC_MSG_RCV_OOL_ALLOC receive
+ * @count: how many regions (copier->regions[0..@count))
+ *
+ * Called without any machipc lock (it takes the receiver's mmap lock).
+ * Earlier buffers are unmapped first.  Each buffer is private anonymous
+ * memory of the region's size rounded up to pages, populated so that the
+ * commit's writes rarely fault; a region of size 0 gets address 0.
+ *
+ * Return: 0, or the error of vm_mmap() (-ENOMEM) with nothing mapped.
+ */
+int machipc_copier_map(struct machipc_copier *copier, u32 count)
+{
+	u32 k;
+
+	machipc_copier_unmap(copier);
+	for (k = 0; k < count; k++) {
+		u64 len = PAGE_ALIGN(copier->regions[k].size);
+		unsigned long addr = 0;
+
+		if (len) {
+			addr = vm_mmap(NULL, 0, len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS |
+				       MAP_POPULATE, 0);
+			if (IS_ERR_VALUE(addr)) {
+				machipc_copier_unmap(copier);
+				return (int)addr;
+			}
+		}
+		copier->bufs[k].address = addr;
+		copier->bufs[k].size = len;
+		copier->nbufs = k + 1;
+	}
+	return 0;
+}
+
+/*
+ * Unmap the buffers machipc_copier_map() made and no message was received
+ * into.  Once a receive succeeds, machipc_copier_keep_maps() hands them to
+ * the receiver instead.
+ */
+void machipc_copier_unmap(struct machipc_copier *copier)
+{
+	u32 k;
+
+	if (!copier || !copier->mapped)
+		return;
+	for (k = 0; k < copier->nbufs; k++)
+		if (copier->bufs[k].size)
+			vm_munmap(copier->bufs[k].address,
+				  copier->bufs[k].size);
+	copier->nbufs = 0;
+}
+
+void machipc_copier_keep_maps(struct machipc_copier *copier)
+{
+	if (copier && copier->mapped)
+		copier->nbufs = 0;
 }
 
 void machipc_copier_free(struct machipc_copier *copier)

@@ -146,7 +146,12 @@ int machipc_check_msg(const struct machipc_msg_args *arg)
 			    MACHIPC_MSG_RCV_DESTROY_LARGE |
 			    MACHIPC_MSG_RCV_DEST_DISP |
 			    MACHIPC_MSG_RCV_AUDIT |
-			    MACHIPC_MSG_RCV_FILES))))
+			    MACHIPC_MSG_RCV_FILES |
+			    MACHIPC_MSG_RCV_OOL_ALLOC))))
+		return -EINVAL;
+	/* The kernel chooses where out-of-line data lands, or the caller. */
+	if ((arg->flags & MACHIPC_MSG_RCV_OOL_ALLOC) &&
+	    (arg->rcv_ool || arg->rcv_ool_count))
 		return -EINVAL;
 	return 0;
 }

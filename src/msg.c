@@ -5,6 +5,7 @@
 
 #include <linux/audit.h>
 #include <linux/cred.h>
+#include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -16,6 +17,7 @@
 #include <linux/machipc.h>
 
 #include "account.h"
+#include "capture.h"
 #include "fdpass.h"
 #include "msg.h"
 #include "port.h"
@@ -59,7 +61,7 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 {
 	const struct machipc_msg_header *hdr = body;
 	const struct machipc_msg_desc *desc;
-	u32 i, remote, local, nool = 0, nfd = 0;
+	u32 i, remote, local, nool = 0, nfd = 0, ncapture = 0;
 	bool too_big = false;
 
 	if (size > max_size)
@@ -95,10 +97,11 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 				return -EINVAL;
 			break;
 		case MACHIPC_DESC_OOL:
-			if (desc->disposition || desc->name)
+			if ((desc->disposition & ~MACHIPC_OOL_MASK) || desc->name)
 				return -EINVAL;
 			if (++nool > MACHIPC_OOL_MAX)
 				return -EINVAL;
+			ncapture += !!(desc->disposition & MACHIPC_OOL_CAPTURE);
 			if (desc->size > MACHIPC_OOL_SIZE_MAX)
 				too_big = true;
 			break;
@@ -113,8 +116,14 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 			return -EINVAL;
 		}
 	}
-	/* Files travel only in inline messages (not the copy engine's). */
+	/*
+	 * Files travel only in inline messages (not the copy engine's, nor
+	 * beside captured data), and a message's out-of-line data is either
+	 * all captured at the send or all transferred synchronously.
+	 */
 	if (nfd && nool)
+		return -EINVAL;
+	if (ncapture && ncapture != nool)
 		return -EINVAL;
 	/* Malformed beats too big: EINVAL whatever the order of the two. */
 	return too_big ? -E2BIG : 0;
@@ -133,6 +142,77 @@ u32 machipc_msg_ool_count(const void *body)
 	return nool;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_msg_ool_count);
+
+/* Whether a validated message's out-of-line data is captured at the send. */
+bool machipc_msg_captures(const void *body)
+{
+	const struct machipc_msg_header *hdr = body;
+	const struct machipc_msg_desc *desc = body + sizeof(*hdr);
+	u32 i;
+
+	for (i = 0; i < hdr->desc_count; i++)
+		if (desc[i].type == MACHIPC_DESC_OOL)
+			return desc[i].disposition & MACHIPC_OOL_CAPTURE;
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_msg_captures);
+
+/**
+ * machipc_msg_deallocations() - the sender's regions to unmap once the
+ *	send of @msg succeeded (%MACHIPC_OOL_DEALLOCATE)
+ * @msg: a validated message, still its sender's
+ *
+ * The list is the send's own: once queued, the message may be received and
+ * freed before the sender gets to unmap.
+ *
+ * Return: NULL if there is nothing to unmap, the list (kfree() it), or an
+ * ERR_PTR(-ENOMEM).
+ */
+struct machipc_dealloc *machipc_msg_deallocations(const struct machipc_msg *msg)
+{
+	const struct machipc_msg_header *hdr = msg->body;
+	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
+	struct machipc_dealloc *list = NULL;
+	u32 i, n = 0;
+
+	for (i = 0; i < hdr->desc_count; i++)
+		n += desc[i].type == MACHIPC_DESC_OOL && desc[i].size &&
+		     (desc[i].disposition & MACHIPC_OOL_DEALLOCATE);
+	if (!n)
+		return NULL;
+	list = kmalloc(struct_size(list, ranges, n), GFP_KERNEL_ACCOUNT);
+	if (!list)
+		return ERR_PTR(-ENOMEM);
+	list->count = 0;
+	for (i = 0; i < hdr->desc_count; i++) {
+		u64 start = desc[i].address & PAGE_MASK;
+
+		if (desc[i].type != MACHIPC_DESC_OOL || !desc[i].size ||
+		    !(desc[i].disposition & MACHIPC_OOL_DEALLOCATE))
+			continue;
+		list->ranges[list->count].start = start;
+		list->ranges[list->count].len =
+			PAGE_ALIGN(desc[i].address + desc[i].size) - start;
+		list->count++;
+	}
+	return list;
+}
+
+/*
+ * Unmap the regions of @list from the caller (the sender), after its send
+ * succeeded, and free the list.  A range that is no longer mapped, or that
+ * munmap() refuses, is left as it is: the send stands.
+ */
+void machipc_msg_deallocate(struct machipc_dealloc *list)
+{
+	u32 i;
+
+	if (IS_ERR_OR_NULL(list))
+		return;
+	for (i = 0; i < list->count; i++)
+		vm_munmap(list->ranges[i].start, list->ranges[i].len);
+	kfree(list);
+}
 
 size_t machipc_msg_cost(u32 size)
 {
@@ -218,7 +298,14 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 	err = machipc_fdpass_get(msg, account, blame);
 	if (err)
 		goto err_free;
-	if (machipc_msg_ool_count(msg->body)) {
+	if (machipc_msg_captures(msg->body)) {
+		msg->capture = machipc_capture_create(msg->body, account);
+		if (IS_ERR(msg->capture)) {
+			err = PTR_ERR(msg->capture);
+			msg->capture = NULL;
+			goto err_free;
+		}
+	} else if (machipc_msg_ool_count(msg->body)) {
 		msg->xfer = machipc_xfer_alloc(msg, account);
 		if (IS_ERR(msg->xfer)) {
 			err = PTR_ERR(msg->xfer);
@@ -244,6 +331,7 @@ void machipc_msg_free(struct machipc_msg *msg)
 		machipc_fdpass_put(msg);
 	if (msg->xfer)
 		machipc_xfer_free(msg->xfer);
+	machipc_capture_free(msg->capture);
 	put_pid(msg->sender);
 	kvfree(msg);
 	machipc_account_uncharge(account, charge);

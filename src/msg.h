@@ -10,6 +10,7 @@
 #include <linux/machipc.h>
 
 struct machipc_account;
+struct machipc_capture;
 struct machipc_entry;
 struct machipc_msg_file;
 struct machipc_port;
@@ -61,6 +62,10 @@ struct machipc_kright {
  * sides at once (see xfer.h).  Only the port lock keeps such a message
  * alive for anyone but its sender.
  *
+ * A message whose out-of-line data was captured at the send (@capture,
+ * %MACHIPC_OOL_CAPTURE) is an ordinary queued message: committed at the
+ * send, received like an inline one, its pages freed with it.
+ *
  * Open files (@files, %MACHIPC_DESC_FD) are not rights: the message holds
  * a reference to each from the copy-in until it is freed, whatever
  * happens to its rights (fdpass.h).
@@ -86,6 +91,7 @@ struct machipc_msg {
 	struct machipc_account *account;
 	size_t charge;
 	struct machipc_xfer *xfer;
+	struct machipc_capture *capture;	/* capture.h; NULL if none */
 	struct machipc_msg_file *files;	/* fdpass.h; NULL without files */
 	u32 nfiles;
 
@@ -121,6 +127,24 @@ static inline u32 machipc_trailer_size(u32 flags)
 }
 
 u32 machipc_msg_ool_count(const void *body);
+bool machipc_msg_captures(const void *body);
+
+/**
+ * struct machipc_dealloc - page ranges a sender unmaps once its send
+ *	succeeded (%MACHIPC_OOL_DEALLOCATE)
+ * @count: entries in @ranges
+ * @ranges: page-aligned start and length of each
+ */
+struct machipc_dealloc {
+	u32 count;
+	struct {
+		u64 start;
+		u64 len;
+	} ranges[];
+};
+
+struct machipc_dealloc *machipc_msg_deallocations(const struct machipc_msg *msg);
+void machipc_msg_deallocate(struct machipc_dealloc *list);
 struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 				      struct machipc_account *account);
 struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,

@@ -21,6 +21,7 @@
 
 #include <linux/machipc.h>
 
+#include "capture.h"
 #include "copy.h"
 #include "entry.h"
 #include "fault.h"
@@ -510,6 +511,34 @@ static int machipc_rcv_fault_in(const struct machipc_msg_args *arg,
 	return err;
 }
 
+/* Fault in the out-of-line buffers captured data is written to. */
+static int machipc_rcv_fault_in_ool(const struct machipc_copier *copier)
+{
+	u32 k;
+	int err = 0;
+
+	for (k = 0; !err && k < min(copier->nbufs, copier->nregions); k++)
+		err = machipc_fault_in(copier->bufs[k].address,
+				       copier->regions[k].size, true);
+	return err;
+}
+
+/*
+ * A receive that maps its out-of-line buffers found the head needing
+ * others (count regions, their sizes in copier->regions): map them, then
+ * look again.  Not a wait: a deadline already past ("do not block") still
+ * receives a message that is there.  Each round but the first follows
+ * another receiver of the space taking the head, so the rounds end; a
+ * signal ends them sooner.
+ */
+static int machipc_rcv_map(struct machipc_copier *copier, u32 count)
+{
+	if (signal_pending(current))
+		return -ERESTARTSYS;
+	cond_resched();
+	return machipc_copier_map(copier, count);
+}
+
 /* Lock the receiver's and the sender's spaces, in address order. */
 static int machipc_space_lock_pair(struct machipc_space *receiver,
 				   struct machipc_space *sender)
@@ -687,13 +716,14 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 	unsigned int faults = 0;
 	bool destroy_large = arg->flags & MACHIPC_MSG_RCV_DESTROY_LARGE;
 	bool files = arg->flags & MACHIPC_MSG_RCV_FILES;
+	bool alloc = arg->flags & MACHIPC_MSG_RCV_OOL_ALLOC;
 	LIST_HEAD(plan);
-	u32 needed, saved_next;
-	bool ool;
+	u32 needed, saved_next, nool;
+	bool ool, fits;
 	u64 seqno;
 	int err;
 
-	if (arg->rcv_ool_count) {
+	if (arg->rcv_ool_count || alloc) {
 		copier = machipc_copier_create(space->account, arg->rcv_ool,
 					       arg->rcv_ool_count);
 		if (IS_ERR(copier))
@@ -726,9 +756,20 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		}
 
 		if (ool) {
+			u32 tsize = machipc_trailer_size(arg->flags);
+
+			/*
+			 * Buffers the kernel maps can be made to fit: only a
+			 * message larger than the receive buffer is too large.
+			 */
 			err = machipc_copier_claim(copier, port, arg->rcv_size,
-						   machipc_trailer_size(arg->flags),
-						   destroy_large, &report);
+						   tsize, destroy_large && !alloc,
+						   &report);
+			if (err == -EMSGSIZE && alloc && destroy_large &&
+			    arg->rcv_size < report.needed)
+				err = machipc_copier_claim(copier, port,
+							   arg->rcv_size, tsize,
+							   true, &report);
 			mutex_unlock(&space->lock);
 			/*
 			 * Another receiver claimed the head between our peek
@@ -741,10 +782,18 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 					goto out;
 				continue;
 			}
+			if (err == -EMSGSIZE && alloc &&
+			    arg->rcv_size >= report.needed) {
+				err = machipc_rcv_map(copier, report.count);
+				if (err)
+					goto out;
+				continue;
+			}
 			if (err == -EMSGSIZE) {
 				arg->rcv_size = report.needed;
 				arg->rcv_ool_count = report.count;
-				if (machipc_copier_report(copier, arg->rcv_ool,
+				if (!alloc &&
+				    machipc_copier_report(copier, arg->rcv_ool,
 							  &report))
 					err = -EFAULT;
 				goto out;
@@ -757,12 +806,22 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		}
 
 		needed = msg->size + machipc_trailer_size(arg->flags);
-		if (arg->rcv_size < needed) {
+		nool = msg->capture ? msg->capture->nregions : 0;
+		fits = !msg->capture || machipc_capture_fits(msg->capture,
+							     copier);
+		if (!fits && alloc && arg->rcv_size >= needed) {
+			mutex_unlock(&space->lock);
+			err = machipc_rcv_map(copier, nool);
+			if (err)
+				goto out;
+			continue;
+		}
+		if (arg->rcv_size < needed || !fits) {
+			report.needed = needed;
+			report.count = nool;
 			arg->rcv_size = needed;
-			arg->rcv_ool_count = 0;
+			arg->rcv_ool_count = nool;
 			err = -EMSGSIZE;
-			if (!destroy_large)
-				goto out_unlock;
 			/*
 			 * Mach without MACH_RCV_LARGE: the head goes, so that
 			 * one message too large for every receiver cannot
@@ -770,9 +829,15 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			 * sequence number, a queue slot freed) and destroyed
 			 * without the space lock, like any destroyed message.
 			 */
-			machipc_port_dequeue(port, msg);
+			if (destroy_large)
+				machipc_port_dequeue(port, msg);
 			mutex_unlock(&space->lock);
-			machipc_msg_destroy(msg);
+			if (destroy_large)
+				machipc_msg_destroy(msg);
+			/* The sizes machipc_capture_fits() recorded. */
+			if (nool && !alloc &&
+			    machipc_copier_report(copier, arg->rcv_ool, &report))
+				err = -EFAULT;
 			goto out;
 		}
 
@@ -784,14 +849,18 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		if (!err) {
 			seqno = machipc_port_next_seqno(port);
 			pagefault_disable();
-			err = machipc_msg_write(msg, port, buf, seqno, NULL,
+			err = machipc_msg_write(msg, port, buf, seqno,
+						nool ? copier : NULL,
 						arg->flags);
+			if (!err && nool)
+				err = machipc_capture_write(msg->capture,
+							    copier);
 			pagefault_enable();
 		}
 		if (!err) {
 			/* The sizes received reach the caller before commit. */
 			arg->rcv_size = needed;
-			arg->rcv_ool_count = 0;
+			arg->rcv_ool_count = nool;
 			err = machipc_out_write(out);
 		}
 		if (err) {
@@ -807,6 +876,8 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			if (++faults > MACHIPC_RCV_FAULT_RETRIES)
 				goto out;
 			err = machipc_rcv_fault_in(arg, needed, out);
+			if (!err && nool)
+				err = machipc_rcv_fault_in_ool(copier);
 			if (err)
 				goto out;
 			continue;
@@ -835,6 +906,10 @@ out:
 		arg->rcv_size = rcv_size;
 		arg->rcv_ool_count = ool_count;
 	}
+	/* Mapped buffers a message landed in are the receiver's now. */
+	if (!err && arg->rcv_ool_count)
+		machipc_copier_keep_maps(copier);
+	machipc_copier_unmap(copier);
 	machipc_copier_free(copier);
 	return err;
 }

@@ -11,6 +11,7 @@
  */
 
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 
 #include <linux/machipc.h>
 
@@ -379,6 +380,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		 const ktime_t *deadline, bool will_receive, u32 *blame)
 {
 	struct machipc_port *dest, *cycle;
+	struct machipc_dealloc *dealloc;
 	struct machipc_msg *msg;
 	bool queued, carries_receive;
 	LIST_HEAD(plan);
@@ -388,6 +390,12 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 	msg = machipc_msg_copyin(uaddr, size, space->account, blame);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
+	dealloc = machipc_msg_deallocations(msg);
+	if (IS_ERR(dealloc)) {
+		err = PTR_ERR(dealloc);
+		dealloc = NULL;
+		goto out_free;
+	}
 	if (msg->xfer) {
 		err = machipc_xfer_watch(msg->xfer);
 		if (err)
@@ -457,7 +465,12 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 		if (msg->xfer) {
 			err = machipc_send_ool(space, msg, dest, &plan,
 					       deadline, blame);
-			break;
+			if (!err)
+				machipc_msg_deallocate(dealloc);
+			else
+				kfree(dealloc);
+			machipc_msg_free(msg);
+			return err;
 		}
 
 		/*
@@ -483,10 +496,13 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 			machipc_port_kill(cycle);
 			machipc_port_put(cycle);
 		}
+		/* The send stands: unmap what it was asked to deallocate. */
+		machipc_msg_deallocate(dealloc);
 		return 0;
 	}
 
 out_free:
+	kfree(dealloc);
 	machipc_msg_free(msg);
 	return err;
 }

@@ -517,16 +517,19 @@ int machipc_copier_claim(struct machipc_copier *copier,
 	report->needed = msg->size + trailer_size;
 	report->count = xfer->nregions;
 	fits = rcv_size >= report->needed && copier &&
-	       copier->nbufs >= xfer->nregions;
+	       copier->nbufs >= xfer->nregions &&
+	       (!copier->mapped || copier->nbufs == xfer->nregions);
 	for (i = 0, k = 0; copier && i < hdr->desc_count; i++) {
 		if (desc[i].type != MACHIPC_DESC_OOL)
 			continue;
-		if (k < copier->nbufs) {
-			copier->regions[k].src = desc[i].address;
-			copier->regions[k].size = desc[i].size;
-			if (desc[i].size > copier->bufs[k].size)
-				fits = false;
-		}
+		/* Every region, for a receive that maps its buffers. */
+		copier->regions[k].src = desc[i].address;
+		copier->regions[k].size = desc[i].size;
+		if (k < copier->nbufs &&
+		    (copier->mapped ?
+		     PAGE_ALIGN(desc[i].size) != copier->bufs[k].size :
+		     desc[i].size > copier->bufs[k].size))
+			fits = false;
 		k++;
 	}
 	if (!fits) {

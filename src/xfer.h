@@ -144,7 +144,13 @@ struct machipc_xfer {
  * The receiver's half of a transfer, for one receive call that passed
  * out-of-line buffers: the buffers (copied in once), and the page array of
  * one chunk, the only per-transfer memory the copy engine uses whatever
- * the message's size.  @xfer is protected by the lock of @port, the port
+ * the message's size.  With %MACHIPC_MSG_RCV_OOL_ALLOC the buffers are
+ * anonymous mappings the kernel made in the receiver (@mapped; each
+ * buffer's size is its mapping's length), which fit a message only
+ * exactly, are unmapped unless a message was received into them, and are
+ * made again when the head of the queue needs others (copy.c).  Captured
+ * messages (capture.h) use the buffers and @regions too, without a claim.
+ * @xfer is protected by the lock of @port, the port
  * of the claimed message; @port, @sender and @msg are set by the claim
  * (with references on the port and the sender's space) and may be used
  * only while @xfer is linked.  The rest belongs to the receiving thread.
@@ -155,6 +161,7 @@ struct machipc_copier {
 	wait_queue_head_t wait;
 	u32 nbufs;
 	u32 chunk_pages;
+	bool mapped;
 	struct machipc_ool_buf bufs[MACHIPC_OOL_MAX];
 
 	struct machipc_port *port;

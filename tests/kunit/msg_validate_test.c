@@ -252,12 +252,45 @@ static void machipc_msg_validate_fd_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
 }
 
+/* Capture (ABI 5): all or none of the regions; known flags only. */
+static void machipc_msg_validate_capture_test(struct kunit *test)
+{
+	struct test_msg m;
+
+	test_msg_init(&m, 2);
+	ool_init(&m.desc[0], 0x1000, 10);
+	ool_init(&m.desc[1], 0x2000, 20);
+	m.desc[0].disposition = MACHIPC_OOL_CAPTURE;
+	m.desc[1].disposition = MACHIPC_OOL_CAPTURE | MACHIPC_OOL_DEALLOCATE;
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	KUNIT_EXPECT_TRUE(test, machipc_msg_captures(&m));
+	m.desc[1].disposition = MACHIPC_OOL_DEALLOCATE;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.desc[0].disposition = MACHIPC_OOL_DEALLOCATE;
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	KUNIT_EXPECT_FALSE(test, machipc_msg_captures(&m));
+	m.desc[0].disposition = MACHIPC_OOL_LAST << 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	/* Captured data never beside a file. */
+	m.desc[0].disposition = MACHIPC_OOL_CAPTURE;
+	m.desc[1].type = MACHIPC_DESC_FD;
+	m.desc[1].disposition = 0;
+	m.desc[1].address = 0;
+	m.desc[1].size = 0;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.desc[1].type = MACHIPC_DESC_PORT;
+	m.desc[1].disposition = MACHIPC_DISP_MAKE_SEND;
+	m.desc[1].name = 3;
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+}
+
 static struct kunit_case machipc_msg_validate_cases[] = {
 	KUNIT_CASE(machipc_msg_validate_good_test),
 	KUNIT_CASE(machipc_msg_validate_bad_test),
 	KUNIT_CASE(machipc_msg_validate_ool_test),
 	KUNIT_CASE(machipc_msg_validate_ool_max_test),
 	KUNIT_CASE(machipc_msg_validate_fd_test),
+	KUNIT_CASE(machipc_msg_validate_capture_test),
 	{}
 };
 

@@ -530,6 +530,100 @@ TEST(out_of_line)
 	mach_port_destroy(mach_task_self(), p);
 }
 
+/* One out-of-line region to @dest from one thread, as on macOS. */
+static mach_msg_return_t mt_send_ool(mach_port_t dest, void *buf, size_t len,
+				     boolean_t deallocate)
+{
+	mt_ool_t m;
+
+	memset(&m, 0, sizeof(m));
+	m.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_COPY_SEND, 0, 0,
+						MACH_MSGH_BITS_COMPLEX);
+	m.header.msgh_size = sizeof(m);
+	m.header.msgh_remote_port = dest;
+	m.header.msgh_id = 4321;
+	m.body.msgh_descriptor_count = 2;
+	m.ool.type = MACH_MSG_OOL_DESCRIPTOR;
+	m.ool.address = buf;
+	m.ool.size = (mach_msg_size_t)len;
+	m.ool.copy = MACH_MSG_VIRTUAL_COPY;
+	m.ool.deallocate = deallocate;
+	m.ports.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
+	m.ports.disposition = MACH_MSG_TYPE_COPY_SEND;
+	m.data = 77;
+	return mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+			sizeof(m), 0, 0, 5000, 0);
+}
+
+/*
+ * A thread sends out-of-line data to a port it receives from itself: on
+ * macOS the send returns at once (the data is copied, or copy-on-write,
+ * at the send), so this is ordinary Mach code.  The receiver sees the data
+ * as it was at the send, whatever the sender wrote afterwards, in fresh
+ * memory it frees with vm_deallocate().
+ */
+TEST(ool_to_own_port_one_thread)
+{
+	mach_port_t p = mt_port_send();
+	size_t len = 2 * 4096 + 123, i;
+	unsigned char *buf = malloc(len), *data;
+	mt_ool_rcv_t r;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0x5a, len);
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send_ool(p, buf, len, FALSE));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send_ool(p, buf, 0, FALSE));
+	EXPECT_EQ(2, mt_status(p).mps_msgcount);
+	memset(buf, 0xa5, len);
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&r.m.header, MACH_RCV_MSG |
+					     MACH_RCV_TIMEOUT, 0, sizeof(r), p,
+					     0, 0));
+	EXPECT_EQ(4321, r.m.header.msgh_id);
+	ASSERT_EQ(len, r.m.ool.size);
+	data = r.m.ool.address;
+	EXPECT_NE(buf, data);
+	EXPECT_EQ(0, (uintptr_t)data % vm_page_size);
+	for (i = 0; i < len && data[i] == 0x5a; i++)
+		;
+	EXPECT_EQ(len, i);
+	EXPECT_EQ(77, r.m.data);
+	EXPECT_EQ(KERN_SUCCESS, vm_deallocate(mach_task_self(),
+					      (vm_address_t)data, len));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&r.m.header, MACH_RCV_MSG |
+					     MACH_RCV_TIMEOUT, 0, sizeof(r), p,
+					     0, 0));
+	EXPECT_EQ(0, r.m.ool.size);
+	EXPECT_EQ(0, mt_status(p).mps_msgcount);
+	free(buf);
+	mach_port_destroy(mach_task_self(), p);
+}
+
+/* deallocate = TRUE: the region is gone from the sender once sent. */
+TEST(ool_deallocate_on_send)
+{
+	mach_port_t p = mt_port_send();
+	vm_address_t a = 0;
+	size_t len = 3 * vm_page_size;
+	mt_ool_rcv_t r;
+
+	ASSERT_EQ(KERN_SUCCESS, vm_allocate(mach_task_self(), &a, len,
+					    VM_FLAGS_ANYWHERE));
+	memset((void *)a, 3, len);
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send_ool(p, (void *)a, len, TRUE));
+	EXPECT_EQ(-1, msync((void *)a, len, MS_ASYNC));
+	EXPECT_EQ(ENOMEM, errno);
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&r.m.header, MACH_RCV_MSG |
+					     MACH_RCV_TIMEOUT, 0, sizeof(r), p,
+					     0, 0));
+	ASSERT_EQ(len, r.m.ool.size);
+	EXPECT_EQ(3, ((unsigned char *)r.m.ool.address)[len - 1]);
+	mach_msg_destroy(&r.m.header);
+	mach_port_destroy(mach_task_self(), p);
+}
+
 /*
  * Out-of-line data the receiver cannot map (RLIMIT_AS): without
  * MACH_RCV_LARGE the message is destroyed, as XNU destroys a body it

@@ -66,7 +66,7 @@
 #include <linux/types.h>
 
 /* The version this header describes; MACHIPC_IOC_VERSION returns it. */
-#define MACHIPC_ABI_VERSION	4
+#define MACHIPC_ABI_VERSION	5
 
 /* Reserved names: never denote a right. */
 #define MACHIPC_NAME_NULL	0x00000000U
@@ -467,6 +467,20 @@ struct machipc_msg_header {
 #define MACHIPC_FD_LAST		MACHIPC_FD_INHERIT
 #define MACHIPC_FD_MASK		((MACHIPC_FD_LAST << 1) - 1)
 
+/*
+ * machipc_msg_desc.disposition of a %MACHIPC_DESC_OOL descriptor (ABI 5).
+ * %MACHIPC_OOL_CAPTURE: copy the region into kernel memory at the send
+ * (charged to the sender's account while the message is queued) and queue
+ * the message at once, as Mach does, instead of the synchronous one-copy
+ * transfer; all or none of a message's out-of-line descriptors must have
+ * it.  %MACHIPC_OOL_DEALLOCATE: unmap the pages holding the region from
+ * the sender once the send has succeeded (Mach's ``deallocate``).
+ */
+#define MACHIPC_OOL_CAPTURE	(1U << 0)
+#define MACHIPC_OOL_DEALLOCATE	(1U << 1)
+#define MACHIPC_OOL_LAST	MACHIPC_OOL_DEALLOCATE
+#define MACHIPC_OOL_MASK	((MACHIPC_OOL_LAST << 1) - 1)
+
 /* The most files in a message, and what each costs its sender queued. */
 #define MACHIPC_FD_MAX		64
 #define MACHIPC_FD_COST		256
@@ -488,7 +502,9 @@ struct machipc_msg_header {
  *	open file
  * @type: %MACHIPC_DESC_PORT, %MACHIPC_DESC_OOL or %MACHIPC_DESC_FD.
  * @disposition: port: on send a %MACHIPC_DISP_* other than NONE; on receive
- *	the MOVE_* value of the right that arrived.  Out-of-line: must be 0.
+ *	the MOVE_* value of the right that arrived.  Out-of-line: 0 or
+ *	%MACHIPC_OOL_CAPTURE and/or %MACHIPC_OOL_DEALLOCATE (ABI 5; before,
+ *	must be 0); received as 0.
  *	File: 0 (the receiver's descriptor is close-on-exec) or
  *	%MACHIPC_FD_INHERIT; received as sent.
  * @name: port: on send the name in the sender's space; on receive the
@@ -522,7 +538,13 @@ struct machipc_msg_header {
  * receiver's buffer when the message is received, so a message carrying
  * any (even of size 0) is delivered synchronously: its send returns once
  * the receiver has copied the data and taken the message, or fails with
- * nothing delivered.  Documentation/copy-engine.rst has the details.
+ * nothing delivered.  With %MACHIPC_OOL_CAPTURE (ABI 5) the send instead
+ * copies the data into kernel pages charged to the sender's account
+ * (%ENOBUFS over its limit, nothing sent) and returns once the message is
+ * queued; the receiver gets the data as it was at the send.  Captured
+ * messages may carry receive rights and go where inline ones go; they may
+ * not carry files (%EINVAL).  Documentation/copy-engine.rst has the
+ * details.
  */
 struct machipc_msg_desc {
 	__u32 type;
@@ -607,7 +629,8 @@ struct machipc_msg_trailer_audit {
 #define MACHIPC_MSG_RCV_DEST_DISP	(1U << 6)
 #define MACHIPC_MSG_RCV_AUDIT		(1U << 7)
 #define MACHIPC_MSG_RCV_FILES		(1U << 8)
-#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_FILES
+#define MACHIPC_MSG_RCV_OOL_ALLOC	(1U << 9)
+#define MACHIPC_MSG_LAST		MACHIPC_MSG_RCV_OOL_ALLOC
 /* Bit 5 is reserved (EINVAL). */
 #define MACHIPC_MSG_MASK		(MACHIPC_MSG_SEND | MACHIPC_MSG_RECEIVE | \
 					 MACHIPC_MSG_SEND_TIMEOUT | \
@@ -615,7 +638,8 @@ struct machipc_msg_trailer_audit {
 					 MACHIPC_MSG_RCV_DESTROY_LARGE | \
 					 MACHIPC_MSG_RCV_DEST_DISP | \
 					 MACHIPC_MSG_RCV_AUDIT | \
-					 MACHIPC_MSG_RCV_FILES)
+					 MACHIPC_MSG_RCV_FILES | \
+					 MACHIPC_MSG_RCV_OOL_ALLOC)
 
 /**
  * struct machipc_msg_args - argument of %MACHIPC_IOC_MSG
@@ -633,7 +657,14 @@ struct machipc_msg_trailer_audit {
  *	dropped, never installed, and each of its file descriptors arrives
  *	as a port descriptor with %MACHIPC_DISP_NONE and
  *	%MACHIPC_NAME_NULL, as SCM_RIGHTS drops the files of a receiver
- *	that offers no control buffer.  When the send part of a combined call has completed and
+ *	that offers no control buffer.
+ *	%MACHIPC_MSG_RCV_OOL_ALLOC (since ABI 5): every out-of-line region
+ *	of the message lands in fresh anonymous memory the kernel maps in
+ *	the receiver (read-write, private, its size rounded up to pages), as
+ *	Mach's receive does; its descriptor's @address and @size say where,
+ *	and the receiver releases it with munmap().  @rcv_ool must then be 0
+ *	and @rcv_ool_count 0 on input (%EINVAL).  A receive that fails or is
+ *	interrupted unmaps what it mapped.  When the send part of a combined call has completed and
  *	the receive part is interrupted, the kernel clears %MACHIPC_MSG_SEND
  *	here before returning, so that the restarted call does not send again.
  *	%MACHIPC_MSG_RCV_DESTROY_LARGE (receive only): a message at the head

@@ -525,11 +525,17 @@ int machipc_msg_add_fd(struct machipc_msg_builder *b, int fd,
 int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
 			__u64 size)
 {
+	return machipc_msg_add_ool_flags(b, addr, size, 0);
+}
+
+int machipc_msg_add_ool_flags(struct machipc_msg_builder *b, const void *addr,
+			      __u64 size, unsigned int flags)
+{
 	struct machipc_msg_header *hdr = builder_header(b);
 	struct machipc_msg_desc *desc;
 	size_t off = builder_data_offset(b);
 
-	if (b->data_len)
+	if (b->data_len || (flags & ~MACHIPC_OOL_MASK))
 		return fail(EINVAL);
 	if (size > MACHIPC_OOL_SIZE_MAX)
 		return fail(E2BIG);
@@ -539,6 +545,7 @@ int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
 	desc = (void *)((char *)b->buf + off);
 	memset(desc, 0, sizeof(*desc));
 	desc->type = MACHIPC_DESC_OOL;
+	desc->disposition = flags;
 	desc->address = (uintptr_t)addr;
 	desc->size = size;
 
@@ -800,6 +807,23 @@ int machipc_receive_ool(int fd, __u32 name, void *buf, size_t *size,
 	args.rcv_ool_count = *ool_count;
 	ret = msg_with_reply(fd, &args, size);
 	if (!ret || errno == EMSGSIZE)
+		*ool_count = args.rcv_ool_count;
+	return ret;
+}
+
+int machipc_receive_ool_alloc(int fd, __u32 name, void *buf, size_t *size,
+			      unsigned int *ool_count,
+			      const struct timespec *deadline)
+{
+	struct machipc_msg_args args;
+	int ret;
+
+	if (machipc_msg_args_init(&args, NULL, name, buf, *size,
+				  NULL, deadline))
+		return -1;
+	args.flags |= MACHIPC_MSG_RCV_OOL_ALLOC;
+	ret = msg_with_reply(fd, &args, size);
+	if (ool_count && (!ret || errno == EMSGSIZE))
 		*ool_count = args.rcv_ool_count;
 	return ret;
 }

@@ -519,6 +519,30 @@ int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
 			__u64 size);
 
 /**
+ * machipc_msg_add_ool_flags() - append an out-of-line data descriptor with
+ *	options (ABI 5)
+ * @b: the builder.
+ * @addr: as for machipc_msg_add_ool().
+ * @size: as for machipc_msg_add_ool().
+ * @flags: 0 (machipc_msg_add_ool()), or %MACHIPC_OOL_CAPTURE and/or
+ *	%MACHIPC_OOL_DEALLOCATE.
+ *
+ * %MACHIPC_OOL_CAPTURE: the send copies the data into kernel memory,
+ * charged to the space's account until the message is received or
+ * destroyed, and returns as soon as the message is queued, as a Mach
+ * send does: the memory may change or go at once, the receiver gets it as
+ * it was.  ENOBUFS when the account cannot hold it.  Every out-of-line
+ * descriptor of a message must have it, or none (EINVAL from the send).
+ * %MACHIPC_OOL_DEALLOCATE: once the send succeeded, the pages holding the
+ * region are unmapped from the caller (Mach's ``deallocate``).
+ *
+ * Return: 0, or -1 with errno as for machipc_msg_add_ool(); EINVAL for
+ * unknown @flags.
+ */
+int machipc_msg_add_ool_flags(struct machipc_msg_builder *b, const void *addr,
+			      __u64 size, unsigned int flags);
+
+/**
  * machipc_msg_add_data() - append inline data
  * @b: the builder.
  * @data: the bytes.
@@ -783,6 +807,31 @@ int machipc_receive_files(int fd, __u32 name, void *buf, size_t *size,
 int machipc_receive_ool(int fd, __u32 name, void *buf, size_t *size,
 			struct machipc_ool_buf *ool, unsigned int *ool_count,
 			const struct timespec *deadline);
+
+/**
+ * machipc_receive_ool_alloc() - receive a message, its out-of-line data
+ *	into memory the kernel maps (ABI 5)
+ * @fd: the space.
+ * @name: a port (receive right) or port set.
+ * @buf: as for machipc_receive().
+ * @size: as for machipc_receive().
+ * @ool_count: NULL, or out (on success and on EMSGSIZE): out-of-line
+ *	descriptors in the message.
+ * @deadline: when to stop waiting with ETIMEDOUT, or NULL.
+ *
+ * With %MACHIPC_MSG_RCV_OOL_ALLOC: every out-of-line region lands in a
+ * fresh private anonymous mapping, whose address and size the received
+ * descriptor holds (machipc_msg_ool(), machipc_msg_ool_data()); release it
+ * with munmap(address, size).  No sizes need to be known in advance:
+ * EMSGSIZE only when @buf is too small for the message itself.  A
+ * receive that fails maps nothing.
+ *
+ * Return: 0, or -1 with errno as for machipc_receive_ool(), and ENOMEM
+ * (the mapping could not be made; the message stays queued).
+ */
+int machipc_receive_ool_alloc(int fd, __u32 name, void *buf, size_t *size,
+			      unsigned int *ool_count,
+			      const struct timespec *deadline);
 
 /**
  * machipc_msg_args_set_ool() - add out-of-line receive buffers to @args

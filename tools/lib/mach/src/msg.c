@@ -64,7 +64,13 @@ struct lm_drec {
 #define MSIZE_DESC	((uint32_t)sizeof(struct machipc_msg_desc))
 #define MSIZE_TRAILER	((uint32_t)sizeof(struct machipc_msg_trailer_audit))
 /* Every receive asks for Mach's view: the destination's right, the token. */
-#define LM_RCV_FLAGS	(MACHIPC_MSG_RCV_DEST_DISP | MACHIPC_MSG_RCV_AUDIT)
+/*
+ * Every receive: the sender's destination disposition, the audit trailer,
+ * and out-of-line data in fresh memory the kernel maps for us, as XNU's
+ * vm_map_copyout does (ABI 5).
+ */
+#define LM_RCV_FLAGS	(MACHIPC_MSG_RCV_DEST_DISP | MACHIPC_MSG_RCV_AUDIT | \
+			 MACHIPC_MSG_RCV_OOL_ALLOC)
 
 /* ------------------------------------------------------------------ */
 /* Per-thread buffers                                                 */
@@ -475,6 +481,8 @@ static mach_msg_return_t lm_encode(struct lm_tls *t, mach_msg_header_t *m,
 			rec[i].count = d->size;
 			memset(md, 0, sizeof(*md));
 			md->type = MACHIPC_DESC_OOL;
+			/* Copied at the send and queued at once, as XNU does. */
+			md->disposition = MACHIPC_OOL_CAPTURE;
 			md->address = (uintptr_t)d->address;
 			md->size = d->size;
 			md++;
@@ -507,6 +515,24 @@ static mach_msg_return_t lm_encode(struct lm_tls *t, mach_msg_header_t *m,
 	memcpy(q, p + off, body);
 	memset(q + body, 0, (size_t)((char *)mh + total - (q + body)));
 	return MACH_MSG_SUCCESS;
+}
+
+/* Turn captured out-of-line data into a synchronous transfer. */
+static int lm_uncapture(void *buf)
+{
+	struct machipc_msg_header *mh = buf;
+	struct machipc_msg_desc *md = (void *)(mh + 1);
+	int changed = 0;
+	uint32_t i;
+
+	for (i = 0; i < mh->desc_count; i++) {
+		if (md[i].type == MACHIPC_DESC_OOL &&
+		    (md[i].disposition & MACHIPC_OOL_CAPTURE)) {
+			md[i].disposition &= ~MACHIPC_OOL_CAPTURE;
+			changed = 1;
+		}
+	}
+	return changed;
 }
 
 /* After a successful send: what XNU's copyin would have done to memory. */
@@ -1266,61 +1292,39 @@ static int64_t lm_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-struct lm_ool {
-	struct machipc_ool_buf buf[MACHIPC_OOL_MAX];
-	void *map[MACHIPC_OOL_MAX];
-	uint64_t len[MACHIPC_OOL_MAX];
-	unsigned int n;
-};
-
-static void lm_ool_release(struct lm_ool *o)
-{
-	unsigned int i;
-
-	for (i = 0; i < o->n; i++)
-		if (o->map[i])
-			munmap(o->map[i], o->len[i]);
-	memset(o->map, 0, sizeof(o->map));
-	o->n = 0;
-}
-
 /*
- * A receive needs buffers for @count out-of-line regions: first learn
- * their sizes (a receive with empty buffers fails with EMSGSIZE and
- * reports them, leaving the message queued), then map fresh memory for
- * each, so that the program gets new pages as on macOS.
+ * The kernel could not map the out-of-line data of the head (ENOMEM, e.g.
+ * RLIMIT_AS).  XNU then destroys the body it cannot copy out, unless
+ * MACH_RCV_LARGE asks to keep the message: look at the head without
+ * buffers for its regions (EMSGSIZE says it has some), destroying it
+ * unless MACH_RCV_LARGE.  If the head has none any more (another thread
+ * took that one), it is received here: MACH_MSG_SUCCESS, *@args updated.
  */
-static int lm_ool_prepare(struct lm_ool *o, unsigned int count, int sized)
+static mach_msg_return_t lm_ool_unmappable(struct lm_tls *t,
+					   struct machipc_msg_args *args,
+					   mach_msg_option_t option)
 {
-	unsigned int i;
+	struct machipc_msg_args probe = *args;
+	int err;
 
-	lm_ool_release(o);
-	if (count > MACHIPC_OOL_MAX)
-		return EMSGSIZE;
-	o->n = count;
-	for (i = 0; i < count; i++) {
-		uint64_t size = sized ? o->buf[i].size : 0;
-
-		o->buf[i].address = 0;
-		o->buf[i].size = size;
-		if (!size)
-			continue;
-		o->len[i] = (size + vm_page_size - 1) & ~(uint64_t)(vm_page_size - 1);
-		o->map[i] = lm_vm_alloc(o->len[i]);
-		if (!o->map[i]) {
-			lm_ool_release(o);
-			return ENOMEM;
-		}
-		o->buf[i].address = (uintptr_t)o->map[i];
+	probe.flags &= ~(MACHIPC_MSG_RCV_OOL_ALLOC | MACHIPC_MSG_SEND |
+			 MACHIPC_MSG_SEND_TIMEOUT);
+	probe.flags |= MACHIPC_MSG_RCV_TIMEOUT;
+	if (!(option & MACH_RCV_LARGE))
+		probe.flags |= MACHIPC_MSG_RCV_DESTROY_LARGE;
+	probe.rcv_deadline = 0;
+	probe.rcv_buf = (uintptr_t)t->rbuf;
+	probe.rcv_size = (uint32_t)t->rcap;
+	probe.rcv_ool = 0;
+	probe.rcv_ool_count = 0;
+	err = lm_ioctl(MACHIPC_IOC_MSG, &probe);
+	if (!err) {
+		*args = probe;
+		return MACH_MSG_SUCCESS;
 	}
-	return 0;
-}
-
-/* Keeps the regions that a successful receive filled. */
-static void lm_ool_keep(struct lm_ool *o)
-{
-	memset(o->map, 0, sizeof(o->map));
-	o->n = 0;
+	if (err == EMSGSIZE && probe.rcv_ool_count)
+		return MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
+	return lm_rcv_error(err == ETIMEDOUT ? ENOMEM : err);
 }
 
 static void lm_args_receive(struct lm_tls *t, struct machipc_msg_args *args,
@@ -1352,7 +1356,6 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 	int sending = option & MACH_SEND_MSG;
 	int receiving = option & MACH_RCV_MSG;
 	struct machipc_msg_args args;
-	struct lm_ool ool;
 	int64_t deadline = 0;
 	mach_msg_return_t mr;
 	int err, sent = 0, held = 0;
@@ -1364,7 +1367,6 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 	if (option & (MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT))
 		deadline = lm_now_ns() + (int64_t)timeout * 1000000LL;
 	memset(&args, 0, sizeof(args));
-	memset(&ool, 0, sizeof(ool));
 
 	if (sending) {
 		if (option & MACH_SEND_TRAILER)
@@ -1431,67 +1433,37 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 				return err == EINTR ? MACH_SEND_INTERRUPTED :
 						      MACH_SEND_TIMED_OUT;
 			}
+			/*
+			 * More than the account holds: send it as machipc's
+			 * synchronous one-copy transfer instead, which needs
+			 * no kernel copy (and waits for its receiver).
+			 */
+			if (err == ENOBUFS && lm_uncapture(t->sbuf))
+				continue;
 			return lm_send_error(msg, err, args.blame);
 		}
 		/* The receive part failed. */
 		if (err == EINTR && !(option & MACH_RCV_INTERRUPT))
 			continue;
-		if (err == EMSGSIZE && args.rcv_ool_count &&
-		    args.rcv_ool_count <= MACHIPC_OOL_MAX) {
-			/*
-			 * Out-of-line regions: offered as many buffers as the
-			 * message has, the kernel wrote their sizes; else ask.
-			 */
-			unsigned int n = args.rcv_ool_count;
-			int sized = args.rcv_ool && ool.n == n;
-
-			if (lm_ool_prepare(&ool, n, sized)) {
-				lm_ool_release(&ool);
-				if (option & MACH_RCV_LARGE)
-					return MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
-				/*
-				 * As XNU, which destroys the body it cannot
-				 * copy out: the message goes, so that one
-				 * too large for us cannot wedge the port.
-				 */
-				lm_ool_prepare(&ool, n, 0);
-				args.rcv_ool = (uintptr_t)ool.buf;
-				args.rcv_ool_count = n;
-				args.rcv_size = (uint32_t)t->rcap;
-				args.flags |= MACHIPC_MSG_RCV_DESTROY_LARGE;
-				err = lm_ioctl(MACHIPC_IOC_MSG, &args);
-				args.flags &= ~MACHIPC_MSG_RCV_DESTROY_LARGE;
-				if (!err) {
-					/* Another head, with empty regions. */
-					args.flags &= ~(MACHIPC_MSG_RECEIVE |
-							MACHIPC_MSG_RCV_TIMEOUT);
-					continue;
-				}
-				lm_ool_release(&ool);
-				if (err == EMSGSIZE)	/* destroyed */
-					return MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
-				return lm_rcv_error(err);
-			}
-			args.rcv_ool = (uintptr_t)ool.buf;
-			args.rcv_ool_count = n;
-			args.rcv_size = (uint32_t)t->rcap;
+		if (err == ENOMEM && (args.flags & MACHIPC_MSG_RCV_OOL_ALLOC)) {
+			mr = lm_ool_unmappable(t, &args, option);
+			if (mr)
+				return mr;
+			args.flags &= ~(MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT |
+					LM_RCV_FLAGS);
 			continue;
 		}
 		if (err == EMSGSIZE && args.rcv_size > t->rcap) {
-			if (lm_grow(&t->rbuf, &t->rcap, args.rcv_size)) {
-				lm_ool_release(&ool);
+			if (lm_grow(&t->rbuf, &t->rcap, args.rcv_size))
 				return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_KERNEL;
-			}
 			args.rcv_buf = (uintptr_t)t->rbuf;
 			args.rcv_size = (uint32_t)t->rcap;
 			continue;
 		}
-		lm_ool_release(&ool);
 		return lm_rcv_error(err);
 	}
 	if (!receiving)
 		return MACH_MSG_SUCCESS;
-	lm_ool_keep(&ool);
 	return lm_deliver(t, option, out, rcv_size);
 }
 
