@@ -28,8 +28,7 @@ static const gfp_t machipc_capture_gfp = GFP_KERNEL_ACCOUNT |
 /* What a capture of @npages pages costs its sender. */
 static size_t machipc_capture_cost(unsigned long npages)
 {
-	return sizeof(struct machipc_capture) +
-	       npages * (PAGE_SIZE + sizeof(struct page *));
+	return MACHIPC_COST_CAPTURE + npages * MACHIPC_COST_CAPTURE_PAGE;
 }
 
 void machipc_capture_free(struct machipc_capture *capture)

@@ -42,6 +42,10 @@ struct machipc_capture {
 	} regions[MACHIPC_OOL_MAX];
 };
 
+/* What a capture costs its sender: a header, and per page spanned. */
+#define MACHIPC_COST_CAPTURE		sizeof(struct machipc_capture)
+#define MACHIPC_COST_CAPTURE_PAGE	(PAGE_SIZE + sizeof(struct page *))
+
 struct machipc_capture *machipc_capture_create(const void *body,
 					       struct machipc_account *account);
 void machipc_capture_free(struct machipc_capture *capture);

@@ -16,6 +16,7 @@
 
 #include "account.h"
 #include "bootstrap.h"
+#include "capture.h"
 #include "copy.h"
 #include "ioctl.h"
 #include "ipc.h"
@@ -186,8 +187,8 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_notify);
 
 int machipc_check_account(const struct machipc_account_info *arg)
 {
-	if (arg->flags & ~MACHIPC_ACCOUNT_MASK ||
-	    arg->reserved[0] || arg->reserved[1])
+	if (arg->flags & ~MACHIPC_ACCOUNT_MASK || arg->cost_capture ||
+	    arg->cost_capture_page || arg->reserved)
 		return -EINVAL;
 	return 0;
 }
@@ -465,6 +466,8 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	arg->cost_bootstrap = MACHIPC_COST_BOOTSTRAP;
 	arg->cost_index_node = MACHIPC_COST_XA_NODE;
 	arg->spaces = atomic_read(&process->spaces);
+	arg->cost_capture = MACHIPC_COST_CAPTURE;
+	arg->cost_capture_page = MACHIPC_COST_CAPTURE_PAGE;
 	if (!(arg->flags & MACHIPC_ACCOUNT_FLAGS_SET))
 		return 0;
 	/* The results first: a block that cannot take them changes nothing. */

@@ -167,9 +167,22 @@ TEST(account_v2_block_still_accepted)
 	EXPECT_NE(0, a.cost_entry);
 	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, a.process_usage);
 	memset(&a, 0, sizeof(a));
-	a.reserved[1] = 1;
+	a.reserved = 1;
 	EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_ACCOUNT, &a));
 	EXPECT_EQ(EINVAL, errno);
+	/* Outputs since ABI 5: zero on input, like the reserved word. */
+	memset(&a, 0, sizeof(a));
+	a.cost_capture = 1;
+	EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_ACCOUNT, &a));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&a, 0, sizeof(a));
+	a.cost_capture_page = 1;
+	EXPECT_EQ(-1, ioctl(fd, MACHIPC_IOC_ACCOUNT, &a));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&a, 0, sizeof(a));
+	ASSERT_EQ(0, ioctl(fd, MACHIPC_IOC_ACCOUNT, &a));
+	EXPECT_LT(1024, a.cost_capture);
+	EXPECT_EQ((__u32)sysconf(_SC_PAGESIZE) + 8, a.cost_capture_page);
 	close(fd);
 }
 

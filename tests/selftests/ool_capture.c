@@ -130,6 +130,8 @@ TEST_F(cap, one_thread_self_send)
 	const struct machipc_msg_desc *d;
 	unsigned int n = 1;
 	size_t size = sizeof(self->rbuf);
+	const struct machipc_msg_header *hdr = (const void *)self->buf;
+	struct machipc_account_info ai;
 	void *srcs[] = { src };
 	__u64 lens[] = { len };
 
@@ -141,7 +143,11 @@ TEST_F(cap, one_thread_self_send)
 	/* Returns at once: nobody receives yet. */
 	ASSERT_EQ(0, send_now(self->fd, self->buf));
 	EXPECT_EQ(1, ool_msgcount(self->fd, self->port));
-	EXPECT_LT(self->base + len, ool_usage(self->fd));
+	/* Charged to the byte: message, capture header, pages spanned. */
+	ASSERT_EQ(0, machipc_account_get(self->fd, &ai));
+	EXPECT_EQ(self->base + ool_msg_cost(&ai, hdr->size) + ai.cost_capture +
+		  (len + ool_page() - 1) / ool_page() * ai.cost_capture_page,
+		  ai.usage);
 	/* The sender's memory changes; the message does not. */
 	ool_fill(src, len, 8);
 	ASSERT_EQ(0, ool_recv(self->fd, self->port, self->rbuf, &size, &ob,

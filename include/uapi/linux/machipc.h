@@ -790,6 +790,13 @@ struct machipc_msg_args {
  *	..., 2^30 indices it is the only one in: 0 when it shares its run of
  *	64 with another, at most 5.
  * @spaces: out: the process's spaces now.
+ * @cost_capture: out: bytes charged to the sender of a message whose
+ *	out-of-line data is captured (%MACHIPC_OOL_CAPTURE), besides the
+ *	message, until it is received or destroyed; plus @cost_capture_page
+ *	for every page its regions span (each region rounded up to pages).
+ *	Since version 5; must be zero on input.
+ * @cost_capture_page: out: see @cost_capture.  Since version 5; must be
+ *	zero on input.
  * @reserved: must be zero.
  *
  * The structure grew in version 3; the 64-byte block of version 2, up to
@@ -816,7 +823,9 @@ struct machipc_account_info {
 	__u32 cost_bootstrap;
 	__u32 cost_index_node;
 	__u32 spaces;
-	__u64 reserved[2];
+	__u32 cost_capture;
+	__u32 cost_capture_page;
+	__u64 reserved;
 };
 
 /* machipc_poll_fd.flags */
