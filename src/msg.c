@@ -62,6 +62,7 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 	const struct machipc_msg_header *hdr = body;
 	const struct machipc_msg_desc *desc;
 	u32 i, remote, local, nool = 0, nfd = 0, ncapture = 0;
+	u64 nnames = 0;
 	bool too_big = false;
 
 	if (size > max_size)
@@ -104,6 +105,14 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 			ncapture += !!(desc->disposition & MACHIPC_OOL_CAPTURE);
 			if (desc->size > MACHIPC_OOL_SIZE_MAX)
 				too_big = true;
+			break;
+		case MACHIPC_DESC_OOL_PORTS:
+			if (desc->name || desc->disposition == MACHIPC_DISP_NONE ||
+			    desc->disposition > MACHIPC_DISP_LAST)
+				return -EINVAL;
+			nnames += desc->size;
+			if (nnames > MACHIPC_OOL_PORTS_MAX)
+				return -EINVAL;
 			break;
 		case MACHIPC_DESC_FD:
 			if (desc->address || desc->size ||
@@ -260,6 +269,76 @@ struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 	return msg;
 }
 
+/* Names in the port arrays of a validated message. */
+static u32 machipc_msg_count_names(const void *body)
+{
+	const struct machipc_msg_header *hdr = body;
+	const struct machipc_msg_desc *desc = body + sizeof(*hdr);
+	u32 i, n = 0;
+
+	for (i = 0; i < hdr->desc_count; i++)
+		if (desc[i].type == MACHIPC_DESC_OOL_PORTS)
+			n += desc[i].size;
+	return n;
+}
+
+/*
+ * What the port arrays of a message with @ndesc descriptors and @nnames
+ * names in its arrays cost besides the message: a rights array for the
+ * header, the descriptors and every name, and the names themselves.
+ */
+size_t machipc_msg_port_arrays_cost(u32 ndesc, u32 nnames)
+{
+	return (size_t)(MACHIPC_KRIGHT_DESC + ndesc + nnames) *
+	       MACHIPC_COST_MSG_SLOT + (size_t)nnames * sizeof(u32);
+}
+
+/*
+ * Copy the names of @msg's port arrays in (%MACHIPC_DESC_OOL_PORTS), and
+ * give the message a rights array with room for them, charged to
+ * @account with the message.
+ */
+static int machipc_msg_copyin_port_arrays(struct machipc_msg *msg,
+					  struct machipc_account *account)
+{
+	const struct machipc_msg_header *hdr = msg->body;
+	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
+	u32 nnames = machipc_msg_count_names(msg->body);
+	u32 ndesc = hdr->desc_count, i, off = 0;
+	size_t bytes;
+	int err;
+
+	if (!nnames)
+		return 0;
+	bytes = machipc_msg_port_arrays_cost(ndesc, nnames);
+	err = machipc_account_charge(account, bytes);
+	if (err)
+		return err;
+	msg->ool_ports_mem = kvzalloc(bytes, GFP_KERNEL_ACCOUNT |
+					     __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	if (!msg->ool_ports_mem) {
+		machipc_account_uncharge(account, bytes);
+		return -ENOMEM;
+	}
+	/* msg_free() refunds it with the message. */
+	msg->charge += bytes;
+	msg->rights = msg->ool_ports_mem;
+	msg->ool_names = (u32 *)(msg->rights + MACHIPC_KRIGHT_DESC + ndesc +
+				 nnames);
+	msg->nool_names = nnames;
+	for (i = 0; i < ndesc; i++) {
+		size_t len = (size_t)desc[i].size * sizeof(u32);
+
+		if (desc[i].type != MACHIPC_DESC_OOL_PORTS)
+			continue;
+		if (copy_from_user(msg->ool_names + off,
+				   u64_to_user_ptr(desc[i].address), len))
+			return -EFAULT;
+		off += desc[i].size;
+	}
+	return 0;
+}
+
 /**
  * machipc_msg_copyin() - the one copy of a message from user memory
  * @uaddr: user address of the message
@@ -313,7 +392,10 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 			goto err_free;
 		}
 	}
-	msg->nrights = MACHIPC_KRIGHT_DESC + hdr->desc_count;
+	err = machipc_msg_copyin_port_arrays(msg, account);
+	if (err)
+		goto err_free;
+	msg->nrights = MACHIPC_KRIGHT_DESC + hdr->desc_count + msg->nool_names;
 	machipc_msg_set_sender(msg);
 	return msg;
 
@@ -332,6 +414,7 @@ void machipc_msg_free(struct machipc_msg *msg)
 	if (msg->xfer)
 		machipc_xfer_free(msg->xfer);
 	machipc_capture_free(msg->capture);
+	kvfree(msg->ool_ports_mem);
 	put_pid(msg->sender);
 	kvfree(msg);
 	machipc_account_uncharge(account, charge);

@@ -3,6 +3,7 @@
 #define MACHIPC_MSG_H
 
 #include <linux/cred.h>
+#include <linux/align.h>
 #include <linux/gfp_types.h>
 #include <linux/list.h>
 #include <linux/types.h>
@@ -94,6 +95,15 @@ struct machipc_msg {
 	struct machipc_capture *capture;	/* capture.h; NULL if none */
 	struct machipc_msg_file *files;	/* fdpass.h; NULL without files */
 	u32 nfiles;
+	/*
+	 * Port arrays (%MACHIPC_DESC_OOL_PORTS): their names, as sent, and
+	 * their rights in @rights after the descriptors' (from index
+	 * MACHIPC_KRIGHT_DESC + desc_count), both in @ool_ports_mem, which
+	 * @charge includes; NULL and 0 without port arrays.
+	 */
+	u32 nool_names;
+	u32 *ool_names;
+	void *ool_ports_mem;
 
 	/*
 	 * Set at enqueue, under the port lock, only while the send/receive
@@ -113,6 +123,7 @@ struct machipc_msg {
 				 MACHIPC_KRIGHT_DESC * sizeof(struct machipc_kright))
 #define MACHIPC_COST_MSG_SLOT	sizeof(struct machipc_kright)
 size_t machipc_msg_cost(u32 size);
+size_t machipc_msg_port_arrays_cost(u32 ndesc, u32 nnames);
 
 extern unsigned int machipc_max_inline;
 
@@ -124,6 +135,14 @@ static inline u32 machipc_trailer_size(u32 flags)
 	return flags & MACHIPC_MSG_RCV_AUDIT ?
 	       sizeof(struct machipc_msg_trailer_audit) :
 	       sizeof(struct machipc_msg_trailer);
+}
+
+/* Bytes of receive buffer @msg needs: itself, the trailer, port arrays. */
+static inline u32 machipc_msg_rcv_size(const struct machipc_msg *msg,
+				       u32 flags)
+{
+	return msg->size + machipc_trailer_size(flags) +
+	       ALIGN(msg->nool_names * sizeof(u32), 8);
 }
 
 u32 machipc_msg_ool_count(const void *body);

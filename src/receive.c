@@ -343,6 +343,47 @@ static void machipc_trailer_fill(struct machipc_msg_trailer_audit *t,
 				NSEC_PER_SEC / USER_HZ);
 }
 
+/* The disposition a port array arrives with, from the one it was sent with. */
+static u32 machipc_ool_ports_disp(u32 disp)
+{
+	switch (disp) {
+	case MACHIPC_DISP_MOVE_RECEIVE:
+		return MACHIPC_DISP_MOVE_RECEIVE;
+	case MACHIPC_DISP_MOVE_SEND_ONCE:
+	case MACHIPC_DISP_MAKE_SEND_ONCE:
+		return MACHIPC_DISP_MOVE_SEND_ONCE;
+	}
+	return MACHIPC_DISP_MOVE_SEND;
+}
+
+/*
+ * Write the received names of @msg's port arrays at @dst (after the
+ * trailer), in a few copies of a small batch each.  A name sent as
+ * MACHIPC_NAME_NULL or MACHIPC_NAME_DEAD arrives as it was; a right
+ * whose port died in transit as MACHIPC_NAME_DEAD.  Called with page
+ * faults disabled, after the plan gave every right its name.
+ */
+static int machipc_port_arrays_write(const struct machipc_msg *msg,
+				     void __user *dst)
+{
+	const struct machipc_msg_header *hdr = msg->body;
+	const struct machipc_kright *kr = msg->rights + MACHIPC_KRIGHT_DESC +
+					   hdr->desc_count;
+	u32 batch[32], i, n = 0;
+
+	for (i = 0; i < msg->nool_names; i++) {
+		batch[n++] = kr[i].port ? machipc_received_name(&kr[i]) :
+					  msg->ool_names[i];
+		if (n == ARRAY_SIZE(batch) || i + 1 == msg->nool_names) {
+			if (copy_to_user(dst, batch, n * sizeof(batch[0])))
+				return -EFAULT;
+			dst += n * sizeof(batch[0]);
+			n = 0;
+		}
+	}
+	return 0;
+}
+
 /*
  * Write the message as the receiver sees it.  Called with page faults
  * disabled: returns -EFAULT rather than sleeping on a missing page.
@@ -357,7 +398,7 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 	const struct machipc_msg_desc *sdesc = msg->body + sizeof(*src);
 	struct machipc_msg_trailer_audit trailer = {};
 	struct machipc_msg_header hdr = {};
-	size_t off;
+	size_t off, names = msg->size + machipc_trailer_size(flags);
 	u32 i, k;
 
 	hdr.bits = MACHIPC_MSGH_BITS(machipc_received_disp(reply),
@@ -397,6 +438,12 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 			/* The number is written at the install, after commit. */
 			desc.disposition = sdesc[i].disposition;
 			desc.name = (u32)-EBADF;
+		} else if (desc.type == MACHIPC_DESC_OOL_PORTS) {
+			desc.disposition =
+				machipc_ool_ports_disp(sdesc[i].disposition);
+			desc.address = (u64)(uintptr_t)buf + names;
+			desc.size = sdesc[i].size;
+			names += sdesc[i].size * sizeof(u32);
 		} else {
 			desc.disposition = machipc_received_disp(kr);
 			desc.name = machipc_received_name(kr);
@@ -412,7 +459,9 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 	if (copy_to_user(buf + msg->size, &trailer,
 			 machipc_trailer_size(flags)))
 		return -EFAULT;
-	return 0;
+	return machipc_port_arrays_write(msg,
+					 buf + msg->size +
+					 machipc_trailer_size(flags));
 }
 
 #define MACHIPC_RCV_FAULT_RETRIES	16
@@ -637,7 +686,7 @@ again:
 	 * the names are planned as the sender's commit will leave them.
 	 */
 	credit = sender == space ? machipc_copyin_count_emptied(&splan) : 0;
-	needed = msg->size + machipc_trailer_size(arg->flags);
+	needed = machipc_msg_rcv_size(msg, arg->flags);
 	saved_next = space->next_name;
 	err = machipc_copyout_plan(space, msg, &rplan, credit);
 	if (!err) {
@@ -805,7 +854,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			goto out;
 		}
 
-		needed = msg->size + machipc_trailer_size(arg->flags);
+		needed = machipc_msg_rcv_size(msg, arg->flags);
 		nool = msg->capture ? msg->capture->nregions : 0;
 		fits = !msg->capture || machipc_capture_fits(msg->capture,
 							     copier);

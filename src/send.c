@@ -130,6 +130,26 @@ void machipc_copyin_abort(struct machipc_msg *msg, struct list_head *plan)
 }
 
 /*
+ * The name right @i of @msg is taken from: the header's, a port
+ * descriptor's, or one of a port array's (the rights after the
+ * descriptors').
+ */
+static u32 machipc_copyin_name(const struct machipc_msg *msg, u32 i)
+{
+	const struct machipc_msg_header *hdr = msg->body;
+	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
+	u32 first_array = MACHIPC_KRIGHT_DESC + hdr->desc_count;
+
+	if (i == MACHIPC_KRIGHT_DEST)
+		return hdr->remote_name;
+	if (i == MACHIPC_KRIGHT_REPLY)
+		return hdr->local_name;
+	if (i >= first_array)
+		return msg->ool_names[i - first_array];
+	return desc[i - MACHIPC_KRIGHT_DESC].name;
+}
+
+/*
  * Plan every right of @msg: destination, reply, then descriptors.  Called
  * with @space locked; by the sender, or for an out-of-line message by the
  * receiver committing it.
@@ -140,7 +160,7 @@ int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
 	const struct machipc_msg_header *hdr = msg->body;
 	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
 	u32 local = MACHIPC_MSGH_LOCAL(hdr->bits);
-	u32 i;
+	u32 i, j, k = MACHIPC_KRIGHT_DESC + hdr->desc_count;
 	int err;
 
 	msg->blame = MACHIPC_BLAME_DEST;
@@ -160,6 +180,25 @@ int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
 	for (i = 0; i < hdr->desc_count; i++) {
 		struct machipc_kright *kr = &msg->rights[MACHIPC_KRIGHT_DESC + i];
 
+		if (desc[i].type == MACHIPC_DESC_OOL_PORTS) {
+			/* Its rights follow the descriptors', k on. */
+			msg->blame = MACHIPC_BLAME_DESC(i);
+			for (j = 0; j < desc[i].size; j++, k++) {
+				u32 name = machipc_copyin_name(msg, k);
+
+				if (name == MACHIPC_NAME_NULL ||
+				    name == MACHIPC_NAME_DEAD)
+					continue;
+				err = machipc_copyin_right(space, name,
+							   desc[i].disposition,
+							   &msg->rights[k], plan);
+				if (err)
+					goto err_abort;
+				if (msg->rights[k].type == MACHIPC_RIGHT_RECEIVE)
+					msg->nreceive++;
+			}
+			continue;
+		}
 		if (desc[i].type != MACHIPC_DESC_PORT)
 			continue;
 		msg->blame = MACHIPC_BLAME_DESC(i);
@@ -188,17 +227,7 @@ static struct machipc_entry *machipc_copyin_source(struct machipc_space *space,
 						   const struct machipc_msg *msg,
 						   u32 i)
 {
-	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
-	u32 name;
-
-	if (i == MACHIPC_KRIGHT_DEST)
-		name = hdr->remote_name;
-	else if (i == MACHIPC_KRIGHT_REPLY)
-		name = hdr->local_name;
-	else
-		name = desc[i - MACHIPC_KRIGHT_DESC].name;
-	return xa_load(&space->names, name);
+	return xa_load(&space->names, machipc_copyin_name(msg, i));
 }
 
 /**

@@ -514,7 +514,8 @@ int machipc_copier_claim(struct machipc_copier *copier,
 	xfer = msg->xfer;
 	hdr = msg->body;
 	desc = msg->body + sizeof(*hdr);
-	report->needed = msg->size + trailer_size;
+	report->needed = msg->size + trailer_size +
+			 ALIGN(msg->nool_names * sizeof(u32), 8);
 	report->count = xfer->nregions;
 	fits = rcv_size >= report->needed && copier &&
 	       copier->nbufs >= xfer->nregions &&

@@ -284,6 +284,36 @@ static void machipc_msg_validate_capture_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, validate(&m), 0);
 }
 
+/* Port arrays (ABI 5): a disposition, no name, a bounded count. */
+static void machipc_msg_validate_ool_ports_test(struct kunit *test)
+{
+	struct test_msg m;
+
+	test_msg_init(&m, 2);
+	m.desc[1].type = MACHIPC_DESC_OOL_PORTS;
+	m.desc[1].name = 0;
+	m.desc[1].address = 0x1000;
+	m.desc[1].size = MACHIPC_OOL_PORTS_MAX;
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	m.desc[1].size = MACHIPC_OOL_PORTS_MAX + 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.desc[1].size = 3;
+	m.desc[1].name = 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.desc[1].name = 0;
+	m.desc[1].disposition = MACHIPC_DISP_NONE;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.desc[1].disposition = MACHIPC_DISP_LAST + 1;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	/* The bound is on the names of all the message's arrays. */
+	m.desc[1].disposition = MACHIPC_DISP_COPY_SEND;
+	m.desc[0] = m.desc[1];
+	m.desc[0].size = MACHIPC_OOL_PORTS_MAX - 2;
+	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
+	m.desc[0].size = MACHIPC_OOL_PORTS_MAX - 3;
+	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+}
+
 static struct kunit_case machipc_msg_validate_cases[] = {
 	KUNIT_CASE(machipc_msg_validate_good_test),
 	KUNIT_CASE(machipc_msg_validate_bad_test),
@@ -291,6 +321,7 @@ static struct kunit_case machipc_msg_validate_cases[] = {
 	KUNIT_CASE(machipc_msg_validate_ool_max_test),
 	KUNIT_CASE(machipc_msg_validate_fd_test),
 	KUNIT_CASE(machipc_msg_validate_capture_test),
+	KUNIT_CASE(machipc_msg_validate_ool_ports_test),
 	{}
 };
 

@@ -144,7 +144,7 @@ TEST_F(cap, one_thread_self_send)
 	ASSERT_EQ(0, send_now(self->fd, self->buf));
 	EXPECT_EQ(1, ool_msgcount(self->fd, self->port));
 	/* Charged to the byte: message, capture header, pages spanned. */
-	ASSERT_EQ(0, machipc_account_get(self->fd, &ai));
+	ASSERT_EQ(0, machipc_account_get_all(self->fd, &ai));
 	EXPECT_EQ(self->base + ool_msg_cost(&ai, hdr->size) + ai.cost_capture +
 		  (len + ool_page() - 1) / ool_page() * ai.cost_capture_page,
 		  ai.usage);

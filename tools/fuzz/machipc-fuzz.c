@@ -421,6 +421,7 @@ struct exec {
 	/* Files for MACHIPC_DESC_FD descriptors (see pick_file()). */
 	int pipe_r, pipe_w, memfd, usock[2];
 	int refused;		/* the message being sent carries one */
+	int rcv_alloc;		/* the receive let the kernel map its buffers */
 };
 
 static uint64_t now_ns(void)
@@ -600,6 +601,14 @@ static uint32_t build_msg(struct exec *x, const struct fop *o)
 			d[i].type = MACHIPC_DESC_OOL;
 			d[i].size = ool_size(t >> 1);
 			d[i].address = ool_addr(x, x->ool, t >> 5, d[i].size);
+			/*
+			 * Captured at the send (ABI 5) in one message of four
+			 * (every region of it, or the send is EINVAL), now
+			 * and then one region only.
+			 */
+			if ((o->a[7] & 0x300) == 0x300 ||
+			    (t & 0x30000000) == 0x30000000)
+				d[i].disposition = MACHIPC_OOL_CAPTURE;
 		} else if ((t & 0x600) == 0x600) {
 			/* An open file, one port descriptor in four. */
 			d[i].type = MACHIPC_DESC_FD;
@@ -676,6 +685,15 @@ static int do_msg(struct exec *x, const struct fop *o, uint32_t flags)
 			m.flags |= MACHIPC_MSG_RCV_FILES;
 		if ((o->a[1] & 0xf0) == 0xf0)
 			m.rcv_ool_count = o->a[1] >> 8;
+		/* One receive in four has the kernel map its buffers. */
+		x->rcv_alloc = (o->seed & 0x600) == 0x600;
+		if (x->rcv_alloc) {
+			m.flags |= MACHIPC_MSG_RCV_OOL_ALLOC;
+			if (!(o->a[1] & 0x1000)) {	/* else EINVAL */
+				m.rcv_ool = 0;
+				m.rcv_ool_count = 0;
+			}
+		}
 	}
 	/*
 	 * Deadlines: mostly short (the base, times 1, 4, 16 or 64, so that a
@@ -718,6 +736,10 @@ static void absorb(struct exec *x)
 			remember(x, d[i].name);
 		else if (d[i].type == MACHIPC_DESC_FD && (int)d[i].name >= 0)
 			close((int)d[i].name);
+		/* Memory the kernel mapped for the receive is ours to free. */
+		else if (d[i].type == MACHIPC_DESC_OOL && x->rcv_alloc &&
+			 d[i].size)
+			munmap((void *)(uintptr_t)d[i].address, d[i].size);
 	}
 }
 

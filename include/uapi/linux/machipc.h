@@ -460,7 +460,14 @@ struct machipc_msg_header {
 #define MACHIPC_DESC_PORT	1
 #define MACHIPC_DESC_OOL	2
 #define MACHIPC_DESC_FD		3	/* ABI 4 */
-#define MACHIPC_DESC_LAST	MACHIPC_DESC_FD
+#define MACHIPC_DESC_OOL_PORTS	4	/* ABI 5 */
+#define MACHIPC_DESC_LAST	MACHIPC_DESC_OOL_PORTS
+
+/*
+ * The most names all the %MACHIPC_DESC_OOL_PORTS arrays of one message
+ * may hold together (ABI 5).
+ */
+#define MACHIPC_OOL_PORTS_MAX	65536
 
 /* machipc_msg_desc.disposition of a %MACHIPC_DESC_FD descriptor. */
 #define MACHIPC_FD_INHERIT	(1U << 0)
@@ -500,13 +507,15 @@ struct machipc_msg_header {
 /**
  * struct machipc_msg_desc - a descriptor: a right, out-of-line data or an
  *	open file
- * @type: %MACHIPC_DESC_PORT, %MACHIPC_DESC_OOL or %MACHIPC_DESC_FD.
+ * @type: %MACHIPC_DESC_PORT, %MACHIPC_DESC_OOL, %MACHIPC_DESC_FD or
+ *	%MACHIPC_DESC_OOL_PORTS (ABI 5).
  * @disposition: port: on send a %MACHIPC_DISP_* other than NONE; on receive
  *	the MOVE_* value of the right that arrived.  Out-of-line: 0 or
  *	%MACHIPC_OOL_CAPTURE and/or %MACHIPC_OOL_DEALLOCATE (ABI 5; before,
  *	must be 0); received as 0.
  *	File: 0 (the receiver's descriptor is close-on-exec) or
- *	%MACHIPC_FD_INHERIT; received as sent.
+ *	%MACHIPC_FD_INHERIT; received as sent.  Port array: as for a port,
+ *	one disposition for every name of the array.
  * @name: port: on send the name in the sender's space; on receive the
  *	name in the receiver's space, or %MACHIPC_NAME_DEAD if the port died
  *	in transit (the right then became a dead name and was dropped).
@@ -516,13 +525,16 @@ struct machipc_msg_header {
  *	or a negative errno if it could not be installed at the commit
  *	(an LSM refused it in security_file_receive(), or another thread
  *	used up the descriptor table meanwhile): the file is then dropped.
+ *	Port array: must be 0.
  * @reserved: must be zero.
  * @address: out-of-line: on send the address of the data in the sender's
  *	memory (any alignment; ignored when @size is 0); on receive where the
  *	data landed (the address of the receiver's struct machipc_ool_buf).
- *	Port and file: must be 0.
- * @size: out-of-line: bytes of data, 0 to %MACHIPC_OOL_SIZE_MAX.  Port and
- *	file: must be 0.
+ *	Port array: on send the address of @size __u32 names in the
+ *	sender's memory; on receive where the received names are, in the
+ *	receive buffer (see below).  Port and file: must be 0.
+ * @size: out-of-line: bytes of data, 0 to %MACHIPC_OOL_SIZE_MAX.  Port
+ *	array: the number of names.  Port and file: must be 0.
  *
  * Files (ABI 4): a message may carry at most %MACHIPC_FD_MAX and no
  * out-of-line data besides (%EINVAL).  %EBADF if a descriptor is not open
@@ -533,6 +545,18 @@ struct machipc_msg_header {
  * %MACHIPC_FD_COST bytes to the sender's account.  A send that fails drops
  * the references it took; a receive that fails or is interrupted installs
  * nothing; %EMFILE (no room for every file) leaves the message queued.
+ *
+ * Port arrays (ABI 5, Mach's ``MACH_MSG_OOL_PORTS_DESCRIPTOR``): each name
+ * of the array is taken from the sender with the descriptor's disposition,
+ * as a port descriptor's would be (%MACHIPC_NAME_NULL and
+ * %MACHIPC_NAME_DEAD pass as they are), all at the commit of the send or
+ * none; at most %MACHIPC_OOL_PORTS_MAX names in all the arrays of a
+ * message, each charged to the sender like a descriptor's right
+ * (Documentation/accounting.rst).  The receiver gets the names in its
+ * space, in the same order, in its receive buffer after the trailer: the
+ * arrays one after the other from offset header.size + trailer size, 8
+ * bytes aligned, each descriptor's @address pointing at its array; the
+ * receive needs that much more @rcv_size.
  *
  * Out-of-line data moves with one copy from the sender's pages to the
  * receiver's buffer when the message is received, so a message carrying
