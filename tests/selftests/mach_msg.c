@@ -600,6 +600,66 @@ TEST(ool_to_own_port_one_thread)
 	mach_port_destroy(mach_task_self(), p);
 }
 
+/*
+ * An out-of-line port array far larger than the inline descriptor limit
+ * (5000 rights would take 160 KiB as port descriptors; max_inline is 64
+ * KiB), with MACH_PORT_NULL and MACH_PORT_DEAD entries, to a port of our
+ * own: every entry arrives, in order, in fresh memory.
+ */
+TEST(ool_ports_large_array)
+{
+	mach_port_t p = mt_port_send(), a = mt_port_send();
+	mach_msg_type_number_t n = 5000, i;
+	mach_port_t *names = calloc(n, sizeof(*names)), *got;
+	mt_ool_rcv_t r;
+	mt_ool_t m;
+
+	ASSERT_NE(NULL, names);
+	for (i = 0; i < n; i++)
+		names[i] = i == 10 ? MACH_PORT_NULL :
+			   i == 11 ? MACH_PORT_DEAD : a;
+	memset(&m, 0, sizeof(m));
+	m.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_COPY_SEND, 0, 0,
+						MACH_MSGH_BITS_COMPLEX);
+	m.header.msgh_size = sizeof(m);
+	m.header.msgh_remote_port = p;
+	m.header.msgh_id = 77;
+	m.body.msgh_descriptor_count = 2;
+	m.ool.type = MACH_MSG_OOL_DESCRIPTOR;
+	m.ool.copy = MACH_MSG_VIRTUAL_COPY;
+	m.ports.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
+	m.ports.address = names;
+	m.ports.count = n;
+	m.ports.disposition = MACH_MSG_TYPE_COPY_SEND;
+	m.ports.copy = MACH_MSG_PHYSICAL_COPY;
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&m.header, MACH_SEND_MSG |
+					     MACH_SEND_TIMEOUT, sizeof(m), 0,
+					     0, 1000, 0));
+	EXPECT_EQ(1, mt_refs(a, MACH_PORT_RIGHT_SEND));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&r.m.header, MACH_RCV_MSG |
+					     MACH_RCV_TIMEOUT, 0, sizeof(r), p,
+					     0, 0));
+	EXPECT_EQ(1 + n - 2, mt_refs(a, MACH_PORT_RIGHT_SEND));
+	ASSERT_EQ(MACH_MSG_OOL_PORTS_DESCRIPTOR, (unsigned int)r.m.ports.type);
+	ASSERT_EQ(n, r.m.ports.count);
+	EXPECT_EQ(MACH_MSG_TYPE_PORT_SEND, (unsigned int)r.m.ports.disposition);
+	got = r.m.ports.address;
+	ASSERT_NE(NULL, got);
+	EXPECT_NE(names, got);
+	EXPECT_EQ(0, (uintptr_t)got % vm_page_size);
+	for (i = 0; i < n; i++)
+		if (got[i] != names[i])
+			break;
+	EXPECT_EQ(n, i);
+	/* Destroying the message releases every right it brought. */
+	mach_msg_destroy(&r.m.header);
+	EXPECT_EQ(1, mt_refs(a, MACH_PORT_RIGHT_SEND));
+	free(names);
+	mach_port_destroy(mach_task_self(), a);
+	mach_port_destroy(mach_task_self(), p);
+}
+
 /* deallocate = TRUE: the region is gone from the sender once sent. */
 TEST(ool_deallocate_on_send)
 {

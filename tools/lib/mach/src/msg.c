@@ -4,16 +4,17 @@
  *
  * A Mach message (XNU's 64-bit layout) is translated into a machipc
  * message in a per-thread buffer: the destination and reply rights go in
- * the machipc header, every right (port descriptors, and each element of
- * an out-of-line port array) becomes a machipc port descriptor, every
- * out-of-line region a machipc out-of-line descriptor, and the inline data
- * carries an envelope that says how to rebuild the Mach layout:
+ * the machipc header, every port descriptor's right becomes a machipc port
+ * descriptor, every out-of-line port array a machipc port array
+ * (MACHIPC_DESC_OOL_PORTS, whose NULL and DEAD entries the kernel passes
+ * as they are), every out-of-line region a machipc out-of-line descriptor,
+ * and the inline data carries an envelope that says how to rebuild the
+ * Mach layout:
  *
  *	struct lm_env		magic, Mach size, descriptor count, the
  *				dispositions the sender used
  *	struct lm_drec[ndesc]	one per Mach descriptor: type, disposition,
  *				copy option, size or count, NULL/DEAD marks
- *	u32 marks[]		per element of each out-of-line port array
  *	the Mach body		the bytes after the descriptors
  *
  * The receiver receives the machipc message into its own per-thread
@@ -33,7 +34,11 @@
 
 #include "internal.h"
 
-#define LM_MAGIC	0x6c6d6163U	/* "camL" */
+/*
+ * "cam2": the envelope's second format (port arrays as machipc port
+ * arrays); a message with another magic reads as raw machipc.
+ */
+#define LM_MAGIC	0x326d6163U
 
 struct lm_env {
 	uint32_t magic;
@@ -45,7 +50,7 @@ struct lm_env {
 	uint8_t pad;
 };
 
-/* lm_drec.mark and the port-array marks */
+/* lm_drec.mark */
 #define LM_MARK_RIGHT	0	/* the next machipc port descriptor */
 #define LM_MARK_NULL	1
 #define LM_MARK_DEAD	2
@@ -149,16 +154,42 @@ static pthread_mutex_t lm_held_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lm_held *lm_held_head;
 static atomic_uint lm_held_n;
 
-static void lm_held_put(const char *mm)
+/*
+ * The port arrays of a received message (MACHIPC_DESC_OOL_PORTS) follow its
+ * trailer, one after the other.  Found by position, not by the address the
+ * kernel reported: a held message is copied elsewhere.
+ */
+static const uint32_t *lm_array_of(const struct machipc_msg_header *mh,
+				   const struct machipc_msg_desc *md)
+{
+	const struct machipc_msg_desc *d = (const void *)(mh + 1);
+	const char *p = (const char *)mh + mh->size + MSIZE_TRAILER;
+
+	for (; d < md; d++)
+		if (d->type == MACHIPC_DESC_OOL_PORTS)
+			p += d->size * sizeof(uint32_t);
+	return (const void *)p;
+}
+
+/* Bytes of a received message: itself, the trailer, its port arrays. */
+static size_t lm_mm_len(const char *mm)
 {
 	const struct machipc_msg_header *h = (const void *)mm;
-	size_t len = (size_t)h->size + MSIZE_TRAILER;
+	const struct machipc_msg_desc *end = (const void *)(h + 1);
+
+	end += h->desc_count;
+	return (size_t)((const char *)lm_array_of(h, end) - mm + 7) & ~(size_t)7;
+}
+
+static void lm_held_put(const char *mm)
+{
+	size_t len = lm_mm_len(mm);
 	struct lm_held *e = malloc(sizeof(*e) + len), **pp;
 
 	if (!e)
 		return;
 	e->next = NULL;
-	e->port = h->local_name;
+	e->port = ((const struct machipc_msg_header *)mm)->local_name;
 	e->len = len;
 	memcpy(e->data, mm, len);
 	pthread_mutex_lock(&lm_held_lock);
@@ -316,13 +347,13 @@ static mach_msg_return_t lm_encode(struct lm_tls *t, mach_msg_header_t *m,
 	uint32_t rt = MACH_MSGH_BITS_REMOTE(bits);
 	uint32_t lt = MACH_MSGH_BITS_LOCAL(bits);
 	uint32_t vt = MACH_MSGH_BITS_VOUCHER(bits);
-	uint32_t ndesc = 0, nmach = 0, nool = 0, i, j, off, body;
-	size_t marks = 0, inl, total;
+	uint32_t ndesc = 0, nmach = 0, nool = 0, i, off, body;
+	uint64_t nnames = 0;
+	size_t inl, total;
 	struct machipc_msg_header *mh;
 	struct machipc_msg_desc *md;
 	struct lm_env *env;
 	struct lm_drec *rec;
-	uint32_t *mk;
 	char *q;
 
 	if (size < sizeof(*m) || (size & 3))
@@ -392,9 +423,8 @@ static mach_msg_return_t lm_encode(struct lm_tls *t, mach_msg_header_t *m,
 					return MACH_SEND_INVALID_TYPE;
 				if (d->count && !a)
 					return MACH_SEND_INVALID_MEMORY;
-				for (j = 0; j < d->count; j++)
-					nmach += lm_is_right(a[j]);
-				marks += d->count;
+				nmach++;
+				nnames += d->count;
 				break;
 			}
 			}
@@ -402,10 +432,10 @@ static mach_msg_return_t lm_encode(struct lm_tls *t, mach_msg_header_t *m,
 		}
 	}
 	body = size - off;
-	inl = sizeof(*env) + (size_t)ndesc * sizeof(*rec) +
-	      marks * sizeof(uint32_t) + body;
+	inl = sizeof(*env) + (size_t)ndesc * sizeof(*rec) + body;
 	total = MSIZE_HDR + (size_t)nmach * MSIZE_DESC + ((inl + 7) & ~(size_t)7);
-	if (total > lm_space.max_inline || nool > MACHIPC_OOL_MAX)
+	if (total > lm_space.max_inline || nool > MACHIPC_OOL_MAX ||
+	    nnames > MACHIPC_OOL_PORTS_MAX)
 		return MACH_SEND_TOO_LARGE;
 	if (lm_grow(&t->sbuf, &t->scap, total))
 		return MACH_SEND_NO_BUFFER;
@@ -434,7 +464,6 @@ static mach_msg_return_t lm_encode(struct lm_tls *t, mach_msg_header_t *m,
 	env->local_disp = (uint8_t)lt;
 	env->local_mark = lt ? (uint8_t)lm_mark(m->msgh_local_port) : 0;
 	rec = (void *)(env + 1);
-	mk = (void *)(rec + ndesc);
 
 	off = sizeof(*m) + (ndesc || (bits & MACH_MSGH_BITS_COMPLEX) ?
 			    sizeof(mach_msg_body_t) : 0);
@@ -490,28 +519,24 @@ static mach_msg_return_t lm_encode(struct lm_tls *t, mach_msg_header_t *m,
 		}
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
 			const mach_msg_ool_ports_descriptor_t *d = (const void *)(p + off);
-			const mach_port_name_t *a = d->address;
 
 			rec[i].disp = (uint8_t)d->disposition;
 			rec[i].copy = (uint8_t)d->copy;
 			rec[i].dealloc = (uint8_t)d->deallocate;
 			rec[i].count = d->count;
-			for (j = 0; j < d->count; j++) {
-				*mk++ = lm_mark(a[j]);
-				if (!lm_is_right(a[j]))
-					continue;
-				memset(md, 0, sizeof(*md));
-				md->type = MACHIPC_DESC_PORT;
-				md->disposition = lm_disp_to_machipc(d->disposition);
-				md->name = a[j];
-				md++;
-			}
+			/* The kernel reads the names at the send (ABI 5). */
+			memset(md, 0, sizeof(*md));
+			md->type = MACHIPC_DESC_OOL_PORTS;
+			md->disposition = lm_disp_to_machipc(d->disposition);
+			md->address = (uintptr_t)d->address;
+			md->size = d->count;
+			md++;
 			break;
 		}
 		}
 		off += lm_desc_size(type);
 	}
-	q = (char *)mk;
+	q = (char *)(rec + ndesc);
 	memcpy(q, p + off, body);
 	memset(q + body, 0, (size_t)((char *)mh + total - (q + body)));
 	return MACH_MSG_SUCCESS;
@@ -774,7 +799,6 @@ struct lm_view {
 	const struct machipc_msg_trailer_audit *tr;
 	const struct lm_env *env;
 	const struct lm_drec *rec;
-	const uint32_t *marks;
 	const char *body;
 	uint32_t body_len;
 	uint32_t xnu_size;
@@ -793,8 +817,9 @@ static const struct machipc_msg_desc *lm_next(struct lm_view *v, uint32_t *k,
 static int lm_env_check(struct lm_view *v, uint32_t inl)
 {
 	const struct lm_env *env = v->env;
-	uint64_t need, xsize, marks = 0;
-	uint32_t i, j, k = 0;
+	const struct machipc_msg_desc *md;
+	uint64_t need, xsize;
+	uint32_t i, k = 0;
 
 	if (inl < sizeof(*env) || env->magic != LM_MAGIC ||
 	    env->ndesc > (inl - sizeof(*env)) / sizeof(struct lm_drec))
@@ -808,21 +833,16 @@ static int lm_env_check(struct lm_view *v, uint32_t inl)
 		if (r->type > MACH_MSG_GUARDED_PORT_DESCRIPTOR)
 			return -1;
 		xsize += lm_desc_size(r->type);
-		if (r->type == MACH_MSG_OOL_PORTS_DESCRIPTOR)
-			marks += r->count;
 	}
-	need = sizeof(*env) + (uint64_t)env->ndesc * sizeof(struct lm_drec) +
-	       marks * sizeof(uint32_t);
+	need = sizeof(*env) + (uint64_t)env->ndesc * sizeof(struct lm_drec);
 	if (need > inl)
 		return -1;
-	v->marks = (const uint32_t *)(v->rec + env->ndesc);
-	v->body = (const char *)(v->marks + marks);
+	v->body = (const char *)(v->rec + env->ndesc);
 	if (env->xnu_size < xsize || env->xnu_size - xsize > inl - need)
 		return -1;
 	v->body_len = (uint32_t)(env->xnu_size - xsize);
 	v->xnu_size = env->xnu_size;
 	/* Every right and region must be where the records say. */
-	marks = 0;
 	for (i = 0; i < env->ndesc; i++) {
 		const struct lm_drec *r = &v->rec[i];
 
@@ -834,10 +854,9 @@ static int lm_env_check(struct lm_view *v, uint32_t inl)
 				return -1;
 			break;
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR:
-			for (j = 0; j < r->count; j++)
-				if (v->marks[marks++] == LM_MARK_RIGHT &&
-				    !lm_next(v, &k, MACHIPC_DESC_PORT))
-					return -1;
+			md = lm_next(v, &k, MACHIPC_DESC_OOL_PORTS);
+			if (!md || md->size != r->count)
+				return -1;
 			break;
 		default:
 			if (!lm_next(v, &k, MACHIPC_DESC_OOL))
@@ -900,6 +919,8 @@ static void lm_view_init(struct lm_view *v, const char *mm)
 	for (i = 0; i < v->mh->desc_count; i++)
 		v->xnu_size += v->md[i].type == MACHIPC_DESC_PORT ?
 			       sizeof(mach_msg_port_descriptor_t) :
+			       v->md[i].type == MACHIPC_DESC_OOL_PORTS ?
+			       sizeof(mach_msg_ool_ports_descriptor_t) :
 			       sizeof(mach_msg_ool_descriptor_t);
 }
 
@@ -938,6 +959,23 @@ static mach_port_name_t lm_arrived_name(const struct machipc_msg_desc *d)
 	return d->name == MACHIPC_NAME_DEAD ? MACH_PORT_DEAD : d->name;
 }
 
+/*
+ * A received port array (in the receive buffer, after the trailer) in fresh
+ * memory, as XNU delivers one; NULL if empty or out of memory.
+ */
+static mach_port_name_t *lm_names_copy(const struct machipc_msg_header *mh,
+				       const struct machipc_msg_desc *md)
+{
+	mach_port_name_t *a;
+
+	if (!md || !md->size)
+		return NULL;
+	a = lm_vm_alloc((size_t)md->size * sizeof(*a));
+	if (a)
+		memcpy(a, lm_array_of(mh, md), (size_t)md->size * sizeof(*a));
+	return a;
+}
+
 static mach_port_name_t lm_marked(uint32_t mark)
 {
 	return mark == LM_MARK_DEAD ? MACH_PORT_DEAD : MACH_PORT_NULL;
@@ -957,7 +995,7 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 	mach_msg_type_name_t dest = MACH_MSG_TYPE_PORT_SEND;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 	char *p = (char *)out;
-	uint32_t i, j, k = 0, off, nmark = 0;
+	uint32_t i, k = 0, off;
 
 	out->msgh_size = v->xnu_size;
 	out->msgh_remote_port = mh->remote_name == MACHIPC_NAME_DEAD ?
@@ -1021,6 +1059,19 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 				d->name = lm_arrived_name(md);
 				d->disposition = lm_arrived(md->disposition);
 				off += sizeof(*d);
+			} else if (md->type == MACHIPC_DESC_OOL_PORTS) {
+				mach_msg_ool_ports_descriptor_t *d = (void *)(p + off);
+
+				memset(d, 0, sizeof(*d));
+				d->type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
+				d->address = lm_names_copy(mh, md);
+				if (md->size && !d->address)
+					mr = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
+				d->count = d->address ? (mach_msg_size_t)md->size : 0;
+				d->disposition = lm_arrived(md->disposition);
+				d->copy = MACH_MSG_VIRTUAL_COPY;
+				d->deallocate = TRUE;
+				off += sizeof(*d);
 			} else if (md->type == MACHIPC_DESC_FD) {
 				/*
 				 * An open file from a native machipc sender:
@@ -1048,7 +1099,7 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 			}
 		}
 		memcpy(p + off, v->body, v->body_len);
-		return MACH_MSG_SUCCESS;
+		return mr;
 	}
 
 	/* LM_ENV */
@@ -1098,22 +1149,12 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 		}
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
 			mach_msg_ool_ports_descriptor_t *d = (void *)(p + off);
-			mach_port_name_t *a = lm_vm_alloc((size_t)r->count * sizeof(*a));
+			mach_port_name_t *a;
 
+			md = lm_next((struct lm_view *)v, &k, MACHIPC_DESC_OOL_PORTS);
+			a = lm_names_copy(mh, md);
 			if (r->count && !a)
 				mr = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
-			for (j = 0; j < r->count; j++) {
-				uint32_t mark = v->marks[nmark++];
-				mach_port_name_t name = lm_marked(mark);
-
-				if (mark == LM_MARK_RIGHT) {
-					md = lm_next((struct lm_view *)v, &k,
-						     MACHIPC_DESC_PORT);
-					name = lm_arrived_name(md);
-				}
-				if (a)
-					a[j] = name;
-			}
 			memset(d, 0, sizeof(*d));
 			d->type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
 			d->address = a;
@@ -1143,12 +1184,30 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 	return mr;
 }
 
+/* Releases one right a received message brought, as it arrived. */
+static void lm_release(uint32_t name, uint32_t disposition)
+{
+	struct machipc_port_mod_refs mod = { 0 };
+	struct machipc_port_name pn = { 0 };
+
+	if (!lm_is_right(name))
+		return;
+	if (disposition == MACHIPC_DISP_MOVE_RECEIVE) {
+		mod.name = name;
+		mod.right = MACHIPC_RIGHT_RECEIVE;
+		mod.delta = -1;
+		lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &mod);
+	} else {
+		pn.name = name;
+		lm_ioctl(MACHIPC_IOC_PORT_DEALLOCATE, &pn);
+	}
+}
+
 /* Releases what a received machipc message put into the space. */
 static void lm_mm_destroy(const char *mm)
 {
 	const struct machipc_msg_header *mh = (const void *)mm;
 	const struct machipc_msg_desc *md = (const void *)(mh + 1);
-	struct machipc_port_mod_refs mod = { 0 };
 	struct machipc_port_name pn = { 0 };
 	uint32_t i;
 
@@ -1167,17 +1226,15 @@ static void lm_mm_destroy(const char *mm)
 				close((int)md[i].name);
 			continue;
 		}
-		if (!lm_is_right(md[i].name))
+		if (md[i].type == MACHIPC_DESC_OOL_PORTS) {
+			const uint32_t *a = lm_array_of(mh, &md[i]);
+			uint64_t j;
+
+			for (j = 0; j < md[i].size; j++)
+				lm_release(a[j], md[i].disposition);
 			continue;
-		if (md[i].disposition == MACHIPC_DISP_MOVE_RECEIVE) {
-			mod.name = md[i].name;
-			mod.right = MACHIPC_RIGHT_RECEIVE;
-			mod.delta = -1;
-			lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &mod);
-		} else {
-			pn.name = md[i].name;
-			lm_ioctl(MACHIPC_IOC_PORT_DEALLOCATE, &pn);
 		}
+		lm_release(md[i].name, md[i].disposition);
 	}
 }
 
