@@ -493,4 +493,38 @@ TEST_F(two, with_synchronous_data)
 	munmap(dst, len);
 }
 
+/* libmachipc's builder: the descriptor it writes, and its refusals. */
+TEST_F(two, library_builder)
+{
+	__u32 names[2] = { self->dest_in_s, MACHIPC_NAME_NULL };
+	__u64 buf[64];
+	struct machipc_msg_builder b;
+	struct machipc_msg_args a;
+	const __u32 *got;
+	int err;
+
+	ASSERT_EQ(0, machipc_msg_init(&b, buf, sizeof(buf), self->dest_in_s,
+				      MACHIPC_DISP_COPY_SEND, 0,
+				      MACHIPC_DISP_NONE, 5));
+	EXPECT_EQ(-1, machipc_msg_add_ool_ports(&b, names, 2,
+						MACHIPC_DISP_NONE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, machipc_msg_add_ool_ports(&b, NULL, 2,
+						MACHIPC_DISP_COPY_SEND));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, machipc_msg_add_ool_ports(&b, names,
+						MACHIPC_OOL_PORTS_MAX + 1,
+						MACHIPC_DISP_COPY_SEND));
+	EXPECT_EQ(E2BIG, errno);
+	ASSERT_EQ(0, machipc_msg_add_ool_ports(&b, names, 2,
+					       MACHIPC_DISP_COPY_SEND));
+	ASSERT_EQ(0, send_now(self->s, buf, NULL));
+	got = recv_array(self->r, self->dest, self->rbuf, self->rcap, &a,
+			 &err);
+	ASSERT_EQ(0, err);
+	ASSERT_NE(NULL, got);
+	EXPECT_EQ(self->dest, got[0]);
+	EXPECT_EQ(MACHIPC_NAME_NULL, got[1]);
+}
+
 TEST_HARNESS_MAIN

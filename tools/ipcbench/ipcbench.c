@@ -38,7 +38,8 @@ struct bench_opts opts = {
 #define MAX_SIZES	16
 
 static const struct stream_peer *const stream_peers[] = {
-	&stream_machipc, &stream_pipe, &stream_unix_stream, &stream_binder,
+	&stream_machipc, &stream_machipc_capture, &stream_pipe,
+	&stream_unix_stream, &stream_binder,
 	&stream_vm_readv, &stream_memcpy,
 };
 #define NSPEERS		ARRAY_SIZE(stream_peers)

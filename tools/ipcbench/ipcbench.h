@@ -258,7 +258,8 @@ struct stream_peer {
 	int (*run)(size_t size, unsigned int count, double *seconds);
 };
 
-extern const struct stream_peer stream_machipc, stream_pipe,
+extern const struct stream_peer stream_machipc, stream_machipc_capture,
+	stream_pipe,
 	stream_unix_stream, stream_binder, stream_vm_readv, stream_memcpy;
 
 /* Restart cost: one out-of-line transfer, aborted once at @chunk. */

@@ -348,7 +348,15 @@ struct mp_sender {
 	int ready;		/* restart: ... after writing one here */
 	size_t size;
 	unsigned int count;
+	u32 ool_flags;		/* MACHIPC_OOL_CAPTURE: captured sends */
 };
+
+/*
+ * Room for captured messages (queued copies of up to 64 MiB, a full
+ * queue of them): the account limits of the sender's space and process
+ * (raising them past the default needs root, as in the guest).
+ */
+#define MP_CAPTURE_LIMIT	(1ULL << 30)
 
 static int mp_sender_main(void *arg)
 {
@@ -366,12 +374,19 @@ static int mp_sender_main(void *arg)
 		warnx_("machipc sender: %s", machipc_strerror(errno));
 		return -1;
 	}
+	if (s->ool_flags && (machipc_process_set_limit(space, MP_CAPTURE_LIMIT) ||
+			     machipc_account_set_limit(space, MP_CAPTURE_LIMIT))) {
+		warnx_("machipc-capture sender: account limit: %s",
+		       machipc_strerror(errno));
+		return -1;
+	}
 	sender_buffer(&p, s->size);
 	if (s->ready >= 0 && write_full(s->ready, "r", 1))
 		return -1;
 	ool_msg_init(&m, MACHIPC_MSGH_BITS(MACHIPC_DISP_COPY_SEND,
 					   MACHIPC_DISP_NONE),
 		     dest, MACHIPC_NAME_NULL, MSGID_DATA, p.buf, s->size);
+	m.d.disposition = s->ool_flags;
 	for (i = 0; i < s->count; i++) {
 		if (s->go >= 0 && read_full(s->go, &b, 1))
 			return -1;
@@ -456,9 +471,11 @@ static int mp_receive(struct mp_receiver *r, void *buf, size_t size,
 	return 0;
 }
 
-static int mp_stream_run(size_t size, unsigned int count, double *seconds)
+static int mp_stream_run_flags(size_t size, unsigned int count,
+			       double *seconds, u32 ool_flags)
 {
-	struct mp_sender s = { .go = -1, .ready = -1, .size = size, .count = count + 1 };
+	struct mp_sender s = { .go = -1, .ready = -1, .size = size,
+			       .count = count + 1, .ool_flags = ool_flags };
 	struct mp_receiver r;
 	void *buf = page_alloc(size);
 	unsigned int i;
@@ -490,6 +507,16 @@ static int mp_stream_run(size_t size, unsigned int count, double *seconds)
 	return ret;
 }
 
+static int mp_stream_run(size_t size, unsigned int count, double *seconds)
+{
+	return mp_stream_run_flags(size, count, seconds, 0);
+}
+
+static int mp_capture_run(size_t size, unsigned int count, double *seconds)
+{
+	return mp_stream_run_flags(size, count, seconds, MACHIPC_OOL_CAPTURE);
+}
+
 const struct stream_peer stream_machipc = {
 	.name = "machipc",
 	.copies = "out-of-line: the receiver's receive pins chunk_pages of the "
@@ -497,6 +524,17 @@ const struct stream_peer stream_machipc = {
 		  "it named (one copy); the send returns when the copy is done",
 	.probe = machipc_probe_reason,
 	.run = mp_stream_run,
+};
+
+const struct stream_peer stream_machipc_capture = {
+	.name = "mc-capture",
+	.copies = "out-of-line with MACHIPC_OOL_CAPTURE (Mach's semantics): the "
+		  "send copies the data into kernel pages and returns, the "
+		  "receive copies them into the buffer it named (two copies); "
+		  "the row's ratio is machipc's synchronous one-copy transfer "
+		  "against it",
+	.probe = machipc_probe_reason,
+	.run = mp_capture_run,
 };
 
 /* ------------------------------------------------------------------ */

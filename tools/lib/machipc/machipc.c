@@ -555,6 +555,35 @@ int machipc_msg_add_ool_flags(struct machipc_msg_builder *b, const void *addr,
 	return 0;
 }
 
+int machipc_msg_add_ool_ports(struct machipc_msg_builder *b,
+			      const __u32 *names, __u32 count,
+			      __u32 disposition)
+{
+	struct machipc_msg_header *hdr = builder_header(b);
+	struct machipc_msg_desc *desc;
+	size_t off = builder_data_offset(b);
+
+	if (b->data_len || disposition == MACHIPC_DISP_NONE ||
+	    disposition > MACHIPC_DISP_LAST || (count && !names))
+		return fail(EINVAL);
+	if (count > MACHIPC_OOL_PORTS_MAX)
+		return fail(E2BIG);
+	if (off + sizeof(*desc) > b->cap || off + sizeof(*desc) > UINT32_MAX)
+		return fail(EMSGSIZE);
+
+	desc = (void *)((char *)b->buf + off);
+	memset(desc, 0, sizeof(*desc));
+	desc->type = MACHIPC_DESC_OOL_PORTS;
+	desc->disposition = disposition;
+	desc->address = (uintptr_t)names;
+	desc->size = count;
+
+	hdr->desc_count++;
+	hdr->bits |= MACHIPC_MSGH_COMPLEX;
+	hdr->size = (__u32)(off + sizeof(*desc));
+	return 0;
+}
+
 int machipc_msg_add_data(struct machipc_msg_builder *b, const void *data,
 			 size_t len)
 {

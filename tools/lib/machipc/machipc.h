@@ -519,6 +519,26 @@ int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
 			__u64 size);
 
 /**
+ * machipc_msg_add_ool_ports() - append a port array (ABI 5)
+ * @b: the builder.
+ * @names: @count names of the caller's space; %MACHIPC_NAME_NULL and
+ *	%MACHIPC_NAME_DEAD entries pass as they are.  Read by the send.
+ * @count: 0 to %MACHIPC_OOL_PORTS_MAX (in all the arrays of a message).
+ * @disposition: %MACHIPC_DISP_* for every right of the array.
+ *
+ * The receiver finds the names of its own space, in order, at the received
+ * descriptor's ``address`` (in its receive buffer, after the trailer;
+ * ``size`` is the count), and needs a receive buffer that much larger.
+ *
+ * Return: 0, or -1 with errno: EINVAL (data already added, a bad
+ * disposition, NULL @names), E2BIG (@count over the limit), EMSGSIZE
+ * (buffer full).
+ */
+int machipc_msg_add_ool_ports(struct machipc_msg_builder *b,
+			      const __u32 *names, __u32 count,
+			      __u32 disposition);
+
+/**
  * machipc_msg_add_ool_flags() - append an out-of-line data descriptor with
  *	options (ABI 5)
  * @b: the builder.
