@@ -189,9 +189,10 @@ err_free:
  *
  * Records the regions' sizes in @copier (for the received descriptors and
  * for an %EMSGSIZE report).  Buffers the kernel mapped for the receiver
- * (%MACHIPC_MSG_RCV_OOL_ALLOC) fit only exactly: one per region, each the
- * region's size rounded up to pages, so that the receiver can unmap what
- * it is given by its address and size.
+ * (%MACHIPC_MSG_RCV_OOL_ALLOC) fit only exactly: one per region, each of
+ * the region's very size, so that the receiver can unmap what it is given
+ * by its address and size, and so that the region's copy overwrites all
+ * that a failed earlier transfer may have left in the buffer.
  */
 bool machipc_capture_fits(const struct machipc_capture *capture,
 			  struct machipc_copier *copier)
@@ -210,7 +211,7 @@ bool machipc_capture_fits(const struct machipc_capture *capture,
 		copier->regions[k].size = size;
 		if (k >= copier->nbufs)
 			continue;
-		if (copier->mapped ? PAGE_ALIGN(size) != copier->bufs[k].size :
+		if (copier->mapped ? size != copier->bufs[k].size :
 				     size > copier->bufs[k].size)
 			fits = false;
 	}
@@ -250,6 +251,9 @@ int machipc_capture_write(const struct machipc_capture *capture,
 			kunmap_local(kaddr);
 			if (left)
 				return -EFAULT;
+			/* Page faults are off, preemption is not. */
+			if (i % MACHIPC_CAPTURE_BATCH == MACHIPC_CAPTURE_BATCH - 1)
+				cond_resched();
 		}
 	}
 	return 0;

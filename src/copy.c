@@ -138,37 +138,57 @@ struct machipc_copier *machipc_copier_create(struct machipc_account *account,
  * machipc_copier_map() - map fresh buffers for the regions last recorded
  * @copier: the copier of a %MACHIPC_MSG_RCV_OOL_ALLOC receive
  * @count: how many regions (copier->regions[0..@count))
+ * @populate: fault the buffers in now (captured data, which its sender
+ *	already paid for); else the copy faults them in as it goes
  *
  * Called without any machipc lock (it takes the receiver's mmap lock).
  * Earlier buffers are unmapped first.  Each buffer is private anonymous
- * memory of the region's size rounded up to pages, populated so that the
- * commit's writes rarely fault; a region of size 0 gets address 0.
+ * memory of the region's size rounded up to pages; its recorded size is
+ * the region's, to the byte.  A region of size 0 gets address 0.
  *
- * Return: 0, or the error of vm_mmap() (-ENOMEM) with nothing mapped.
+ * Return: 0, -ERESTARTSYS (a signal while populating), or -ENOMEM
+ * (whatever vm_mmap() refused with) with nothing mapped.
  */
-int machipc_copier_map(struct machipc_copier *copier, u32 count)
+int machipc_copier_map(struct machipc_copier *copier, u32 count, bool populate)
 {
 	u32 k;
+	int err;
 
 	machipc_copier_unmap(copier);
 	for (k = 0; k < count; k++) {
-		u64 len = PAGE_ALIGN(copier->regions[k].size);
+		u64 size = copier->regions[k].size;
 		unsigned long addr = 0;
 
-		if (len) {
-			addr = vm_mmap(NULL, 0, len, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS |
-				       MAP_POPULATE, 0);
+		if (size) {
+			addr = vm_mmap(NULL, 0, PAGE_ALIGN(size),
+				       PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, 0);
 			if (IS_ERR_VALUE(addr)) {
 				machipc_copier_unmap(copier);
-				return (int)addr;
+				return -ENOMEM;
 			}
 		}
 		copier->bufs[k].address = addr;
-		copier->bufs[k].size = len;
+		copier->bufs[k].size = size;
 		copier->nbufs = k + 1;
+		err = populate ? machipc_fault_in(addr, size, true) : 0;
+		if (err) {
+			machipc_copier_unmap(copier);
+			return err == -ERESTARTSYS ? err : -ENOMEM;
+		}
 	}
 	return 0;
+}
+
+/*
+ * The head's regions cannot be mapped and the receive destroys what it
+ * cannot take (%MACHIPC_MSG_RCV_DESTROY_LARGE): stop mapping, so that the
+ * head is too large for the (no) buffers left and goes.
+ */
+void machipc_copier_unmappable(struct machipc_copier *copier)
+{
+	machipc_copier_unmap(copier);
+	copier->mapped = false;
 }
 
 /*
@@ -185,8 +205,14 @@ void machipc_copier_unmap(struct machipc_copier *copier)
 	for (k = 0; k < copier->nbufs; k++)
 		if (copier->bufs[k].size)
 			vm_munmap(copier->bufs[k].address,
-				  copier->bufs[k].size);
+				  PAGE_ALIGN(copier->bufs[k].size));
 	copier->nbufs = 0;
+}
+
+/* Whether the receive of @copier has the kernel map its buffers. */
+bool machipc_copier_maps(const struct machipc_copier *copier)
+{
+	return copier && copier->mapped;
 }
 
 void machipc_copier_keep_maps(struct machipc_copier *copier)

@@ -31,7 +31,9 @@ size_t machipc_copy_step_bytes(u64 src, u64 dst, size_t left,
 struct machipc_copier *machipc_copier_create(struct machipc_account *account,
 					     u64 ubufs, u32 nbufs);
 void machipc_copier_free(struct machipc_copier *copier);
-int machipc_copier_map(struct machipc_copier *copier, u32 count);
+int machipc_copier_map(struct machipc_copier *copier, u32 count, bool populate);
+void machipc_copier_unmappable(struct machipc_copier *copier);
+bool machipc_copier_maps(const struct machipc_copier *copier);
 void machipc_copier_unmap(struct machipc_copier *copier);
 void machipc_copier_keep_maps(struct machipc_copier *copier);
 int machipc_copier_report(struct machipc_copier *copier, u64 ubufs,

@@ -139,6 +139,20 @@ void machipc_pset_add_port(struct machipc_pset *pset,
 	wake_up_all(&port->rcv_wait);
 }
 
+/*
+ * Whether @port's queue is empty, read without its lock: a set's receivers
+ * skip empty members without taking a lock each (a set of N ports cost N
+ * lock round trips per receive, most of them for nothing).  A message
+ * queued just after the read is not missed: its sender wakes the set's
+ * waiters after queueing it, under the wait queue's lock, so a receiver
+ * that missed it either is woken or, having queued itself first, reads
+ * the list again after that lock and sees it (machipc_sleep()).
+ */
+static bool machipc_port_surely_empty(struct machipc_port *port)
+{
+	return data_race(list_empty(&port->queue));
+}
+
 /**
  * machipc_pset_peek() - the first message a receiver may take on any member
  * @pset: the set
@@ -161,6 +175,8 @@ struct machipc_msg *machipc_pset_peek(struct machipc_pset *pset,
 
 	spin_lock(&pset->lock);
 	list_for_each_entry(port, &pset->members, pset_link) {
+		if (machipc_port_surely_empty(port))
+			continue;
 		spin_lock(&port->lock);
 		msg = machipc_port_head_locked(port);
 		*ool = msg && msg->xfer;
@@ -186,6 +202,8 @@ bool machipc_pset_ready(struct machipc_pset *pset)
 	list_for_each_entry(port, &pset->members, pset_link) {
 		if (ready)
 			break;
+		if (machipc_port_surely_empty(port))
+			continue;
 		spin_lock(&port->lock);
 		ready = !!machipc_port_head_locked(port);
 		spin_unlock(&port->lock);

@@ -575,17 +575,39 @@ static int machipc_rcv_fault_in_ool(const struct machipc_copier *copier)
 /*
  * A receive that maps its out-of-line buffers found the head needing
  * others (count regions, their sizes in copier->regions): map them, then
- * look again.  Not a wait: a deadline already past ("do not block") still
- * receives a message that is there.  Each round but the first follows
- * another receiver of the space taking the head, so the rounds end; a
- * signal ends them sooner.
+ * look again.  The first round is not a wait: a deadline already past
+ * ("do not block") still receives a message that is there.  A later round
+ * means the head changed meanwhile -- another receiver took it, or its
+ * sender withdrew, which a hostile sender can do again and again -- and
+ * is a wait like any: it ends at the deadline or on a signal.
+ *
+ * The buffers of a captured message are faulted in here, without any
+ * lock: its sender paid for that much kernel memory already.  Those of a
+ * synchronous message are not: its sender pays nothing for the sizes it
+ * declares, so the copy engine faults them in chunk by chunk as it
+ * copies, and a sender that fails its send has cost the receiver address
+ * space, not memory.
+ *
+ * A mapping that cannot be made is -ENOMEM, whatever vm_mmap() said; with
+ * MACHIPC_MSG_RCV_DESTROY_LARGE the receive stops mapping and treats the
+ * head as too large for it (machipc_copier_unmappable()), so that one
+ * unmappable message cannot wedge the queue.
  */
-static int machipc_rcv_map(struct machipc_copier *copier, u32 count)
+static int machipc_rcv_map(struct machipc_copier *copier, u32 count,
+			   bool captured, bool destroy_large,
+			   const ktime_t *deadline, unsigned int *rounds)
 {
-	if (signal_pending(current))
-		return -ERESTARTSYS;
-	cond_resched();
-	return machipc_copier_map(copier, count);
+	int err = (*rounds)++ ? machipc_sleep_check(deadline) :
+				signal_pending(current) ? -ERESTARTSYS : 0;
+
+	if (err)
+		return err;
+	err = machipc_copier_map(copier, count, captured);
+	if (err && destroy_large) {
+		machipc_copier_unmappable(copier);
+		return 0;
+	}
+	return err;
 }
 
 /* Lock the receiver's and the sender's spaces, in address order. */
@@ -766,6 +788,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 	bool destroy_large = arg->flags & MACHIPC_MSG_RCV_DESTROY_LARGE;
 	bool files = arg->flags & MACHIPC_MSG_RCV_FILES;
 	bool alloc = arg->flags & MACHIPC_MSG_RCV_OOL_ALLOC;
+	unsigned int map_rounds = 0;
 	LIST_HEAD(plan);
 	u32 needed, saved_next, nool;
 	bool ool, fits;
@@ -808,17 +831,12 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			u32 tsize = machipc_trailer_size(arg->flags);
 
 			/*
-			 * Buffers the kernel maps can be made to fit: only a
-			 * message larger than the receive buffer is too large.
+			 * Buffers the kernel maps can be made to fit: the
+			 * claim destroys (with destroy_large) only a message
+			 * larger than the receive buffer.
 			 */
 			err = machipc_copier_claim(copier, port, arg->rcv_size,
-						   tsize, destroy_large && !alloc,
-						   &report);
-			if (err == -EMSGSIZE && alloc && destroy_large &&
-			    arg->rcv_size < report.needed)
-				err = machipc_copier_claim(copier, port,
-							   arg->rcv_size, tsize,
-							   true, &report);
+						   tsize, destroy_large, &report);
 			mutex_unlock(&space->lock);
 			/*
 			 * Another receiver claimed the head between our peek
@@ -831,9 +849,11 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 					goto out;
 				continue;
 			}
-			if (err == -EMSGSIZE && alloc &&
+			if (err == -EMSGSIZE && machipc_copier_maps(copier) &&
 			    arg->rcv_size >= report.needed) {
-				err = machipc_rcv_map(copier, report.count);
+				err = machipc_rcv_map(copier, report.count, false,
+						      destroy_large, deadline,
+						      &map_rounds);
 				if (err)
 					goto out;
 				continue;
@@ -858,9 +878,11 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		nool = msg->capture ? msg->capture->nregions : 0;
 		fits = !msg->capture || machipc_capture_fits(msg->capture,
 							     copier);
-		if (!fits && alloc && arg->rcv_size >= needed) {
+		if (!fits && machipc_copier_maps(copier) &&
+		    arg->rcv_size >= needed) {
 			mutex_unlock(&space->lock);
-			err = machipc_rcv_map(copier, nool);
+			err = machipc_rcv_map(copier, nool, true, destroy_large,
+					      deadline, &map_rounds);
 			if (err)
 				goto out;
 			continue;

@@ -527,12 +527,18 @@ int machipc_copier_claim(struct machipc_copier *copier,
 		copier->regions[k].src = desc[i].address;
 		copier->regions[k].size = desc[i].size;
 		if (k < copier->nbufs &&
-		    (copier->mapped ?
-		     PAGE_ALIGN(desc[i].size) != copier->bufs[k].size :
-		     desc[i].size > copier->bufs[k].size))
+		    (copier->mapped ? desc[i].size != copier->bufs[k].size :
+				      desc[i].size > copier->bufs[k].size))
 			fits = false;
 		k++;
 	}
+	/*
+	 * Buffers the kernel maps are made to fit whatever the regions: then
+	 * only a message larger than the receive buffer is too large.
+	 */
+	if (!fits && destroy && copier && copier->mapped &&
+	    rcv_size >= report->needed)
+		destroy = false;
 	if (!fits) {
 		if (destroy) {
 			/*

@@ -146,9 +146,10 @@ struct machipc_xfer {
  * one chunk, the only per-transfer memory the copy engine uses whatever
  * the message's size.  With %MACHIPC_MSG_RCV_OOL_ALLOC the buffers are
  * anonymous mappings the kernel made in the receiver (@mapped; each
- * buffer's size is its mapping's length), which fit a message only
- * exactly, are unmapped unless a message was received into them, and are
- * made again when the head of the queue needs others (copy.c).  Captured
+ * buffer's size is its region's, its mapping that rounded up to pages),
+ * which fit a message only exactly, are unmapped unless a message was
+ * received into them, and are made again when the head of the queue
+ * needs others (copy.c).  Captured
  * messages (capture.h) use the buffers and @regions too, without a claim.
  * @xfer is protected by the lock of @port, the port
  * of the claimed message; @port, @sender and @msg are set by the claim

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -288,6 +289,101 @@ TEST_F(cap, alloc_timeout_maps_nothing)
 	EXPECT_EQ(ETIMEDOUT, recv_alloc(self->fd, self->port, self->rbuf,
 					MSGBUF, &n, 20));
 	EXPECT_EQ(maps, count_maps());
+}
+
+/* Resident pages of this process, from /proc/self/statm. */
+static long resident_pages(void)
+{
+	long size = -1, rss = -1;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld %ld", &size, &rss) != 2)
+		rss = -1;
+	fclose(f);
+	return rss;
+}
+
+/*
+ * A synchronous sender declares 1 GiB it does not have, with a short send
+ * deadline: the receiver maps the buffer but never populates it (the
+ * declared size costs its sender nothing), the failed transfer leaves
+ * nothing mapped, and the receiver's own deadline holds while the head
+ * keeps changing.
+ */
+TEST_F(cap, alloc_hostile_size_costs_no_memory)
+{
+	size_t len = 1UL << 30;
+	void *hole = mmap(NULL, len, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *srcs[] = { hole };
+	__u64 lens[] = { len };
+	long before = resident_pages();
+	struct ool_sender s;
+	unsigned int n = 0;
+	long long t0;
+	int maps, err;
+
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_EQ(0, build(self->buf, self->port, MACHIPC_DISP_MAKE_SEND,
+			   srcs, lens, 1, 0, 0x100b));
+	ASSERT_EQ(0, ool_sender_start(&s, self->fd, self->buf, 300));
+	maps = count_maps();
+	t0 = mt_now_ns();
+	err = recv_alloc(self->fd, self->port, self->rbuf, MSGBUF, &n, 1500);
+	EXPECT_EQ(ETIMEDOUT, err);
+	EXPECT_GT(10000000000LL, mt_now_ns() - t0);
+	EXPECT_EQ(EFAULT, ool_sender_join(&s));
+	EXPECT_EQ(maps, count_maps());
+	/* Far less than the gigabyte declared (16 MiB: slack for the test). */
+	EXPECT_GT(before + (long)(16UL << 20) / (long)ool_page(),
+		  resident_pages());
+	munmap(hole, len);
+	EXPECT_EQ(self->base, ool_usage(self->fd));
+}
+
+/*
+ * Regions the receiver cannot map (RLIMIT_AS): ENOMEM and the message
+ * stays; with MACHIPC_MSG_RCV_DESTROY_LARGE it goes (EMSGSIZE), as XNU
+ * destroys a body it cannot copy out, so it cannot wedge the queue.
+ */
+TEST_F(cap, alloc_unmappable)
+{
+	size_t len = 4 * OOL_MIB;
+	char *src = ool_map(len);
+	void *srcs[] = { src };
+	__u64 lens[] = { len };
+	struct rlimit old, lim;
+	struct machipc_msg_args a;
+	unsigned int n = 0;
+	long vm_pages;
+	FILE *f;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, build(self->buf, self->port, MACHIPC_DISP_MAKE_SEND,
+			   srcs, lens, 1, CAP, 0x100c));
+	ASSERT_EQ(0, send_now(self->fd, self->buf));
+	munmap(src, len);
+	f = fopen("/proc/self/statm", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%ld", &vm_pages));
+	fclose(f);
+	ASSERT_EQ(0, getrlimit(RLIMIT_AS, &old));
+	lim = old;
+	lim.rlim_cur = (rlim_t)vm_pages * ool_page() + OOL_MIB;
+	ASSERT_EQ(0, setrlimit(RLIMIT_AS, &lim));
+	EXPECT_EQ(ENOMEM, recv_alloc(self->fd, self->port, self->rbuf, MSGBUF,
+				     &n, 0));
+	EXPECT_EQ(1, ool_msgcount(self->fd, self->port));
+	ool_recv_raw(self->fd, self->port, self->rbuf, MSGBUF, 0, 0, &a);
+	a.flags |= MACHIPC_MSG_RCV_OOL_ALLOC | MACHIPC_MSG_RCV_DESTROY_LARGE;
+	a.rcv_size = MSGBUF;
+	a.rcv_ool_count = 0;
+	EXPECT_EQ(EMSGSIZE, MT_ERR(machipc_msg(self->fd, &a)));
+	ASSERT_EQ(0, setrlimit(RLIMIT_AS, &old));
+	EXPECT_EQ(0, ool_msgcount(self->fd, self->port));
+	EXPECT_EQ(self->base, ool_usage(self->fd));
 }
 
 TEST_F(cap, emsgsize_reports_sizes)
