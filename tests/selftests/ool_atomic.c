@@ -13,6 +13,10 @@
  *   the receiver.  Afterwards: one delivery with exact data (none for EINTR
  *   and SIGKILL), the message's queue slot, seqno, both spaces' rights and
  *   accounts as the model predicts, never errno 512.
+ * - capture_*: the same sender actions while a send with
+ *   MACHIPC_OOL_CAPTURE is held capturing page k * chunk_pages of its
+ *   source (k = 0, 1, middle, last): nothing queued or charged meanwhile
+ *   and after an abort; the restart delivers exactly once.
  * - inject_*: the debugfs switch inject_abort_chunk at every chunk boundary,
  *   on both sides, then a retry that delivers exactly once.
  * - pager_never_answers: receive deadline, signal and kill of the sender.
@@ -321,6 +325,7 @@ struct rig {
 	bool combined;		/* the sender sends + receives its reply */
 	bool no_rcv;		/* do not start a receiver thread */
 	bool hold_dst;		/* hold the receiver's buffer, not the source */
+	bool capture;		/* MACHIPC_OOL_CAPTURE: held in the capture */
 	__u64 seq;
 	size_t area;		/* bytes of the sender's region */
 	char *image;		/* what the region holds */
@@ -392,6 +397,10 @@ static int rig_child(struct rig *rg, int sock)
 	reg.addr = (unsigned long)area;
 	reg.len = rg->area;
 	oa_build(msg, dest, r, q, &reg, &src, 1, rg->seq, ID_OOL);
+	if (rg->capture)	/* the port descriptor, then the region */
+		((struct machipc_msg_desc *)
+		 ((struct machipc_msg_header *)msg + 1))[1].disposition =
+			MACHIPC_OOL_CAPTURE;
 	if (mt_snap_take(fd, before))
 		return 16;
 	u0 = usage(fd);
@@ -420,6 +429,9 @@ static int rig_child(struct rig *rg, int sock)
 					before->ports[i].seqno++;
 		}
 	}
+	/* A captured message is charged to us until it is received. */
+	for (i = 0; rg->capture && !res.err && usage(fd) != u0 && i < 10000; i++)
+		usleep(1000);
 	mt_snap_take(fd, after);
 	u1 = usage(fd);
 	res.model_ok = !mt_snap_diff(before, after, res.why, sizeof(res.why));
@@ -780,7 +792,7 @@ static int cg_make(char *cg, size_t len)
  * withheld by the pager), then @act.
  */
 static void interrupt_case(struct __test_metadata *_metadata, enum action act,
-			   int k, bool hold_dst)
+			   int k, bool hold_dst, bool capture)
 {
 	struct rig rg;
 	struct result res;
@@ -790,6 +802,7 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 	memset(&rg, 0, sizeof(rg));
 	rg.k = k;
 	rg.hold_dst = hold_dst;
+	rg.capture = capture;
 	rg.sa_flags = act == ACT_SIG_EINTR ? 0 : SA_RESTART;
 	rg.seq = 100 + k;
 	if (act == ACT_RCV_SIG_RESTART || act == ACT_RCV_SIG_EINTR)
@@ -822,7 +835,8 @@ static void interrupt_case(struct __test_metadata *_metadata, enum action act,
 			TH_LOG("chunk %d faulted by tid %d, not by the sender %d",
 			       k, rg.pg.held_tid, rg.pid);
 	}
-	expect_port(_metadata, &rg, 1, 0, "held");
+	/* Held in the capture, nothing is queued yet. */
+	expect_port(_metadata, &rg, rg.capture ? 0 : 1, 0, "held");
 	EXPECT_EQ(0, atomic_load(&rg.rt.done));
 	EXPECT_EQ(rg.usage0 + cost_copy(rg.fd), usage(rg.fd));
 
@@ -1014,10 +1028,65 @@ static void interrupt_at_chunks(struct __test_metadata *_metadata,
 
 	for (i = 0; i < ARRAY_LEN(ks); i++) {
 		TH_LOG("chunk %d", ks[i]);
-		interrupt_case(_metadata, act, ks[i], hold_dst);
+		interrupt_case(_metadata, act, ks[i], hold_dst, false);
 		if (_metadata->exit_code != KSFT_PASS)
 			break;
 	}
+}
+
+/*
+ * The same for a capture at the send (MACHIPC_OOL_CAPTURE): the sender is
+ * held faulting in page k * chunk_pages of its own source, before anything
+ * is queued, and every interruption must leave nothing queued, nothing
+ * charged, and a restart that delivers exactly once.
+ */
+static void capture_at_chunks(struct __test_metadata *_metadata,
+			      enum action act)
+{
+	static const int ks[] = { 0, 1, NCHUNKS / 2, NCHUNKS - 1 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(ks); i++) {
+		TH_LOG("chunk %d (captured)", ks[i]);
+		interrupt_case(_metadata, act, ks[i], false, true);
+		if (_metadata->exit_code != KSFT_PASS)
+			break;
+	}
+}
+
+TEST_F_TIMEOUT(chunks, capture_sa_restart, 300)
+{
+	capture_at_chunks(_metadata, ACT_SIG_RESTART);
+}
+
+TEST_F_TIMEOUT(chunks, capture_eintr, 300)
+{
+	capture_at_chunks(_metadata, ACT_SIG_EINTR);
+}
+
+TEST_F_TIMEOUT(chunks, capture_sigstop, 300)
+{
+	capture_at_chunks(_metadata, ACT_SIGSTOP);
+}
+
+TEST_F_TIMEOUT(chunks, capture_ptrace_attach, 300)
+{
+	capture_at_chunks(_metadata, ACT_PTRACE_ATTACH);
+}
+
+TEST_F_TIMEOUT(chunks, capture_ptrace_seize, 300)
+{
+	capture_at_chunks(_metadata, ACT_PTRACE_SEIZE);
+}
+
+TEST_F_TIMEOUT(chunks, capture_cgroup_freeze, 300)
+{
+	capture_at_chunks(_metadata, ACT_FREEZE);
+}
+
+TEST_F_TIMEOUT(chunks, capture_sigkill, 300)
+{
+	capture_at_chunks(_metadata, ACT_SIGKILL);
 }
 
 TEST_F_TIMEOUT(chunks, interrupt_sender_sa_restart, 300)

@@ -8,6 +8,10 @@
  * - one_thread_self_send: one thread sends captured data to its own port
  *   and receives it, which a synchronous send cannot do; the data is what
  *   the buffer held at the send, whatever it holds afterwards.
+ * - server_reply_before_client_receives: a reply with captured data
+ *   returns before its client receives.
+ * - sizes_up_to_the_account_limit: 0, 1, page +- 1, 1 MiB + 1, the
+ *   largest capture the account holds to the byte, one byte more.
  * - alloc_*: regions of 0 .. 1 MiB + 1 bytes land in fresh page-aligned
  *   mappings, captured or synchronous; a failed receive maps nothing.
  * - emsgsize_reports_sizes: caller buffers too small or too few: EMSGSIZE,
@@ -163,6 +167,132 @@ TEST_F(cap, one_thread_self_send)
 	EXPECT_EQ(self->base, ool_usage(self->fd));
 	munmap(src, len);
 	munmap(dst, len);
+}
+
+/*
+ * A server replies with out-of-line data to a client that has not called
+ * receive yet: the reply's send returns at once; the client gets it later.
+ */
+TEST_F(cap, server_reply_before_client_receives)
+{
+	__u32 reply_port = mt_alloc(self->fd, MACHIPC_RIGHT_RECEIVE);
+	size_t len = 3 * ool_page() + 1;
+	char *data = ool_map(len);
+	struct machipc_msg_builder b;
+	const struct machipc_msg_header *h = (const void *)self->rbuf;
+	const struct machipc_msg_desc *d;
+	unsigned int n = 0;
+	__u32 so;
+
+	ASSERT_NE(0, reply_port);
+	ASSERT_NE(NULL, data);
+	/* The client's request, carrying a send-once reply right. */
+	ASSERT_EQ(0, machipc_msg_init(&b, self->buf, MSGBUF, self->port,
+				      MACHIPC_DISP_MAKE_SEND, reply_port,
+				      MACHIPC_DISP_MAKE_SEND_ONCE, 1));
+	ASSERT_EQ(0, send_now(self->fd, self->buf));
+	/* The server receives it and replies with captured data... */
+	ASSERT_EQ(0, recv_alloc(self->fd, self->port, self->rbuf, MSGBUF, &n,
+				0));
+	so = h->remote_name;
+	ool_fill(data, len, 31);
+	ASSERT_EQ(0, machipc_msg_init(&b, self->buf, MSGBUF, so,
+				      MACHIPC_DISP_MOVE_SEND_ONCE, 0,
+				      MACHIPC_DISP_NONE, 2));
+	ASSERT_EQ(0, machipc_msg_add_ool_flags(&b, data, len, CAP));
+	/* ...which returns with nobody receiving (deadline: now). */
+	ASSERT_EQ(0, send_now(self->fd, self->buf));
+	memset(data, 0, len);
+	EXPECT_EQ(1, ool_msgcount(self->fd, reply_port));
+	/* The client receives later. */
+	ASSERT_EQ(0, recv_alloc(self->fd, reply_port, self->rbuf, MSGBUF, &n,
+				0));
+	ASSERT_EQ(1, n);
+	d = machipc_msg_ool(self->rbuf, 0);
+	EXPECT_EQ(2, h->id);
+	EXPECT_EQ(len, ool_check((void *)(uintptr_t)d->address, len, 31));
+	munmap((void *)(uintptr_t)d->address, len);
+	munmap(data, len);
+	ASSERT_EQ(0, machipc_port_destroy(self->fd, reply_port));
+	EXPECT_EQ(self->base, ool_usage(self->fd));
+}
+
+/*
+ * Sizes 0, 1, page - 1, page, page + 1, 1 MiB + 1, then the largest
+ * capture the account holds, to the byte, and one byte more: ENOBUFS,
+ * nothing queued, the account unchanged.
+ */
+TEST_F(cap, sizes_up_to_the_account_limit)
+{
+	size_t pg = ool_page(), max_len = 2 * OOL_MIB;
+	const size_t sizes[] = { 0, 1, pg - 1, pg, pg + 1, OOL_MIB + 1 };
+	struct machipc_account_info ai;
+	char *src = ool_map(max_len + pg), *dst = ool_map(max_len + pg);
+	const struct machipc_msg_header *hdr = (const void *)self->buf;
+	__u64 pages, limit;
+	size_t i, size = sizeof(self->rbuf);
+	unsigned int n;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	for (i = 0; i < ARRAY_LEN(sizes); i++) {
+		struct machipc_ool_buf ob = { (uintptr_t)dst, sizes[i] };
+		void *srcs[] = { src };
+		__u64 lens[] = { sizes[i] };
+
+		ool_fill(src, sizes[i], 40 + i);
+		ASSERT_EQ(0, build(self->buf, self->port,
+				   MACHIPC_DISP_MAKE_SEND, srcs, lens, 1, CAP,
+				   0x2000 + i));
+		ASSERT_EQ(0, send_now(self->fd, self->buf));
+		n = 1;
+		size = sizeof(self->rbuf);
+		ASSERT_EQ(0, ool_recv(self->fd, self->port, self->rbuf, &size,
+				      &ob, &n, 0));
+		EXPECT_EQ(sizes[i], machipc_msg_ool(self->rbuf, 0)->size);
+		EXPECT_EQ(sizes[i], ool_check(dst, sizes[i], 40 + i));
+	}
+	/* The limit that holds exactly max_len bytes captured. */
+	ASSERT_EQ(0, machipc_account_get_all(self->fd, &ai));
+	pages = max_len / pg;
+	limit = self->base + ool_msg_cost(&ai, hdr->size) + ai.cost_capture +
+		pages * ai.cost_capture_page;
+	ASSERT_EQ(0, machipc_account_set_limit(self->fd, limit));
+	for (i = 0; i < 2; i++) {
+		void *srcs[] = { src };
+		__u64 lens[] = { max_len + i };
+
+		ool_fill(src, max_len + i, 50);
+		ASSERT_EQ(0, build(self->buf, self->port,
+				   MACHIPC_DISP_MAKE_SEND, srcs, lens, 1, CAP,
+				   0x3000));
+		if (i) {
+			EXPECT_EQ(ENOBUFS, send_now(self->fd, self->buf));
+			EXPECT_EQ(0, ool_msgcount(self->fd, self->port));
+			EXPECT_EQ(self->base, ool_usage(self->fd));
+		} else {
+			ASSERT_EQ(0, send_now(self->fd, self->buf));
+			EXPECT_EQ(limit, ool_usage(self->fd));
+			/* The receive's own bookkeeping needs cash too. */
+			ASSERT_EQ(0, machipc_account_set_limit(self->fd,
+							       ai.limit));
+			n = 0;
+			ASSERT_EQ(0, recv_alloc(self->fd, self->port,
+						self->rbuf, MSGBUF, &n, 0));
+			EXPECT_EQ(max_len,
+				  ool_check((void *)(uintptr_t)
+					    machipc_msg_ool(self->rbuf, 0)->address,
+					    max_len, 50));
+			munmap((void *)(uintptr_t)
+			       machipc_msg_ool(self->rbuf, 0)->address,
+			       max_len);
+			EXPECT_EQ(self->base, ool_usage(self->fd));
+			ASSERT_EQ(0, machipc_account_set_limit(self->fd,
+							       limit));
+		}
+	}
+	munmap(src, max_len + pg);
+	munmap(dst, max_len + pg);
 }
 
 static void alloc_sizes(struct __test_metadata *_metadata, int fd, __u32 port,

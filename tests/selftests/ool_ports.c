@@ -493,6 +493,87 @@ TEST_F(two, with_synchronous_data)
 	munmap(dst, len);
 }
 
+/*
+ * Arrays of 0, 1 and 1000 names with each disposition: the rights that
+ * arrive, and the sender's rights after the send.
+ */
+TEST_F(two, every_disposition_and_size)
+{
+	static const __u32 disps[] = {
+		MACHIPC_DISP_MOVE_RECEIVE, MACHIPC_DISP_MOVE_SEND,
+		MACHIPC_DISP_MOVE_SEND_ONCE, MACHIPC_DISP_COPY_SEND,
+		MACHIPC_DISP_MAKE_SEND, MACHIPC_DISP_MAKE_SEND_ONCE,
+	};
+	static const __u32 counts[] = { 0, 1, 1000 };
+	__u32 *names = calloc(1000, 4), di, ci, i, size;
+	struct machipc_msg_args a;
+	const __u32 *got;
+	void *msg;
+	int err;
+
+	ASSERT_NE(NULL, names);
+	for (di = 0; di < ARRAY_LEN(disps); di++) {
+		for (ci = 0; ci < ARRAY_LEN(counts); ci++) {
+			__u32 d = disps[di], n = counts[ci], want;
+
+			for (i = 0; i < n; i++) {
+				names[i] = mt_alloc(self->s,
+						    MACHIPC_RIGHT_RECEIVE);
+				ASSERT_NE(0, names[i]);
+				if (d == MACHIPC_DISP_MOVE_SEND ||
+				    d == MACHIPC_DISP_COPY_SEND)
+					ASSERT_EQ(0, machipc_port_insert_right(
+						self->s, names[i],
+						MACHIPC_DISP_MAKE_SEND, NULL));
+				if (d == MACHIPC_DISP_MOVE_SEND_ONCE)
+					ASSERT_EQ(0, machipc_port_insert_right(
+						self->s, names[i],
+						MACHIPC_DISP_MAKE_SEND_ONCE,
+						&names[i]));
+			}
+			msg = build(self->dest_in_s, names, n, d, &size);
+			ASSERT_NE(NULL, msg);
+			ASSERT_EQ(0, send_now(self->s, msg, NULL))
+				TH_LOG("disposition %u, %u names", d, n);
+			got = recv_array(self->r, self->dest, self->rbuf,
+					 self->rcap, &a, &err);
+			ASSERT_EQ(0, err);
+			ASSERT_NE(NULL, got);
+			want = d == MACHIPC_DISP_MOVE_RECEIVE ?
+				MACHIPC_RIGHT_RECEIVE :
+			       d == MACHIPC_DISP_MOVE_SEND_ONCE ||
+			       d == MACHIPC_DISP_MAKE_SEND_ONCE ?
+				MACHIPC_RIGHT_SEND_ONCE : MACHIPC_RIGHT_SEND;
+			for (i = 0; i < n; i++) {
+				__u32 rights = 0, urefs = 0;
+
+				ASSERT_EQ(0, mt_info(self->r, got[i], &rights,
+						     &urefs));
+				EXPECT_TRUE(rights & want)
+					TH_LOG("disposition %u entry %u: %#x",
+					       d, i, rights);
+				/* What the sender kept. */
+				err = mt_info(self->s, names[i], &rights,
+					      &urefs);
+				if (d == MACHIPC_DISP_MOVE_RECEIVE ||
+				    d == MACHIPC_DISP_MOVE_SEND_ONCE) {
+					EXPECT_EQ(ENOENT, err);
+				} else {
+					EXPECT_EQ(0, err);
+				}
+				if (d == MACHIPC_DISP_MOVE_SEND) {
+					EXPECT_EQ(MACHIPC_RIGHT_RECEIVE,
+						  rights);
+				}
+				if (_metadata->exit_code)
+					break;
+			}
+			free(msg);
+		}
+	}
+	free(names);
+}
+
 /* libmachipc's builder: the descriptor it writes, and its refusals. */
 TEST_F(two, library_builder)
 {

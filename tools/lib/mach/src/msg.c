@@ -510,8 +510,12 @@ static mach_msg_return_t lm_encode(struct lm_tls *t, mach_msg_header_t *m,
 			rec[i].count = d->size;
 			memset(md, 0, sizeof(*md));
 			md->type = MACHIPC_DESC_OOL;
-			/* Copied at the send and queued at once, as XNU does. */
-			md->disposition = MACHIPC_OOL_CAPTURE;
+			/*
+			 * Copied at the send and queued at once, as XNU does;
+			 * deallocate = TRUE unmaps it when the send commits.
+			 */
+			md->disposition = MACHIPC_OOL_CAPTURE |
+					  (d->deallocate ? MACHIPC_OOL_DEALLOCATE : 0);
 			md->address = (uintptr_t)d->address;
 			md->size = d->size;
 			md++;
@@ -560,7 +564,11 @@ static int lm_uncapture(void *buf)
 	return changed;
 }
 
-/* After a successful send: what XNU's copyin would have done to memory. */
+/*
+ * After a successful send: what XNU's copyin would have done to memory and
+ * names.  (Out-of-line regions with deallocate were unmapped by the kernel
+ * at the send's commit, MACHIPC_OOL_DEALLOCATE.)
+ */
 static void lm_after_send(mach_msg_header_t *m)
 {
 	const char *p = (const char *)m;
@@ -573,13 +581,7 @@ static void lm_after_send(mach_msg_header_t *m)
 	for (i = 0; i < n; i++) {
 		uint32_t type = lm_desc_type(p + off);
 
-		if (type == MACH_MSG_OOL_DESCRIPTOR ||
-		    type == MACH_MSG_OOL_VOLATILE_DESCRIPTOR) {
-			const mach_msg_ool_descriptor_t *d = (const void *)(p + off);
-
-			if (d->deallocate)
-				lm_vm_free((uintptr_t)d->address, d->size);
-		} else if (type == MACH_MSG_PORT_DESCRIPTOR) {
+		if (type == MACH_MSG_PORT_DESCRIPTOR) {
 			const mach_msg_port_descriptor_t *d = (const void *)(p + off);
 
 			/* A receive right left: so did its library state. */
