@@ -57,7 +57,8 @@ static bool run_stream = true, run_restart = true;
 static const char *plot_dir;
 
 static const struct rpc_peer *const rpc_peers[] = {
-	&peer_machipc, &peer_mach_msg, &peer_machipc_ool, &peer_pipe,
+	&peer_machipc, &peer_mach_msg, &peer_machipc_ool,
+	&peer_machipc_capture, &peer_pipe,
 	&peer_unix_stream,
 	&peer_unix_seqpacket,
 	&peer_mqueue, &peer_futex, &peer_binder,
@@ -2069,7 +2070,8 @@ static void usage(FILE *f)
 "                   the echo; p50, p90, p99, p99.9, max, mean, count;\n"
 "                   context switches per round trip of both sides.\n"
 "                   machipc: inline up to max_inline, out-of-line above;\n"
-"                   machipc-ool: out-of-line at every size.\n"
+"                   machipc-ool: out-of-line at every size;\n"
+"                   machipc-capture: the same, captured at the send.\n"
 "  fan-in           1, 4, 16 client processes against one server (machipc:\n"
 "                   a port set; unix-seqpacket: epoll); msgs/s, latency.\n"
 "  threads          2 independent RPC streams (a client process, a port or\n"

@@ -157,6 +157,7 @@ struct chan {
 	void *sbuf;		/* the server's buffer */
 	/* machipc */
 	bool force_ool;		/* machipc-ool: out-of-line at every size */
+	u32 ool_flags;		/* machipc-capture: MACHIPC_OOL_CAPTURE */
 	int space;
 	u32 service, reply_port;
 	void *mbuf[2];
@@ -169,7 +170,8 @@ struct chan {
 	u64 pending_free;
 };
 
-extern const struct rpc_peer peer_machipc, peer_machipc_ool, peer_pipe, peer_unix_stream,
+extern const struct rpc_peer peer_machipc, peer_machipc_ool,
+	peer_machipc_capture, peer_pipe, peer_unix_stream,
 	peer_unix_seqpacket, peer_mqueue, peer_futex, peer_binder,
 	peer_mach_msg;
 

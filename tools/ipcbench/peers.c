@@ -99,6 +99,17 @@ static const char *machipc_size_ok(size_t size)
 	return NULL;	/* out-of-line above max_inline */
 }
 
+/*
+ * A captured payload is charged to its sender while queued: sizes that the
+ * default account limit (16 MiB) cannot hold are not the comparison.
+ */
+static const char *machipc_capture_size_ok(size_t size)
+{
+	return size > (8UL << 20) ?
+	       "a capture is charged to the sender's account (16 MiB by default)" :
+	       NULL;
+}
+
 /* Inline when it fits (peer "machipc"), else out-of-line. */
 static bool machipc_use_ool(const struct chan *c)
 {
@@ -225,6 +236,7 @@ static int machipc_server_ool(struct chan *c, int space, u32 port,
 					       MACHIPC_DISP_NONE),
 			     m->h.remote_name, MACHIPC_NAME_NULL,
 			     MSGID_REQUEST, c->sbuf, size);
+		rep.d.disposition = c->ool_flags;
 		ool_args_init(&a, &rep, port, &rb, sizeof(rb), &ob);
 		if (ool_ioctl(space, &a))
 			goto fail;
@@ -298,6 +310,12 @@ static int machipc_server_force_ool(struct chan *c, size_t size)
 	return machipc_server(c, size);
 }
 
+static int machipc_server_capture(struct chan *c, size_t size)
+{
+	c->ool_flags = MACHIPC_OOL_CAPTURE;
+	return machipc_server_force_ool(c, size);
+}
+
 static int machipc_client_init(struct chan *c, size_t size)
 {
 	struct machipc_msg_builder b;
@@ -325,6 +343,7 @@ static int machipc_client_init(struct chan *c, size_t size)
 					       MACHIPC_DISP_MAKE_SEND_ONCE),
 			     c->service, c->reply_port, MSGID_REQUEST,
 			     c->req.buf, size);
+		((struct ool_msg *)c->mbuf[0])->d.disposition = c->ool_flags;
 		return 0;
 	}
 	c->mbuf[0] = xmalloc(cap);
@@ -346,6 +365,12 @@ static int machipc_client_init_force_ool(struct chan *c, size_t size)
 {
 	c->force_ool = true;
 	return machipc_client_init(c, size);
+}
+
+static int machipc_client_init_capture(struct chan *c, size_t size)
+{
+	c->ool_flags = MACHIPC_OOL_CAPTURE;
+	return machipc_client_init_force_ool(c, size);
 }
 
 static int machipc_call_ool(struct chan *c, u64 seq)
@@ -430,6 +455,20 @@ const struct rpc_peer peer_machipc_ool = {
 	.size_ok = machipc_size_ok,
 	.server = machipc_server_force_ool,
 	.client_init = machipc_client_init_force_ool,
+	.call = machipc_call,
+	.stop = machipc_stop,
+};
+
+const struct rpc_peer peer_machipc_capture = {
+	.name = "machipc-capture",
+	.copies = "machipc-ool with MACHIPC_OOL_CAPTURE (Mach's semantics): "
+		  "each direction copies the payload into kernel pages at the "
+		  "send and out into the receiver's buffer at the receive (two "
+		  "copies); the send returns once queued",
+	.probe = machipc_probe_reason,
+	.size_ok = machipc_capture_size_ok,
+	.server = machipc_server_capture,
+	.client_init = machipc_client_init_capture,
 	.call = machipc_call,
 	.stop = machipc_stop,
 };

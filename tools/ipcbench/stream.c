@@ -527,7 +527,7 @@ const struct stream_peer stream_machipc = {
 };
 
 const struct stream_peer stream_machipc_capture = {
-	.name = "mc-capture",
+	.name = "machipc-capture",
 	.copies = "out-of-line with MACHIPC_OOL_CAPTURE (Mach's semantics): the "
 		  "send copies the data into kernel pages and returns, the "
 		  "receive copies them into the buffer it named (two copies); "
