@@ -10,6 +10,8 @@
 #include <linux/spinlock.h>
 #include <kunit/visibility.h>
 
+#include <linux/machipc.h>
+
 #include "account.h"
 #include "trace.h"
 
@@ -266,6 +268,65 @@ int machipc_account_may_set_limit(struct machipc_account *account, u64 limit)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_account_set_limit);
+
+/**
+ * machipc_account_query() - the stateful half of %MACHIPC_IOC_ACCOUNT
+ * @account: the caller's space account
+ * @process: its process account
+ * @info: in: flags and the limits they set; out: usage, high-water marks,
+ *	failures, limits and the process's spaces (the costs are the
+ *	caller's to fill)
+ *
+ * Checks the limits the flags ask for (-EPERM, as
+ * machipc_account_set_limit()) and reports the rest; nothing is changed:
+ * machipc_account_apply() sets the limits, once the caller has written
+ * the report back.
+ *
+ * Return: 0 or -EPERM.
+ */
+int machipc_account_query(struct machipc_account *account,
+			  struct machipc_account *process,
+			  struct machipc_account_info *info)
+{
+	int err;
+
+	if (info->flags & MACHIPC_ACCOUNT_SET_LIMIT) {
+		err = machipc_account_may_set_limit(account, info->limit);
+		if (err)
+			return err;
+	} else {
+		info->limit = READ_ONCE(account->limit);
+	}
+	if (info->flags & MACHIPC_ACCOUNT_SET_PROCESS_LIMIT) {
+		err = machipc_account_may_set_limit(process,
+						    info->process_limit);
+		if (err)
+			return err;
+	} else {
+		info->process_limit = READ_ONCE(process->limit);
+	}
+	info->usage = atomic64_read(&account->usage);
+	info->hwm = atomic64_read(&account->hwm);
+	info->failures = atomic64_read(&account->failures);
+	info->process_usage = atomic64_read(&process->usage);
+	info->process_hwm = atomic64_read(&process->hwm);
+	info->process_failures = atomic64_read(&process->failures);
+	info->spaces = atomic_read(&process->spaces);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_account_query);
+
+/* Set the limits machipc_account_query() accepted. */
+void machipc_account_apply(struct machipc_account *account,
+			   struct machipc_account *process,
+			   const struct machipc_account_info *info)
+{
+	if (info->flags & MACHIPC_ACCOUNT_SET_LIMIT)
+		WRITE_ONCE(account->limit, info->limit);
+	if (info->flags & MACHIPC_ACCOUNT_SET_PROCESS_LIMIT)
+		WRITE_ONCE(process->limit, info->process_limit);
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_account_apply);
 
 s64 machipc_accounts_total(void)
 {

@@ -77,4 +77,12 @@ int machipc_account_set_limit(struct machipc_account *account, u64 limit);
 int machipc_account_may_set_limit(struct machipc_account *account, u64 limit);
 s64 machipc_accounts_total(void);
 
+struct machipc_account_info;
+int machipc_account_query(struct machipc_account *account,
+			  struct machipc_account *process,
+			  struct machipc_account_info *info);
+void machipc_account_apply(struct machipc_account *account,
+			   struct machipc_account *process,
+			   const struct machipc_account_info *info);
+
 #endif /* MACHIPC_ACCOUNT_H */

@@ -427,31 +427,14 @@ static int machipc_ioctl_account(struct machipc_space *space,
 				 union machipc_ioctl_arg *uarg, struct machipc_out *out)
 {
 	struct machipc_account_info *arg = &uarg->account;
-	struct machipc_account *account = space->account;
-	struct machipc_account *process = space->process;
 	int err;
 
 	err = machipc_check_account(arg);
+	if (!err)
+		err = machipc_account_query(space->account, space->process,
+					    arg);
 	if (err)
 		return err;
-	if (arg->flags & MACHIPC_ACCOUNT_SET_LIMIT) {
-		err = machipc_account_may_set_limit(account, arg->limit);
-		if (err)
-			return err;
-	} else {
-		arg->limit = READ_ONCE(account->limit);
-	}
-	if (arg->flags & MACHIPC_ACCOUNT_SET_PROCESS_LIMIT) {
-		err = machipc_account_may_set_limit(process,
-						    arg->process_limit);
-		if (err)
-			return err;
-	} else {
-		arg->process_limit = READ_ONCE(process->limit);
-	}
-	arg->usage = atomic64_read(&account->usage);
-	arg->hwm = atomic64_read(&account->hwm);
-	arg->failures = atomic64_read(&account->failures);
 	arg->cost_entry = MACHIPC_COST_ENTRY;
 	arg->cost_port = MACHIPC_COST_PORT;
 	arg->cost_pset = MACHIPC_COST_PSET;
@@ -459,26 +442,18 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	arg->cost_msg_slot = MACHIPC_COST_MSG_SLOT;
 	arg->cost_notify = MACHIPC_COST_NOTIFY;
 	arg->cost_ool = MACHIPC_COST_XFER;
-	arg->process_usage = atomic64_read(&process->usage);
-	arg->process_hwm = atomic64_read(&process->hwm);
-	arg->process_failures = atomic64_read(&process->failures);
 	arg->cost_space = MACHIPC_COST_SPACE;
 	arg->cost_bootstrap = MACHIPC_COST_BOOTSTRAP;
 	arg->cost_index_node = MACHIPC_COST_XA_NODE;
-	arg->spaces = atomic_read(&process->spaces);
 	arg->cost_capture = MACHIPC_COST_CAPTURE;
 	arg->cost_capture_page = MACHIPC_COST_CAPTURE_PAGE;
 	if (!(arg->flags & MACHIPC_ACCOUNT_FLAGS_SET))
 		return 0;
 	/* The results first: a block that cannot take them changes nothing. */
 	err = machipc_out_write(out);
-	if (err)
-		return err;
-	if (arg->flags & MACHIPC_ACCOUNT_SET_LIMIT)
-		WRITE_ONCE(account->limit, arg->limit);
-	if (arg->flags & MACHIPC_ACCOUNT_SET_PROCESS_LIMIT)
-		WRITE_ONCE(process->limit, arg->process_limit);
-	return 0;
+	if (!err)
+		machipc_account_apply(space->account, space->process, arg);
+	return err;
 }
 
 int machipc_check_poll_fd(const struct machipc_poll_fd *arg)

@@ -38,10 +38,8 @@ struct machipc_space;
  * the first MACHIPC_IOC_POLL_FD and detached (hung up) when the port dies
  * or its receive right leaves the space: see struct machipc_pollhead.
  *
- * Locking: @lock protects everything below it.  Lock order is
- * space->lock (mutex) -> machipc_transit_lock (mutex) -> pset->lock ->
- * port->lock; two port locks are never held together.  Wait-queue locks
- * nest inside @lock.
+ * Locking: @lock protects everything below it; where it nests is said
+ * once, in locking.h.
  */
 struct machipc_port {
 	struct kref ref;

@@ -157,6 +157,7 @@ static int machipc_copyout_plan(struct machipc_space *space,
 	u32 i;
 	int err;
 
+	lockdep_assert_held(&space->lock);
 	for (i = MACHIPC_KRIGHT_REPLY; i < msg->nrights; i++) {
 		err = machipc_copyout_right(space, &msg->rights[i], plan,
 					    &credit);

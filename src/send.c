@@ -163,6 +163,7 @@ int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
 	u32 i, j, k = MACHIPC_KRIGHT_DESC + hdr->desc_count;
 	int err;
 
+	lockdep_assert_held(&space->lock);
 	msg->blame = MACHIPC_BLAME_DEST;
 	err = machipc_copyin_right(space, hdr->remote_name,
 				   MACHIPC_MSGH_REMOTE(hdr->bits),

@@ -26,8 +26,8 @@
  * starts there.
  *
  * machipc_transit_lock protects port->transit_msg and every change of
- * port->receiver between NULL and a space; it nests inside space locks and
- * outside port and port-set locks.
+ * port->receiver between NULL and a space (its place in the lock order:
+ * locking.h).
  */
 
 #include <linux/machipc.h>

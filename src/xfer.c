@@ -754,6 +754,8 @@ int machipc_copier_begin_commit(struct machipc_copier *copier,
 	struct machipc_xfer *xfer;
 	int ret = 0;
 
+	lockdep_assert_held(&space->lock);
+	lockdep_assert_held(&copier->sender->lock);
 	spin_lock(&port->lock);
 	xfer = machipc_xfer_copying_locked(copier);
 	if (!xfer) {

@@ -9,6 +9,8 @@
 #include <linux/kthread.h>
 #include <linux/random.h>
 
+#include <linux/machipc.h>
+
 #include "suites.h"
 #include "account.h"
 #include "notify.h"
@@ -252,6 +254,50 @@ static void machipc_account_parent_test(struct kunit *test)
 	machipc_account_put(parent);
 }
 
+/* What MACHIPC_IOC_ACCOUNT runs: report, check, then apply the limits. */
+static void machipc_account_query_test(struct kunit *test)
+{
+	struct machipc_account *process = machipc_account_create(7, NULL);
+	struct machipc_account *space;
+	struct machipc_account_info info = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, process);
+	space = machipc_account_create(8, machipc_account_get(process));
+	KUNIT_ASSERT_NOT_NULL(test, space);
+	space->limit = LIMIT;
+	process->limit = 2 * LIMIT;
+	KUNIT_EXPECT_EQ(test, machipc_account_charge(space, 100), 0);
+	KUNIT_EXPECT_EQ(test, machipc_account_charge(space, LIMIT), -ENOBUFS);
+
+	KUNIT_EXPECT_EQ(test, machipc_account_query(space, process, &info), 0);
+	KUNIT_EXPECT_EQ(test, info.usage, 100);
+	KUNIT_EXPECT_EQ(test, info.hwm, 100);
+	KUNIT_EXPECT_EQ(test, info.failures, 1);
+	KUNIT_EXPECT_EQ(test, info.limit, LIMIT);
+	KUNIT_EXPECT_EQ(test, info.process_usage, 100);
+	KUNIT_EXPECT_EQ(test, info.process_limit, 2 * LIMIT);
+
+	/* A query changes nothing; the apply sets what it accepted. */
+	info = (struct machipc_account_info){
+		.flags = MACHIPC_ACCOUNT_SET_LIMIT |
+			 MACHIPC_ACCOUNT_SET_PROCESS_LIMIT,
+		.limit = 50, .process_limit = 60,
+	};
+	KUNIT_EXPECT_EQ(test, machipc_account_query(space, process, &info), 0);
+	KUNIT_EXPECT_EQ(test, space->limit, LIMIT);
+	KUNIT_EXPECT_EQ(test, info.limit, 50);
+	machipc_account_apply(space, process, &info);
+	KUNIT_EXPECT_EQ(test, space->limit, 50);
+	KUNIT_EXPECT_EQ(test, process->limit, 60);
+	/* Lowered below the usage: new charges fail, the usage stays. */
+	KUNIT_EXPECT_EQ(test, machipc_account_charge(space, 1), -ENOBUFS);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&space->usage), 100);
+
+	machipc_account_uncharge(space, 100);
+	machipc_account_put(space);
+	machipc_account_put(process);
+}
+
 /* The index nodes an entry is alone in, level by level. */
 static void machipc_xa_nodes_alone_test(struct kunit *test)
 {
@@ -288,6 +334,7 @@ static void machipc_xa_nodes_alone_test(struct kunit *test)
 static struct kunit_case machipc_account_cases[] = {
 	KUNIT_CASE(machipc_account_parent_test),
 	KUNIT_CASE(machipc_xa_nodes_alone_test),
+	KUNIT_CASE(machipc_account_query_test),
 	KUNIT_CASE_PARAM(machipc_account_charge_test, charge_gen_params),
 	KUNIT_CASE(machipc_account_lower_limit_test),
 	KUNIT_CASE(machipc_send_once_reserve_test),
