@@ -256,11 +256,15 @@ static void server(int sock)
 	close(sock);
 	for (;;) {
 		int drain = sh->drain;
+		/* Half the receives have the kernel map the data (ABI 5). */
+		int alloc = rnd() % 2;
 		struct machipc_msg_args a = {
-			.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT,
+			.flags = MACHIPC_MSG_RECEIVE | MACHIPC_MSG_RCV_TIMEOUT |
+				 (alloc ? MACHIPC_MSG_RCV_OOL_ALLOC : 0),
 			.rcv_name = port, .rcv_buf = (uintptr_t)&r,
-			.rcv_size = sizeof(r), .rcv_ool = (uintptr_t)&buf,
-			.rcv_ool_count = 1,
+			.rcv_size = sizeof(r),
+			.rcv_ool = alloc ? 0 : (uintptr_t)&buf,
+			.rcv_ool_count = alloc ? 0 : 1,
 			.rcv_deadline = drain ? 0 : (int64_t)(now_ns() + 200000000ULL),
 		};
 		struct payload *p = &r.m.p;
@@ -275,7 +279,8 @@ static void server(int sock)
 			continue;
 		}
 		if (r.m.h.desc_count) {
-			data = ool;
+			data = alloc ? (const uint8_t *)(uintptr_t)r.m.d.address :
+				       ool;
 			n = p->ool_size;
 			if (r.m.d.size != n)
 				__atomic_add_fetch(&sh->badsum, 1, __ATOMIC_RELAXED);
@@ -286,6 +291,8 @@ static void server(int sock)
 			n = 0;
 		}
 		sum = sum_of(data, n, p->cid, p->seq);
+		if (alloc && r.m.h.desc_count && r.m.d.size)
+			munmap((void *)(uintptr_t)r.m.d.address, r.m.d.size);
 		if (p->cid >= MAXC || sum != p->sum) {
 			__atomic_add_fetch(&sh->badsum, 1, __ATOMIC_RELAXED);
 			continue;
@@ -368,6 +375,9 @@ static void client(uint32_t cid, int bfd)
 			m.d.type = MACHIPC_DESC_OOL;
 			m.d.address = (uintptr_t)ool;
 			m.d.size = n;
+			/* Half captured at the send, as Mach does (ABI 5). */
+			if (rnd() % 2)
+				m.d.disposition = MACHIPC_OOL_CAPTURE;
 			p = &m.p;
 		} else {
 			m.h.size = sizeof(m.h) + sizeof(*p);
