@@ -282,9 +282,7 @@ int machipc_name_insert_right(struct machipc_space *space,
 			if (err)
 				goto out;
 			entry->urefs++;
-			spin_lock(&entry->port->lock);
-			entry->port->mscount++;
-			spin_unlock(&entry->port->lock);
+			machipc_port_count_make_send(entry->port);
 		} else {
 			arg->new_name = entry->name;
 			err = machipc_out_write(out);

@@ -45,10 +45,8 @@
 #include "entry.h"
 #include "msg.h"
 #include "notify.h"
-#include "poll.h"
 #include "port.h"
 #include "out.h"
-#include "pset.h"
 #include "space.h"
 #include "transit.h"
 
@@ -173,14 +171,7 @@ static void machipc_notify_deliver(struct machipc_msg *msg,
 		 * the port dies with it, as if its notify port were dead.
 		 */
 		too_deep = !machipc_transit_depth_ok(msg);
-		machipc_pset_remove_port(receive);
-		spin_lock(&receive->lock);
-		receive->receiver = NULL;
-		receive->rcv_name = 0;
-		spin_unlock(&receive->lock);
-		receive->transit_msg = msg;
-		wake_up_all(&receive->rcv_wait);
-		machipc_poll_detach_port(receive);
+		machipc_transit_enter(receive, msg);
 	}
 	queued = !too_deep && machipc_port_enqueue_kernel(dest, msg);
 	if (receive) {

@@ -175,6 +175,22 @@ bool machipc_port_is_dead(struct machipc_port *port)
 void machipc_port_add_send(struct machipc_port *port, bool make)
 {
 	machipc_port_get(port);
+	machipc_port_count_send(port, make);
+}
+
+void machipc_port_add_send_once(struct machipc_port *port)
+{
+	machipc_port_get(port);
+	machipc_port_count_send_once(port);
+}
+
+/*
+ * Count a send right whose port reference the caller already holds (a
+ * message's, at its send's commit): @make for one made from the receive
+ * right, which also bumps the make-send count.
+ */
+void machipc_port_count_send(struct machipc_port *port, bool make)
+{
 	spin_lock(&port->lock);
 	port->srights++;
 	if (make)
@@ -182,9 +198,17 @@ void machipc_port_add_send(struct machipc_port *port, bool make)
 	spin_unlock(&port->lock);
 }
 
-void machipc_port_add_send_once(struct machipc_port *port)
+/* A send right made into a name that already has one: no new right. */
+void machipc_port_count_make_send(struct machipc_port *port)
 {
-	machipc_port_get(port);
+	spin_lock(&port->lock);
+	port->mscount++;
+	spin_unlock(&port->lock);
+}
+
+/* Count a send-once right whose port reference the caller holds. */
+void machipc_port_count_send_once(struct machipc_port *port)
+{
 	spin_lock(&port->lock);
 	port->sorights++;
 	spin_unlock(&port->lock);
@@ -444,6 +468,23 @@ struct machipc_msg *machipc_port_head_locked(struct machipc_port *port)
 	if (msg && msg->xfer && msg->xfer->copier)
 		return NULL;
 	return msg;
+}
+
+/*
+ * Whether a receiver sleeping on @port's own wait queue should wake and
+ * look again: a message it may take, or the port dead, in a set, or gone
+ * from its space.
+ */
+bool machipc_port_rcv_ready(void *arg)
+{
+	struct machipc_port *port = arg;
+	bool ready;
+
+	spin_lock(&port->lock);
+	ready = machipc_port_head_locked(port) || port->dead || port->pset ||
+		!port->receiver;
+	spin_unlock(&port->lock);
+	return ready;
 }
 
 /**

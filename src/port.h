@@ -90,6 +90,9 @@ void machipc_port_kill(struct machipc_port *port);
 
 void machipc_port_add_send(struct machipc_port *port, bool make);
 void machipc_port_add_send_once(struct machipc_port *port);
+void machipc_port_count_send(struct machipc_port *port, bool make);
+void machipc_port_count_make_send(struct machipc_port *port);
+void machipc_port_count_send_once(struct machipc_port *port);
 void machipc_port_release_send(struct machipc_port *port);
 void machipc_port_release_send_once(struct machipc_port *port,
 				    struct machipc_account *reserved);
@@ -104,6 +107,7 @@ bool machipc_port_is_dead(struct machipc_port *port);
 bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg,
 			  bool sync);
 struct machipc_msg *machipc_port_head_locked(struct machipc_port *port);
+bool machipc_port_rcv_ready(void *arg);
 struct machipc_msg *machipc_port_peek(struct machipc_port *port, bool *ool);
 u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg);
 bool machipc_port_has_room(void *arg);

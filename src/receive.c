@@ -234,8 +234,7 @@ static void machipc_copyout_commit(struct machipc_space *space,
 							       kr->account);
 				kr->account = NULL;
 			} else {
-				if (port->transit_msg == msg)
-					port->transit_msg = NULL;
+				machipc_transit_leave_dead(port, msg);
 				machipc_port_put(port);
 			}
 			continue;
@@ -243,11 +242,7 @@ static void machipc_copyout_commit(struct machipc_space *space,
 		switch (kr->type) {
 		case MACHIPC_RIGHT_RECEIVE:
 			entry->rights |= MACHIPC_RIGHT_RECEIVE;
-			port->transit_msg = NULL;
-			spin_lock(&port->lock);
-			port->receiver = space;
-			port->rcv_name = entry->name;
-			spin_unlock(&port->lock);
+			machipc_transit_leave(port, space, entry->name);
 			break;
 		case MACHIPC_RIGHT_SEND:
 			if (entry->rights & MACHIPC_RIGHT_SEND) {
@@ -493,18 +488,6 @@ static int machipc_rcv_resolve(struct machipc_space *space, u32 name,
 	return 0;
 }
 
-static bool machipc_port_rcv_ready(void *arg)
-{
-	struct machipc_port *port = arg;
-	bool ready;
-
-	spin_lock(&port->lock);
-	ready = machipc_port_head_locked(port) || port->dead || port->pset ||
-		!port->receiver;
-	spin_unlock(&port->lock);
-	return ready;
-}
-
 static bool machipc_pset_rcv_ready(void *arg)
 {
 	return machipc_pset_ready(arg);
@@ -609,35 +592,6 @@ static int machipc_rcv_map(struct machipc_copier *copier, u32 count,
 		return 0;
 	}
 	return err;
-}
-
-/* Lock the receiver's and the sender's spaces, in address order. */
-static int machipc_space_lock_pair(struct machipc_space *receiver,
-				   struct machipc_space *sender)
-{
-	struct machipc_space *first = receiver, *second = sender;
-	int err;
-
-	if (receiver == sender)
-		return machipc_space_lock(receiver);
-	if (first > second)
-		swap(first, second);
-	mutex_lock(&first->lock);
-	mutex_lock_nested(&second->lock, SINGLE_DEPTH_NESTING);
-	err = receiver->dead ? -EBADFD : sender->dead ? -EPIPE : 0;
-	if (err) {
-		mutex_unlock(&second->lock);
-		mutex_unlock(&first->lock);
-	}
-	return err;
-}
-
-static void machipc_space_unlock_pair(struct machipc_space *receiver,
-				      struct machipc_space *sender)
-{
-	if (sender != receiver)
-		mutex_unlock(&sender->lock);
-	mutex_unlock(&receiver->lock);
 }
 
 /*

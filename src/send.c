@@ -19,9 +19,7 @@
 #include "ipc.h"
 #include "msg.h"
 #include "notify.h"
-#include "poll.h"
 #include "port.h"
-#include "pset.h"
 #include "sleep.h"
 #include "space.h"
 #include "transit.h"
@@ -308,16 +306,8 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
 
 		switch (kr->disp) {
 		case MACHIPC_DISP_MOVE_RECEIVE:
-			lockdep_assert_held(&machipc_transit_lock);
 			entry->rights &= ~MACHIPC_RIGHT_RECEIVE;
-			machipc_pset_remove_port(port);
-			spin_lock(&port->lock);
-			port->receiver = NULL;
-			port->rcv_name = 0;
-			spin_unlock(&port->lock);
-			port->transit_msg = msg;
-			wake_up_all(&port->rcv_wait);
-			machipc_poll_detach_port(port);
+			machipc_transit_enter(port, msg);
 			machipc_port_put(port);
 			break;
 		case MACHIPC_DISP_MOVE_SEND:
@@ -325,23 +315,16 @@ void machipc_copyin_commit(struct machipc_space *space, struct machipc_msg *msg,
 				entry->rights &= ~MACHIPC_RIGHT_SEND;
 				machipc_port_put(port);
 			} else {
-				spin_lock(&port->lock);
-				port->srights++;
-				spin_unlock(&port->lock);
+				machipc_port_count_send(port, false);
 			}
 			break;
 		case MACHIPC_DISP_COPY_SEND:
 		case MACHIPC_DISP_MAKE_SEND:
-			spin_lock(&port->lock);
-			port->srights++;
-			if (kr->disp == MACHIPC_DISP_MAKE_SEND)
-				port->mscount++;
-			spin_unlock(&port->lock);
+			machipc_port_count_send(port,
+						kr->disp == MACHIPC_DISP_MAKE_SEND);
 			break;
 		case MACHIPC_DISP_MAKE_SEND_ONCE:
-			spin_lock(&port->lock);
-			port->sorights++;
-			spin_unlock(&port->lock);
+			machipc_port_count_send_once(port);
 			break;
 		case MACHIPC_DISP_MOVE_SEND_ONCE:
 			entry->rights &= ~MACHIPC_RIGHT_SEND_ONCE;

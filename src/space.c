@@ -204,3 +204,37 @@ void machipc_space_free(struct machipc_space *space)
 	machipc_space_put(space);
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_space_free);
+
+/*
+ * Lock the receiver's and the sender's spaces, in address order (the only
+ * place two space locks are held together: locking.h).  Return: 0, or
+ * -EBADFD (the receiver's space is dead) or -EPIPE (the sender's), with
+ * nothing locked.
+ */
+int machipc_space_lock_pair(struct machipc_space *receiver,
+			    struct machipc_space *sender)
+{
+	struct machipc_space *first = receiver, *second = sender;
+	int err;
+
+	if (receiver == sender)
+		return machipc_space_lock(receiver);
+	if (first > second)
+		swap(first, second);
+	mutex_lock(&first->lock);
+	mutex_lock_nested(&second->lock, SINGLE_DEPTH_NESTING);
+	err = receiver->dead ? -EBADFD : sender->dead ? -EPIPE : 0;
+	if (err) {
+		mutex_unlock(&second->lock);
+		mutex_unlock(&first->lock);
+	}
+	return err;
+}
+
+void machipc_space_unlock_pair(struct machipc_space *receiver,
+			       struct machipc_space *sender)
+{
+	if (sender != receiver)
+		mutex_unlock(&sender->lock);
+	mutex_unlock(&receiver->lock);
+}

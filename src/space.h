@@ -81,6 +81,10 @@ void machipc_space_teardown(struct machipc_space *space);
 void machipc_space_free(struct machipc_space *space);
 bool machipc_space_is_owner(const struct machipc_space *space);
 int machipc_space_lock(struct machipc_space *space);
+int machipc_space_lock_pair(struct machipc_space *receiver,
+			    struct machipc_space *sender);
+void machipc_space_unlock_pair(struct machipc_space *receiver,
+			       struct machipc_space *sender);
 void machipc_space_get(struct machipc_space *space);
 void machipc_space_put(struct machipc_space *space);
 

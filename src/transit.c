@@ -33,7 +33,9 @@
 #include <linux/machipc.h>
 
 #include "msg.h"
+#include "poll.h"
 #include "port.h"
+#include "pset.h"
 #include "transit.h"
 
 /* Protects port->transit_msg and receive rights entering or leaving transit. */
@@ -145,4 +147,57 @@ struct machipc_port *machipc_transit_find_cycle(struct machipc_msg *msg)
 		}
 	}
 	return NULL;
+}
+
+/**
+ * machipc_transit_enter() - @port's receive right leaves its space, in @msg
+ * @port: the port, whose receive right the committing @msg carries
+ * @msg: the message (a send's, or a port-destroyed notification's)
+ *
+ * The port leaves its set, its receivers are woken to find it gone, its
+ * readiness descriptors hang up.  Called with machipc_transit_lock held,
+ * which the transit walks read @msg under.
+ */
+void machipc_transit_enter(struct machipc_port *port, struct machipc_msg *msg)
+{
+	lockdep_assert_held(&machipc_transit_lock);
+	machipc_pset_remove_port(port);
+	spin_lock(&port->lock);
+	port->receiver = NULL;
+	port->rcv_name = 0;
+	spin_unlock(&port->lock);
+	port->transit_msg = msg;
+	wake_up_all(&port->rcv_wait);
+	machipc_poll_detach_port(port);
+}
+
+/**
+ * machipc_transit_leave() - @port's receive right arrives in @space as @name
+ * @port: the port
+ * @space: the receiving space, locked
+ * @name: the right's name there
+ *
+ * Called with machipc_transit_lock held.
+ */
+void machipc_transit_leave(struct machipc_port *port,
+			   struct machipc_space *space, u32 name)
+{
+	lockdep_assert_held(&machipc_transit_lock);
+	port->transit_msg = NULL;
+	spin_lock(&port->lock);
+	port->receiver = space;
+	port->rcv_name = name;
+	spin_unlock(&port->lock);
+}
+
+/*
+ * @port died while its receive right travelled in @msg, which is being
+ * received: the right arrives as nothing, and @msg no longer holds it.
+ */
+void machipc_transit_leave_dead(struct machipc_port *port,
+				struct machipc_msg *msg)
+{
+	lockdep_assert_held(&machipc_transit_lock);
+	if (port->transit_msg == msg)
+		port->transit_msg = NULL;
 }
