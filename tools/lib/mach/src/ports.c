@@ -764,6 +764,25 @@ static kern_return_t lm_receive_attr(mach_port_name_t name,
 	return KERN_SUCCESS;
 }
 
+/* The send rights to the port whose receive right @name is (XNU: srights). */
+LM_EXPORT kern_return_t mach_port_get_srights(ipc_space_t task,
+					      mach_port_name_t name,
+					      mach_port_rights_t *srights)
+{
+	struct machipc_port_attr attr;
+	kern_return_t kr;
+
+	if (!lm_task_ok(task))
+		return KERN_INVALID_TASK;
+	if (!srights)
+		return KERN_INVALID_ARGUMENT;
+	kr = lm_receive_attr(name, &attr);
+	if (kr)
+		return kr;
+	*srights = attr.srights;
+	return KERN_SUCCESS;
+}
+
 static void lm_status(mach_port_name_t name,
 		      const struct machipc_port_attr *attr,
 		      mach_port_status_t *st)

@@ -17,6 +17,7 @@
 #include <mach/mach_error.h>
 #include <mach/mig_errors.h>
 #include <mach/task.h>
+#include <mach/semaphore.h>
 #include <mach/vm_map.h>
 #include <mach/mach_vm.h>
 #include <mach/ndr.h>

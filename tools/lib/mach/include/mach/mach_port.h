@@ -29,6 +29,9 @@ kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
 				 mach_port_name_t *name);
 kern_return_t mach_port_destroy(ipc_space_t task, mach_port_name_t name);
 kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name);
+/* The number of send rights to the port of receive right @name. */
+kern_return_t mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
+				    mach_port_rights_t *srights);
 kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name,
 				 mach_port_right_t right,
 				 mach_port_urefs_t *refs);
