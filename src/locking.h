@@ -23,8 +23,9 @@
  *             wait-queue locks  (wake_up() under port->lock)
  *
  *   machipc_accounts_lock       spinlock, irq-safe; the table of process
- *                               accounts; a leaf, taken under nothing of
- *                               machipc's but may be taken under any
+ *                               accounts; a leaf: nothing is taken under
+ *                               it, and it may be taken under any of the
+ *                               above
  *
  * Two port locks are never held together, nor two port-set locks.  Two
  * space locks are held together only by a receiver committing an
@@ -47,13 +48,16 @@
  *   user memory is written under it only with page faults disabled.
  * - machipc_transit_lock: port->transit_msg, and every change of
  *   port->receiver between a space and "in transit" (transit.c); taken
- *   only by sends and receives of messages that carry receive rights, and
- *   by the destruction of such messages.
+ *   only by sends and receives of messages that carry receive rights, by
+ *   the destruction of such messages, and by the delivery of a
+ *   port-destroyed notification (notify.c), which can run under a space
+ *   lock during that space's teardown.
  * - pollhead->lock: the readiness descriptors attached to a port or set.
  * - pset->lock: the set's member list and @dead.
- * - port->lock: the queue, the counters, @dead, @receiver (readers; see
- *   the transit lock for writers), the set membership, and the state of
- *   the out-of-line transfers queued on the port (xfer.h).
+ * - port->lock: the queue, the counters, @dead, @receiver (a change of it
+ *   into or out of transit also holds the transit lock; the port's death
+ *   clears it under the port lock alone), the set membership, and the
+ *   state of the out-of-line transfers queued on the port (xfer.h).
  * - xfer->seq_lock: the notifier sequence of one transfer.
  *
  * Naming: a function whose name ends in _locked() expects the lock of the

@@ -14,12 +14,15 @@
  * - signal_wakes_one / signal_all_wakes_every_waiter: threads blocked in
  *   semaphore_wait() wake as many as signalled, then all; signal_all with
  *   nobody waiting is not kept.
+ * - signal_after_signal_all_is_kept, fork_child_has_no_semaphores,
+ *   clock_types: XNU's behaviour and types.
  * - timedwait_times_out: the relative timeout is honoured.
  * - destroy_wakes_waiters: KERN_TERMINATED for every waiter.
  * - wait_signal_ping_pong: two threads alternate with
  *   semaphore_wait_signal(), each exchange exactly once.
  */
 #define _GNU_SOURCE
+#include <mach/clock_types.h>
 #include <mach/mach_time.h>
 
 #include "kselftest_harness.h"
@@ -200,6 +203,71 @@ TEST(signal_all_wakes_every_waiter)
 	/* The count returns to zero. */
 	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(s, now));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), s));
+}
+
+/*
+ * A signal right after semaphore_signal_all() released a waiter is kept,
+ * as in XNU (the released waiter does not take it).
+ */
+TEST(signal_after_signal_all_is_kept)
+{
+	mach_timespec_t now = { 0, 0 };
+	struct waiter w[1];
+	semaphore_t s;
+
+	ASSERT_EQ(KERN_SUCCESS, semaphore_create(mach_task_self(), &s,
+						 SYNC_POLICY_FIFO, 0));
+	start_waiters(_metadata, w, 1, s);
+	EXPECT_EQ(KERN_SUCCESS, semaphore_signal_all(s));
+	EXPECT_EQ(KERN_SUCCESS, semaphore_signal(s));
+	EXPECT_EQ(1, wait_done(w, 1, 1));
+	pthread_join(w[0].t, NULL);
+	EXPECT_EQ(KERN_SUCCESS, w[0].kr);
+	EXPECT_EQ(KERN_SUCCESS, semaphore_timedwait(s, now));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(s, now));
+	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), s));
+}
+
+/* A forked child has none of its parent's semaphores. */
+TEST(fork_child_has_no_semaphores)
+{
+	mach_timespec_t now = { 0, 0 };
+	semaphore_t s;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(KERN_SUCCESS, semaphore_create(mach_task_self(), &s,
+						 SYNC_POLICY_FIFO, 1));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		semaphore_t c;
+
+		if (semaphore_signal(s) != KERN_INVALID_ARGUMENT ||
+		    semaphore_destroy(mach_task_self(), s) !=
+		    KERN_INVALID_ARGUMENT)
+			_exit(1);
+		if (semaphore_create(mach_task_self(), &c, SYNC_POLICY_FIFO,
+				     0) || semaphore_signal(c) ||
+		    semaphore_wait(c))
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	/* The parent's is untouched. */
+	EXPECT_EQ(KERN_SUCCESS, semaphore_timedwait(s, now));
+	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), s));
+}
+
+TEST(clock_types)
+{
+	mach_timespec_t t = { 1, 0 };
+
+	EXPECT_FALSE(BAD_MACH_TIMESPEC(&t));
+	t.tv_nsec = (clock_res_t)NSEC_PER_SEC;
+	EXPECT_TRUE(BAD_MACH_TIMESPEC(&t));
 }
 
 TEST(timedwait_times_out)

@@ -80,6 +80,7 @@ static void lm_atfork_child(void)
 	lm_ports_fork_child();
 	lm_msg_fork_child();
 	lm_bootstrap_fork_child();
+	lm_sync_fork_child();
 }
 
 int lm_ready(void)

@@ -74,6 +74,7 @@ unsigned int lm_held_count(mach_port_name_t port);
 void lm_msg_fork_child(void);
 void lm_ports_fork_child(void);
 void lm_bootstrap_fork_child(void);
+void lm_sync_fork_child(void);
 void lm_bootstrap_init(void);
 
 /* An audit token from its fields, and the caller's own. */

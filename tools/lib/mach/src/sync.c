@@ -6,14 +6,21 @@
  * (allocated with MACHIPC_IOC_PORT_ALLOCATE, as mach_task_self() is), so
  * its name is a valid Mach name no port can ever get.  The table maps names
  * to semaphores under one mutex; each semaphore has its own mutex and
- * condition variable.  A semaphore's count never goes below zero here:
- * waiters are counted apart (XNU keeps -1 while anyone waits; the
- * difference cannot be seen through the API).
+ * condition variable.
+ *
+ * Counting: @count holds the signals kept for later waits; @waiters the
+ * threads blocked in the current generation, @pending the signals handed
+ * to them and not yet taken (never more than @waiters).
+ * semaphore_signal_all() starts a new generation: the threads it releases
+ * leave by the generation change, already taken off @waiters, so a signal
+ * right after it is kept in @count, as in XNU.
  *
  * Lifetime: a semaphore lives from semaphore_create() until
  * semaphore_destroy() took it out of the table and the last thread that
  * found it there let go of it (@refs); destroying it wakes every waiter
- * with KERN_TERMINATED.
+ * with KERN_TERMINATED.  Waits are not interrupted by signals (XNU's
+ * return KERN_ABORTED then): a handler that must end a wait signals the
+ * semaphore.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,16 +76,22 @@ LM_EXPORT uint64_t mach_continuous_approximate_time(void)
 
 LM_EXPORT kern_return_t mach_wait_until(uint64_t deadline)
 {
-	uint64_t now = mach_absolute_time();
-	struct timespec ts;
+	uint64_t now;
 
-	if (deadline <= now)
-		return KERN_SUCCESS;
-	/* CLOCK_MONOTONIC_RAW cannot be slept on: sleep the interval. */
-	ts.tv_sec = (time_t)((deadline - now) / 1000000000ULL);
-	ts.tv_nsec = (long)((deadline - now) % 1000000000ULL);
-	return clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) ?
-	       KERN_ABORTED : KERN_SUCCESS;
+	/*
+	 * CLOCK_MONOTONIC_RAW cannot be slept on: sleep the interval on
+	 * CLOCK_MONOTONIC, which NTP may slew, until the deadline is reached.
+	 */
+	while ((now = mach_absolute_time()) < deadline) {
+		struct timespec ts = {
+			.tv_sec = (time_t)((deadline - now) / 1000000000ULL),
+			.tv_nsec = (long)((deadline - now) % 1000000000ULL),
+		};
+
+		if (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) == EINTR)
+			return KERN_ABORTED;
+	}
+	return KERN_SUCCESS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -89,10 +102,10 @@ struct lm_sem {
 	semaphore_t name;
 	pthread_mutex_t lock;	/* protects the fields below */
 	pthread_cond_t cond;
-	int count;		/* signals not yet consumed */
-	int waiters;
-	unsigned long wakeups;	/* semaphore_signal_all() generations */
-	int woken;		/* single wake-ups not yet taken */
+	int count;		/* signals kept for later waits */
+	int waiters;		/* blocked in the current generation */
+	int pending;		/* signals for them, not yet taken; <= waiters */
+	unsigned long gen;	/* bumped by semaphore_signal_all() */
 	int dead;		/* destroyed: waiters leave KERN_TERMINATED */
 	int refs;		/* the table's, and each thread's using it */
 	struct lm_sem *next;
@@ -101,11 +114,26 @@ struct lm_sem {
 static pthread_mutex_t lm_sems_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lm_sem *lm_sems;
 
+/*
+ * In the child of fork(): the parent's semaphores, and their names, are
+ * not the child's (its space is new).  The table is dropped, not freed: a
+ * parent thread may have held one of its locks at the fork.
+ */
+void lm_sync_fork_child(void)
+{
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	lm_sems_lock = fresh;
+	lm_sems = NULL;
+}
+
 /* The semaphore named @name, with a reference; NULL if none. */
 static struct lm_sem *lm_sem_get(semaphore_t name)
 {
 	struct lm_sem *s;
 
+	if (name == SEMAPHORE_NULL)
+		return NULL;
 	pthread_mutex_lock(&lm_sems_lock);
 	for (s = lm_sems; s && s->name != name; s = s->next)
 		;
@@ -190,34 +218,31 @@ LM_EXPORT kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore)
 	return KERN_SUCCESS;
 }
 
-/* One signal, or (@all) a wake-up of every waiter.  Called locked. */
-static void lm_sem_signal_locked(struct lm_sem *s, int all)
-{
-	if (all) {
-		if (s->waiters) {
-			s->wakeups++;
-			s->woken = 0;
-			pthread_cond_broadcast(&s->cond);
-		}
-		return;
-	}
-	if (s->waiters > s->woken) {
-		s->woken++;
-		pthread_cond_broadcast(&s->cond);
-	} else {
-		s->count++;
-	}
-}
-
+/*
+ * One signal: for a waiter of the current generation if one has none
+ * yet, else kept in the count.  @all: every current waiter is released
+ * (a new generation, which they leave by) and nothing is kept.
+ */
 static kern_return_t lm_sem_signal_obj(struct lm_sem *s, int all)
 {
 	kern_return_t kr = KERN_SUCCESS;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->dead)
+	if (s->dead) {
 		kr = KERN_TERMINATED;
-	else
-		lm_sem_signal_locked(s, all);
+	} else if (all) {
+		if (s->waiters) {
+			s->gen++;
+			s->waiters = 0;
+			s->pending = 0;
+			pthread_cond_broadcast(&s->cond);
+		}
+	} else if (s->waiters > s->pending) {
+		s->pending++;
+		pthread_cond_broadcast(&s->cond);
+	} else {
+		s->count++;
+	}
 	pthread_mutex_unlock(&s->lock);
 	return kr;
 }
@@ -245,10 +270,43 @@ LM_EXPORT kern_return_t semaphore_signal_all(semaphore_t semaphore)
 }
 
 /*
+ * Block on @s (locked, registered as a waiter of generation @gen) until a
+ * signal, semaphore_signal_all(), destruction or @deadline.  A waiter
+ * released by a new generation was already taken off the count of
+ * waiters by semaphore_signal_all(); every other way out takes itself off.
+ */
+static kern_return_t lm_sem_block(struct lm_sem *s, unsigned long gen,
+				  const struct timespec *deadline)
+{
+	for (;;) {
+		int err;
+
+		if (s->gen != gen)
+			return KERN_SUCCESS;
+		if (s->dead)
+			return KERN_TERMINATED;
+		if (s->pending) {
+			s->pending--;
+			s->waiters--;
+			return KERN_SUCCESS;
+		}
+		err = deadline ? pthread_cond_timedwait(&s->cond, &s->lock,
+							deadline) :
+				 pthread_cond_wait(&s->cond, &s->lock);
+		if (err == ETIMEDOUT && s->gen == gen && !s->dead &&
+		    !s->pending) {
+			s->waiters--;
+			return KERN_OPERATION_TIMED_OUT;
+		}
+	}
+}
+
+/*
  * Wait on @wait, for at most @rel if not NULL ({0, 0}: do not block).
  * @sig, if not SEMAPHORE_NULL, is signalled once the wait is decided:
  * after registering as a waiter, or after taking a count or failing
- * without waiting, as XNU's semaphore_wait_signal() does.
+ * without waiting, as XNU's semaphore_wait_signal() does; if it was
+ * destroyed, a registered wait ends with KERN_TERMINATED.
  */
 static kern_return_t lm_sem_wait(semaphore_t wait, semaphore_t sig,
 				 const mach_timespec_t *rel)
@@ -257,7 +315,6 @@ static kern_return_t lm_sem_wait(semaphore_t wait, semaphore_t sig,
 	struct timespec deadline;
 	kern_return_t kr = KERN_SUCCESS;
 	unsigned long gen;
-	int signalled = 0;
 
 	if (rel && (rel->tv_nsec < 0 || rel->tv_nsec >= 1000000000))
 		return KERN_INVALID_VALUE;
@@ -289,50 +346,27 @@ static kern_return_t lm_sem_wait(semaphore_t wait, semaphore_t sig,
 		kr = KERN_OPERATION_TIMED_OUT;
 	} else {
 		s->waiters++;
-		gen = s->wakeups;
+		gen = s->gen;
 		if (o) {
 			/* Registered: now the other one may be signalled. */
 			pthread_mutex_unlock(&s->lock);
-			lm_sem_signal_obj(o, 0);
-			signalled = 1;
+			kr = lm_sem_signal_obj(o, 0);
+			lm_sem_put(o);
+			o = NULL;
 			pthread_mutex_lock(&s->lock);
-		}
-		for (;;) {
-			int err = 0;
-
-			if (s->dead) {
-				kr = KERN_TERMINATED;
-				break;
-			}
-			if (s->wakeups != gen)
-				break;
-			if (s->woken) {
-				s->woken--;
-				break;
-			}
-			if (rel)
-				err = pthread_cond_timedwait(&s->cond, &s->lock,
-							     &deadline);
-			else
-				err = pthread_cond_wait(&s->cond, &s->lock);
-			if (err == ETIMEDOUT) {
-				kr = KERN_OPERATION_TIMED_OUT;
-				if (s->woken) {
-					/* A signal raced the timeout: take it. */
-					s->woken--;
-					kr = KERN_SUCCESS;
-				}
-				break;
+			if (kr == KERN_TERMINATED && s->gen == gen &&
+			    !s->pending && !s->dead) {
+				/* Nobody would ever wake us: give up. */
+				s->waiters--;
+				goto out;
 			}
 		}
-		s->waiters--;
-		if (s->woken > s->waiters)
-			s->woken = s->waiters;
+		kr = lm_sem_block(s, gen, rel ? &deadline : NULL);
 	}
+out:
 	pthread_mutex_unlock(&s->lock);
 	if (o) {
-		if (!signalled)
-			lm_sem_signal_obj(o, 0);
+		lm_sem_signal_obj(o, 0);
 		lm_sem_put(o);
 	}
 	lm_sem_put(s);

@@ -9,6 +9,7 @@
 #ifndef _MACH_SEMAPHORE_H_
 #define _MACH_SEMAPHORE_H_
 
+#include <mach/clock_types.h>
 #include <mach/mach_types.h>
 #include <mach/kern_return.h>
 #include <mach/sync_policy.h>
@@ -16,12 +17,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The relative time of semaphore_timedwait(). */
-typedef struct mach_timespec {
-	unsigned int tv_sec;
-	int tv_nsec;
-} mach_timespec_t;
 
 kern_return_t semaphore_create(task_t task, semaphore_t *semaphore,
 			       int policy, int value);
