@@ -688,9 +688,12 @@ struct machipc_msg_trailer_audit {
  *	Mach's receive does; its descriptor's @address and @size say where,
  *	and the receiver releases it with munmap().  @rcv_ool must then be 0
  *	and @rcv_ool_count 0 on input (%EINVAL).  A receive that fails or is
- *	interrupted unmaps what it mapped.  When the send part of a combined call has completed and
- *	the receive part is interrupted, the kernel clears %MACHIPC_MSG_SEND
- *	here before returning, so that the restarted call does not send again.
+ *	interrupted unmaps what it mapped.  %ENOMEM when the regions cannot
+ *	be mapped: the message stays queued, or with
+ *	%MACHIPC_MSG_RCV_DESTROY_LARGE is destroyed as too large (%EMSGSIZE).
+ *	When the send part of a combined call has completed and the receive
+ *	part is interrupted, the kernel clears %MACHIPC_MSG_SEND here before
+ *	returning, so that the restarted call does not send again.
  *	%MACHIPC_MSG_RCV_DESTROY_LARGE (receive only): a message at the head
  *	of the queue that does not fit the receive buffers is destroyed
  *	rather than left queued (Mach without MACH_RCV_LARGE): the call
