@@ -177,6 +177,8 @@ int machipc_name_deallocate(struct machipc_space *space, u32 name)
 	else
 		err = -EACCES;
 	mutex_unlock(&space->lock);
+	/* Empty (a send-once right kills no port), but never dropped. */
+	machipc_msg_destroy_list(&doomed);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_name_deallocate);
