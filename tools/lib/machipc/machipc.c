@@ -473,53 +473,47 @@ int machipc_msg_init(struct machipc_msg_builder *b, void *buf, size_t cap,
 	return 0;
 }
 
+/* Append descriptor @d (before any data): EMSGSIZE when the buffer is full. */
+static int builder_put_desc(struct machipc_msg_builder *b,
+			    const struct machipc_msg_desc *d)
+{
+	struct machipc_msg_header *hdr = builder_header(b);
+	size_t off = builder_data_offset(b);
+
+	if (off + sizeof(*d) > b->cap || off + sizeof(*d) > UINT32_MAX)
+		return fail(EMSGSIZE);
+	memcpy((char *)b->buf + off, d, sizeof(*d));
+	hdr->desc_count++;
+	hdr->bits |= MACHIPC_MSGH_COMPLEX;
+	hdr->size = (__u32)(off + sizeof(*d));
+	return 0;
+}
+
 int machipc_msg_add_port(struct machipc_msg_builder *b, __u32 name,
 			 __u32 disposition)
 {
-	struct machipc_msg_header *hdr = builder_header(b);
-	struct machipc_msg_desc *desc;
-	size_t off = builder_data_offset(b);
+	struct machipc_msg_desc d = {
+		.type = MACHIPC_DESC_PORT, .disposition = disposition,
+		.name = name,
+	};
 
 	if (b->data_len || disposition == MACHIPC_DISP_NONE ||
 	    disposition > MACHIPC_DISP_LAST)
 		return fail(EINVAL);
-	if (off + sizeof(*desc) > b->cap || off + sizeof(*desc) > UINT32_MAX)
-		return fail(EMSGSIZE);
-
-	desc = (void *)((char *)b->buf + off);
-	memset(desc, 0, sizeof(*desc));
-	desc->type = MACHIPC_DESC_PORT;
-	desc->disposition = disposition;
-	desc->name = name;
-
-	hdr->desc_count++;
-	hdr->bits |= MACHIPC_MSGH_COMPLEX;
-	hdr->size = (__u32)(off + sizeof(*desc));
-	return 0;
+	return builder_put_desc(b, &d);
 }
 
 int machipc_msg_add_fd(struct machipc_msg_builder *b, int fd,
 		       unsigned int flags)
 {
-	struct machipc_msg_header *hdr = builder_header(b);
-	struct machipc_msg_desc *desc;
-	size_t off = builder_data_offset(b);
+	struct machipc_msg_desc d = {
+		.type = MACHIPC_DESC_FD, .disposition = flags,
+		.name = (__u32)fd,
+	};
 
 	if (b->data_len || fd < 0 || flags & ~MACHIPC_FD_MASK)
 		return fail(EINVAL);
-	if (off + sizeof(*desc) > b->cap || off + sizeof(*desc) > UINT32_MAX)
-		return fail(EMSGSIZE);
-
-	desc = (void *)((char *)b->buf + off);
-	memset(desc, 0, sizeof(*desc));
-	desc->type = MACHIPC_DESC_FD;
-	desc->disposition = flags;
-	desc->name = (__u32)fd;
-
-	hdr->desc_count++;
-	hdr->bits |= MACHIPC_MSGH_COMPLEX;
-	hdr->size = (__u32)(off + sizeof(*desc));
-	return 0;
+	return builder_put_desc(b, &d);
 }
 
 int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
@@ -531,57 +525,33 @@ int machipc_msg_add_ool(struct machipc_msg_builder *b, const void *addr,
 int machipc_msg_add_ool_flags(struct machipc_msg_builder *b, const void *addr,
 			      __u64 size, unsigned int flags)
 {
-	struct machipc_msg_header *hdr = builder_header(b);
-	struct machipc_msg_desc *desc;
-	size_t off = builder_data_offset(b);
+	struct machipc_msg_desc d = {
+		.type = MACHIPC_DESC_OOL, .disposition = flags,
+		.address = (uintptr_t)addr, .size = size,
+	};
 
 	if (b->data_len || (flags & ~MACHIPC_OOL_MASK))
 		return fail(EINVAL);
 	if (size > MACHIPC_OOL_SIZE_MAX)
 		return fail(E2BIG);
-	if (off + sizeof(*desc) > b->cap || off + sizeof(*desc) > UINT32_MAX)
-		return fail(EMSGSIZE);
-
-	desc = (void *)((char *)b->buf + off);
-	memset(desc, 0, sizeof(*desc));
-	desc->type = MACHIPC_DESC_OOL;
-	desc->disposition = flags;
-	desc->address = (uintptr_t)addr;
-	desc->size = size;
-
-	hdr->desc_count++;
-	hdr->bits |= MACHIPC_MSGH_COMPLEX;
-	hdr->size = (__u32)(off + sizeof(*desc));
-	return 0;
+	return builder_put_desc(b, &d);
 }
 
 int machipc_msg_add_ool_ports(struct machipc_msg_builder *b,
 			      const __u32 *names, __u32 count,
 			      __u32 disposition)
 {
-	struct machipc_msg_header *hdr = builder_header(b);
-	struct machipc_msg_desc *desc;
-	size_t off = builder_data_offset(b);
+	struct machipc_msg_desc d = {
+		.type = MACHIPC_DESC_OOL_PORTS, .disposition = disposition,
+		.address = (uintptr_t)names, .size = count,
+	};
 
 	if (b->data_len || disposition == MACHIPC_DISP_NONE ||
 	    disposition > MACHIPC_DISP_LAST || (count && !names))
 		return fail(EINVAL);
 	if (count > MACHIPC_OOL_PORTS_MAX)
 		return fail(E2BIG);
-	if (off + sizeof(*desc) > b->cap || off + sizeof(*desc) > UINT32_MAX)
-		return fail(EMSGSIZE);
-
-	desc = (void *)((char *)b->buf + off);
-	memset(desc, 0, sizeof(*desc));
-	desc->type = MACHIPC_DESC_OOL_PORTS;
-	desc->disposition = disposition;
-	desc->address = (uintptr_t)names;
-	desc->size = count;
-
-	hdr->desc_count++;
-	hdr->bits |= MACHIPC_MSGH_COMPLEX;
-	hdr->size = (__u32)(off + sizeof(*desc));
-	return 0;
+	return builder_put_desc(b, &d);
 }
 
 int machipc_msg_add_data(struct machipc_msg_builder *b, const void *data,
