@@ -79,12 +79,12 @@ static int machipc_capture_page(struct page *page, u64 src, size_t len)
 	}
 }
 
-/* Fill the pages of region @k from the sender's @src. */
-static int machipc_capture_region(struct machipc_capture *capture, u32 k,
-				  u64 src)
+/* Fill the pages of region @k from the sender's memory. */
+static int machipc_capture_region(struct machipc_capture *capture, u32 k)
 {
-	struct page **pages = capture->pages + capture->regions[k].first;
-	u64 size = capture->regions[k].size;
+	struct page **pages = capture->pages + capture->first[k];
+	u64 src = capture->ool.region[k].src;
+	u64 size = capture->ool.region[k].size;
 	unsigned long i;
 	u64 off;
 	int err;
@@ -108,39 +108,28 @@ static int machipc_capture_region(struct machipc_capture *capture, u32 k,
 
 /**
  * machipc_capture_create() - copy a message's out-of-line regions now
- * @body: the validated message, every out-of-line descriptor of which has
+ * @msg: the validated message, every out-of-line descriptor of which has
  *	%MACHIPC_OOL_CAPTURE
+ * @npages: the pages its regions span, each from a page of its own
+ *	(machipc_msg_counts.ool_pages)
  * @account: the sender's, charged until the capture is freed
  *
  * Everything is charged before anything is allocated, and a failure frees
  * it all: the send then fails with nothing changed.
  *
  * Return: the capture, or an ERR_PTR: -EFAULT (a region is not readable),
- * -E2BIG (more than machipc_max_ool_bytes), -ENOBUFS (over the account's
- * limit), -ENOMEM, -ERESTARTSYS (a signal, stop, ptrace or freeze).
+ * -ENOBUFS (over the account's limit), -ENOMEM, -ERESTARTSYS (a signal,
+ * stop, ptrace or freeze).
  */
-struct machipc_capture *machipc_capture_create(const void *body,
+struct machipc_capture *machipc_capture_create(const struct machipc_msg *msg,
+					       u64 npages,
 					       struct machipc_account *account)
 {
-	const struct machipc_msg_header *hdr = body;
-	const struct machipc_msg_desc *desc = body + sizeof(*hdr);
 	struct machipc_capture *capture;
-	unsigned long npages = 0;
-	u64 bytes = 0;
+	unsigned long first = 0;
 	size_t cost;
-	u32 i, k;
+	u32 k;
 	int err;
-
-	for (i = 0; i < hdr->desc_count; i++) {
-		if (desc[i].type != MACHIPC_DESC_OOL || !desc[i].size)
-			continue;
-		if (!access_ok(u64_to_user_ptr(desc[i].address), desc[i].size))
-			return ERR_PTR(-EFAULT);
-		bytes += desc[i].size;
-		npages += DIV_ROUND_UP(desc[i].size, PAGE_SIZE);
-	}
-	if (bytes > READ_ONCE(machipc_max_ool_bytes))
-		return ERR_PTR(-E2BIG);
 
 	cost = machipc_capture_cost(npages);
 	err = machipc_account_charge(account, cost);
@@ -154,6 +143,9 @@ struct machipc_capture *machipc_capture_create(const void *body,
 	capture->account = machipc_account_get(account);
 	capture->charge = cost;
 	capture->npages = npages;
+	err = machipc_msg_parse_ool(msg, &capture->ool);
+	if (err)
+		goto err_free;
 	if (npages) {
 		capture->pages = kvcalloc(npages, sizeof(struct page *),
 					  machipc_capture_gfp);
@@ -163,15 +155,10 @@ struct machipc_capture *machipc_capture_create(const void *body,
 		}
 	}
 
-	npages = 0;
-	for (i = 0, k = 0; i < hdr->desc_count; i++) {
-		if (desc[i].type != MACHIPC_DESC_OOL)
-			continue;
-		capture->regions[k].size = desc[i].size;
-		capture->regions[k].first = npages;
-		npages += DIV_ROUND_UP(desc[i].size, PAGE_SIZE);
-		capture->nregions = ++k;
-		err = machipc_capture_region(capture, k - 1, desc[i].address);
+	for (k = 0; k < capture->ool.count; k++) {
+		capture->first[k] = first;
+		first += DIV_ROUND_UP(capture->ool.region[k].size, PAGE_SIZE);
+		err = machipc_capture_region(capture, k);
 		if (err)
 			goto err_free;
 	}
@@ -183,46 +170,9 @@ err_free:
 }
 
 /**
- * machipc_capture_fits() - whether a receive's buffers take @capture
- * @capture: the captured data of the message at the head of the queue
- * @copier: the receive's buffers, or NULL if it passed none
- *
- * Records the regions' sizes in @copier (for the received descriptors and
- * for an %EMSGSIZE report).  Buffers the kernel mapped for the receiver
- * (%MACHIPC_MSG_RCV_OOL_ALLOC) fit only exactly: one per region, each of
- * the region's very size, so that the receiver can unmap what it is given
- * by its address and size, and so that the region's copy overwrites all
- * that a failed earlier transfer may have left in the buffer.
- */
-bool machipc_capture_fits(const struct machipc_capture *capture,
-			  struct machipc_copier *copier)
-{
-	bool fits;
-	u32 k;
-
-	if (!copier)
-		return false;
-	fits = copier->nbufs >= capture->nregions &&
-	       (!copier->mapped || copier->nbufs == capture->nregions);
-	for (k = 0; k < capture->nregions; k++) {
-		u64 size = capture->regions[k].size;
-
-		copier->regions[k].src = 0;
-		copier->regions[k].size = size;
-		if (k >= copier->nbufs)
-			continue;
-		if (copier->mapped ? size != copier->bufs[k].size :
-				     size > copier->bufs[k].size)
-			fits = false;
-	}
-	copier->nregions = capture->nregions;
-	return fits;
-}
-
-/**
  * machipc_capture_write() - copy captured data into the receiver's buffers
  * @capture: the data
- * @copier: the buffers, which machipc_capture_fits() accepted
+ * @copier: the buffers, which machipc_copier_fits() accepted
  *
  * Called with page faults disabled, under the receiver's space lock.
  *
@@ -234,10 +184,10 @@ int machipc_capture_write(const struct machipc_capture *capture,
 {
 	u32 k;
 
-	for (k = 0; k < capture->nregions; k++) {
-		struct page **pages = capture->pages + capture->regions[k].first;
+	for (k = 0; k < capture->ool.count; k++) {
+		struct page **pages = capture->pages + capture->first[k];
 		u64 dst = copier->bufs[k].address;
-		u64 size = capture->regions[k].size;
+		u64 size = capture->ool.region[k].size;
 		unsigned long i;
 		u64 off;
 

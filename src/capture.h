@@ -6,8 +6,11 @@
 
 #include <linux/machipc.h>
 
+#include "msg.h"
+
 struct machipc_account;
 struct machipc_copier;
+struct machipc_msg;
 struct page;
 
 /**
@@ -27,30 +30,27 @@ struct page;
  * receiver reads it under its space lock while the message is at the head
  * of its queue.
  *
- * @regions: the size of each region and the index in @pages of its first
- * page; each region starts on a page of its own.
+ * @ool: the regions as the sender described them; @first: the index in
+ * @pages of each one's first page, for each region starts on a page of
+ * its own.
  */
 struct machipc_capture {
 	struct machipc_account *account;
 	size_t charge;
-	u32 nregions;
 	unsigned long npages;
 	struct page **pages;
-	struct {
-		u64 size;
-		unsigned long first;
-	} regions[MACHIPC_OOL_MAX];
+	struct machipc_ool ool;
+	unsigned long first[MACHIPC_OOL_MAX];
 };
 
 /* What a capture costs its sender: a header, and per page spanned. */
 #define MACHIPC_COST_CAPTURE		sizeof(struct machipc_capture)
 #define MACHIPC_COST_CAPTURE_PAGE	(PAGE_SIZE + sizeof(struct page *))
 
-struct machipc_capture *machipc_capture_create(const void *body,
+struct machipc_capture *machipc_capture_create(const struct machipc_msg *msg,
+					       u64 npages,
 					       struct machipc_account *account);
 void machipc_capture_free(struct machipc_capture *capture);
-bool machipc_capture_fits(const struct machipc_capture *capture,
-			  struct machipc_copier *copier);
 int machipc_capture_write(const struct machipc_capture *capture,
 			  const struct machipc_copier *copier);
 

@@ -135,6 +135,40 @@ struct machipc_copier *machipc_copier_create(struct machipc_account *account,
 }
 
 /**
+ * machipc_copier_fits() - whether a receive's buffers take a message's
+ *	out-of-line regions
+ * @copier: the receive's buffers
+ * @ool: the regions of the message at the head of the queue
+ *
+ * Records the regions in @copier whether or not they fit: for the
+ * received descriptors, for an %EMSGSIZE report, and for a receive that
+ * maps its buffers (machipc_copier_map()).  Buffers the kernel mapped for
+ * the receiver (%MACHIPC_MSG_RCV_OOL_ALLOC) fit only exactly: one per
+ * region, each of the region's very size, so that the receiver can unmap
+ * what it is given by its address and size, and so that the region's copy
+ * overwrites all that a failed earlier transfer may have left in it.
+ */
+bool machipc_copier_fits(struct machipc_copier *copier,
+			 const struct machipc_ool *ool)
+{
+	bool fits = copier->nbufs >= ool->count &&
+		    (!copier->mapped || copier->nbufs == ool->count);
+	u32 k;
+
+	for (k = 0; k < ool->count; k++) {
+		u64 size = ool->region[k].size;
+
+		copier->regions[k] = ool->region[k];
+		if (k < copier->nbufs &&
+		    (copier->mapped ? size != copier->bufs[k].size :
+				      size > copier->bufs[k].size))
+			fits = false;
+	}
+	copier->nregions = ool->count;
+	return fits;
+}
+
+/**
  * machipc_copier_map() - map fresh buffers for the regions last recorded
  * @copier: the copier of a %MACHIPC_MSG_RCV_OOL_ALLOC receive
  * @count: how many regions (copier->regions[0..@count))

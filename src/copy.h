@@ -13,6 +13,7 @@
 
 struct machipc_account;
 struct machipc_copier;
+struct machipc_ool;
 struct machipc_ool_report;
 struct page;
 
@@ -31,6 +32,8 @@ size_t machipc_copy_step_bytes(u64 src, u64 dst, size_t left,
 struct machipc_copier *machipc_copier_create(struct machipc_account *account,
 					     u64 ubufs, u32 nbufs);
 void machipc_copier_free(struct machipc_copier *copier);
+bool machipc_copier_fits(struct machipc_copier *copier,
+			 const struct machipc_ool *ool);
 int machipc_copier_map(struct machipc_copier *copier, u32 count, bool populate);
 void machipc_copier_unmappable(struct machipc_copier *copier);
 bool machipc_copier_maps(const struct machipc_copier *copier);

@@ -66,6 +66,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_fdpass_refused);
 /**
  * machipc_fdpass_get() - take the files of a validated message
  * @msg: the message, just copied in, not yet holding any right
+ * @n: its file descriptors (machipc_msg_counts.nfd)
  * @account: the sender's, charged %MACHIPC_FD_COST per file until the
  *	message is freed
  * @blame: out, on -EBADF or -ELOOP: %MACHIPC_BLAME_DESC() of the file
@@ -75,17 +76,15 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_fdpass_refused);
  * (machipc_fdpass_refused()).  On failure the references taken so far
  * stay with @msg, for machipc_msg_free() to drop.
  */
-int machipc_fdpass_get(struct machipc_msg *msg,
+int machipc_fdpass_get(struct machipc_msg *msg, u32 n,
 		       struct machipc_account *account, u32 *blame)
 {
 	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
+	const struct machipc_msg_desc *desc = machipc_msg_descs(msg->body);
 	size_t cost;
-	u32 i, n = 0;
+	u32 i;
 	int err;
 
-	for (i = 0; i < hdr->desc_count; i++)
-		n += desc[i].type == MACHIPC_DESC_FD;
 	if (!n)
 		return 0;
 	cost = n * MACHIPC_FD_COST;
@@ -187,8 +186,7 @@ void machipc_fdpass_unreserve(struct machipc_msg *msg)
  */
 void machipc_fdpass_install(struct machipc_msg *msg, void __user *buf)
 {
-	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
+	const struct machipc_msg_desc *desc = machipc_msg_descs(msg->body);
 	u32 i;
 
 	for (i = 0; i < msg->nfiles; i++) {
@@ -197,7 +195,8 @@ void machipc_fdpass_install(struct machipc_msg *msg, void __user *buf)
 		int __user *uname;
 		int fd;
 
-		uname = buf + sizeof(*hdr) + mf->desc * sizeof(*desc) +
+		uname = buf + sizeof(struct machipc_msg_header) +
+			mf->desc * sizeof(*desc) +
 			offsetof(struct machipc_msg_desc, name);
 		put_unused_fd(mf->fd);
 		mf->fd = -1;

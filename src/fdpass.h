@@ -36,7 +36,7 @@ struct machipc_msg_file {
 };
 
 int machipc_fdpass_refused(struct file *file);
-int machipc_fdpass_get(struct machipc_msg *msg,
+int machipc_fdpass_get(struct machipc_msg *msg, u32 n,
 		       struct machipc_account *account, u32 *blame);
 void machipc_fdpass_put(struct machipc_msg *msg);
 int machipc_fdpass_reserve(struct machipc_msg *msg);

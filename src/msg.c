@@ -53,16 +53,23 @@ static void machipc_msg_set_sender(struct machipc_msg *msg)
  * @body: kernel copy of the header, descriptors and inline data
  * @size: bytes in @body (the send_size the caller gave)
  * @max_size: the largest message accepted
+ * @counts: out, on success: what the message carries besides inline data
+ *	and port rights (or NULL)
+ *
+ * This is the one place that reads every descriptor of a message the
+ * kernel has not checked yet; what the rest of the send needs to know of
+ * them, it learns from @counts.
  *
  * Return: 0, -E2BIG if @size exceeds @max_size or an out-of-line region
  * exceeds %MACHIPC_OOL_SIZE_MAX, or -EINVAL for any malformed field.
  */
-int machipc_msg_validate(const void *body, u32 size, u32 max_size)
+int machipc_msg_validate(const void *body, u32 size, u32 max_size,
+			 struct machipc_msg_counts *counts)
 {
 	const struct machipc_msg_header *hdr = body;
 	const struct machipc_msg_desc *desc;
 	u32 i, remote, local, nool = 0, nfd = 0, ncapture = 0;
-	u64 nnames = 0;
+	u64 nnames = 0, ool_bytes = 0, ool_pages = 0;
 	bool too_big = false;
 
 	if (size > max_size)
@@ -85,7 +92,7 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 	if (hdr->desc_count > (size - sizeof(*hdr)) / sizeof(*desc))
 		return -EINVAL;
 
-	desc = body + sizeof(*hdr);
+	desc = machipc_msg_descs(body);
 	for (i = 0; i < hdr->desc_count; i++, desc++) {
 		if (desc->reserved)
 			return -EINVAL;
@@ -105,6 +112,9 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 			ncapture += !!(desc->disposition & MACHIPC_OOL_CAPTURE);
 			if (desc->size > MACHIPC_OOL_SIZE_MAX)
 				too_big = true;
+			/* At most 64 sizes below 2^63 each: no overflow. */
+			ool_bytes += desc->size;
+			ool_pages += DIV_ROUND_UP_ULL(desc->size, PAGE_SIZE);
 			break;
 		case MACHIPC_DESC_OOL_PORTS:
 			if (desc->name || desc->disposition == MACHIPC_DISP_NONE ||
@@ -135,36 +145,73 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size)
 	if (ncapture && ncapture != nool)
 		return -EINVAL;
 	/* Malformed beats too big: EINVAL whatever the order of the two. */
-	return too_big ? -E2BIG : 0;
+	if (too_big)
+		return -E2BIG;
+	if (counts) {
+		counts->nool = nool;
+		counts->ncapture = ncapture;
+		counts->ool_bytes = ool_bytes;
+		counts->ool_pages = ool_pages;
+		counts->nnames = nnames;
+		counts->nfd = nfd;
+	}
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_msg_validate);
 
-/* The out-of-line descriptors of a validated message. */
-u32 machipc_msg_ool_count(const void *body)
+/**
+ * machipc_msg_parse_ool() - the out-of-line regions of a validated message
+ * @msg: the message, still its sender's
+ * @ool: out: the regions, in descriptor order (zeroed by the caller)
+ *
+ * Called once per message, by the sender's thread, into the object that
+ * will own the transfer of the data (struct machipc_ool).
+ *
+ * Return: 0, or -EFAULT if a region is not a user address range.
+ */
+int machipc_msg_parse_ool(const struct machipc_msg *msg,
+			  struct machipc_ool *ool)
 {
-	const struct machipc_msg_header *hdr = body;
-	const struct machipc_msg_desc *desc = body + sizeof(*hdr);
-	u32 i, nool = 0;
-
-	for (i = 0; i < hdr->desc_count; i++)
-		nool += desc[i].type == MACHIPC_DESC_OOL;
-	return nool;
-}
-EXPORT_SYMBOL_IF_KUNIT(machipc_msg_ool_count);
-
-/* Whether a validated message's out-of-line data is captured at the send. */
-bool machipc_msg_captures(const void *body)
-{
-	const struct machipc_msg_header *hdr = body;
-	const struct machipc_msg_desc *desc = body + sizeof(*hdr);
+	const struct machipc_msg_header *hdr = msg->body;
+	const struct machipc_msg_desc *desc = machipc_msg_descs(msg->body);
 	u32 i;
 
-	for (i = 0; i < hdr->desc_count; i++)
-		if (desc[i].type == MACHIPC_DESC_OOL)
-			return desc[i].disposition & MACHIPC_OOL_CAPTURE;
-	return false;
+	for (i = 0; i < hdr->desc_count; i++) {
+		struct machipc_ool_region *region = &ool->region[ool->count];
+
+		if (desc[i].type != MACHIPC_DESC_OOL)
+			continue;
+		if (desc[i].size &&
+		    !access_ok(u64_to_user_ptr(desc[i].address), desc[i].size))
+			return -EFAULT;
+		region->src = desc[i].address;
+		region->size = desc[i].size;
+		region->flags = desc[i].disposition;
+		ool->bytes += desc[i].size;
+		ool->count++;
+	}
+	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(machipc_msg_captures);
+
+/**
+ * machipc_msg_ool() - the out-of-line regions of a message
+ * @msg: a message made by machipc_msg_copyin()
+ *
+ * Return: its regions, or NULL if it has none.
+ */
+const struct machipc_ool *machipc_msg_ool(const struct machipc_msg *msg)
+{
+	if (msg->xfer)
+		return &msg->xfer->ool;
+	if (msg->capture)
+		return &msg->capture->ool;
+	return NULL;
+}
+
+static bool machipc_ool_deallocates(const struct machipc_ool_region *region)
+{
+	return region->size && (region->flags & MACHIPC_OOL_DEALLOCATE);
+}
 
 /**
  * machipc_msg_deallocations() - the sender's regions to unmap once the
@@ -179,29 +226,27 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_msg_captures);
  */
 struct machipc_dealloc *machipc_msg_deallocations(const struct machipc_msg *msg)
 {
-	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
-	struct machipc_dealloc *list = NULL;
-	u32 i, n = 0;
+	const struct machipc_ool *ool = machipc_msg_ool(msg);
+	struct machipc_dealloc *list;
+	u32 k, n = 0;
 
-	for (i = 0; i < hdr->desc_count; i++)
-		n += desc[i].type == MACHIPC_DESC_OOL && desc[i].size &&
-		     (desc[i].disposition & MACHIPC_OOL_DEALLOCATE);
+	for (k = 0; ool && k < ool->count; k++)
+		n += machipc_ool_deallocates(&ool->region[k]);
 	if (!n)
 		return NULL;
 	list = kmalloc(struct_size(list, ranges, n), GFP_KERNEL_ACCOUNT);
 	if (!list)
 		return ERR_PTR(-ENOMEM);
 	list->count = 0;
-	for (i = 0; i < hdr->desc_count; i++) {
-		u64 start = desc[i].address & PAGE_MASK;
+	for (k = 0; k < ool->count; k++) {
+		const struct machipc_ool_region *region = &ool->region[k];
+		u64 start = region->src & PAGE_MASK;
 
-		if (desc[i].type != MACHIPC_DESC_OOL || !desc[i].size ||
-		    !(desc[i].disposition & MACHIPC_OOL_DEALLOCATE))
+		if (!machipc_ool_deallocates(region))
 			continue;
 		list->ranges[list->count].start = start;
 		list->ranges[list->count].len =
-			PAGE_ALIGN(desc[i].address + desc[i].size) - start;
+			PAGE_ALIGN(region->src + region->size) - start;
 		list->count++;
 	}
 	return list;
@@ -269,19 +314,6 @@ struct machipc_msg *machipc_msg_alloc(u32 size, gfp_t gfp,
 	return msg;
 }
 
-/* Names in the port arrays of a validated message. */
-static u32 machipc_msg_count_names(const void *body)
-{
-	const struct machipc_msg_header *hdr = body;
-	const struct machipc_msg_desc *desc = body + sizeof(*hdr);
-	u32 i, n = 0;
-
-	for (i = 0; i < hdr->desc_count; i++)
-		if (desc[i].type == MACHIPC_DESC_OOL_PORTS)
-			n += desc[i].size;
-	return n;
-}
-
 /*
  * What the port arrays of a message with @ndesc descriptors and @nnames
  * names in its arrays cost besides the message: a rights array for the
@@ -294,16 +326,16 @@ size_t machipc_msg_port_arrays_cost(u32 ndesc, u32 nnames)
 }
 
 /*
- * Copy the names of @msg's port arrays in (%MACHIPC_DESC_OOL_PORTS), and
- * give the message a rights array with room for them, charged to
+ * Copy the @nnames names of @msg's port arrays in
+ * (%MACHIPC_DESC_OOL_PORTS), and give the message a rights array with room for them, charged to
  * @account with the message.
  */
 static int machipc_msg_copyin_port_arrays(struct machipc_msg *msg,
+					  u32 nnames,
 					  struct machipc_account *account)
 {
 	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
-	u32 nnames = machipc_msg_count_names(msg->body);
+	const struct machipc_msg_desc *desc = machipc_msg_descs(msg->body);
 	u32 ndesc = hdr->desc_count, i, off = 0;
 	size_t bytes;
 	int err;
@@ -354,6 +386,7 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 				       u32 *blame)
 {
 	const struct machipc_msg_header *hdr;
+	struct machipc_msg_counts counts;
 	struct machipc_msg *msg;
 	int err;
 
@@ -369,22 +402,29 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 		err = -EFAULT;
 		goto err_free;
 	}
-	err = machipc_msg_validate(msg->body, size, machipc_max_inline);
+	err = machipc_msg_validate(msg->body, size, machipc_max_inline,
+				   &counts);
 	if (err)
 		goto err_free;
+	if (counts.ool_bytes > READ_ONCE(machipc_max_ool_bytes)) {
+		err = -E2BIG;
+		goto err_free;
+	}
 
 	hdr = msg->body;
-	err = machipc_fdpass_get(msg, account, blame);
+	msg->nool = counts.nool;
+	err = machipc_fdpass_get(msg, counts.nfd, account, blame);
 	if (err)
 		goto err_free;
-	if (machipc_msg_captures(msg->body)) {
-		msg->capture = machipc_capture_create(msg->body, account);
+	if (counts.ncapture) {
+		msg->capture = machipc_capture_create(msg, counts.ool_pages,
+						      account);
 		if (IS_ERR(msg->capture)) {
 			err = PTR_ERR(msg->capture);
 			msg->capture = NULL;
 			goto err_free;
 		}
-	} else if (machipc_msg_ool_count(msg->body)) {
+	} else if (counts.nool) {
 		msg->xfer = machipc_xfer_alloc(msg, account);
 		if (IS_ERR(msg->xfer)) {
 			err = PTR_ERR(msg->xfer);
@@ -392,7 +432,7 @@ struct machipc_msg *machipc_msg_copyin(u64 uaddr, u32 size,
 			goto err_free;
 		}
 	}
-	err = machipc_msg_copyin_port_arrays(msg, account);
+	err = machipc_msg_copyin_port_arrays(msg, counts.nnames, account);
 	if (err)
 		goto err_free;
 	msg->nrights = MACHIPC_KRIGHT_DESC + hdr->desc_count + msg->nool_names;

@@ -38,6 +38,57 @@ struct machipc_kright {
 	struct machipc_account *account;
 };
 
+/**
+ * struct machipc_ool_region - one out-of-line region of a message, as its
+ *	descriptor (%MACHIPC_DESC_OOL) gave it
+ * @src: its address in the sender's memory
+ * @size: its size in bytes
+ * @flags: the descriptor's %MACHIPC_OOL_* flags
+ */
+struct machipc_ool_region {
+	u64 src;
+	u64 size;
+	u32 flags;
+};
+
+/**
+ * struct machipc_ool - the out-of-line regions of a message, in descriptor
+ *	order
+ * @count: how many (the message's out-of-line descriptors)
+ * @bytes: their total size
+ * @region: each
+ *
+ * Filled once, by machipc_msg_parse_ool() when the sender's thread makes
+ * the message, inside the object that owns the data's transfer (the
+ * struct machipc_xfer of a synchronous transfer, the struct
+ * machipc_capture of captured data); immutable from then on, and read by
+ * everyone else through machipc_msg_ool() instead of the descriptors.
+ */
+struct machipc_ool {
+	u32 count;
+	u64 bytes;
+	struct machipc_ool_region region[MACHIPC_OOL_MAX];
+};
+
+/**
+ * struct machipc_msg_counts - what machipc_msg_validate() counted
+ * @nool: out-of-line descriptors (%MACHIPC_DESC_OOL)
+ * @ncapture: those of them with %MACHIPC_OOL_CAPTURE (0 or @nool)
+ * @ool_bytes: the size of their regions, added up
+ * @ool_pages: the pages their regions span if each starts on a page
+ *	of its own, as captured data does
+ * @nnames: names in port arrays (%MACHIPC_DESC_OOL_PORTS)
+ * @nfd: file descriptors (%MACHIPC_DESC_FD)
+ */
+struct machipc_msg_counts {
+	u32 nool;
+	u32 ncapture;
+	u64 ool_bytes;
+	u64 ool_pages;
+	u32 nnames;
+	u32 nfd;
+};
+
 /* Index of the destination and reply rights in machipc_msg.rights. */
 #define MACHIPC_KRIGHT_DEST	0
 #define MACHIPC_KRIGHT_REPLY	1
@@ -91,6 +142,7 @@ struct machipc_msg {
 	void *body;
 	struct machipc_account *account;
 	size_t charge;
+	u32 nool;		/* out-of-line descriptors: machipc_msg_ool() */
 	struct machipc_xfer *xfer;
 	struct machipc_capture *capture;	/* capture.h; NULL if none */
 	struct machipc_msg_file *files;	/* fdpass.h; NULL without files */
@@ -127,7 +179,14 @@ size_t machipc_msg_port_arrays_cost(u32 ndesc, u32 nnames);
 
 extern unsigned int machipc_max_inline;
 
-int machipc_msg_validate(const void *body, u32 size, u32 max_size);
+int machipc_msg_validate(const void *body, u32 size, u32 max_size,
+			 struct machipc_msg_counts *counts);
+
+/* The descriptors of a message's body, after its header. */
+static inline const struct machipc_msg_desc *machipc_msg_descs(const void *body)
+{
+	return body + sizeof(struct machipc_msg_header);
+}
 
 /* Bytes of trailer a receive with @flags (MACHIPC_MSG_*) appends. */
 static inline u32 machipc_trailer_size(u32 flags)
@@ -145,8 +204,9 @@ static inline u32 machipc_msg_rcv_size(const struct machipc_msg *msg,
 	       ALIGN(msg->nool_names * sizeof(u32), 8);
 }
 
-u32 machipc_msg_ool_count(const void *body);
-bool machipc_msg_captures(const void *body);
+int machipc_msg_parse_ool(const struct machipc_msg *msg,
+			  struct machipc_ool *ool);
+const struct machipc_ool *machipc_msg_ool(const struct machipc_msg *msg);
 
 /**
  * struct machipc_dealloc - page ranges a sender unmaps once its send

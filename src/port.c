@@ -377,7 +377,7 @@ static void machipc_port_trace_send(struct machipc_port *port,
 	trace_machipc_msg_send(msg->trace_id, port->id, hdr->remote_name,
 			       hdr->id, msg->size, reply ? reply->id : 0,
 			       reply ? msg->rights[MACHIPC_KRIGHT_REPLY].disp : 0,
-			       rights, machipc_msg_ool_count(msg->body),
+			       rights, msg->nool,
 			       msg->kernel);
 }
 

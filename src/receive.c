@@ -391,7 +391,7 @@ static int machipc_msg_write(struct machipc_msg *msg, struct machipc_port *port,
 	const struct machipc_msg_header *src = msg->body;
 	const struct machipc_kright *reply = &msg->rights[MACHIPC_KRIGHT_REPLY];
 	const struct machipc_kright *dest = &msg->rights[MACHIPC_KRIGHT_DEST];
-	const struct machipc_msg_desc *sdesc = msg->body + sizeof(*src);
+	const struct machipc_msg_desc *sdesc = machipc_msg_descs(msg->body);
 	struct machipc_msg_trailer_audit trailer = {};
 	struct machipc_msg_header hdr = {};
 	size_t off, names = msg->size + machipc_trailer_size(flags);
@@ -830,9 +830,9 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		}
 
 		needed = machipc_msg_rcv_size(msg, arg->flags);
-		nool = msg->capture ? msg->capture->nregions : 0;
-		fits = !msg->capture || machipc_capture_fits(msg->capture,
-							     copier);
+		nool = msg->nool;
+		fits = !msg->capture ||
+		       (copier && machipc_copier_fits(copier, &msg->capture->ool));
 		if (!fits && machipc_copier_maps(copier) &&
 		    arg->rcv_size >= needed) {
 			mutex_unlock(&space->lock);
@@ -860,7 +860,7 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			mutex_unlock(&space->lock);
 			if (destroy_large)
 				machipc_msg_destroy(msg);
-			/* The sizes machipc_capture_fits() recorded. */
+			/* The sizes machipc_copier_fits() recorded. */
 			if (nool && !alloc &&
 			    machipc_copier_report(copier, arg->rcv_ool, &report))
 				err = -EFAULT;

@@ -135,7 +135,7 @@ void machipc_copyin_abort(struct machipc_msg *msg, struct list_head *plan)
 static u32 machipc_copyin_name(const struct machipc_msg *msg, u32 i)
 {
 	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
+	const struct machipc_msg_desc *desc = machipc_msg_descs(msg->body);
 	u32 first_array = MACHIPC_KRIGHT_DESC + hdr->desc_count;
 
 	if (i == MACHIPC_KRIGHT_DEST)
@@ -156,7 +156,7 @@ int machipc_copyin_plan(struct machipc_space *space, struct machipc_msg *msg,
 			struct list_head *plan)
 {
 	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
+	const struct machipc_msg_desc *desc = machipc_msg_descs(msg->body);
 	u32 local = MACHIPC_MSGH_LOCAL(hdr->bits);
 	u32 i, j, k = MACHIPC_KRIGHT_DESC + hdr->desc_count;
 	int err;

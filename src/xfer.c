@@ -21,6 +21,7 @@
 #include <linux/machipc.h>
 
 #include "account.h"
+#include "copy.h"
 #include "fault.h"
 #include "msg.h"
 #include "port.h"
@@ -58,31 +59,13 @@ void machipc_trace_abort(u64 id, u32 chunk, enum machipc_abort_reason reason)
  *	freed with the message
  *
  * Return: the state, or an ERR_PTR: -EFAULT if a region is not a user
- * address range, -E2BIG if the regions add up to more than
- * machipc_max_ool_bytes, -ENOBUFS, -ENOMEM.
+ * address range, -ENOBUFS, -ENOMEM.
  */
 struct machipc_xfer *machipc_xfer_alloc(struct machipc_msg *msg,
 					struct machipc_account *account)
 {
-	const struct machipc_msg_header *hdr = msg->body;
-	const struct machipc_msg_desc *desc = msg->body + sizeof(*hdr);
 	struct machipc_xfer *xfer;
-	u64 bytes = 0;
-	u32 i, n = 0;
 	int err;
-
-	for (i = 0; i < hdr->desc_count; i++) {
-		if (desc[i].type != MACHIPC_DESC_OOL)
-			continue;
-		n++;
-		if (!desc[i].size)
-			continue;
-		if (!access_ok(u64_to_user_ptr(desc[i].address), desc[i].size))
-			return ERR_PTR(-EFAULT);
-		bytes += desc[i].size;
-	}
-	if (bytes > READ_ONCE(machipc_max_ool_bytes))
-		return ERR_PTR(-E2BIG);
 
 	err = machipc_account_charge(account, MACHIPC_COST_XFER);
 	if (err)
@@ -93,14 +76,17 @@ struct machipc_xfer *machipc_xfer_alloc(struct machipc_msg *msg,
 		machipc_account_uncharge(account, MACHIPC_COST_XFER);
 		return ERR_PTR(-ENOMEM);
 	}
+	xfer->account = machipc_account_get(account);
+	err = machipc_msg_parse_ool(msg, &xfer->ool);
+	if (err) {
+		machipc_xfer_free(xfer);
+		return ERR_PTR(err);
+	}
 	xfer->id = atomic64_inc_return(&machipc_xfer_ids);
 	xfer->msg = msg;
-	xfer->account = machipc_account_get(account);
 	xfer->mm = current->mm;
 	init_waitqueue_head(&xfer->wait);
 	spin_lock_init(&xfer->seq_lock);
-	xfer->nregions = n;
-	xfer->bytes = bytes;
 	xfer->state = MACHIPC_XFER_QUEUED;
 	return xfer;
 }
@@ -154,17 +140,16 @@ void machipc_xfer_prepare_mm(void)
  */
 int machipc_xfer_watch(struct machipc_xfer *xfer)
 {
-	const struct machipc_msg_header *hdr = xfer->msg->body;
-	const struct machipc_msg_desc *desc = xfer->msg->body + sizeof(*hdr);
+	const struct machipc_ool_region *region = xfer->ool.region;
 	u64 start = U64_MAX, end = 0;
-	u32 i;
+	u32 k;
 	int err;
 
-	for (i = 0; i < hdr->desc_count; i++) {
-		if (desc[i].type != MACHIPC_DESC_OOL || !desc[i].size)
+	for (k = 0; k < xfer->ool.count; k++) {
+		if (!region[k].size)
 			continue;
-		start = min(start, desc[i].address);
-		end = max(end, desc[i].address + desc[i].size);
+		start = min(start, region[k].src);
+		end = max(end, region[k].src + region[k].size);
 	}
 	if (start >= end)
 		return 0;
@@ -498,12 +483,10 @@ int machipc_copier_claim(struct machipc_copier *copier,
 			 u32 trailer_size, bool destroy,
 			 struct machipc_ool_report *report)
 {
-	const struct machipc_msg_header *hdr;
-	const struct machipc_msg_desc *desc;
+	const struct machipc_ool *ool;
 	struct machipc_xfer *xfer;
 	struct machipc_msg *msg;
 	bool fits;
-	u32 i, k;
 
 	spin_lock(&port->lock);
 	msg = list_first_entry_or_null(&port->queue, struct machipc_msg, link);
@@ -512,26 +495,12 @@ int machipc_copier_claim(struct machipc_copier *copier,
 		return -EAGAIN;
 	}
 	xfer = msg->xfer;
-	hdr = msg->body;
-	desc = msg->body + sizeof(*hdr);
+	ool = &xfer->ool;
 	report->needed = msg->size + trailer_size +
 			 ALIGN(msg->nool_names * sizeof(u32), 8);
-	report->count = xfer->nregions;
-	fits = rcv_size >= report->needed && copier &&
-	       copier->nbufs >= xfer->nregions &&
-	       (!copier->mapped || copier->nbufs == xfer->nregions);
-	for (i = 0, k = 0; copier && i < hdr->desc_count; i++) {
-		if (desc[i].type != MACHIPC_DESC_OOL)
-			continue;
-		/* Every region, for a receive that maps its buffers. */
-		copier->regions[k].src = desc[i].address;
-		copier->regions[k].size = desc[i].size;
-		if (k < copier->nbufs &&
-		    (copier->mapped ? desc[i].size != copier->bufs[k].size :
-				      desc[i].size > copier->bufs[k].size))
-			fits = false;
-		k++;
-	}
+	report->count = ool->count;
+	fits = copier && machipc_copier_fits(copier, ool) &&
+	       rcv_size >= report->needed;
 	/*
 	 * Buffers the kernel maps are made to fit whatever the regions: then
 	 * only a message larger than the receive buffer is too large.
@@ -560,7 +529,6 @@ int machipc_copier_claim(struct machipc_copier *copier,
 	copier->sender = xfer->space;
 	copier->msg = msg;
 	copier->id = xfer->id;
-	copier->nregions = xfer->nregions;
 	copier->chunk = 0;
 	copier->recopies = 0;
 	machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_COPYING);
@@ -795,7 +763,7 @@ void machipc_copier_end_commit(struct machipc_copier *copier, int err)
 	xfer = copier->xfer;
 	if (!err) {
 		machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_DONE);
-		trace_machipc_xfer_committed(xfer->id, xfer->bytes,
+		trace_machipc_xfer_committed(xfer->id, xfer->ool.bytes,
 					     copier->chunk);
 		machipc_xfer_unlink_locked(copier->xfer);
 		/* Receivers waiting behind the claimed head may go on. */

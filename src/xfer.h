@@ -10,6 +10,8 @@
 
 #include <linux/machipc.h>
 
+#include "msg.h"
+
 struct machipc_account;
 struct machipc_msg;
 struct machipc_port;
@@ -58,16 +60,6 @@ enum machipc_abort_reason {
 };
 
 void machipc_trace_abort(u64 id, u32 chunk, enum machipc_abort_reason reason);
-
-/**
- * struct machipc_ool_region - one out-of-line region of a message
- * @src: its address in the sender's memory
- * @size: its size
- */
-struct machipc_ool_region {
-	u64 src;
-	u64 size;
-};
 
 /**
  * DOC: out-of-line transfers
@@ -121,8 +113,7 @@ struct machipc_xfer {
 	struct mmu_interval_notifier notifier;
 	spinlock_t seq_lock;	/* orders notifier sequence updates and checks */
 	bool watching;
-	u32 nregions;
-	u64 bytes;
+	struct machipc_ool ool;
 
 	enum machipc_xfer_state state;
 	int err;

@@ -42,7 +42,18 @@ static void test_msg_init(struct test_msg *m, u32 ndesc)
 
 static int validate(struct test_msg *m)
 {
-	return machipc_msg_validate(m, sizeof(*m), TEST_MAX);
+	return machipc_msg_validate(m, sizeof(*m), TEST_MAX, NULL);
+}
+
+/* Validate @m and return what it counted; poisoned if it failed. */
+static struct machipc_msg_counts counted(struct test_msg *m)
+{
+	struct machipc_msg_counts c;
+
+	memset(&c, 0xa5, sizeof(c));
+	if (machipc_msg_validate(m, sizeof(*m), TEST_MAX, &c))
+		memset(&c, 0xa5, sizeof(c));
+	return c;
 }
 
 static void machipc_msg_validate_good_test(struct kunit *test)
@@ -60,7 +71,9 @@ static void machipc_msg_validate_good_test(struct kunit *test)
 	m.hdr.size = sizeof(m.hdr);
 	m.hdr.bits = MACHIPC_MSGH_BITS(MACHIPC_DISP_MAKE_SEND, 0);
 	m.hdr.local_name = 0;
-	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m.hdr), TEST_MAX), 0);
+	KUNIT_EXPECT_EQ(test,
+			machipc_msg_validate(&m, sizeof(m.hdr), TEST_MAX, NULL),
+			0);
 
 	for (disp = MACHIPC_DISP_MOVE_RECEIVE; disp <= MACHIPC_DISP_LAST; disp++) {
 		test_msg_init(&m, 1);
@@ -83,13 +96,14 @@ static void machipc_msg_validate_bad_test(struct kunit *test)
 	struct test_msg m;
 
 	test_msg_init(&m, 0);
-	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m), 64), -E2BIG);
-	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m.hdr) - 8, TEST_MAX),
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m), 64, NULL),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m.hdr) - 8, TEST_MAX, NULL),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m) - 4, TEST_MAX),
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m) - 4, TEST_MAX, NULL),
 			-EINVAL);
 	/* header.size must equal the size given to the ioctl */
-	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m) - 8, TEST_MAX),
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(&m, sizeof(m) - 8, TEST_MAX, NULL),
 			-EINVAL);
 
 	test_msg_init(&m, 0);
@@ -164,10 +178,21 @@ static void machipc_msg_validate_ool_test(struct kunit *test)
 	test_msg_init(&m, 2);
 	ool_init(&m.desc[1], 0x1000, 12345);
 	KUNIT_EXPECT_EQ(test, validate(&m), 0);
-	KUNIT_EXPECT_EQ(test, machipc_msg_ool_count(&m), 1);
+	KUNIT_EXPECT_EQ(test, counted(&m).nool, 1);
+	KUNIT_EXPECT_EQ(test, counted(&m).ncapture, 0);
+	KUNIT_EXPECT_EQ(test, counted(&m).ool_bytes, 12345);
+	KUNIT_EXPECT_EQ(test, counted(&m).ool_pages,
+			DIV_ROUND_UP(12345, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, counted(&m).nnames, 0);
+	KUNIT_EXPECT_EQ(test, counted(&m).nfd, 0);
 	ool_init(&m.desc[0], 0, 0);
 	KUNIT_EXPECT_EQ(test, validate(&m), 0);
-	KUNIT_EXPECT_EQ(test, machipc_msg_ool_count(&m), 2);
+	KUNIT_EXPECT_EQ(test, counted(&m).nool, 2);
+	KUNIT_EXPECT_EQ(test, counted(&m).ool_bytes, 12345);
+	/* Each region from a page of its own: one byte is one page. */
+	ool_init(&m.desc[0], 0x1fff, 1);
+	KUNIT_EXPECT_EQ(test, counted(&m).ool_pages,
+			1 + DIV_ROUND_UP(12345, PAGE_SIZE));
 	ool_init(&m.desc[1], 0x1000, MACHIPC_OOL_SIZE_MAX);
 	KUNIT_EXPECT_EQ(test, validate(&m), 0);
 
@@ -213,17 +238,17 @@ static void machipc_msg_validate_ool_max_test(struct kunit *test)
 	hdr->desc_count = MACHIPC_OOL_MAX;
 	for (i = 0; i <= MACHIPC_OOL_MAX; i++)
 		ool_init(&desc[i], 0x1000 * i, i);
-	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, hdr->size, 65536), 0);
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, hdr->size, 65536, NULL), 0);
 	hdr->size = size;
 	hdr->desc_count = MACHIPC_OOL_MAX + 1;
-	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, size, 65536), -EINVAL);
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, size, 65536, NULL), -EINVAL);
 	/* A port descriptor among them does not count. */
 	desc[3].type = MACHIPC_DESC_PORT;
 	desc[3].address = 0;
 	desc[3].size = 0;
 	desc[3].disposition = MACHIPC_DISP_COPY_SEND;
 	desc[3].name = 1;
-	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, size, 65536), 0);
+	KUNIT_EXPECT_EQ(test, machipc_msg_validate(hdr, size, 65536, NULL), 0);
 }
 
 /* File descriptors: flags, zero address and size, never beside OOL. */
@@ -235,6 +260,8 @@ static void machipc_msg_validate_fd_test(struct kunit *test)
 	m.desc[1].type = MACHIPC_DESC_FD;
 	m.desc[1].disposition = 0;
 	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	KUNIT_EXPECT_EQ(test, counted(&m).nfd, 1);
+	KUNIT_EXPECT_EQ(test, counted(&m).nool, 0);
 	m.desc[1].disposition = MACHIPC_FD_INHERIT;
 	KUNIT_EXPECT_EQ(test, validate(&m), 0);
 	m.desc[1].disposition = MACHIPC_FD_LAST << 1;
@@ -263,12 +290,14 @@ static void machipc_msg_validate_capture_test(struct kunit *test)
 	m.desc[0].disposition = MACHIPC_OOL_CAPTURE;
 	m.desc[1].disposition = MACHIPC_OOL_CAPTURE | MACHIPC_OOL_DEALLOCATE;
 	KUNIT_EXPECT_EQ(test, validate(&m), 0);
-	KUNIT_EXPECT_TRUE(test, machipc_msg_captures(&m));
+	KUNIT_EXPECT_EQ(test, counted(&m).ncapture, 2);
+	KUNIT_EXPECT_EQ(test, counted(&m).ool_bytes, 30);
 	m.desc[1].disposition = MACHIPC_OOL_DEALLOCATE;
 	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
 	m.desc[0].disposition = MACHIPC_OOL_DEALLOCATE;
 	KUNIT_EXPECT_EQ(test, validate(&m), 0);
-	KUNIT_EXPECT_FALSE(test, machipc_msg_captures(&m));
+	KUNIT_EXPECT_EQ(test, counted(&m).ncapture, 0);
+	KUNIT_EXPECT_EQ(test, counted(&m).nool, 2);
 	m.desc[0].disposition = MACHIPC_OOL_LAST << 1;
 	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
 	/* Captured data never beside a file. */
@@ -295,6 +324,8 @@ static void machipc_msg_validate_ool_ports_test(struct kunit *test)
 	m.desc[1].address = 0x1000;
 	m.desc[1].size = MACHIPC_OOL_PORTS_MAX;
 	KUNIT_EXPECT_EQ(test, validate(&m), 0);
+	KUNIT_EXPECT_EQ(test, counted(&m).nnames, MACHIPC_OOL_PORTS_MAX);
+	KUNIT_EXPECT_EQ(test, counted(&m).nool, 0);
 	m.desc[1].size = MACHIPC_OOL_PORTS_MAX + 1;
 	KUNIT_EXPECT_EQ(test, validate(&m), -EINVAL);
 	m.desc[1].size = 3;
