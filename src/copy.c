@@ -528,29 +528,18 @@ int machipc_copier_recopy(struct machipc_copier *copier)
 	return -EAGAIN;
 }
 
-/**
- * machipc_copier_copy() - copy every out-of-line region of the claimed
- *	message into the receiver's buffers
- * @copier: the receiver's half, linked by machipc_copier_claim()
- * @deadline: the receive deadline, or NULL
- *
- * Return: 0 when everything is copied (the caller then commits);
- * -EAGAIN if the transfer failed meanwhile (the sender withdrew, the port
- * died, the sender's data is unreadable, its mapping kept changing past
- * machipc_max_recopies) and the receive should look for
- * the next message; or the receiver's own failure: -ERESTARTSYS, -EINTR
- * (injected), -ETIMEDOUT, -EFAULT (our buffer), -ENOMEM.
+/*
+ * One pass over every region, from the first byte: 0 when all is copied,
+ * %MACHIPC_CHUNK_INVALIDATED if the sender's mapping changed under it, or
+ * an error (see machipc_copier_copy()).
  */
-int machipc_copier_copy(struct machipc_copier *copier, const ktime_t *deadline)
+static int machipc_copier_pass(struct machipc_copier *copier,
+			       const ktime_t *deadline)
 {
 	u64 chunk_bytes = (u64)copier->chunk_pages * PAGE_SIZE;
 	u32 k;
 	int ret;
 
-restart:
-	ret = machipc_copier_begin_pass(copier);
-	if (ret)
-		return ret;
 	for (k = 0; k < copier->nregions; k++) {
 		u64 src = copier->regions[k].src;
 		u64 dst = copier->bufs[k].address;
@@ -602,15 +591,42 @@ restart:
 				if (ret)
 					return ret;
 				continue;
-			case MACHIPC_CHUNK_INVALIDATED:
-				ret = machipc_copier_recopy(copier);
-				if (ret)
-					return ret;
-				goto restart;
 			default:
 				return ret;
 			}
 		}
 	}
 	return 0;
+}
+
+/**
+ * machipc_copier_copy() - copy every out-of-line region of the claimed
+ *	message into the receiver's buffers
+ * @copier: the receiver's half, linked by machipc_copier_claim()
+ * @deadline: the receive deadline, or NULL
+ *
+ * A pass whose source mapping changed under it is started over, up to
+ * machipc_max_recopies times (machipc_copier_recopy()).
+ *
+ * Return: 0 when everything is copied (the caller then commits);
+ * -EAGAIN if the transfer failed meanwhile (the sender withdrew, the port
+ * died, the sender's data is unreadable, its mapping kept changing past
+ * machipc_max_recopies) and the receive should look for
+ * the next message; or the receiver's own failure: -ERESTARTSYS, -EINTR
+ * (injected), -ETIMEDOUT, -EFAULT (our buffer), -ENOMEM.
+ */
+int machipc_copier_copy(struct machipc_copier *copier, const ktime_t *deadline)
+{
+	int ret;
+
+	for (;;) {
+		ret = machipc_copier_begin_pass(copier);
+		if (!ret)
+			ret = machipc_copier_pass(copier, deadline);
+		if (ret != MACHIPC_CHUNK_INVALIDATED)
+			return ret;
+		ret = machipc_copier_recopy(copier);
+		if (ret)
+			return ret;
+	}
 }

@@ -528,31 +528,84 @@ static u64 machipc_port_next_seqno(struct machipc_port *port)
 }
 
 /*
- * Fault in what the commit writes: the receive buffer and the argument
- * block.  Both were writable when the call began, but a fork() meanwhile
+ * A write to user memory found a page missing: the attempt was undone and
+ * the caller holds no lock.  Fault in what the commit writes -- the
+ * receive buffer, the argument block, and the buffers captured data goes
+ * to (@captured, or NULL) -- so that the receive can start over.  They
+ * were all writable when the call began, but a fork() meanwhile
  * write-protects them (copy-on-write), and a write with page faults
- * disabled then fails until the page is faulted in again.
+ * disabled then fails until the page is faulted in again.  A page that
+ * keeps vanishing ends the receive in -EFAULT (@faults counts the rounds).
+ *
+ * Return: 0 to start over, or the error to end the receive with.
  */
-static int machipc_rcv_fault_in(const struct machipc_msg_args *arg,
-				u32 needed, const struct machipc_out *out)
+static int machipc_rcv_refault(const struct machipc_msg_args *arg,
+			       u32 needed, const struct machipc_out *out,
+			       const struct machipc_copier *captured,
+			       unsigned int *faults)
 {
-	int err = machipc_fault_in(arg->rcv_buf, needed, true);
+	u32 k, n = captured ? min(captured->nbufs, captured->nregions) : 0;
+	int err;
 
+	if (++*faults > MACHIPC_RCV_FAULT_RETRIES)
+		return -EFAULT;
+	err = machipc_fault_in(arg->rcv_buf, needed, true);
 	if (!err && out)
 		err = machipc_fault_in((unsigned long)out->uptr, out->size,
 				       true);
+	for (k = 0; !err && k < n; k++)
+		err = machipc_fault_in(captured->bufs[k].address,
+				       captured->regions[k].size, true);
 	return err;
 }
 
-/* Fault in the out-of-line buffers captured data is written to. */
-static int machipc_rcv_fault_in_ool(const struct machipc_copier *copier)
+/*
+ * Everything a receive does before its commit, for a message of either
+ * kind: plan names for @msg's rights in @space (@credit: see
+ * machipc_copyout_plan()), reserve its files' numbers, write it -- and
+ * its captured data -- to the receive buffer, and give the caller its
+ * sizes (@needed bytes, the message's out-of-line regions).  The caller
+ * holds @space's lock (and, for an out-of-line message, the sender's too,
+ * with the transfer committing).  User memory is written with page faults
+ * disabled: -EFAULT means a page was missing (machipc_rcv_refault()).
+ *
+ * Return: 0 with @plan ready to commit, or an error with all of it undone.
+ */
+static int machipc_rcv_write(struct machipc_space *space,
+			     struct machipc_msg *msg, struct machipc_port *port,
+			     const struct machipc_copier *copier, u32 credit,
+			     struct list_head *plan, u32 needed,
+			     struct machipc_msg_args *arg,
+			     struct machipc_out *out)
 {
-	u32 k;
-	int err = 0;
+	void __user *buf = u64_to_user_ptr(arg->rcv_buf);
+	u32 saved_next = space->next_name;
+	u64 seqno;
+	int err;
 
-	for (k = 0; !err && k < min(copier->nbufs, copier->nregions); k++)
-		err = machipc_fault_in(copier->bufs[k].address,
-				       copier->regions[k].size, true);
+	err = machipc_copyout_plan(space, msg, plan, credit);
+	/* Room for every file, or -EMFILE and the message stays. */
+	if (!err && msg->nfiles && (arg->flags & MACHIPC_MSG_RCV_FILES))
+		err = machipc_fdpass_reserve(msg);
+	if (!err) {
+		seqno = machipc_port_next_seqno(port);
+		pagefault_disable();
+		err = machipc_msg_write(msg, port, buf, seqno,
+					msg->nool ? copier : NULL, arg->flags);
+		if (!err && msg->capture)
+			err = machipc_capture_write(msg->capture, copier);
+		pagefault_enable();
+	}
+	if (!err) {
+		/* The sizes received reach the caller before the commit. */
+		arg->rcv_size = needed;
+		arg->rcv_ool_count = msg->nool;
+		err = machipc_out_write(out);
+	}
+	if (err) {
+		machipc_fdpass_unreserve(msg);
+		machipc_copyout_abort(space, msg, plan, saved_next);
+	}
 	return err;
 }
 
@@ -595,6 +648,50 @@ static int machipc_rcv_map(struct machipc_copier *copier, u32 count,
 }
 
 /*
+ * Copy the data of the message @copier claimed without any lock, then lock
+ * both spaces and start the commit; copy again while the sender's mapping
+ * changed under the copy.
+ *
+ * Return: 0 with both spaces locked and the transfer committing, or an
+ * error with neither locked (-EAGAIN: look for a message again).
+ */
+static int machipc_rcv_ool_copy(struct machipc_space *space,
+				struct machipc_copier *copier,
+				struct machipc_pset *pset,
+				const ktime_t *deadline)
+{
+	struct machipc_space *sender = copier->sender;
+	int err;
+
+	for (;;) {
+		err = machipc_copier_copy(copier, deadline);
+		if (err)
+			return err;
+		err = machipc_space_lock_pair(space, sender);
+		if (err == -EPIPE) {
+			/* The sender's space was torn down: its send fails. */
+			machipc_copier_fail(copier, -EBADFD, MACHIPC_ABORT_SPACE);
+			return -EAGAIN;
+		}
+		if (err)
+			return err;
+		switch (machipc_copier_begin_commit(copier, space, pset)) {
+		case MACHIPC_COMMIT_STARTED:
+			return 0;
+		case MACHIPC_COMMIT_LOST:
+			machipc_space_unlock_pair(space, sender);
+			return -EAGAIN;
+		case MACHIPC_COMMIT_RECOPY:
+			machipc_space_unlock_pair(space, sender);
+			err = machipc_copier_recopy(copier);
+			if (err)
+				return err;
+			break;
+		}
+	}
+}
+
+/*
  * Receive the out-of-line message @copier claimed on @port: copy its data
  * without any lock, then lock both spaces and commit both sides at once:
  * the sender's rights leave its space, the message leaves the queue, the
@@ -610,39 +707,17 @@ static int machipc_receive_ool(struct machipc_space *space,
 			       struct machipc_msg_args *arg,
 			       const ktime_t *deadline, struct machipc_out *out)
 {
-	void __user *buf = u64_to_user_ptr(arg->rcv_buf);
 	struct machipc_space *sender = copier->sender;
 	struct machipc_msg *msg = copier->msg;
-	u32 needed = 0, saved_next, credit;
+	u32 needed, credit;
 	LIST_HEAD(emptied);
 	LIST_HEAD(splan);
 	LIST_HEAD(rplan);
-	u64 seqno;
 	int err;
 
-again:
-	err = machipc_copier_copy(copier, deadline);
+	err = machipc_rcv_ool_copy(space, copier, pset, deadline);
 	if (err)
 		goto unclaim;
-
-	err = machipc_space_lock_pair(space, sender);
-	if (err == -EPIPE) {
-		/* The sender's space was torn down: its send fails. */
-		machipc_copier_fail(copier, -EBADFD, MACHIPC_ABORT_SPACE);
-		err = -EAGAIN;
-	}
-	if (err)
-		goto unclaim;
-	err = machipc_copier_begin_commit(copier, space, pset);
-	if (err) {
-		machipc_space_unlock_pair(space, sender);
-		if (err > 0) {
-			err = machipc_copier_recopy(copier);
-			if (!err)
-				goto again;
-		}
-		goto unclaim;
-	}
 
 	/* Committing: the message is stable until end_commit. */
 	err = machipc_copyin_plan(sender, msg, &splan);
@@ -664,30 +739,18 @@ again:
 	 */
 	credit = sender == space ? machipc_copyin_count_emptied(&splan) : 0;
 	needed = machipc_msg_rcv_size(msg, arg->flags);
-	saved_next = space->next_name;
-	err = machipc_copyout_plan(space, msg, &rplan, credit);
-	if (!err) {
-		seqno = machipc_port_next_seqno(port);
-		pagefault_disable();
-		err = machipc_msg_write(msg, port, buf, seqno, copier,
-					arg->flags);
-		pagefault_enable();
-	}
-	if (!err) {
-		arg->rcv_size = needed;
-		arg->rcv_ool_count = copier->nregions;
-		err = machipc_out_write(out);
-	}
+	err = machipc_rcv_write(space, msg, port, copier, credit, &rplan,
+				needed, arg, out);
 	if (err) {
-		machipc_copyout_abort(space, msg, &rplan, saved_next);
 		machipc_copyin_abort(msg, &splan);
 		machipc_copier_end_commit(copier, -EAGAIN);
 		machipc_space_unlock_pair(space, sender);
 		if (err == -EFAULT &&
-		    ++copier->commit_faults <= MACHIPC_RCV_FAULT_RETRIES) {
-			/* Our buffer was not there: fault it in, recopy. */
+		    copier->commit_faults < MACHIPC_RCV_FAULT_RETRIES) {
+			/* Our buffer was not there: fault it in, copy again. */
 			machipc_copier_unclaim(copier, -EAGAIN);
-			err = machipc_rcv_fault_in(arg, needed, out);
+			err = machipc_rcv_refault(arg, needed, out, NULL,
+						  &copier->commit_faults);
 			return err ?: -EAGAIN;
 		}
 		goto unclaim;
@@ -745,9 +808,8 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 	bool alloc = arg->flags & MACHIPC_MSG_RCV_OOL_ALLOC;
 	unsigned int map_rounds = 0;
 	LIST_HEAD(plan);
-	u32 needed, saved_next, nool;
+	u32 needed, nool;
 	bool ool, fits;
-	u64 seqno;
 	int err;
 
 	if (arg->rcv_ool_count || alloc) {
@@ -867,43 +929,15 @@ int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 			goto out;
 		}
 
-		saved_next = space->next_name;
-		err = machipc_copyout_plan(space, msg, &plan, 0);
-		/* Room for every file, or -EMFILE and the message stays. */
-		if (!err && msg->nfiles && files)
-			err = machipc_fdpass_reserve(msg);
-		if (!err) {
-			seqno = machipc_port_next_seqno(port);
-			pagefault_disable();
-			err = machipc_msg_write(msg, port, buf, seqno,
-						nool ? copier : NULL,
-						arg->flags);
-			if (!err && nool)
-				err = machipc_capture_write(msg->capture,
-							    copier);
-			pagefault_enable();
-		}
-		if (!err) {
-			/* The sizes received reach the caller before commit. */
-			arg->rcv_size = needed;
-			arg->rcv_ool_count = nool;
-			err = machipc_out_write(out);
-		}
+		err = machipc_rcv_write(space, msg, port, copier, 0, &plan,
+					needed, arg, out);
 		if (err) {
-			machipc_fdpass_unreserve(msg);
-			machipc_copyout_abort(space, msg, &plan, saved_next);
 			mutex_unlock(&space->lock);
 			if (err != -EFAULT)
 				goto out;
-			/*
-			 * Fault the buffer in without the lock and start
-			 * over; a page that keeps vanishing ends in -EFAULT.
-			 */
-			if (++faults > MACHIPC_RCV_FAULT_RETRIES)
-				goto out;
-			err = machipc_rcv_fault_in(arg, needed, out);
-			if (!err && nool)
-				err = machipc_rcv_fault_in_ool(copier);
+			/* Fault the buffers in without the lock, start over. */
+			err = machipc_rcv_refault(arg, needed, out,
+						  nool ? copier : NULL, &faults);
 			if (err)
 				goto out;
 			continue;

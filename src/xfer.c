@@ -708,36 +708,38 @@ void machipc_copier_fail(struct machipc_copier *copier, int err,
  * into a message, out of or into a set) meanwhile.  With the lock held
  * again, it cannot move any more.
  *
- * Return: 0 with the transfer committing (the message is stable until
- * machipc_copier_end_commit()); -EAGAIN if it failed meanwhile or the
- * receive right moved (the caller gives the claim back and looks again);
- * or 1 if the sender's mapping changed since the pass began and the data
- * must be copied again.
+ * Return: %MACHIPC_COMMIT_STARTED with the transfer committing (the
+ * message is stable until machipc_copier_end_commit());
+ * %MACHIPC_COMMIT_LOST if it failed meanwhile or the receive right moved
+ * (the caller gives the claim back and looks again); or
+ * %MACHIPC_COMMIT_RECOPY if the sender's mapping changed since the pass
+ * began and the data must be copied again.
  */
-int machipc_copier_begin_commit(struct machipc_copier *copier,
-				struct machipc_space *space,
-				struct machipc_pset *pset)
+enum machipc_commit_start
+machipc_copier_begin_commit(struct machipc_copier *copier,
+			    struct machipc_space *space,
+			    struct machipc_pset *pset)
 {
+	enum machipc_commit_start ret = MACHIPC_COMMIT_STARTED;
 	struct machipc_port *port = copier->port;
 	struct machipc_xfer *xfer;
-	int ret = 0;
 
 	lockdep_assert_held(&space->lock);
 	lockdep_assert_held(&copier->sender->lock);
 	spin_lock(&port->lock);
 	xfer = machipc_xfer_copying_locked(copier);
 	if (!xfer) {
-		ret = -EAGAIN;
+		ret = MACHIPC_COMMIT_LOST;
 	} else if (port->dead || port->receiver != space ||
 		   port->pset != pset) {
-		ret = -EAGAIN;
+		ret = MACHIPC_COMMIT_LOST;
 	} else if (xfer->watching) {
 		spin_lock(&xfer->seq_lock);
 		if (mmu_interval_read_retry(&xfer->notifier, copier->seq))
-			ret = 1;
+			ret = MACHIPC_COMMIT_RECOPY;
 		spin_unlock(&xfer->seq_lock);
 	}
-	if (!ret)
+	if (ret == MACHIPC_COMMIT_STARTED)
 		machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_COMMITTING);
 	spin_unlock(&port->lock);
 	return ret;

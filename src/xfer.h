@@ -174,6 +174,21 @@ struct machipc_copier {
 };
 
 /**
+ * enum machipc_commit_start - what machipc_copier_begin_commit() found
+ * @MACHIPC_COMMIT_STARTED: the transfer is committing; the message is
+ *	stable until machipc_copier_end_commit()
+ * @MACHIPC_COMMIT_RECOPY: the sender's mapping changed since the pass
+ *	began: the data must be copied again
+ * @MACHIPC_COMMIT_LOST: the transfer failed meanwhile, or the receive
+ *	right moved: give the claim back and look for a message again
+ */
+enum machipc_commit_start {
+	MACHIPC_COMMIT_STARTED,
+	MACHIPC_COMMIT_RECOPY,
+	MACHIPC_COMMIT_LOST,
+};
+
+/**
  * struct machipc_ool_report - what an out-of-line message needs, for
  *	%EMSGSIZE
  * @needed: bytes of receive buffer (message and trailer)
@@ -210,9 +225,10 @@ bool machipc_xfer_fault_served(void *arg);
 bool machipc_xfer_linked(struct machipc_copier *copier);
 int machipc_xfer_idle(struct machipc_copier *copier, struct machipc_xfer *xfer,
 		      int ret);
-int machipc_copier_begin_commit(struct machipc_copier *copier,
-				struct machipc_space *space,
-				struct machipc_pset *pset);
+enum machipc_commit_start
+machipc_copier_begin_commit(struct machipc_copier *copier,
+			    struct machipc_space *space,
+			    struct machipc_pset *pset);
 void machipc_copier_end_commit(struct machipc_copier *copier, int err);
 void machipc_copier_unclaim(struct machipc_copier *copier, int err);
 void machipc_copier_fail(struct machipc_copier *copier, int err,
