@@ -781,6 +781,198 @@ unclaim:
 	return err;
 }
 
+/*
+ * One receive call: its arguments, and what it has done so far.  On the
+ * receiving thread's stack; no lock protects it.
+ */
+struct machipc_rcv {
+	struct machipc_space *space;
+	struct machipc_msg_args *arg;
+	const ktime_t *deadline;
+	struct machipc_out *out;
+	struct machipc_copier *copier;	/* NULL without out-of-line buffers */
+	unsigned int faults;		/* machipc_rcv_refault() rounds */
+	unsigned int map_rounds;	/* machipc_rcv_map() rounds */
+};
+
+/* An out-of-line buffer size report, for a receive that named its own. */
+static int machipc_rcv_report(struct machipc_rcv *rcv,
+			      const struct machipc_ool_report *report)
+{
+	if (rcv->arg->flags & MACHIPC_MSG_RCV_OOL_ALLOC)
+		return 0;
+	return machipc_copier_report(rcv->copier, rcv->arg->rcv_ool, report);
+}
+
+/*
+ * The head of @port's queue is a synchronous out-of-line message: claim it
+ * (or say it is too large, or map buffers for it), then copy and commit
+ * it.  Called with the space locked; returns with it unlocked.
+ *
+ * Return: 0, -EAGAIN to look for a message again, or the error to end the
+ * receive with.
+ */
+static int machipc_rcv_claimed(struct machipc_rcv *rcv,
+			       struct machipc_port *port,
+			       struct machipc_pset *pset)
+{
+	struct machipc_msg_args *arg = rcv->arg;
+	bool destroy_large = arg->flags & MACHIPC_MSG_RCV_DESTROY_LARGE;
+	struct machipc_ool_report report;
+	int err;
+
+	/*
+	 * Buffers the kernel maps can be made to fit: the claim destroys
+	 * (with destroy_large) only a message larger than the receive buffer.
+	 */
+	err = machipc_copier_claim(rcv->copier, port, arg->rcv_size,
+				   machipc_trailer_size(arg->flags),
+				   destroy_large, &report);
+	mutex_unlock(&rcv->space->lock);
+	/*
+	 * Another receiver claimed the head between our peek and our claim:
+	 * look again, but never past our deadline or a signal.
+	 */
+	if (err == -EAGAIN)
+		return machipc_sleep_check(rcv->deadline) ?: -EAGAIN;
+	if (err == -EMSGSIZE && machipc_copier_maps(rcv->copier) &&
+	    arg->rcv_size >= report.needed)
+		return machipc_rcv_map(rcv->copier, report.count, false,
+				       destroy_large, rcv->deadline,
+				       &rcv->map_rounds) ?: -EAGAIN;
+	if (err == -EMSGSIZE) {
+		arg->rcv_size = report.needed;
+		arg->rcv_ool_count = report.count;
+		return machipc_rcv_report(rcv, &report) ?: -EMSGSIZE;
+	}
+	return machipc_receive_ool(rcv->space, rcv->copier, port, pset, arg,
+				   rcv->deadline, rcv->out);
+}
+
+/*
+ * @msg, queued on @port, is an inline message or carries captured data:
+ * write it out and commit, all under the space lock, which the caller
+ * holds; returns with it unlocked.
+ *
+ * Return: 0, -EAGAIN to look for a message again (after a missing page
+ * was faulted in, or buffers mapped), or the error to end the receive
+ * with.
+ */
+static int machipc_rcv_queued(struct machipc_rcv *rcv,
+			      struct machipc_port *port,
+			      struct machipc_msg *msg)
+{
+	struct machipc_space *space = rcv->space;
+	struct machipc_msg_args *arg = rcv->arg;
+	struct machipc_copier *copier = rcv->copier;
+	bool destroy_large = arg->flags & MACHIPC_MSG_RCV_DESTROY_LARGE;
+	u32 needed = machipc_msg_rcv_size(msg, arg->flags);
+	struct machipc_ool_report report;
+	u32 nool = msg->nool;
+	LIST_HEAD(plan);
+	bool fits;
+	int err;
+
+	fits = !msg->capture ||
+	       (copier && machipc_copier_fits(copier, &msg->capture->ool));
+	if (!fits && machipc_copier_maps(copier) && arg->rcv_size >= needed) {
+		mutex_unlock(&space->lock);
+		return machipc_rcv_map(copier, nool, true, destroy_large,
+				       rcv->deadline, &rcv->map_rounds) ?:
+		       -EAGAIN;
+	}
+	if (arg->rcv_size < needed || !fits) {
+		report.needed = needed;
+		report.count = nool;
+		arg->rcv_size = needed;
+		arg->rcv_ool_count = nool;
+		/*
+		 * Mach without MACH_RCV_LARGE: the head goes, so that one
+		 * message too large for every receiver cannot wedge the
+		 * queue.  It is dequeued as if received (a sequence number, a
+		 * queue slot freed) and destroyed without the space lock,
+		 * like any destroyed message.
+		 */
+		if (destroy_large)
+			machipc_port_dequeue(port, msg);
+		mutex_unlock(&space->lock);
+		if (destroy_large)
+			machipc_msg_destroy(msg);
+		/* The sizes machipc_copier_fits() recorded. */
+		if (nool && machipc_rcv_report(rcv, &report))
+			return -EFAULT;
+		return -EMSGSIZE;
+	}
+
+	err = machipc_rcv_write(space, msg, port, copier, 0, &plan, needed,
+				arg, rcv->out);
+	if (err) {
+		mutex_unlock(&space->lock);
+		if (err != -EFAULT)
+			return err;
+		/* Fault the buffers in without the lock, start over. */
+		return machipc_rcv_refault(arg, needed, rcv->out,
+					   nool ? copier : NULL,
+					   &rcv->faults) ?: -EAGAIN;
+	}
+
+	/* The commit point: from here on, the receive cannot fail. */
+	if (msg->nreceive)
+		mutex_lock(&machipc_transit_lock);
+	machipc_port_dequeue(port, msg);
+	machipc_copyout_commit(space, msg, &plan);
+	if (msg->nreceive)
+		mutex_unlock(&machipc_transit_lock);
+	mutex_unlock(&space->lock);
+	if (msg->nfiles && (arg->flags & MACHIPC_MSG_RCV_FILES))
+		machipc_fdpass_install(msg, u64_to_user_ptr(arg->rcv_buf));
+	machipc_msg_free(msg);
+	return 0;
+}
+
+/*
+ * Find the next message for the receive: with the space locked, resolve
+ * the name and look at the head of the port's (or set's) queue; wait
+ * without the lock while there is none.
+ *
+ * Return: the message, with the space locked and @port its port and @ool
+ * whether it is a synchronous out-of-line one; NULL to look again (after
+ * a wait); or an ERR_PTR with the space unlocked.
+ */
+static struct machipc_msg *machipc_rcv_next(struct machipc_rcv *rcv,
+					    struct machipc_rcv_source *src,
+					    struct machipc_port **port,
+					    bool *ool)
+{
+	struct machipc_space *space = rcv->space;
+	struct machipc_msg *msg;
+	int err;
+
+	err = machipc_space_lock(space);
+	if (err)
+		return ERR_PTR(err);
+	err = machipc_rcv_resolve(space, rcv->arg->rcv_name, src);
+	if (err) {
+		mutex_unlock(&space->lock);
+		return ERR_PTR(err);
+	}
+	*port = src->port;
+	if (src->pset)
+		msg = machipc_pset_peek(src->pset, port, ool);
+	else
+		msg = machipc_port_peek(*port, ool);
+	if (msg)
+		return msg;
+
+	if (src->pset)
+		machipc_pset_get(src->pset);
+	else
+		machipc_port_get(src->port);
+	mutex_unlock(&space->lock);
+	err = machipc_rcv_wait(src, rcv->deadline);
+	return err ? ERR_PTR(err) : NULL;
+}
+
 /**
  * machipc_receive() - the receive part of MACHIPC_IOC_MSG
  * @space: the receiver's space
@@ -795,172 +987,33 @@ unclaim:
 int machipc_receive(struct machipc_space *space, struct machipc_msg_args *arg,
 		    const ktime_t *deadline, struct machipc_out *out)
 {
-	void __user *buf = u64_to_user_ptr(arg->rcv_buf);
-	struct machipc_copier *copier = NULL;
-	struct machipc_ool_report report;
+	struct machipc_rcv rcv = {
+		.space = space, .arg = arg, .deadline = deadline, .out = out,
+	};
+	u32 rcv_size = arg->rcv_size, ool_count = arg->rcv_ool_count;
 	struct machipc_rcv_source src;
 	struct machipc_port *port;
-	u32 rcv_size = arg->rcv_size, ool_count = arg->rcv_ool_count;
 	struct machipc_msg *msg;
-	unsigned int faults = 0;
-	bool destroy_large = arg->flags & MACHIPC_MSG_RCV_DESTROY_LARGE;
-	bool files = arg->flags & MACHIPC_MSG_RCV_FILES;
-	bool alloc = arg->flags & MACHIPC_MSG_RCV_OOL_ALLOC;
-	unsigned int map_rounds = 0;
-	LIST_HEAD(plan);
-	u32 needed, nool;
-	bool ool, fits;
+	bool ool;
 	int err;
 
-	if (arg->rcv_ool_count || alloc) {
-		copier = machipc_copier_create(space->account, arg->rcv_ool,
-					       arg->rcv_ool_count);
-		if (IS_ERR(copier))
-			return PTR_ERR(copier);
+	if (arg->rcv_ool_count || (arg->flags & MACHIPC_MSG_RCV_OOL_ALLOC)) {
+		rcv.copier = machipc_copier_create(space->account, arg->rcv_ool,
+						   arg->rcv_ool_count);
+		if (IS_ERR(rcv.copier))
+			return PTR_ERR(rcv.copier);
 	}
 
-	for (;;) {
-		err = machipc_space_lock(space);
-		if (err)
-			goto out;
-		err = machipc_rcv_resolve(space, arg->rcv_name, &src);
-		if (err)
-			goto out_unlock;
-
-		port = src.port;
-		if (src.pset)
-			msg = machipc_pset_peek(src.pset, &port, &ool);
+	do {
+		msg = machipc_rcv_next(&rcv, &src, &port, &ool);
+		if (IS_ERR_OR_NULL(msg))
+			err = msg ? PTR_ERR(msg) : -EAGAIN;
+		else if (ool)
+			err = machipc_rcv_claimed(&rcv, port, src.pset);
 		else
-			msg = machipc_port_peek(port, &ool);
-		if (!msg) {
-			if (src.pset)
-				machipc_pset_get(src.pset);
-			else
-				machipc_port_get(src.port);
-			mutex_unlock(&space->lock);
-			err = machipc_rcv_wait(&src, deadline);
-			if (err)
-				goto out;
-			continue;
-		}
+			err = machipc_rcv_queued(&rcv, port, msg);
+	} while (err == -EAGAIN);
 
-		if (ool) {
-			u32 tsize = machipc_trailer_size(arg->flags);
-
-			/*
-			 * Buffers the kernel maps can be made to fit: the
-			 * claim destroys (with destroy_large) only a message
-			 * larger than the receive buffer.
-			 */
-			err = machipc_copier_claim(copier, port, arg->rcv_size,
-						   tsize, destroy_large, &report);
-			mutex_unlock(&space->lock);
-			/*
-			 * Another receiver claimed the head between our peek
-			 * and our claim: look again, but never past our
-			 * deadline or a signal.
-			 */
-			if (err == -EAGAIN) {
-				err = machipc_sleep_check(deadline);
-				if (err)
-					goto out;
-				continue;
-			}
-			if (err == -EMSGSIZE && machipc_copier_maps(copier) &&
-			    arg->rcv_size >= report.needed) {
-				err = machipc_rcv_map(copier, report.count, false,
-						      destroy_large, deadline,
-						      &map_rounds);
-				if (err)
-					goto out;
-				continue;
-			}
-			if (err == -EMSGSIZE) {
-				arg->rcv_size = report.needed;
-				arg->rcv_ool_count = report.count;
-				if (!alloc &&
-				    machipc_copier_report(copier, arg->rcv_ool,
-							  &report))
-					err = -EFAULT;
-				goto out;
-			}
-			err = machipc_receive_ool(space, copier, port,
-						  src.pset, arg, deadline, out);
-			if (err == -EAGAIN)
-				continue;
-			goto out;
-		}
-
-		needed = machipc_msg_rcv_size(msg, arg->flags);
-		nool = msg->nool;
-		fits = !msg->capture ||
-		       (copier && machipc_copier_fits(copier, &msg->capture->ool));
-		if (!fits && machipc_copier_maps(copier) &&
-		    arg->rcv_size >= needed) {
-			mutex_unlock(&space->lock);
-			err = machipc_rcv_map(copier, nool, true, destroy_large,
-					      deadline, &map_rounds);
-			if (err)
-				goto out;
-			continue;
-		}
-		if (arg->rcv_size < needed || !fits) {
-			report.needed = needed;
-			report.count = nool;
-			arg->rcv_size = needed;
-			arg->rcv_ool_count = nool;
-			err = -EMSGSIZE;
-			/*
-			 * Mach without MACH_RCV_LARGE: the head goes, so that
-			 * one message too large for every receiver cannot
-			 * wedge the queue.  It is dequeued as if received (a
-			 * sequence number, a queue slot freed) and destroyed
-			 * without the space lock, like any destroyed message.
-			 */
-			if (destroy_large)
-				machipc_port_dequeue(port, msg);
-			mutex_unlock(&space->lock);
-			if (destroy_large)
-				machipc_msg_destroy(msg);
-			/* The sizes machipc_copier_fits() recorded. */
-			if (nool && !alloc &&
-			    machipc_copier_report(copier, arg->rcv_ool, &report))
-				err = -EFAULT;
-			goto out;
-		}
-
-		err = machipc_rcv_write(space, msg, port, copier, 0, &plan,
-					needed, arg, out);
-		if (err) {
-			mutex_unlock(&space->lock);
-			if (err != -EFAULT)
-				goto out;
-			/* Fault the buffers in without the lock, start over. */
-			err = machipc_rcv_refault(arg, needed, out,
-						  nool ? copier : NULL, &faults);
-			if (err)
-				goto out;
-			continue;
-		}
-
-		/* The commit point: from here on, the receive cannot fail. */
-		if (msg->nreceive)
-			mutex_lock(&machipc_transit_lock);
-		machipc_port_dequeue(port, msg);
-		machipc_copyout_commit(space, msg, &plan);
-		if (msg->nreceive)
-			mutex_unlock(&machipc_transit_lock);
-		mutex_unlock(&space->lock);
-		if (msg->nfiles && files)
-			machipc_fdpass_install(msg, buf);
-		machipc_msg_free(msg);
-		err = 0;
-		goto out;
-	}
-
-out_unlock:
-	mutex_unlock(&space->lock);
-out:
 	/* Only a success or -EMSGSIZE reports sizes. */
 	if (err && err != -EMSGSIZE) {
 		arg->rcv_size = rcv_size;
@@ -968,8 +1021,8 @@ out:
 	}
 	/* Mapped buffers a message landed in are the receiver's now. */
 	if (!err && arg->rcv_ool_count)
-		machipc_copier_keep_maps(copier);
-	machipc_copier_unmap(copier);
-	machipc_copier_free(copier);
+		machipc_copier_keep_maps(rcv.copier);
+	machipc_copier_unmap(rcv.copier);
+	machipc_copier_free(rcv.copier);
 	return err;
 }
