@@ -112,7 +112,10 @@ int machipc_msg_validate(const void *body, u32 size, u32 max_size,
 			ncapture += !!(desc->disposition & MACHIPC_OOL_CAPTURE);
 			if (desc->size > MACHIPC_OOL_SIZE_MAX)
 				too_big = true;
-			/* At most 64 sizes below 2^63 each: no overflow. */
+			/*
+			 * Unsigned, and meaningless only when a size is over
+			 * MACHIPC_OOL_SIZE_MAX (2^32), which fails anyway.
+			 */
 			ool_bytes += desc->size;
 			ool_pages += DIV_ROUND_UP_ULL(desc->size, PAGE_SIZE);
 			break;
