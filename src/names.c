@@ -70,6 +70,8 @@ static int machipc_name_allocate_at(struct machipc_space *space,
 		mutex_unlock(&space->lock);
 		goto err_put;
 	}
+
+	/* The commit point: from here on, the allocation cannot fail. */
 	entry->rights = arg->right;
 	entry->urefs = arg->right == MACHIPC_RIGHT_DEAD_NAME ? 1 : 0;
 	if (port) {
@@ -106,7 +108,17 @@ int machipc_name_allocate_name(struct machipc_space *space,
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_name_allocate_name);
 
-int machipc_name_destroy(struct machipc_space *space, u32 name)
+/*
+ * Release rights under @name as @release says (@how: its argument), with
+ * the space locked; the messages that die with them (a receive right's
+ * queue) are destroyed after the space is unlocked.
+ */
+static int machipc_name_release(struct machipc_space *space, u32 name,
+				int (*release)(struct machipc_space *space,
+					       struct machipc_entry *entry,
+					       const void *how,
+					       struct list_head *doomed),
+				const void *how)
 {
 	struct machipc_entry *entry;
 	LIST_HEAD(doomed);
@@ -116,13 +128,23 @@ int machipc_name_destroy(struct machipc_space *space, u32 name)
 	if (err)
 		return err;
 	entry = machipc_entry_lookup(space, name);
-	if (entry)
-		machipc_entry_release_rights(space, entry, &doomed);
-	else
-		err = -ENOENT;
+	err = entry ? release(space, entry, how, &doomed) : -ENOENT;
 	mutex_unlock(&space->lock);
 	machipc_msg_destroy_list(&doomed);
 	return err;
+}
+
+static int machipc_release_all(struct machipc_space *space,
+			       struct machipc_entry *entry, const void *how,
+			       struct list_head *doomed)
+{
+	machipc_entry_release_rights(space, entry, doomed);
+	return 0;
+}
+
+int machipc_name_destroy(struct machipc_space *space, u32 name)
+{
+	return machipc_name_release(space, name, machipc_release_all, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_name_destroy);
 
@@ -158,28 +180,22 @@ static int machipc_entry_add_urefs(struct machipc_space *space,
 	return 0;
 }
 
+/* One user reference, or a send-once right (which kills no port). */
+static int machipc_release_one(struct machipc_space *space,
+			       struct machipc_entry *entry, const void *how,
+			       struct list_head *doomed)
+{
+	if (entry->rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_DEAD_NAME))
+		return machipc_entry_add_urefs(space, entry, -1);
+	if (!(entry->rights & MACHIPC_RIGHT_SEND_ONCE))
+		return -EACCES;
+	machipc_entry_release_rights(space, entry, doomed);
+	return 0;
+}
+
 int machipc_name_deallocate(struct machipc_space *space, u32 name)
 {
-	struct machipc_entry *entry;
-	LIST_HEAD(doomed);
-	int err;
-
-	err = machipc_space_lock(space);
-	if (err)
-		return err;
-	entry = machipc_entry_lookup(space, name);
-	if (!entry)
-		err = -ENOENT;
-	else if (entry->rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_DEAD_NAME))
-		err = machipc_entry_add_urefs(space, entry, -1);
-	else if (entry->rights & MACHIPC_RIGHT_SEND_ONCE)
-		machipc_entry_release_rights(space, entry, &doomed);
-	else
-		err = -EACCES;
-	mutex_unlock(&space->lock);
-	/* Empty (a send-once right kills no port), but never dropped. */
-	machipc_msg_destroy_list(&doomed);
-	return err;
+	return machipc_name_release(space, name, machipc_release_one, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_name_deallocate);
 
@@ -209,37 +225,31 @@ static int machipc_mod_single(struct machipc_space *space,
 	}
 }
 
-int machipc_name_mod_refs(struct machipc_space *space,
-			  const struct machipc_port_mod_refs *arg)
+static int machipc_release_refs(struct machipc_space *space,
+				struct machipc_entry *entry, const void *how,
+				struct list_head *doomed)
 {
-	struct machipc_entry *entry;
-	LIST_HEAD(doomed);
-	int err;
+	const struct machipc_port_mod_refs *arg = how;
 
-	err = machipc_space_lock(space);
-	if (err)
-		return err;
-	entry = machipc_entry_lookup(space, arg->name);
-	if (!entry) {
-		err = -ENOENT;
-	} else if (!(entry->rights & arg->right)) {
+	if (!(entry->rights & arg->right)) {
 		/* A send or send-once right whose port died. */
 		if ((arg->right & (MACHIPC_RIGHT_SEND |
 				   MACHIPC_RIGHT_SEND_ONCE)) &&
 		    (entry->rights & MACHIPC_RIGHT_DEAD_NAME))
-			err = -EPIPE;
-		else
-			err = -EACCES;
-	} else if (arg->right & (MACHIPC_RIGHT_SEND |
-				 MACHIPC_RIGHT_DEAD_NAME)) {
-		err = machipc_entry_add_urefs(space, entry, arg->delta);
-	} else {
-		err = machipc_mod_single(space, entry, arg->right, arg->delta,
-					 &doomed);
+			return -EPIPE;
+		return -EACCES;
 	}
-	mutex_unlock(&space->lock);
-	machipc_msg_destroy_list(&doomed);
-	return err;
+	if (arg->right & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_DEAD_NAME))
+		return machipc_entry_add_urefs(space, entry, arg->delta);
+	return machipc_mod_single(space, entry, arg->right, arg->delta,
+				  doomed);
+}
+
+int machipc_name_mod_refs(struct machipc_space *space,
+			  const struct machipc_port_mod_refs *arg)
+{
+	return machipc_name_release(space, arg->name, machipc_release_refs,
+				    arg);
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_name_mod_refs);
 
@@ -283,6 +293,7 @@ int machipc_name_insert_right(struct machipc_space *space,
 			err = machipc_out_write(out);
 			if (err)
 				goto out;
+			/* The commit point: nothing can fail past it. */
 			entry->urefs++;
 			machipc_port_count_make_send(entry->port);
 		} else {
@@ -290,6 +301,7 @@ int machipc_name_insert_right(struct machipc_space *space,
 			err = machipc_out_write(out);
 			if (err)
 				goto out;
+			/* The commit point: nothing can fail past it. */
 			machipc_port_add_send(entry->port, true);
 			entry->rights |= MACHIPC_RIGHT_SEND;
 			entry->urefs = 1;
@@ -320,6 +332,7 @@ int machipc_name_insert_right(struct machipc_space *space,
 			space->next_name = saved_next;
 			goto out;
 		}
+		/* The commit point: nothing can fail past it. */
 		machipc_port_add_send_once(entry->port);
 		new->rights = MACHIPC_RIGHT_SEND_ONCE;
 		new->so_account = reserved;
