@@ -83,8 +83,8 @@ static int machipc_capture_page(struct page *page, u64 src, size_t len)
 static int machipc_capture_region(struct machipc_capture *capture, u32 k)
 {
 	struct page **pages = capture->pages + capture->first[k];
-	u64 src = capture->ool.region[k].src;
-	u64 size = capture->ool.region[k].size;
+	u64 src = machipc_ool_desc(&capture->ool, k)->address;
+	u64 size = machipc_ool_desc(&capture->ool, k)->size;
 	unsigned long i;
 	u64 off;
 	int err;
@@ -157,7 +157,8 @@ struct machipc_capture *machipc_capture_create(const struct machipc_msg *msg,
 
 	for (k = 0; k < capture->ool.count; k++) {
 		capture->first[k] = first;
-		first += DIV_ROUND_UP(capture->ool.region[k].size, PAGE_SIZE);
+		first += DIV_ROUND_UP(machipc_ool_desc(&capture->ool, k)->size,
+				      PAGE_SIZE);
 		err = machipc_capture_region(capture, k);
 		if (err)
 			goto err_free;
@@ -187,7 +188,7 @@ int machipc_capture_write(const struct machipc_capture *capture,
 	for (k = 0; k < capture->ool.count; k++) {
 		struct page **pages = capture->pages + capture->first[k];
 		u64 dst = copier->bufs[k].address;
-		u64 size = capture->ool.region[k].size;
+		u64 size = machipc_ool_desc(&capture->ool, k)->size;
 		unsigned long i;
 		u64 off;
 

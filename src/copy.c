@@ -156,9 +156,11 @@ bool machipc_copier_fits(struct machipc_copier *copier,
 	u32 k;
 
 	for (k = 0; k < ool->count; k++) {
-		u64 size = ool->region[k].size;
+		const struct machipc_msg_desc *desc = machipc_ool_desc(ool, k);
+		u64 size = desc->size;
 
-		copier->regions[k] = ool->region[k];
+		copier->regions[k].src = desc->address;
+		copier->regions[k].size = size;
 		if (k < copier->nbufs &&
 		    (copier->mapped ? size != copier->bufs[k].size :
 				      size > copier->bufs[k].size))

@@ -179,19 +179,15 @@ int machipc_msg_parse_ool(const struct machipc_msg *msg,
 	const struct machipc_msg_desc *desc = machipc_msg_descs(msg->body);
 	u32 i;
 
+	ool->descs = desc;
 	for (i = 0; i < hdr->desc_count; i++) {
-		struct machipc_ool_region *region = &ool->region[ool->count];
-
 		if (desc[i].type != MACHIPC_DESC_OOL)
 			continue;
 		if (desc[i].size &&
 		    !access_ok(u64_to_user_ptr(desc[i].address), desc[i].size))
 			return -EFAULT;
-		region->src = desc[i].address;
-		region->size = desc[i].size;
-		region->flags = desc[i].disposition;
+		ool->index[ool->count++] = i;
 		ool->bytes += desc[i].size;
-		ool->count++;
 	}
 	return 0;
 }
@@ -211,9 +207,9 @@ const struct machipc_ool *machipc_msg_ool(const struct machipc_msg *msg)
 	return NULL;
 }
 
-static bool machipc_ool_deallocates(const struct machipc_ool_region *region)
+static bool machipc_ool_deallocates(const struct machipc_msg_desc *desc)
 {
-	return region->size && (region->flags & MACHIPC_OOL_DEALLOCATE);
+	return desc->size && (desc->disposition & MACHIPC_OOL_DEALLOCATE);
 }
 
 /**
@@ -234,7 +230,7 @@ struct machipc_dealloc *machipc_msg_deallocations(const struct machipc_msg *msg)
 	u32 k, n = 0;
 
 	for (k = 0; ool && k < ool->count; k++)
-		n += machipc_ool_deallocates(&ool->region[k]);
+		n += machipc_ool_deallocates(machipc_ool_desc(ool, k));
 	if (!n)
 		return NULL;
 	list = kmalloc(struct_size(list, ranges, n), GFP_KERNEL_ACCOUNT);
@@ -242,14 +238,14 @@ struct machipc_dealloc *machipc_msg_deallocations(const struct machipc_msg *msg)
 		return ERR_PTR(-ENOMEM);
 	list->count = 0;
 	for (k = 0; k < ool->count; k++) {
-		const struct machipc_ool_region *region = &ool->region[k];
-		u64 start = region->src & PAGE_MASK;
+		const struct machipc_msg_desc *desc = machipc_ool_desc(ool, k);
+		u64 start = desc->address & PAGE_MASK;
 
-		if (!machipc_ool_deallocates(region))
+		if (!machipc_ool_deallocates(desc))
 			continue;
 		list->ranges[list->count].start = start;
 		list->ranges[list->count].len =
-			PAGE_ALIGN(region->src + region->size) - start;
+			PAGE_ALIGN(desc->address + desc->size) - start;
 		list->count++;
 	}
 	return list;

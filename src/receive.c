@@ -579,6 +579,7 @@ static int machipc_rcv_write(struct machipc_space *space,
 			     struct machipc_out *out)
 {
 	void __user *buf = u64_to_user_ptr(arg->rcv_buf);
+	u32 rcv_size = arg->rcv_size, ool_count = arg->rcv_ool_count;
 	u32 saved_next = space->next_name;
 	u64 seqno;
 	int err;
@@ -603,6 +604,9 @@ static int machipc_rcv_write(struct machipc_space *space,
 		err = machipc_out_write(out);
 	}
 	if (err) {
+		/* A retry (another message, perhaps) sees the caller's sizes. */
+		arg->rcv_size = rcv_size;
+		arg->rcv_ool_count = ool_count;
 		machipc_fdpass_unreserve(msg);
 		machipc_copyout_abort(space, msg, plan, saved_next);
 	}

@@ -140,16 +140,18 @@ void machipc_xfer_prepare_mm(void)
  */
 int machipc_xfer_watch(struct machipc_xfer *xfer)
 {
-	const struct machipc_ool_region *region = xfer->ool.region;
 	u64 start = U64_MAX, end = 0;
 	u32 k;
 	int err;
 
 	for (k = 0; k < xfer->ool.count; k++) {
-		if (!region[k].size)
+		const struct machipc_msg_desc *desc =
+			machipc_ool_desc(&xfer->ool, k);
+
+		if (!desc->size)
 			continue;
-		start = min(start, region[k].src);
-		end = max(end, region[k].src + region[k].size);
+		start = min(start, desc->address);
+		end = max(end, desc->address + desc->size);
 	}
 	if (start >= end)
 		return 0;
