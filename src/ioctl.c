@@ -194,6 +194,40 @@ int machipc_check_account(const struct machipc_account_info *arg)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_account);
 
+int machipc_check_poll_fd(const struct machipc_poll_fd *arg)
+{
+	if (arg->reserved || arg->fd || arg->flags & ~MACHIPC_POLL_FD_MASK)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_check_poll_fd);
+
+static int machipc_check_attr_get(const struct machipc_port_attr *arg)
+{
+	return machipc_check_attr(arg, false);
+}
+
+static int machipc_check_attr_set(const struct machipc_port_attr *arg)
+{
+	return machipc_check_attr(arg, true);
+}
+
+static int machipc_check_export(const struct machipc_bootstrap *arg)
+{
+	return machipc_check_bootstrap(arg, true);
+}
+
+static int machipc_check_import(const struct machipc_bootstrap *arg)
+{
+	return machipc_check_bootstrap(arg, false);
+}
+
+/* No reserved field; what the names denote is for the operation to judge. */
+static int machipc_check_member(const struct machipc_port_member *arg)
+{
+	return 0;
+}
+
 union machipc_ioctl_arg {
 	struct machipc_version version;
 	struct machipc_port_alloc alloc;
@@ -210,6 +244,41 @@ union machipc_ioctl_arg {
 	struct machipc_account_info account;
 	struct machipc_poll_fd poll_fd;
 };
+
+/*
+ * MACHIPC_IOCTL_CHECK(check, type) defines check_arg(): the validator
+ * check(), which takes a @type, in the form the table takes, applied to the
+ * ioctl's argument union (a pointer to a union, converted, points to each
+ * of its members).  The validators keep their own argument structure for
+ * KUnit, which calls them directly.
+ */
+#define MACHIPC_IOCTL_CHECK(check, type)				\
+static int check##_arg(const union machipc_ioctl_arg *arg)		\
+{									\
+	return check((const type *)arg);				\
+}
+
+MACHIPC_IOCTL_CHECK(machipc_check_port_alloc, struct machipc_port_alloc)
+MACHIPC_IOCTL_CHECK(machipc_check_port_alloc_name, struct machipc_port_alloc)
+MACHIPC_IOCTL_CHECK(machipc_check_port_name, struct machipc_port_name)
+MACHIPC_IOCTL_CHECK(machipc_check_mod_refs, struct machipc_port_mod_refs)
+MACHIPC_IOCTL_CHECK(machipc_check_insert, struct machipc_port_insert)
+MACHIPC_IOCTL_CHECK(machipc_check_member, struct machipc_port_member)
+MACHIPC_IOCTL_CHECK(machipc_check_attr_get, struct machipc_port_attr)
+MACHIPC_IOCTL_CHECK(machipc_check_attr_set, struct machipc_port_attr)
+MACHIPC_IOCTL_CHECK(machipc_check_name_info, struct machipc_name_info)
+MACHIPC_IOCTL_CHECK(machipc_check_names, struct machipc_port_names)
+MACHIPC_IOCTL_CHECK(machipc_check_export, struct machipc_bootstrap)
+MACHIPC_IOCTL_CHECK(machipc_check_import, struct machipc_bootstrap)
+MACHIPC_IOCTL_CHECK(machipc_check_msg, struct machipc_msg_args)
+MACHIPC_IOCTL_CHECK(machipc_check_notify, struct machipc_notify_request)
+MACHIPC_IOCTL_CHECK(machipc_check_account, struct machipc_account_info)
+MACHIPC_IOCTL_CHECK(machipc_check_poll_fd, struct machipc_poll_fd)
+
+/*
+ * The operations, each called with an argument its command's validator
+ * has accepted.
+ */
 
 static int machipc_ioctl_version(struct machipc_space *space,
 				 union machipc_ioctl_arg *arg, struct machipc_out *out)
@@ -234,11 +303,7 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 	ktime_t send_deadline = ns_to_ktime(arg->send_deadline);
 	ktime_t rcv_deadline = ns_to_ktime(arg->rcv_deadline);
 	bool sent = false;
-	int err;
-
-	err = machipc_check_msg(arg);
-	if (err)
-		return err;
+	int err = 0;
 
 	arg->blame = MACHIPC_BLAME_NONE;
 	if (arg->flags & MACHIPC_MSG_SEND) {
@@ -281,146 +346,94 @@ static int machipc_ioctl_msg(struct machipc_space *space,
 	return err;
 }
 
-static int machipc_check_attr_get(const struct machipc_port_attr *arg)
-{
-	return machipc_check_attr(arg, false);
-}
-
-static int machipc_check_attr_set(const struct machipc_port_attr *arg)
-{
-	return machipc_check_attr(arg, true);
-}
-
-static int machipc_check_export(const struct machipc_bootstrap *arg)
-{
-	return machipc_check_bootstrap(arg, true);
-}
-
-static int machipc_check_import(const struct machipc_bootstrap *arg)
-{
-	return machipc_check_bootstrap(arg, false);
-}
-
-static int machipc_check_member(const struct machipc_port_member *arg)
-{
-	return 0;
-}
-
 static int machipc_ioctl_allocate(struct machipc_space *space,
 				  union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_port_alloc(&arg->alloc);
-
-	return err ? err : machipc_name_allocate(space, &arg->alloc, out);
+	return machipc_name_allocate(space, &arg->alloc, out);
 }
 
 static int machipc_ioctl_allocate_name(struct machipc_space *space,
 				       union machipc_ioctl_arg *arg,
 				       struct machipc_out *out)
 {
-	int err = machipc_check_port_alloc_name(&arg->alloc);
-
-	return err ? err : machipc_name_allocate_name(space, &arg->alloc);
+	return machipc_name_allocate_name(space, &arg->alloc);
 }
 
 static int machipc_ioctl_destroy(struct machipc_space *space,
 				 union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_port_name(&arg->name);
-
-	return err ? err : machipc_name_destroy(space, arg->name.name);
+	return machipc_name_destroy(space, arg->name.name);
 }
 
 static int machipc_ioctl_deallocate(struct machipc_space *space,
 				    union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_port_name(&arg->name);
-
-	return err ? err : machipc_name_deallocate(space, arg->name.name);
+	return machipc_name_deallocate(space, arg->name.name);
 }
 
 static int machipc_ioctl_mod_refs(struct machipc_space *space,
 				  union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_mod_refs(&arg->mod_refs);
-
-	return err ? err : machipc_name_mod_refs(space, &arg->mod_refs);
+	return machipc_name_mod_refs(space, &arg->mod_refs);
 }
 
 static int machipc_ioctl_insert(struct machipc_space *space,
 				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_insert(&arg->insert);
-
-	return err ? err : machipc_name_insert_right(space, &arg->insert, out);
+	return machipc_name_insert_right(space, &arg->insert, out);
 }
 
 static int machipc_ioctl_get_attr(struct machipc_space *space,
 				  union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_attr_get(&arg->attr);
-
-	return err ? err : machipc_name_get_attributes(space, &arg->attr);
+	return machipc_name_get_attributes(space, &arg->attr);
 }
 
 static int machipc_ioctl_set_attr(struct machipc_space *space,
 				  union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_attr_set(&arg->attr);
-
-	return err ? err : machipc_name_set_attributes(space, &arg->attr);
+	return machipc_name_set_attributes(space, &arg->attr);
 }
 
 static int machipc_ioctl_info(struct machipc_space *space,
 			      union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_name_info(&arg->info);
-
-	return err ? err : machipc_name_info(space, &arg->info);
+	return machipc_name_info(space, &arg->info);
 }
 
 static int machipc_ioctl_names(struct machipc_space *space,
 			       union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_names(&arg->names);
 	size_t entry_size = sizeof(struct machipc_name_info);
 
 	/* Version 3's block (16 bytes) lists version 3's elements. */
 	if (out->size < sizeof(struct machipc_port_names))
 		entry_size = MACHIPC_NAME_INFO_V3_SIZE;
-	return err ? err : machipc_name_list(space, &arg->names, entry_size);
+	return machipc_name_list(space, &arg->names, entry_size);
 }
 
 static int machipc_ioctl_export(struct machipc_space *space,
 				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_export(&arg->bootstrap);
-
-	return err ? err : machipc_bootstrap_export(space, &arg->bootstrap, out);
+	return machipc_bootstrap_export(space, &arg->bootstrap, out);
 }
 
 static int machipc_ioctl_import(struct machipc_space *space,
 				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_import(&arg->bootstrap);
-
-	return err ? err : machipc_bootstrap_import(space, &arg->bootstrap, out);
+	return machipc_bootstrap_import(space, &arg->bootstrap, out);
 }
 
 static int machipc_ioctl_member(struct machipc_space *space,
 				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_member(&arg->member);
-
-	return err ? err : machipc_name_move_member(space, &arg->member);
+	return machipc_name_move_member(space, &arg->member);
 }
 
 static int machipc_ioctl_notify(struct machipc_space *space,
 				union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_notify(&arg->notify);
-
-	return err ? err : machipc_notify_request(space, &arg->notify, out);
+	return machipc_notify_request(space, &arg->notify, out);
 }
 
 static int machipc_ioctl_account(struct machipc_space *space,
@@ -429,10 +442,7 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	struct machipc_account_info *arg = &uarg->account;
 	int err;
 
-	err = machipc_check_account(arg);
-	if (!err)
-		err = machipc_account_query(space->account, space->process,
-					    arg);
+	err = machipc_account_query(space->account, space->process, arg);
 	if (err)
 		return err;
 	arg->cost_entry = MACHIPC_COST_ENTRY;
@@ -456,30 +466,26 @@ static int machipc_ioctl_account(struct machipc_space *space,
 	return err;
 }
 
-int machipc_check_poll_fd(const struct machipc_poll_fd *arg)
-{
-	if (arg->reserved || arg->fd || arg->flags & ~MACHIPC_POLL_FD_MASK)
-		return -EINVAL;
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(machipc_check_poll_fd);
-
 static int machipc_ioctl_poll_fd(struct machipc_space *space,
 				 union machipc_ioctl_arg *arg, struct machipc_out *out)
 {
-	int err = machipc_check_poll_fd(&arg->poll_fd);
-
-	return err ? err : machipc_poll_fd(space, &arg->poll_fd, out);
+	return machipc_poll_fd(space, &arg->poll_fd, out);
 }
 
-/*
+/**
+ * struct machipc_ioctl_op - one command: machipc_ioctl() runs @check, then @fn
+ * @cmd: the command
  * @cmd_old: the command of an older, shorter version of the argument,
- * also accepted: the kernel copy is zeroed beyond what is read, and only
- * that much is written back.
+ *	also accepted: the kernel copy is zeroed beyond what is read, and only
+ *	that much is written back
+ * @check: the validator of the argument (made by MACHIPC_IOCTL_CHECK()),
+ *	or NULL for a command that reads nothing
+ * @fn: the operation
  */
 struct machipc_ioctl_op {
 	unsigned int cmd;
 	unsigned int cmd_old;
+	int (*check)(const union machipc_ioctl_arg *arg);
 	int (*fn)(struct machipc_space *space, union machipc_ioctl_arg *arg,
 		  struct machipc_out *out);
 };
@@ -491,73 +497,90 @@ static const struct machipc_ioctl_op machipc_ioctl_ops[] = {
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_ALLOCATE)] = {
 		.cmd = MACHIPC_IOC_PORT_ALLOCATE,
+		.check = machipc_check_port_alloc_arg,
 		.fn = machipc_ioctl_allocate,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_DESTROY)] = {
 		.cmd = MACHIPC_IOC_PORT_DESTROY,
+		.check = machipc_check_port_name_arg,
 		.fn = machipc_ioctl_destroy,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_DEALLOCATE)] = {
 		.cmd = MACHIPC_IOC_PORT_DEALLOCATE,
+		.check = machipc_check_port_name_arg,
 		.fn = machipc_ioctl_deallocate,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_MOD_REFS)] = {
 		.cmd = MACHIPC_IOC_PORT_MOD_REFS,
+		.check = machipc_check_mod_refs_arg,
 		.fn = machipc_ioctl_mod_refs,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_INSERT_RIGHT)] = {
 		.cmd = MACHIPC_IOC_PORT_INSERT_RIGHT,
+		.check = machipc_check_insert_arg,
 		.fn = machipc_ioctl_insert,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_MOVE_MEMBER)] = {
 		.cmd = MACHIPC_IOC_PORT_MOVE_MEMBER,
+		.check = machipc_check_member_arg,
 		.fn = machipc_ioctl_member,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_GET_ATTRIBUTES)] = {
 		.cmd = MACHIPC_IOC_PORT_GET_ATTRIBUTES,
+		.check = machipc_check_attr_get_arg,
 		.fn = machipc_ioctl_get_attr,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_SET_ATTRIBUTES)] = {
 		.cmd = MACHIPC_IOC_PORT_SET_ATTRIBUTES,
+		.check = machipc_check_attr_set_arg,
 		.fn = machipc_ioctl_set_attr,
 	},
 	[_IOC_NR(MACHIPC_IOC_NAME_INFO)] = {
 		.cmd = MACHIPC_IOC_NAME_INFO,
 		.cmd_old = MACHIPC_IOC_NAME_INFO_V3,
+		.check = machipc_check_name_info_arg,
 		.fn = machipc_ioctl_info,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_NAMES)] = {
 		.cmd = MACHIPC_IOC_PORT_NAMES,
 		.cmd_old = MACHIPC_IOC_PORT_NAMES_V3,
+		.check = machipc_check_names_arg,
 		.fn = machipc_ioctl_names,
 	},
 	[_IOC_NR(MACHIPC_IOC_BOOTSTRAP_EXPORT)] = {
 		.cmd = MACHIPC_IOC_BOOTSTRAP_EXPORT,
+		.check = machipc_check_export_arg,
 		.fn = machipc_ioctl_export,
 	},
 	[_IOC_NR(MACHIPC_IOC_BOOTSTRAP_IMPORT)] = {
 		.cmd = MACHIPC_IOC_BOOTSTRAP_IMPORT,
+		.check = machipc_check_import_arg,
 		.fn = machipc_ioctl_import,
 	},
 	[_IOC_NR(MACHIPC_IOC_MSG)] = {
 		.cmd = MACHIPC_IOC_MSG,
+		.check = machipc_check_msg_arg,
 		.fn = machipc_ioctl_msg,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_REQUEST_NOTIFICATION)] = {
 		.cmd = MACHIPC_IOC_PORT_REQUEST_NOTIFICATION,
+		.check = machipc_check_notify_arg,
 		.fn = machipc_ioctl_notify,
 	},
 	[_IOC_NR(MACHIPC_IOC_ACCOUNT)] = {
 		.cmd = MACHIPC_IOC_ACCOUNT,
 		.cmd_old = MACHIPC_IOC_ACCOUNT_V2,
+		.check = machipc_check_account_arg,
 		.fn = machipc_ioctl_account,
 	},
 	[_IOC_NR(MACHIPC_IOC_POLL_FD)] = {
 		.cmd = MACHIPC_IOC_POLL_FD,
+		.check = machipc_check_poll_fd_arg,
 		.fn = machipc_ioctl_poll_fd,
 	},
 	[_IOC_NR(MACHIPC_IOC_PORT_ALLOCATE_NAME)] = {
 		.cmd = MACHIPC_IOC_PORT_ALLOCATE_NAME,
+		.check = machipc_check_port_alloc_name_arg,
 		.fn = machipc_ioctl_allocate_name,
 	},
 };
@@ -603,6 +626,9 @@ long machipc_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(argp, &arg, size))
 		return -EFAULT;
 
+	err = op->check ? op->check(&arg) : 0;
+	if (err)
+		return err;
 	err = op->fn(space, &arg, &out);
 	if (err) {
 		if (out.on_error && copy_to_user(argp, &arg, size))
