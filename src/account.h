@@ -42,24 +42,49 @@ struct pid;
  * message can be refunded after its sender is gone.  When the last
  * reference goes, @usage must be zero (else WARN).
  *
- * @usage, @hwm and @failures are atomics; @limit is read and written with
- * READ_ONCE()/WRITE_ONCE() (a new limit only affects later charges).
- * A process account's @node is in the table, under the table's lock
- * (account.c), from its creation until just after @ref reaches zero
- * (lookups skip it then); @owner, @parent and @id are
- * immutable; @spaces counts the process's spaces (atomic, reported by
- * MACHIPC_IOC_ACCOUNT).
+ * Locking: none of its own.  Each field below says how it is kept; the
+ * table's lock (machipc_accounts_lock, account.c) is a leaf (locking.h).
+ */
+
+/**
+ * struct machipc_account - an account: a space's or a process's
  */
 struct machipc_account {
+	/**
+	 * @ref: its space's (or, for a process account, each space
+	 * account's), and one per thing charged to it.
+	 */
 	refcount_t ref;
+	/**
+	 * @node: a process account's, in the table, under
+	 * machipc_accounts_lock, from its creation until just after @ref
+	 * reaches zero (lookups skip it then).
+	 */
 	struct hlist_node node;
+	/**
+	 * @owner: a process account's thread group, NULL for a space
+	 * account.  Set before the account enters the table; immutable.
+	 */
 	struct pid *owner;
+	/** @parent: the process account of a space account, else NULL. Immutable. */
 	struct machipc_account *parent;
+	/** @spaces: a process account's open spaces. Atomic. */
 	atomic_t spaces;
+	/**
+	 * @usage: the bytes charged; never above @limit
+	 * (machipc_account_charge()).  Atomic.
+	 */
 	atomic64_t usage;
+	/** @hwm: the highest @usage seen. Atomic. */
 	atomic64_t hwm;
+	/** @failures: the charges refused. Atomic. */
 	atomic64_t failures;
+	/**
+	 * @limit: the most @usage may reach.  Lockless: READ_ONCE() and
+	 * WRITE_ONCE(); a new limit only affects later charges.
+	 */
 	u64 limit;
+	/** @id: for tracepoints. Immutable. */
 	u64 id;
 };
 

@@ -14,9 +14,13 @@ struct machipc_space;
 
 /**
  * struct machipc_bootstrap_ref - what a bootstrap descriptor holds
- * @port: the port; the ref holds a send right, once @port is set
+ * @port: the port; the ref holds a send right, once @port is set.  Set
+ *	once, at the export's commit point (under the exporter's space
+ *	lock), before the file is installed; immutable then
  * @account: the exporter's process account, which pays
- *	MACHIPC_COST_BOOTSTRAP
+ *	MACHIPC_COST_BOOTSTRAP; immutable
+ *
+ * No lock: nothing changes once the descriptor is reachable.
  */
 struct machipc_bootstrap_ref {
 	struct machipc_port *port;

@@ -45,17 +45,40 @@ struct machipc_space;
  * machipc_kright.account while in a message) until the right is used or
  * its notification is received or destroyed (see notify.c).
  */
+
+/**
+ * struct machipc_entry - what one name denotes in one space
+ *
+ * Every field is read and written only under the lock of the entry's space
+ * (space->lock); the plan fields are cleared before it is released.
+ */
 struct machipc_entry {
+	/** @name: the entry's name in its space. Immutable once inserted. */
 	u32 name;
+	/**
+	 * @rights: MACHIPC_RIGHT_* bits; 0 for a placeholder of a receive in
+	 * progress.
+	 */
 	u32 rights;
+	/** @urefs: the user references of a send right or dead name. */
 	u32 urefs;
+	/** @flags: MACHIPC_ENTRY_* bits. */
 	u32 flags;
+	/** @port: the port named, or NULL (port set, dead name). */
 	struct machipc_port *port;
+	/** @pset: the port set named, or NULL. */
 	struct machipc_pset *pset;
+	/**
+	 * @so_account: a send-once right's notification reservation (with a
+	 * reference), or NULL.
+	 */
 	struct machipc_account *so_account;
 
+	/** @plan_urefs: user references an operation in progress takes. */
 	u32 plan_urefs;
+	/** @plan_flags: MACHIPC_PLAN_* bits of an operation in progress. */
 	u32 plan_flags;
+	/** @plan_link: in the plan of an operation in progress. */
 	struct list_head plan_link;
 };
 

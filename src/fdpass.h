@@ -29,6 +29,17 @@ struct machipc_msg;
  *   given back and the file installed at once with receive_fd(), which
  *   runs security_file_receive() (machipc_fdpass_install()).
  */
+
+/**
+ * struct machipc_msg_file - one open file a message carries
+ * @file: the reference taken at copy-in; immutable until
+ *	machipc_fdpass_put() drops it with the message
+ * @desc: the index of its descriptor in the message body; immutable
+ * @fd: -1, or the descriptor reserved for it by a receive in progress:
+ *	set and given back under the receiver's space lock (which keeps the
+ *	message for that receiver), given back by machipc_fdpass_install()
+ *	after the commit, when the message is the receiver's alone
+ */
 struct machipc_msg_file {
 	struct file *file;
 	u32 desc;

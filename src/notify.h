@@ -17,12 +17,18 @@ struct machipc_space;
 /**
  * struct machipc_notify - a registered notification request
  * @link: in port->dnrequests (dead-name requests), under port->lock
- * @space_id: dead-name: the requesting space
- * @name: dead-name: the requester's name for the port
- * @sync: no-senders: the make-send count threshold of the request
+ * @space_id: dead-name: the requesting space; immutable
+ * @name: dead-name: the requester's name for the port; immutable
+ * @sync: no-senders: the make-send count threshold of the request;
+ *	immutable
  * @msg: the notification, allocated at request time; its destination
- *	right is the registered send-once right
- * @account: the requester's, charged for this structure
+ *	right is the registered send-once right.  Written before the
+ *	request is installed, then only by whoever ends it (below), once it
+ *	is off the port
+ * @account: the requester's, charged for this structure; immutable
+ *
+ * The immutable fields are set before the request is installed on its
+ * port.
  *
  * A request is owned by its port (or by the thread that took it out of the
  * port under port->lock) and ends exactly once: fired, discarded (its

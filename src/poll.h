@@ -33,23 +33,40 @@ struct machipc_space;
  * set's reference dropped.  A later MACHIPC_IOC_POLL_FD on the same port
  * (its receive right came back) attaches a new head.
  *
- * Locking: @lock protects @port, @pset and @hup; it is taken *outside* the
- * set's and the port's locks (machipc_poll_poll() reads the queues under
- * it), so code holding those never takes it: detaching first clears
- * port->poll (or pset->poll) under the port's (set's) lock, releases it,
- * and only then takes @lock.  @port and @pset are weak pointers, valid
- * while @lock is held and they are non-NULL, because the port or set
- * detaches (taking @lock) before it can be freed.  port->poll is protected
- * by port->lock, pset->poll by pset->lock; a port's enqueue reads its
- * set's pset->poll under the port's lock only, which is safe because a set
- * is detached only after every member has left it under its own lock.
+ * Locking: @lock is taken *outside* the set's and the port's locks
+ * (machipc_poll_poll() reads the queues under it), so code holding those
+ * never takes it: detaching first clears port->poll (or pset->poll) under
+ * the port's (set's) lock, releases it, and only then takes @lock.
+ * port->poll is protected by port->lock, pset->poll by pset->lock; a
+ * port's enqueue reads its set's pset->poll under the port's lock only,
+ * which is safe because a set is detached only after every member has
+ * left it under its own lock.
+ */
+
+/**
+ * struct machipc_pollhead - the wait queue of a port's or set's
+ *	readiness descriptors
  */
 struct machipc_pollhead {
+	/**
+	 * @ref: one per poll descriptor (its file's), the port's or set's
+	 * while attached, and machipc_poll_fd()'s while it runs.
+	 */
 	struct kref ref;
-	spinlock_t lock;	/* protects the three fields below */
+	/** @lock: protects @port, @pset and @hup. */
+	spinlock_t lock;
+	/**
+	 * @port: the port followed, a weak pointer: valid while @lock is held
+	 * and it is non-NULL, because the port detaches (taking @lock) before
+	 * it can be freed.  Set before the head is attached, under the port's
+	 * lock that attaches it; cleared under @lock.
+	 */
 	struct machipc_port *port;
+	/** @pset: the set followed, or NULL; as @port, with the set's lock. */
 	struct machipc_pset *pset;
+	/** @hup: detached, for ever. Under @lock. */
 	bool hup;
+	/** @wait: the pollers (poll, select, epoll); its own lock. */
 	wait_queue_head_t wait;
 };
 

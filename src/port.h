@@ -38,38 +38,106 @@ struct machipc_space;
  * the first MACHIPC_IOC_POLL_FD and detached (hung up) when the port dies
  * or its receive right leaves the space: see struct machipc_pollhead.
  *
- * Locking: @lock protects everything below it; where it nests is said
- * once, in locking.h.
+ * Locking: each field below says what protects it; where the locks nest,
+ * and what else they protect, is said once, in locking.h.
+ */
+
+/**
+ * struct machipc_port - a message queue and its receive right
  */
 struct machipc_port {
+	/**
+	 * @ref: one per right to the port (in a space, in a message, in a
+	 * bootstrap descriptor) and per thread waiting on it.
+	 */
 	struct kref ref;
-	u64 id;		/* what users see (NAME_INFO); never reused; immutable */
-	u32 key;	/* in machipc_ports and space->by_port; immutable */
-	struct machipc_account *account;	/* charged for the port; immutable */
+	/**
+	 * @id: what users see (NAME_INFO, fdinfo, tracepoints); never reused.
+	 * Immutable.
+	 */
+	u64 id;
+	/** @key: the port's index in machipc_ports and space->by_port. Immutable. */
+	u32 key;
+	/** @account: charged for the port until it is freed. Immutable. */
+	struct machipc_account *account;
 
-	spinlock_t lock;	/* protects the fields below */
+	/**
+	 * @lock: protects the fields below, but @transit_msg; also the state
+	 * of the out-of-line transfers queued on the port (xfer.h).
+	 */
+	spinlock_t lock;
+	/**
+	 * @queue: the queued messages, oldest first.  Under @lock; a set's
+	 * receivers may test it for emptiness without, as a hint
+	 * (machipc_port_surely_empty()).
+	 */
 	struct list_head queue;
+	/**
+	 * @msgcount: the queued messages plus the slots senders reserved.
+	 * Under @lock; a sender waiting for room reads it without
+	 * (machipc_port_has_room()).
+	 */
 	u32 msgcount;
+	/**
+	 * @qlimit: how many messages senders may queue (kernel notifications
+	 * ignore it).  Under @lock; read without as @msgcount is.
+	 */
 	u32 qlimit;
+	/** @seqno: the sequence number of the next message received. Under @lock. */
 	u64 seqno;
+	/** @mscount: the make-send count (no-senders notifications). Under @lock. */
 	u32 mscount;
+	/** @srights: the send rights to the port, wherever they are. Under @lock. */
 	u32 srights;
+	/** @sorights: the send-once rights, likewise. Under @lock. */
 	u32 sorights;
+	/**
+	 * @dead: the receive right was destroyed; never cleared.  Set under
+	 * @lock (WRITE_ONCE()); machipc_port_is_dead() reads it without.
+	 */
 	bool dead;
+	/**
+	 * @receiver: the space that holds the receive right; NULL while the
+	 * right is in transit or the port is dead.  Under @lock; a change
+	 * into or out of transit also holds machipc_transit_lock (transit.c),
+	 * under which the transit walks read it; the port's death clears it
+	 * under @lock alone.
+	 */
 	struct machipc_space *receiver;
+	/**
+	 * @rcv_name: the receive right's name in @receiver, 0 when there is
+	 * none.  Changed under @lock by a holder of @receiver's space lock
+	 * (or while the right is in no space), so either lock keeps it; set
+	 * first at allocation, before anything but that space can reach the
+	 * port, with the space lock only.
+	 */
 	u32 rcv_name;
+	/**
+	 * @pset: the port set the port is a member of, or NULL.  Changed
+	 * with both the set's lock and @lock held (pset.h); read under either.
+	 */
 	struct machipc_pset *pset;
+	/** @pset_link: in @pset's member list, under both locks, as @pset. */
 	struct list_head pset_link;
+	/** @rcv_wait: receivers waiting on the port itself (not on its set). */
 	wait_queue_head_t rcv_wait;
+	/** @snd_wait: senders waiting for room in the queue. */
 	wait_queue_head_t snd_wait;
+	/** @nsrequest: the no-senders request, or NULL. Under @lock. */
 	struct machipc_notify *nsrequest;
+	/** @pdrequest: the port-destroyed request, or NULL. Under @lock. */
 	struct machipc_notify *pdrequest;
+	/** @dnrequests: the dead-name requests (notify.h). Under @lock. */
 	struct list_head dnrequests;
-	struct machipc_pollhead *poll;	/* readiness descriptors (poll.h) */
+	/**
+	 * @poll: the attached readiness descriptors (poll.h), or NULL.
+	 * Under @lock.
+	 */
+	struct machipc_pollhead *poll;
 
-	/*
-	 * While the receive right travels in a message: that message.
-	 * Protected by machipc_transit_lock (see transit.c).
+	/**
+	 * @transit_msg: while the receive right travels in a message, that
+	 * message.  Under machipc_transit_lock (transit.c), not @lock.
 	 */
 	struct machipc_msg *transit_msg;
 };

@@ -21,22 +21,51 @@ struct machipc_port;
  * destroyed with its name or with the space.  Waiting receivers hold a
  * reference (@ref) so the structure outlives a destroy that wakes them.
  *
- * @name is the set's name in its space, immutable.  @lock protects
- * @members, @dead and each member's port->pset/pset_link (which port->lock
- * also protects, taken inside @lock), and @poll.  Enqueuing on a
- * member wakes @wait and @poll under the member's port->lock, which is
- * safe because removing a member takes that lock too, and the set's poll
- * head is detached only after every member has been removed.
+ * Locking: each field below says what protects it.  A member's
+ * port->pset and port->pset_link change with both @lock and the member's
+ * port->lock held (taken inside @lock), so either keeps them.  Enqueuing
+ * on a member wakes @wait and @poll under the member's port->lock only,
+ * which is safe because removing a member takes that lock too, and the
+ * set's poll head is detached only after every member has been removed.
+ */
+
+/**
+ * struct machipc_pset - a port set
  */
 struct machipc_pset {
+	/**
+	 * @ref: its name's (entry->pset), one per receiver waiting on the
+	 * set, and machipc_pset_remove_port()'s while it works.
+	 */
 	struct kref ref;
-	spinlock_t lock;	/* see above */
+	/** @lock: protects @members and @dead, and @poll's changes. */
+	spinlock_t lock;
+	/**
+	 * @members: the member ports, by port->pset_link.  Under @lock, and
+	 * each member's port->lock when it joins or leaves.
+	 */
 	struct list_head members;
+	/**
+	 * @dead: the set was destroyed; never cleared.  Under @lock; a
+	 * receiver woken from @wait reads it without (READ_ONCE()).
+	 */
 	bool dead;
+	/**
+	 * @name: the set's name in its space.  Set at allocation, under the
+	 * space's lock, before the set can be reached by anything else;
+	 * immutable then.
+	 */
 	u32 name;
+	/** @wait: receivers waiting for a message on any member. */
 	wait_queue_head_t wait;
-	struct machipc_pollhead *poll;	/* readiness descriptors (poll.h) */
-	struct machipc_account *account;	/* immutable */
+	/**
+	 * @poll: the attached readiness descriptors (poll.h), or NULL.
+	 * Changed under @lock (WRITE_ONCE()); a member's enqueue reads it
+	 * under that member's port->lock only (READ_ONCE()).
+	 */
+	struct machipc_pollhead *poll;
+	/** @account: charged for the set until it is freed. Immutable. */
+	struct machipc_account *account;
 };
 
 #define MACHIPC_COST_PSET	sizeof(struct machipc_pset)

@@ -31,25 +31,63 @@ struct pid;
  *
  * @lock serialises every operation on the space: all name lookups, right
  * changes, and every receive from its ports (so receivers of one port never
- * race each other).  It is the outermost lock (see port.h for the order)
+ * race each other).  It is the outermost lock (see locking.h for the order)
  * and is never held while sleeping for a message, for queue room, or on a
  * user page fault: user memory is touched under it only with page faults
  * disabled.
  */
+
+/**
+ * struct machipc_space - the names of one process, one per open file
+ */
 struct machipc_space {
+	/**
+	 * @ref: the file's, and a receiver's copying out-of-line data from
+	 * the space (copier->sender).
+	 */
 	refcount_t ref;
-	struct mutex lock;	/* protects all below but @owner */
-	struct xarray names;	/* name -> struct machipc_entry */
-	struct xarray by_port;	/* port key -> entry holding send/receive */
-	u32 next_name;		/* cursor of the cyclic name allocator */
-	u32 name_hold;		/* reserved name keeping the cursor's leaf */
+	/**
+	 * @lock: protects @names, @by_port, @next_name, @name_hold, @dead and
+	 * every entry of the space; what else it orders: locking.h.
+	 */
+	struct mutex lock;
+	/** @names: name -> struct machipc_entry. Under @lock. */
+	struct xarray names;
+	/**
+	 * @by_port: port key -> the entry holding a send or receive right to
+	 * that port.  Under @lock.
+	 */
+	struct xarray by_port;
+	/** @next_name: cursor of the cyclic name allocator. Under @lock. */
+	u32 next_name;
+	/**
+	 * @name_hold: the reserved name keeping the cursor's leaf
+	 * (machipc_entry_hold_leaf()), or 0.  Under @lock.
+	 */
+	u32 name_hold;
+	/**
+	 * @dead: the space was torn down; never cleared.  Under @lock
+	 * (machipc_space_lock() fails once it is set).
+	 */
 	bool dead;
-	struct pid *owner;	/* immutable */
-	u64 id;			/* immutable, unique: keys dead-name requests */
-	struct machipc_account *account;	/* immutable, the space's */
-	struct machipc_account *process;	/* immutable, account's parent */
-	struct wait_queue_entry owner_wait;	/* on owner->wait_pidfd */
-	struct work_struct owner_exit;	/* tears down after the owner died */
+	/** @owner: the thread group the space belongs to. Immutable. */
+	struct pid *owner;
+	/** @id: unique; keys dead-name requests. Immutable. */
+	u64 id;
+	/** @account: the space's account. Immutable. */
+	struct machipc_account *account;
+	/** @process: the process account, @account's parent. Immutable. */
+	struct machipc_account *process;
+	/**
+	 * @owner_wait: on @owner's pidfd wait queue (whose lock protects
+	 * it), from creation until machipc_space_free().
+	 */
+	struct wait_queue_entry owner_wait;
+	/**
+	 * @owner_exit: queued by @owner_wait's wake-up, tears the space down
+	 * after its owner died; cancelled by machipc_space_free().
+	 */
+	struct work_struct owner_exit;
 };
 
 /*
