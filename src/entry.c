@@ -261,6 +261,7 @@ struct machipc_entry *machipc_entry_create(struct machipc_space *space,
 					   struct machipc_port *port,
 					   bool by_port)
 {
+	lockdep_assert_held(&space->lock);
 	return machipc_entry_new(space, port, by_port, true, MACHIPC_NAME_NULL);
 }
 
@@ -279,6 +280,7 @@ struct machipc_entry *machipc_entry_create_named(struct machipc_space *space,
 						 struct machipc_port *port,
 						 bool by_port, u32 name)
 {
+	lockdep_assert_held(&space->lock);
 	return machipc_entry_new(space, port, by_port, true, name);
 }
 
@@ -299,6 +301,7 @@ struct machipc_entry *
 machipc_entry_create_uncharged(struct machipc_space *space,
 			       struct machipc_port *port, bool by_port)
 {
+	lockdep_assert_held(&space->lock);
 	return machipc_entry_new(space, port, by_port, false,
 				 MACHIPC_NAME_NULL);
 }

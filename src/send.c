@@ -226,6 +226,7 @@ static struct machipc_entry *machipc_copyin_source(struct machipc_space *space,
 						   const struct machipc_msg *msg,
 						   u32 i)
 {
+	lockdep_assert_held(&space->lock);
 	return xa_load(&space->names, machipc_copyin_name(msg, i));
 }
 
@@ -354,6 +355,7 @@ static int machipc_send_ool(struct machipc_space *space,
 {
 	int err;
 
+	lockdep_assert_held(&space->lock);
 	machipc_xfer_target(msg->xfer, dest, space);
 	machipc_copyin_abort(msg, plan);
 	mutex_unlock(&space->lock);

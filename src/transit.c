@@ -36,6 +36,7 @@
 #include "poll.h"
 #include "port.h"
 #include "pset.h"
+#include "space.h"
 #include "transit.h"
 
 /* Protects port->transit_msg and receive rights entering or leaving transit. */
@@ -183,6 +184,7 @@ void machipc_transit_leave(struct machipc_port *port,
 			   struct machipc_space *space, u32 name)
 {
 	lockdep_assert_held(&machipc_transit_lock);
+	lockdep_assert_held(&space->lock);
 	port->transit_msg = NULL;
 	spin_lock(&port->lock);
 	port->receiver = space;
