@@ -53,7 +53,7 @@
  *   port-destroyed notification (notify.c), which can run under a space
  *   lock during that space's teardown.
  * - pollhead->lock: the readiness descriptors attached to a port or set.
- * - pset->lock: the set's member list and @dead.
+ * - pset->lock: the set's member list, @dead and its poll head.
  * - port->lock: the queue, the counters, @dead, @receiver (a change of it
  *   into or out of transit also holds the transit lock; the port's death
  *   clears it under the port lock alone), the set membership, and the

@@ -421,7 +421,7 @@ int machipc_name_set_attributes(struct machipc_space *space,
 		return PTR_ERR(port);
 	if (arg->flags & MACHIPC_ATTR_QLIMIT) {
 		spin_lock(&port->lock);
-		port->qlimit = arg->qlimit;
+		WRITE_ONCE(port->qlimit, arg->qlimit);
 		wake_up_all(&port->snd_wait);
 		spin_unlock(&port->lock);
 	}

@@ -299,7 +299,7 @@ void machipc_port_kill_collect(struct machipc_port *port,
 	machipc_xfers_fail_port_locked(port);
 	trace_machipc_port_dead(port->id, port->msgcount);
 	list_splice_tail_init(&port->queue, doomed);
-	port->msgcount = 0;
+	WRITE_ONCE(port->msgcount, 0);
 	list_splice_init(&port->dnrequests, &dead_names);
 	ns = port->nsrequest;
 	pd = port->pdrequest;
@@ -446,7 +446,7 @@ bool machipc_port_enqueue_kernel(struct machipc_port *port,
 		spin_unlock(&port->lock);
 		return false;
 	}
-	port->msgcount++;
+	WRITE_ONCE(port->msgcount, port->msgcount + 1);
 	machipc_port_trace_send(port, msg);
 	list_add_tail(&msg->link, &port->queue);
 	machipc_port_wake_receivers_locked(port);
@@ -523,7 +523,7 @@ u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg)
 
 	spin_lock(&port->lock);
 	list_del_init(&msg->link);
-	port->msgcount--;
+	WRITE_ONCE(port->msgcount, port->msgcount - 1);
 	seqno = port->seqno++;
 	if (trace_machipc_msg_receive_enabled()) {
 		const struct machipc_msg_header *hdr = msg->body;

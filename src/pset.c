@@ -78,7 +78,7 @@ void machipc_pset_destroy(struct machipc_pset *pset)
 	struct machipc_port *port, *tmp;
 
 	spin_lock(&pset->lock);
-	pset->dead = true;
+	WRITE_ONCE(pset->dead, true);
 	list_for_each_entry_safe(port, tmp, &pset->members, pset_link) {
 		spin_lock(&port->lock);
 		list_del_init(&port->pset_link);

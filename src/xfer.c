@@ -301,7 +301,7 @@ void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 	xfer->err = err;
 	if (!list_empty(&xfer->msg->link)) {
 		list_del_init(&xfer->msg->link);
-		port->msgcount--;
+		WRITE_ONCE(port->msgcount, port->msgcount - 1);
 		wake_up(&port->snd_wait);
 	}
 	machipc_xfer_detach_locked(xfer);
