@@ -6,6 +6,7 @@
 
 #include <linux/slab.h>
 #include <linux/xarray.h>
+#include <kunit/visibility.h>
 
 #include <linux/machipc.h>
 
@@ -82,6 +83,7 @@ struct machipc_entry *machipc_entry_lookup(struct machipc_space *space,
 	machipc_entry_check_dead(space, entry);
 	return entry;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_entry_lookup);
 
 /* The entry naming @port's send or receive right, including placeholders. */
 struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,

@@ -104,6 +104,7 @@ struct machipc_port *machipc_port_create(struct machipc_space *receiver)
 	port->id = atomic64_inc_return(&machipc_port_last_id);
 	return port;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_create);
 
 /* The id the next port will get (at least: others may take it first). */
 u64 machipc_port_id_next(void)
@@ -139,6 +140,7 @@ void machipc_port_get(struct machipc_port *port)
 {
 	kref_get(&port->ref);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_get);
 
 static void machipc_port_free(struct kref *ref)
 {
@@ -161,11 +163,13 @@ void machipc_port_put(struct machipc_port *port)
 	if (port)
 		kref_put(&port->ref, machipc_port_free);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_put);
 
 bool machipc_port_is_dead(struct machipc_port *port)
 {
 	return READ_ONCE(port->dead);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_is_dead);
 
 /**
  * machipc_port_add_send() - count a new send right and take its reference
@@ -177,6 +181,7 @@ void machipc_port_add_send(struct machipc_port *port, bool make)
 	machipc_port_get(port);
 	machipc_port_count_send(port, make);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_add_send);
 
 void machipc_port_add_send_once(struct machipc_port *port)
 {
@@ -236,6 +241,7 @@ void machipc_port_release_send(struct machipc_port *port)
 		machipc_notify_fire(ns, mscount);
 	machipc_port_put(port);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_release_send);
 
 /*
  * A send-once right used up by the delivery of a message (or dropped with
@@ -352,6 +358,7 @@ void machipc_port_kill(struct machipc_port *port)
 	machipc_port_kill_collect(port, &doomed);
 	machipc_msg_destroy_list(&doomed);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_kill);
 
 /*
  * The send event of @msg, about to be queued on @port (locked): the rights
@@ -486,6 +493,7 @@ bool machipc_port_rcv_ready(void *arg)
 	spin_unlock(&port->lock);
 	return ready;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_rcv_ready);
 
 /**
  * machipc_port_peek() - the message a receiver should take next

@@ -30,6 +30,8 @@
  * locking.h).
  */
 
+#include <kunit/visibility.h>
+
 #include <linux/machipc.h>
 
 #include "msg.h"
@@ -39,8 +41,13 @@
 #include "space.h"
 #include "transit.h"
 
-/* Protects port->transit_msg and receive rights entering or leaving transit. */
-DEFINE_MUTEX(machipc_transit_lock);
+/*
+ * Protects port->transit_msg and receive rights entering or leaving transit.
+ * DEFINE_MUTEX() spelt out: checkpatch wants the export to follow a
+ * definition it recognises.
+ */
+struct mutex machipc_transit_lock = __MUTEX_INITIALIZER(machipc_transit_lock);
+EXPORT_SYMBOL_IF_KUNIT(machipc_transit_lock);
 
 /*
  * Called when @msg, which carries receive rights, is destroyed: unlink it
@@ -60,6 +67,7 @@ void machipc_transit_forget_msg(struct machipc_msg *msg)
 	}
 	mutex_unlock(&machipc_transit_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_transit_forget_msg);
 
 /* The port whose queue holds @port's receive right, if it is in transit. */
 static struct machipc_port *machipc_transit_next(struct machipc_port *port)
@@ -101,6 +109,7 @@ bool machipc_transit_depth_ok(struct machipc_msg *msg)
 	}
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_transit_depth_ok);
 
 static bool machipc_transit_reaches(struct machipc_port *from,
 				    struct machipc_port *target)
@@ -149,6 +158,7 @@ struct machipc_port *machipc_transit_find_cycle(struct machipc_msg *msg)
 	}
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_transit_find_cycle);
 
 /**
  * machipc_transit_enter() - @port's receive right leaves its space, in @msg
@@ -171,6 +181,7 @@ void machipc_transit_enter(struct machipc_port *port, struct machipc_msg *msg)
 	wake_up_all(&port->rcv_wait);
 	machipc_poll_detach_port(port);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_transit_enter);
 
 /**
  * machipc_transit_leave() - @port's receive right arrives in @space as @name
@@ -191,6 +202,7 @@ void machipc_transit_leave(struct machipc_port *port,
 	port->rcv_name = name;
 	spin_unlock(&port->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_transit_leave);
 
 /*
  * @port died while its receive right travelled in @msg, which is being
@@ -203,3 +215,4 @@ void machipc_transit_leave_dead(struct machipc_port *port,
 	if (port->transit_msg == msg)
 		port->transit_msg = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_transit_leave_dead);

@@ -10,5 +10,6 @@ extern struct kunit_suite machipc_names_suite;
 extern struct kunit_suite machipc_account_suite;
 extern struct kunit_suite machipc_copy_suite;
 extern struct kunit_suite machipc_fdpass_suite;
+extern struct kunit_suite machipc_transit_suite;
 
 #endif /* MACHIPC_KUNIT_SUITES_H */
