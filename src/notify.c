@@ -558,3 +558,4 @@ err_free:
 	}
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_notify_request);

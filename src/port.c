@@ -188,6 +188,7 @@ void machipc_port_add_send_once(struct machipc_port *port)
 	machipc_port_get(port);
 	machipc_port_count_send_once(port);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_add_send_once);
 
 /*
  * Count a send right whose port reference the caller already holds (a
@@ -202,6 +203,7 @@ void machipc_port_count_send(struct machipc_port *port, bool make)
 		port->mscount++;
 	spin_unlock(&port->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_count_send);
 
 /* A send right made into a name that already has one: no new right. */
 void machipc_port_count_make_send(struct machipc_port *port)
@@ -210,6 +212,7 @@ void machipc_port_count_make_send(struct machipc_port *port)
 	port->mscount++;
 	spin_unlock(&port->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_count_make_send);
 
 /* Count a send-once right whose port reference the caller holds. */
 void machipc_port_count_send_once(struct machipc_port *port)
@@ -218,6 +221,7 @@ void machipc_port_count_send_once(struct machipc_port *port)
 	port->sorights++;
 	spin_unlock(&port->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_count_send_once);
 
 /*
  * Drop one send right and the reference it held.  The last send right of a
@@ -258,6 +262,7 @@ void machipc_port_consume_send_once(struct machipc_port *port,
 	spin_unlock(&port->lock);
 	machipc_port_put(port);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_consume_send_once);
 
 /*
  * A send-once right destroyed unused: while its port lives, the right
@@ -272,6 +277,7 @@ void machipc_port_release_send_once(struct machipc_port *port,
 	else
 		machipc_notify_send_once(port, reserved);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_release_send_once);
 
 /**
  * machipc_port_kill_collect() - destroy the receive right: the port dies
@@ -323,6 +329,7 @@ void machipc_port_kill_collect(struct machipc_port *port,
 	machipc_notify_discard(ns);
 	machipc_notify_discard(pd);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_kill_collect);
 
 /**
  * machipc_port_destroy_receive() - the receive right is being destroyed
@@ -424,6 +431,7 @@ bool machipc_port_enqueue(struct machipc_port *port, struct machipc_msg *msg,
 	spin_unlock(&port->lock);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_enqueue);
 
 /*
  * The receivable head of the queue may have changed (a message arrived, or
@@ -460,6 +468,7 @@ bool machipc_port_enqueue_kernel(struct machipc_port *port,
 	spin_unlock(&port->lock);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_enqueue_kernel);
 
 /*
  * The head of the queue if a receiver may take it: not an out-of-line
@@ -517,6 +526,7 @@ struct machipc_msg *machipc_port_peek(struct machipc_port *port, bool *ool)
 	spin_unlock(&port->lock);
 	return msg;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_peek);
 
 /**
  * machipc_port_dequeue() - commit the delivery of the queue's head
@@ -547,6 +557,7 @@ u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg)
 	spin_unlock(&port->lock);
 	return seqno;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_dequeue);
 
 /* Wait condition of a sender: room in the queue, or the port died. */
 bool machipc_port_has_room(void *arg)
@@ -556,3 +567,4 @@ bool machipc_port_has_room(void *arg)
 	return READ_ONCE(port->msgcount) < READ_ONCE(port->qlimit) ||
 	       READ_ONCE(port->dead);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_has_room);

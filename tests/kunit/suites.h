@@ -11,5 +11,6 @@ extern struct kunit_suite machipc_account_suite;
 extern struct kunit_suite machipc_copy_suite;
 extern struct kunit_suite machipc_fdpass_suite;
 extern struct kunit_suite machipc_transit_suite;
+extern struct kunit_suite machipc_port_suite;
 
 #endif /* MACHIPC_KUNIT_SUITES_H */
