@@ -230,6 +230,7 @@ int machipc_space_lock_pair(struct machipc_space *receiver,
 	}
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_space_lock_pair);
 
 void machipc_space_unlock_pair(struct machipc_space *receiver,
 			       struct machipc_space *sender)
@@ -238,3 +239,4 @@ void machipc_space_unlock_pair(struct machipc_space *receiver,
 		mutex_unlock(&sender->lock);
 	mutex_unlock(&receiver->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_space_unlock_pair);

@@ -17,6 +17,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include <linux/machipc.h>
 
@@ -90,6 +91,7 @@ struct machipc_xfer *machipc_xfer_alloc(struct machipc_msg *msg,
 	xfer->state = MACHIPC_XFER_QUEUED;
 	return xfer;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_alloc);
 
 static bool machipc_xfer_invalidate(struct mmu_interval_notifier *sub,
 				    const struct mmu_notifier_range *range,
@@ -176,6 +178,7 @@ void machipc_xfer_target(struct machipc_xfer *xfer, struct machipc_port *port,
 	xfer->port = port;
 	xfer->space = space;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_target);
 
 /* Called by machipc_msg_free(), by the sender, once nobody is linked. */
 void machipc_xfer_free(struct machipc_xfer *xfer)
@@ -189,6 +192,7 @@ void machipc_xfer_free(struct machipc_xfer *xfer)
 	machipc_account_put(xfer->account);
 	kfree(xfer);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_free);
 
 /*
  * DOC: the transfer's state machine
@@ -309,6 +313,7 @@ void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 	/* The head of the queue changed: receivers blocked behind it go on. */
 	machipc_port_wake_receivers_locked(port);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_fail_locked);
 
 /*
  * The port dies: every transfer still queued on it fails with -EPIPE and
@@ -335,6 +340,7 @@ void machipc_xfers_fail_port_locked(struct machipc_port *port)
 						 MACHIPC_ABORT_DEAD);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfers_fail_port_locked);
 
 /*
  * Fault in what the copier could not pin without waiting, in the sender's
@@ -539,6 +545,7 @@ int machipc_copier_claim(struct machipc_copier *copier,
 	spin_unlock(&port->lock);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_copier_claim);
 
 /* Drop what the claim took, once unlinked. */
 static void machipc_copier_drop_claim(struct machipc_copier *copier)
@@ -595,6 +602,7 @@ void machipc_copier_unclaim(struct machipc_copier *copier, int err)
 	spin_unlock(&port->lock);
 	machipc_copier_drop_claim(copier);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_copier_unclaim);
 
 /*
  * Ask the sender to fault in what the copier's last step could not pin
@@ -618,6 +626,7 @@ bool machipc_xfer_ask_fault(struct machipc_copier *copier)
 	spin_unlock(&port->lock);
 	return xfer;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_ask_fault);
 
 /* machipc_sleep() condition: the sender served the request, or gave up. */
 bool machipc_xfer_fault_served(void *arg)
@@ -633,6 +642,7 @@ bool machipc_xfer_fault_served(void *arg)
 	spin_unlock(&port->lock);
 	return served;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_fault_served);
 
 /* Whether @copier is still linked to the transfer it claimed. */
 bool machipc_xfer_linked(struct machipc_copier *copier)
@@ -645,6 +655,7 @@ bool machipc_xfer_linked(struct machipc_copier *copier)
 	spin_unlock(&port->lock);
 	return linked;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_linked);
 
 /*
  * Enter a busy section: from here until machipc_xfer_idle() the sender
@@ -662,6 +673,7 @@ struct machipc_xfer *machipc_xfer_busy(struct machipc_copier *copier)
 	spin_unlock(&port->lock);
 	return xfer;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_busy);
 
 /*
  * Leave the busy section: if the transfer failed meanwhile, unlink and say
@@ -681,6 +693,7 @@ int machipc_xfer_idle(struct machipc_copier *copier, struct machipc_xfer *xfer,
 	spin_unlock(&port->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_idle);
 
 /*
  * Fail the transfer on the sender's behalf (its data is unreadable, its
@@ -698,6 +711,7 @@ void machipc_copier_fail(struct machipc_copier *copier, int err,
 	machipc_xfer_unlink_locked(copier->xfer);
 	spin_unlock(&port->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_copier_fail);
 
 /**
  * machipc_copier_begin_commit() - stop the transfer from being aborted
@@ -746,6 +760,7 @@ machipc_copier_begin_commit(struct machipc_copier *copier,
 	spin_unlock(&port->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_copier_begin_commit);
 
 /**
  * machipc_copier_end_commit() - finish what begin_commit started
@@ -788,3 +803,4 @@ void machipc_copier_end_commit(struct machipc_copier *copier, int err)
 	}
 	spin_unlock(&port->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(machipc_copier_end_commit);

@@ -12,7 +12,8 @@
 kunit_test_suites(&machipc_ioctl_args_suite, &machipc_msg_validate_suite,
 		  &machipc_names_suite, &machipc_account_suite,
 		  &machipc_copy_suite, &machipc_fdpass_suite,
-		  &machipc_transit_suite, &machipc_port_suite);
+		  &machipc_transit_suite, &machipc_port_suite,
+		  &machipc_xfer_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests of machipc");

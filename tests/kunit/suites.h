@@ -12,5 +12,6 @@ extern struct kunit_suite machipc_copy_suite;
 extern struct kunit_suite machipc_fdpass_suite;
 extern struct kunit_suite machipc_transit_suite;
 extern struct kunit_suite machipc_port_suite;
+extern struct kunit_suite machipc_xfer_suite;
 
 #endif /* MACHIPC_KUNIT_SUITES_H */
