@@ -377,8 +377,7 @@ static int rig_child(struct rig *rg, int sock)
 	if (!r || !q || machipc_port_insert_right(fd, q, MACHIPC_DISP_MAKE_SEND,
 						  NULL))
 		return 11;
-	area = mmap(NULL, rg->area, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	area = oa_map_missing(rg->area);
 	if (area == MAP_FAILED)
 		return 12;
 	uffd = oa_uffd_register(area, rg->area);
@@ -471,8 +470,7 @@ static void rig_start(struct __test_metadata *_metadata, struct rig *rg)
 	rg->image = malloc(rg->area);
 	ASSERT_NE(NULL, rg->image);
 	oa_fill(rg->image, rg->area, rg->seq, 0);
-	rg->dst = mmap(NULL, rg->area, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rg->dst = oa_map_missing(rg->area);
 	ASSERT_NE(MAP_FAILED, rg->dst);
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
@@ -511,6 +509,9 @@ static void rig_start(struct __test_metadata *_metadata, struct rig *rg)
 
 		uffd = oa_uffd_register(rg->dst, rg->area);
 		ASSERT_LE(0, uffd);
+		/* Else the receive copies into them without a fault. */
+		ASSERT_EQ(0, oa_resident_pages(rg->dst, rg->area))
+			TH_LOG("pages of the receive buffer are resident before the receive");
 		rg->zero = calloc(1, rg->area);
 		ASSERT_NE(NULL, rg->zero);
 		ASSERT_EQ(0, oa_pager_start(&rg->dpg, uffd, d, rg->area,
@@ -2259,8 +2260,7 @@ TEST_F_TIMEOUT(chunks, fork_while_held, 300)
 	image = malloc(len);
 	ASSERT_NE(NULL, image);
 	oa_fill(image, len, 1, 0);
-	area = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	area = oa_map_missing(len);
 	ASSERT_NE(MAP_FAILED, area);
 	uffd = oa_uffd_register(area, len);
 	if (uffd < 0)

@@ -261,6 +261,54 @@ struct oa_pager {
 	int copy_err;		/* first unexpected UFFDIO_COPY error */
 };
 
+/*
+ * An anonymous private mapping of @size bytes that a userfaultfd can page:
+ * none of its pages may become resident before the pager serves them.
+ *
+ * A plain mmap() is not enough with transparent hugepages "always": the
+ * new mapping can merge with an adjacent one (a thread stack just below it,
+ * which kernels before 6.7 do not mark VM_NOHUGEPAGE), and the first fault
+ * in that neighbour then maps a huge page over the whole 2 MiB block,
+ * including the pages of ours inside it, which never fault afterwards.
+ * Mapped PROT_NONE (it cannot merge with a writable neighbour), marked
+ * MADV_NOHUGEPAGE, then made writable: it is never part of a huge page.
+ * MAP_FAILED on error.
+ */
+static inline void *oa_map_missing(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return p;
+	if (madvise(p, size, MADV_NOHUGEPAGE) ||
+	    mprotect(p, size, PROT_READ | PROT_WRITE)) {
+		int e = errno;
+
+		munmap(p, size);
+		errno = e;
+		return MAP_FAILED;
+	}
+	return p;
+}
+
+/* How many pages of [@p, @p + @size) are resident; -1 on error. */
+static inline long oa_resident_pages(void *p, size_t size)
+{
+	size_t n = (size + OA_PAGE - 1) / OA_PAGE, i;
+	unsigned char *vec = malloc(n);
+	long r = 0;
+
+	if (!vec)
+		return -1;
+	if (mincore(p, size, vec))
+		r = -1;
+	for (i = 0; r >= 0 && i < n; i++)
+		r += vec[i] & 1;
+	free(vec);
+	return r;
+}
+
 /* Create a userfaultfd in this process and register @area for it. */
 static inline int oa_uffd_register(void *area, size_t size)
 {
