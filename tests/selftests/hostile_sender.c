@@ -116,17 +116,32 @@ static int recv_flags(int fd, __u32 name, void *buf, __u32 size,
 	return MT_ERR(machipc_msg(fd, a));
 }
 
-/* Wait until @port holds @n messages; 0 when it does. */
-static int wait_msgcount(int fd, __u32 port, __u32 n)
+/*
+ * Wait until a message is linked at the head of @port's queue; 0 when it
+ * is, -1 if none came (or the receive failed otherwise).
+ *
+ * Not msgcount: a sender raises it when it reserves its queue slot and
+ * links the message a moment later (an out-of-line sender after dropping
+ * its space lock), so a message sent by another process meanwhile can be
+ * linked ahead of the one msgcount already counts.  A receive with no room
+ * and without MACHIPC_MSG_RCV_DESTROY_LARGE sees only linked messages,
+ * reports EMSGSIZE and leaves the head queued.
+ */
+static int wait_head(int fd, __u32 port)
 {
 	long long end = mt_now_ns() + HOSTILE_LONG_MS * 1000000LL;
+	struct machipc_msg_args a;
+	__u64 rbuf[8];
+	int err;
 
-	while (ool_msgcount(fd, port) != n) {
-		if (mt_now_ns() > end)
-			return -1;
+	for (;;) {
+		err = recv_flags(fd, port, rbuf,
+				 sizeof(struct machipc_msg_header), NULL, 0, 0,
+				 0, &a);
+		if (err != ETIMEDOUT || mt_now_ns() > end)
+			return err == EMSGSIZE ? 0 : -1;
 		usleep(1000);
 	}
-	return 0;
 }
 
 /* Send a small inline message with id @id to @dest (COPY_SEND); errno. */
@@ -277,7 +292,9 @@ TEST(destroy_large_ool_hostile_process)
 
 	wedger = fork_wedger(bfd);
 	ASSERT_LT(0, wedger);
-	ASSERT_EQ(0, wait_msgcount(fd, p, 1));
+	/* Its message first in line, not only its slot counted. */
+	ASSERT_EQ(0, wait_head(fd, p));
+	ASSERT_EQ(1, ool_msgcount(fd, p));
 	honest = fork_honest(bfd, 7);
 	ASSERT_LT(0, honest);
 	ASSERT_EQ(0, mt_wait(honest));
@@ -558,7 +575,8 @@ TEST_F_TIMEOUT(toggle, mprotect_toggle_same_space, 300)
 					       MACHIPC_DISP_MAKE_SEND,
 					       &tt.dest));
 	ASSERT_EQ(0, pthread_create(&tt.thread, NULL, toggle_thread_fn, &tt));
-	ASSERT_EQ(0, wait_msgcount(self->fd, self->p, 1));
+	ASSERT_EQ(0, wait_head(self->fd, self->p));
+	ASSERT_EQ(1, ool_msgcount(self->fd, self->p));
 	ASSERT_EQ(0, send_id(self->fd, tt.dest, 9));
 	/* Else the sender would wait forever: its port goes. */
 	if (!receive_past_toggler(_metadata, self->fd, self->p, self->dst))
@@ -589,7 +607,8 @@ TEST_F_TIMEOUT(toggle, mprotect_toggle_hostile_process, 300)
 			_exit(100);
 		_exit(toggle_send(fd, dest, NULL));
 	}
-	ASSERT_EQ(0, wait_msgcount(self->fd, self->p, 1));
+	ASSERT_EQ(0, wait_head(self->fd, self->p));
+	ASSERT_EQ(1, ool_msgcount(self->fd, self->p));
 	honest = fork_honest(bfd, 9);
 	ASSERT_LT(0, honest);
 	ASSERT_EQ(0, mt_wait(honest));
@@ -723,7 +742,8 @@ TEST_F_TIMEOUT(unpin, unpinnable_source_receive_deadline, 300)
 	};
 
 	ASSERT_EQ(0, pthread_create(&s.thread, NULL, unpin_sender_fn, &s));
-	ASSERT_EQ(0, wait_msgcount(self->fd, self->p, 1));
+	ASSERT_EQ(0, wait_head(self->fd, self->p));
+	ASSERT_EQ(1, ool_msgcount(self->fd, self->p));
 	unpin_receiver_fn(&r);
 	EXPECT_EQ(ETIMEDOUT, r.err);
 	EXPECT_EQ(1, ool_msgcount(self->fd, self->p));
