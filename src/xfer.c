@@ -698,17 +698,22 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_xfer_idle);
 /*
  * Fail the transfer on the sender's behalf (its data is unreadable, its
  * space is gone, an injected abort) and unlink; the claim's references stay
- * for machipc_copier_unclaim() to drop.
+ * for machipc_copier_unclaim() to drop.  Never while committing: a commit
+ * ends in machipc_copier_end_commit(), which needs the link.
  */
 void machipc_copier_fail(struct machipc_copier *copier, int err,
 			 enum machipc_abort_reason reason)
 {
 	struct machipc_port *port = copier->port;
+	struct machipc_xfer *xfer;
 
 	spin_lock(&port->lock);
-	if (copier->xfer)
-		machipc_xfer_fail_locked(copier->xfer, err, reason);
-	machipc_xfer_unlink_locked(copier->xfer);
+	xfer = copier->xfer;
+	if (!WARN_ON_ONCE(xfer && xfer->state == MACHIPC_XFER_COMMITTING)) {
+		if (xfer)
+			machipc_xfer_fail_locked(xfer, err, reason);
+		machipc_xfer_unlink_locked(xfer);
+	}
 	spin_unlock(&port->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_copier_fail);
