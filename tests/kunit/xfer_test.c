@@ -197,10 +197,11 @@ static void test_fail(struct test_fix *fx, struct machipc_msg *msg, int err,
 	spin_unlock(&fx->port->lock);
 }
 
-static int test_begin_commit(struct test_fix *fx, struct machipc_copier *copier,
-			     struct machipc_space *space)
+static enum machipc_commit_start
+test_begin_commit(struct test_fix *fx, struct machipc_copier *copier,
+		  struct machipc_space *space)
 {
-	int err;
+	enum machipc_commit_start err;
 
 	KUNIT_ASSERT_EQ(fx->test, machipc_space_lock_pair(space, fx->sender), 0);
 	err = machipc_copier_begin_commit(copier, space, NULL);
@@ -574,7 +575,8 @@ static void machipc_xfer_commit_test(struct kunit *test)
 	msg = test_ool_msg(&fx, TEST_REGION_SIZE, true);
 	KUNIT_ASSERT_EQ(test, test_claim(&fx, copier, false, NULL), 0);
 
-	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver), 0);
+	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver),
+			MACHIPC_COMMIT_STARTED);
 	x = test_xstate(&fx, msg);
 	KUNIT_EXPECT_EQ(test, x.state, MACHIPC_XFER_COMMITTING);
 	KUNIT_EXPECT_PTR_EQ(test, x.copier, copier);
@@ -604,7 +606,7 @@ static void machipc_xfer_commit_test(struct kunit *test)
 	/* DONE refuses everything */
 	test_fail(&fx, msg, -EPIPE, MACHIPC_ABORT_DEAD);
 	KUNIT_EXPECT_EQ(test, test_begin_commit(&fx, copier, fx.receiver),
-			-EAGAIN);
+			MACHIPC_COMMIT_LOST);
 	machipc_copier_unclaim(copier, -EAGAIN);
 	KUNIT_EXPECT_EQ(test, test_claim(&fx, copier, false, NULL), -EAGAIN);
 	x = test_xstate(&fx, msg);
@@ -636,18 +638,21 @@ static void machipc_xfer_commit_fail_test(struct kunit *test)
 	/* receiver's side, no abort: copying again */
 	msg = test_ool_msg(&fx, TEST_REGION_SIZE, true);
 	KUNIT_ASSERT_EQ(test, test_claim(&fx, copier, false, NULL), 0);
-	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver), 0);
+	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver),
+			MACHIPC_COMMIT_STARTED);
 	test_end_commit(&fx, copier, -EAGAIN);
 	test_expect_copying(&fx, msg, copier);
 	KUNIT_EXPECT_EQ(test, test_xstate(&fx, msg).err, 0);
 	/* and a second commit may follow */
-	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver), 0);
+	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver),
+			MACHIPC_COMMIT_STARTED);
 	KUNIT_EXPECT_EQ(test, test_xstate(&fx, msg).state,
 			MACHIPC_XFER_COMMITTING);
 	test_end_commit(&fx, copier, -EAGAIN);
 
 	/* receiver's side with an abort recorded: it takes effect */
-	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver), 0);
+	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver),
+			MACHIPC_COMMIT_STARTED);
 	test_fail(&fx, msg, -ETIMEDOUT, MACHIPC_ABORT_TIMEOUT);
 	KUNIT_EXPECT_EQ(test, test_xstate(&fx, msg).state,
 			MACHIPC_XFER_COMMITTING);
@@ -666,7 +671,8 @@ static void machipc_xfer_commit_fail_test(struct kunit *test)
 	/* sender's side: its rights' error, over a recorded abort */
 	msg = test_ool_msg(&fx, TEST_REGION_SIZE, true);
 	KUNIT_ASSERT_EQ(test, test_claim(&fx, copier, false, NULL), 0);
-	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver), 0);
+	KUNIT_ASSERT_EQ(test, test_begin_commit(&fx, copier, fx.receiver),
+			MACHIPC_COMMIT_STARTED);
 	test_fail(&fx, msg, -ERESTARTSYS, MACHIPC_ABORT_SIGNAL);
 	test_end_commit(&fx, copier, -EACCES);
 	x = test_xstate(&fx, msg);
@@ -709,7 +715,8 @@ static void machipc_xfer_port_dead_test(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, test_claim(&fx, copier, false, NULL), 0);
 	/* the receive right is elsewhere: refused */
-	KUNIT_EXPECT_EQ(test, test_begin_commit(&fx, copier, fx.sender), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, test_begin_commit(&fx, copier, fx.sender),
+			MACHIPC_COMMIT_LOST);
 	test_expect_copying(&fx, m1, copier);
 
 	spin_lock(&fx.port->lock);
@@ -728,7 +735,7 @@ static void machipc_xfer_port_dead_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, test_msgcount(&fx), 1);
 	KUNIT_EXPECT_NULL(test, copier->xfer);
 	KUNIT_EXPECT_EQ(test, test_begin_commit(&fx, copier, fx.receiver),
-			-EAGAIN);
+			MACHIPC_COMMIT_LOST);
 	KUNIT_EXPECT_EQ(test, test_xstate(&fx, m1).state, MACHIPC_XFER_FAILED);
 	machipc_copier_unclaim(copier, -EAGAIN);
 
