@@ -81,6 +81,7 @@ static void lm_atfork_child(void)
 	lm_msg_fork_child();
 	lm_bootstrap_fork_child();
 	lm_sync_fork_child();
+	lm_clock_fork_child();
 }
 
 int lm_ready(void)

@@ -75,6 +75,7 @@ void lm_msg_fork_child(void);
 void lm_ports_fork_child(void);
 void lm_bootstrap_fork_child(void);
 void lm_sync_fork_child(void);
+void lm_clock_fork_child(void);
 void lm_bootstrap_init(void);
 
 /* An audit token from its fields, and the caller's own. */

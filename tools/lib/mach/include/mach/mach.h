@@ -18,6 +18,8 @@
 #include <mach/mig_errors.h>
 #include <mach/task.h>
 #include <mach/semaphore.h>
+#include <mach/clock.h>
+#include <mach/mach_host.h>
 #include <mach/vm_map.h>
 #include <mach/mach_vm.h>
 #include <mach/ndr.h>

@@ -8,6 +8,7 @@
 #define _MACH_MACH_TYPES_H_
 
 #include <mach/std_types.h>
+#include <mach/clock_types.h>
 #include <mach/message.h>
 #include <mach/vm_prot.h>
 
@@ -36,6 +37,8 @@ typedef mach_port_t exception_handler_t;
 typedef mach_port_t ipc_voucher_t;
 typedef mach_port_t mach_voucher_t;
 typedef mach_port_t clock_serv_t;
+typedef mach_port_t clock_ctrl_t;
+typedef mach_port_t clock_reply_t;
 
 typedef task_t *task_array_t;
 typedef thread_t *thread_array_t;

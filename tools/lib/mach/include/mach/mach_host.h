@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * <mach/mach_host.h> for libmach on machipc: the host calls that Linux
+ * can answer for the caller.  The host is mach_host_self().
+ */
+#ifndef _MACH_MACH_HOST_H_
+#define _MACH_MACH_HOST_H_
+
+#include <mach/clock_types.h>
+#include <mach/kern_return.h>
+#include <mach/mach_types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A send right to one of the host's clocks (SYSTEM_CLOCK,
+ * CALENDAR_CLOCK): one name per clock in the task's space, gaining a user
+ * reference with every call, as on XNU.
+ */
+kern_return_t host_get_clock_service(host_t host, clock_id_t clock_id,
+				     clock_serv_t *clock_serv);
+/* The page size, vm_page_size. */
+kern_return_t host_page_size(host_t host, vm_size_t *out_page_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _MACH_MACH_HOST_H_ */
