@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * <mach/vm_map.h> for libmach on machipc: vm_allocate() and
- * vm_deallocate() on the caller's own task, built on mmap(2) and
- * munmap(2).  Memory comes zero-filled and page aligned.
+ * <mach/vm_map.h> for libmach on machipc: the VM calls on the caller's
+ * own task.  vm_allocate() and vm_deallocate() are mmap(2) and munmap(2):
+ * memory comes zero-filled and page aligned.  vm_protect() is mprotect(2);
+ * vm_read(), vm_read_overwrite(), vm_write() and vm_copy() copy without
+ * faulting, returning KERN_INVALID_ADDRESS or KERN_PROTECTION_FAILURE for
+ * memory that is not mapped or not readable / writable.
  */
 #ifndef _MACH_VM_MAP_H_
 #define _MACH_VM_MAP_H_
@@ -18,6 +21,20 @@ kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address,
 			  vm_size_t size, int flags);
 kern_return_t vm_deallocate(vm_map_t target_task, vm_address_t address,
 			    vm_size_t size);
+kern_return_t vm_protect(vm_map_t target_task, vm_address_t address,
+			 vm_size_t size, boolean_t set_maximum,
+			 vm_prot_t new_protection);
+/* *data is new memory the caller releases with vm_deallocate(). */
+kern_return_t vm_read(vm_map_read_t target_task, vm_address_t address,
+		      vm_size_t size, vm_offset_t *data,
+		      mach_msg_type_number_t *dataCnt);
+kern_return_t vm_read_overwrite(vm_map_read_t target_task,
+				vm_address_t address, vm_size_t size,
+				vm_address_t data, vm_size_t *outsize);
+kern_return_t vm_write(vm_map_t target_task, vm_address_t address,
+		       vm_offset_t data, mach_msg_type_number_t dataCnt);
+kern_return_t vm_copy(vm_map_t target_task, vm_address_t source_address,
+		      vm_size_t size, vm_address_t dest_address);
 
 #ifdef __cplusplus
 }

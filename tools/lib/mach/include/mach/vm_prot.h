@@ -12,4 +12,9 @@ typedef int vm_prot_t;
 #define VM_PROT_DEFAULT		(VM_PROT_READ | VM_PROT_WRITE)
 #define VM_PROT_ALL		(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
 
+/* vm_protect(): leave the protection as it is / copy-on-write first. */
+#define VM_PROT_NO_CHANGE	((vm_prot_t)0x08)
+#define VM_PROT_COPY		((vm_prot_t)0x10)
+#define VM_PROT_WANTS_COPY	((vm_prot_t)0x10)
+
 #endif /* _MACH_VM_PROT_H_ */
