@@ -138,7 +138,7 @@ static kern_return_t lm_vm_walk(uint64_t start, uint64_t end, lm_vma_fn fn,
 	while (cur < end && fgets(line, sizeof(line), f)) {
 		/* A long path continues the line: only line starts count. */
 		first = line_start;
-		line_start = strchr(line, '\n') != NULL;
+		line_start = !!strchr(line, '\n');
 		if (!first ||
 		    sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3)
 			continue;
@@ -201,7 +201,7 @@ static kern_return_t lm_vm_mapped(uint64_t start, uint64_t end)
 /* Copies that do not fault                                            */
 /* ------------------------------------------------------------------ */
 
-/* 0 once process_vm_readv() was refused (seccomp, no CONFIG_CROSS_MEMORY_ATTACH). */
+/* 0 once process_vm_readv() was refused (seccomp, no cross-memory attach). */
 static int lm_pvm_works = 1;
 
 /* process_vm_readv() on ourselves: 0, EFAULT or the call's errno. */

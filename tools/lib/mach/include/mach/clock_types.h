@@ -30,7 +30,7 @@ typedef struct mach_timespec mach_timespec_t;
 
 /* Sign of t1 - t2: +NSEC_PER_SEC, -NSEC_PER_SEC or the nanosecond gap. */
 #define CMP_MACH_TIMESPEC(t1, t2) \
-	((t1)->tv_sec > (t2)->tv_sec ? (long)+NSEC_PER_SEC : \
+	((t1)->tv_sec > (t2)->tv_sec ? (long)NSEC_PER_SEC : \
 	 (t1)->tv_sec < (t2)->tv_sec ? (long)-NSEC_PER_SEC : \
 	 (long)(t1)->tv_nsec - (long)(t2)->tv_nsec)
 
