@@ -181,7 +181,8 @@ TEST(account_v2_block_still_accepted)
 	EXPECT_EQ(EINVAL, errno);
 	memset(&a, 0, sizeof(a));
 	ASSERT_EQ(0, ioctl(fd, MACHIPC_IOC_ACCOUNT, &a));
-	EXPECT_LT(1024, a.cost_capture);
+	/* A real cost (ool_capture checks it to the byte), not the input. */
+	EXPECT_NE(0, a.cost_capture);
 	EXPECT_EQ((__u32)sysconf(_SC_PAGESIZE) + 8, a.cost_capture_page);
 	close(fd);
 }
