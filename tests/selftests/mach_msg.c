@@ -11,8 +11,13 @@
  * for each failure.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "mach_test.h"
@@ -455,13 +460,41 @@ struct mt_ool_sender {
 	size_t len;
 	mach_port_t ports[2];
 	mach_msg_return_t mr;
+	_Atomic pid_t tid;
 };
+
+/*
+ * Whether thread @tid sleeps interruptibly ('S' in its stat).  A
+ * synchronous out-of-line send sleeps so only once its message is linked
+ * at the tail of the queue, waiting for a receiver; the queue count
+ * alone says less: it counts the slot the send reserves before it links
+ * the message (copy-engine.rst).
+ */
+static bool mt_thread_sleeps(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
 
 static void *mt_ool_send_thread(void *arg)
 {
 	struct mt_ool_sender *s = arg;
 	mt_ool_t m;
 
+	s->tid = (pid_t)syscall(SYS_gettid);
 	memset(&m, 0, sizeof(m));
 	m.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_COPY_SEND, 0, 0,
 						MACH_MSGH_BITS_COMPLEX);
@@ -706,8 +739,11 @@ TEST(ool_unmappable_destroyed)
 	s.ports[0] = MACH_PORT_NULL;
 	s.ports[1] = MACH_PORT_NULL;
 	ASSERT_EQ(0, pthread_create(&th, NULL, mt_ool_send_thread, &s));
-	while (mt_status(p).mps_msgcount != 1)
+	/* Until the message is queued and its sender waits for a receiver. */
+	while (mt_status(p).mps_msgcount != 1 || !s.tid ||
+	       !mt_thread_sleeps(s.tid))
 		usleep(1000);
+	ASSERT_EQ(1, mt_status(p).mps_msgcount);
 	memset(&r, 0, sizeof(r));
 	r.m.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_COPY_SEND, 0, 0, 0);
 	r.m.header.msgh_size = sizeof(mach_msg_header_t);
