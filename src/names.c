@@ -419,12 +419,8 @@ int machipc_name_set_attributes(struct machipc_space *space,
 
 	if (IS_ERR(port))
 		return PTR_ERR(port);
-	if (arg->flags & MACHIPC_ATTR_QLIMIT) {
-		spin_lock(&port->lock);
-		WRITE_ONCE(port->qlimit, arg->qlimit);
-		wake_up_all(&port->snd_wait);
-		spin_unlock(&port->lock);
-	}
+	if (arg->flags & MACHIPC_ATTR_QLIMIT)
+		machipc_port_set_qlimit(port, arg->qlimit);
 	mutex_unlock(&space->lock);
 	return 0;
 }

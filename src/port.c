@@ -559,6 +559,45 @@ u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg)
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_port_dequeue);
 
+/*
+ * Reserve a slot of @port's queue for a message about to be queued
+ * (machipc_port_enqueue()); the caller checked machipc_port_has_room().
+ */
+void machipc_port_reserve_locked(struct machipc_port *port)
+{
+	lockdep_assert_held(&port->lock);
+	WRITE_ONCE(port->msgcount, port->msgcount + 1);
+}
+
+/**
+ * machipc_port_unqueue_locked() - take a message off the queue undelivered
+ * @port: its port, locked
+ * @msg: a queued message (an out-of-line one whose transfer failed)
+ * @seqno: it takes a sequence number, as if received (a receiver
+ *	destroyed it as too large)
+ *
+ * Its slot is free again: a sender waiting for room is woken.
+ */
+void machipc_port_unqueue_locked(struct machipc_port *port,
+				 struct machipc_msg *msg, bool seqno)
+{
+	lockdep_assert_held(&port->lock);
+	list_del_init(&msg->link);
+	WRITE_ONCE(port->msgcount, port->msgcount - 1);
+	if (seqno)
+		port->seqno++;
+	wake_up(&port->snd_wait);
+}
+
+/* Set how many messages senders may queue; waiting senders look again. */
+void machipc_port_set_qlimit(struct machipc_port *port, u32 qlimit)
+{
+	spin_lock(&port->lock);
+	WRITE_ONCE(port->qlimit, qlimit);
+	wake_up_all(&port->snd_wait);
+	spin_unlock(&port->lock);
+}
+
 /* Wait condition of a sender: room in the queue, or the port died. */
 bool machipc_port_has_room(void *arg)
 {

@@ -179,6 +179,10 @@ bool machipc_port_rcv_ready(void *arg);
 struct machipc_msg *machipc_port_peek(struct machipc_port *port, bool *ool);
 u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg);
 bool machipc_port_has_room(void *arg);
+void machipc_port_reserve_locked(struct machipc_port *port);
+void machipc_port_unqueue_locked(struct machipc_port *port,
+				 struct machipc_msg *msg, bool seqno);
+void machipc_port_set_qlimit(struct machipc_port *port, u32 qlimit);
 void machipc_port_wake_receivers_locked(struct machipc_port *port);
 
 #endif /* MACHIPC_PORT_H */

@@ -474,7 +474,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 				break;
 			continue;
 		}
-		WRITE_ONCE(dest->msgcount, dest->msgcount + 1);
+		machipc_port_reserve_locked(dest);
 		spin_unlock(&dest->lock);
 
 		if (msg->xfer) {

@@ -303,11 +303,10 @@ void machipc_xfer_fail_locked(struct machipc_xfer *xfer, int err,
 			    reason);
 	machipc_xfer_set_state_locked(xfer, MACHIPC_XFER_FAILED);
 	xfer->err = err;
-	if (!list_empty(&xfer->msg->link)) {
-		list_del_init(&xfer->msg->link);
-		WRITE_ONCE(port->msgcount, port->msgcount - 1);
-		wake_up(&port->snd_wait);
-	}
+	/* A message a receiver destroyed takes its number, as if received. */
+	if (!list_empty(&xfer->msg->link))
+		machipc_port_unqueue_locked(port, xfer->msg,
+					    reason == MACHIPC_ABORT_TOO_LARGE);
 	machipc_xfer_detach_locked(xfer);
 	wake_up(&xfer->wait);
 	/* The head of the queue changed: receivers blocked behind it go on. */
@@ -525,7 +524,6 @@ int machipc_copier_claim(struct machipc_copier *copier,
 			 */
 			machipc_xfer_fail_locked(xfer, -EMSGSIZE,
 						 MACHIPC_ABORT_TOO_LARGE);
-			port->seqno++;
 		}
 		spin_unlock(&port->lock);
 		return -EMSGSIZE;
