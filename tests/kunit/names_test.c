@@ -15,24 +15,7 @@
 #include "names.h"
 #include "port.h"
 #include "space.h"
-
-static struct machipc_space *test_space(struct kunit *test)
-{
-	struct machipc_space *space = machipc_space_create();
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(space));
-	return space;
-}
-
-static u32 test_alloc(struct kunit *test, struct machipc_space *space, u32 right)
-{
-	struct machipc_port_alloc arg = { .right = right };
-
-	KUNIT_ASSERT_EQ(test, machipc_name_allocate(space, &arg, NULL), 0);
-	KUNIT_EXPECT_NE(test, arg.name, MACHIPC_NAME_NULL);
-	KUNIT_EXPECT_NE(test, arg.name, MACHIPC_NAME_DEAD);
-	return arg.name;
-}
+#include "fixtures.h"
 
 static int test_info(struct machipc_space *space, u32 name, u32 *rights,
 		     u32 *urefs)
@@ -75,12 +58,12 @@ static void test_attr(struct kunit *test, struct machipc_space *space,
 
 static void machipc_names_allocate_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	u32 rcv, set, dead, rights, urefs;
 
-	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
-	set = test_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
-	dead = test_alloc(test, space, MACHIPC_RIGHT_DEAD_NAME);
+	rcv = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	set = machipc_kt_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
+	dead = machipc_kt_alloc(test, space, MACHIPC_RIGHT_DEAD_NAME);
 	KUNIT_EXPECT_NE(test, rcv, set);
 	KUNIT_EXPECT_NE(test, set, dead);
 
@@ -104,14 +87,14 @@ static void machipc_names_allocate_test(struct kunit *test)
 /* A destroyed name never comes back while the cycle lasts. */
 static void machipc_names_stale_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	u32 first, name, prev, rights, urefs, i;
 
-	first = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	first = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
 	KUNIT_ASSERT_EQ(test, machipc_name_destroy(space, first), 0);
 	prev = first;
 	for (i = 0; i < 3000; i++) {
-		name = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+		name = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
 		KUNIT_ASSERT_NE(test, name, first);
 		KUNIT_ASSERT_NE(test, name, prev);
 		KUNIT_ASSERT_EQ(test, machipc_name_destroy(space, name), 0);
@@ -144,13 +127,13 @@ static bool test_reserved(struct xarray *xa, unsigned long index)
  */
 static void machipc_names_hold_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_entry *entry;
 	u32 name, hold, rights, urefs, i, n = 0;
 	unsigned long index;
 
 	for (i = 0; i < 200; i++) {
-		name = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+		name = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
 		hold = space->name_hold;
 		KUNIT_ASSERT_EQ(test, hold, (name + 1) | XA_CHUNK_MASK);
 		KUNIT_ASSERT_NE(test, name, hold);
@@ -170,11 +153,11 @@ static void machipc_names_hold_test(struct kunit *test)
 
 static void machipc_names_send_rights_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port_attr attr;
 	u32 rcv, name, so, rights, urefs;
 
-	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	rcv = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
 	KUNIT_EXPECT_EQ(test, test_insert(space, rcv, MACHIPC_DISP_MAKE_SEND, &name), 0);
 	KUNIT_EXPECT_EQ(test, name, rcv);
 	KUNIT_EXPECT_EQ(test, test_insert(space, rcv, MACHIPC_DISP_MAKE_SEND, &name), 0);
@@ -225,10 +208,10 @@ static void machipc_names_send_rights_test(struct kunit *test)
 /* Destroying a receive right leaves the name's send right as a dead name. */
 static void machipc_names_dead_name_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	u32 rcv, name, rights, urefs;
 
-	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	rcv = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
 	KUNIT_ASSERT_EQ(test, test_insert(space, rcv, MACHIPC_DISP_MAKE_SEND, &name), 0);
 	KUNIT_ASSERT_EQ(test, test_mod_refs(space, rcv, MACHIPC_RIGHT_SEND, 2), 0);
 	KUNIT_ASSERT_EQ(test, test_mod_refs(space, rcv, MACHIPC_RIGHT_RECEIVE, -1), 0);
@@ -246,14 +229,14 @@ static void machipc_names_dead_name_test(struct kunit *test)
 
 static void machipc_names_port_set_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port_member mv;
 	struct machipc_port_attr attr;
 	u32 rcv, set, set2;
 
-	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
-	set = test_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
-	set2 = test_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
+	rcv = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	set = machipc_kt_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
+	set2 = machipc_kt_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
 
 	mv = (struct machipc_port_member){ .member = rcv, .set = set };
 	KUNIT_EXPECT_EQ(test, machipc_name_move_member(space, &mv), 0);
@@ -280,16 +263,16 @@ static void machipc_names_port_set_test(struct kunit *test)
 /* Every operation against every kind of name: its errno, never success. */
 static void machipc_names_type_confusion_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port_attr attr = {};
 	u32 rcv, snd, so, set, dead, gone, name;
 
-	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
-	snd = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	rcv = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	snd = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
 	KUNIT_ASSERT_EQ(test, test_insert(space, snd, MACHIPC_DISP_MAKE_SEND_ONCE, &so), 0);
-	set = test_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
-	dead = test_alloc(test, space, MACHIPC_RIGHT_DEAD_NAME);
-	gone = test_alloc(test, space, MACHIPC_RIGHT_DEAD_NAME);
+	set = machipc_kt_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
+	dead = machipc_kt_alloc(test, space, MACHIPC_RIGHT_DEAD_NAME);
+	gone = machipc_kt_alloc(test, space, MACHIPC_RIGHT_DEAD_NAME);
 	KUNIT_ASSERT_EQ(test, machipc_name_destroy(space, gone), 0);
 
 	/* insert_right needs a receive right */
@@ -333,11 +316,11 @@ static void machipc_names_type_confusion_test(struct kunit *test)
 /* A torn-down space refuses everything with -EBADFD. */
 static void machipc_names_teardown_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port_alloc arg = { .right = MACHIPC_RIGHT_RECEIVE };
 	u32 rcv, rights, urefs;
 
-	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	rcv = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
 	machipc_space_teardown(space);
 	KUNIT_EXPECT_EQ(test, machipc_name_allocate(space, &arg, NULL), -EBADFD);
 	KUNIT_EXPECT_EQ(test, test_info(space, rcv, &rights, &urefs), -EBADFD);
@@ -352,7 +335,7 @@ static void machipc_names_teardown_test(struct kunit *test)
  */
 static void machipc_names_port_id_64_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	u64 start = max_t(u64, machipc_port_id_next(), U32_MAX - 1);
 	struct machipc_name_info info;
 	u64 prev = 0;
@@ -365,7 +348,7 @@ static void machipc_names_port_id_64_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, machipc_port_id_set_next(1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, machipc_port_id_set_next(U64_MAX), -EINVAL);
 	for (i = 0; i < 4; i++) {
-		name = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+		name = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
 		info = (struct machipc_name_info){ .name = name };
 		KUNIT_ASSERT_EQ(test, machipc_name_info(space, &info), 0);
 		KUNIT_EXPECT_GE(test, info.port_id, start + i);

@@ -27,6 +27,7 @@
 #include "notify.h"
 #include "port.h"
 #include "space.h"
+#include "fixtures.h"
 #include "transit.h"
 
 struct test_counts {
@@ -37,48 +38,6 @@ struct test_counts {
 	bool dead;
 	unsigned int refs;
 };
-
-static struct machipc_space *test_space(struct kunit *test)
-{
-	struct machipc_space *space = machipc_space_create();
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(space));
-	return space;
-}
-
-static struct machipc_port *test_port(struct kunit *test,
-				      struct machipc_space *space)
-{
-	struct machipc_port *port = machipc_port_create(space);
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(port));
-	return port;
-}
-
-static u32 test_alloc(struct kunit *test, struct machipc_space *space, u32 right)
-{
-	struct machipc_port_alloc arg = { .right = right };
-
-	KUNIT_ASSERT_EQ(test, machipc_name_allocate(space, &arg, NULL), 0);
-	return arg.name;
-}
-
-/* The port @name denotes in @space, with a reference. */
-static struct machipc_port *test_name_port(struct kunit *test,
-					   struct machipc_space *space, u32 name)
-{
-	struct machipc_entry *entry;
-	struct machipc_port *port;
-
-	mutex_lock(&space->lock);
-	entry = machipc_entry_lookup(space, name);
-	port = entry ? entry->port : NULL;
-	if (port)
-		machipc_port_get(port);
-	mutex_unlock(&space->lock);
-	KUNIT_ASSERT_NOT_NULL(test, port);
-	return port;
-}
 
 static struct test_counts test_counts(struct machipc_port *port)
 {
@@ -137,8 +96,8 @@ static struct machipc_msg *test_peek(struct machipc_port *port,
  */
 static void machipc_port_counters_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
-	struct machipc_port *port = test_port(test, space);
+	struct machipc_space *space = machipc_kt_space(test);
+	struct machipc_port *port = machipc_kt_port(test, space);
 	struct test_counts c;
 
 	c = test_counts(port);
@@ -220,9 +179,9 @@ static void machipc_port_counters_test(struct kunit *test)
  */
 static void machipc_port_send_once_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_account *account = space->account;
-	struct machipc_port *port = test_port(test, space);
+	struct machipc_port *port = machipc_kt_port(test, space);
 	struct machipc_account *reserved;
 	const struct machipc_msg_header *hdr;
 	struct machipc_msg *msg;
@@ -330,7 +289,7 @@ static u32 test_ns_value(struct kunit *test, struct machipc_port *port)
  */
 static void machipc_port_no_senders_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port_mod_refs drop = { .right = MACHIPC_RIGHT_SEND,
 					      .delta = -1 };
 	struct machipc_port_insert ins;
@@ -338,10 +297,10 @@ static void machipc_port_no_senders_test(struct kunit *test)
 	struct test_counts c;
 	u32 rcv, ns;
 
-	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
-	ns = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
-	port = test_name_port(test, space, rcv);
-	nport = test_name_port(test, space, ns);
+	rcv = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	ns = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	port = machipc_kt_name_port(test, space, rcv);
+	nport = machipc_kt_name_port(test, space, ns);
 	drop.name = rcv;
 
 	KUNIT_ASSERT_EQ(test, test_request_ns(space, rcv, ns, 1), 0);
@@ -421,16 +380,16 @@ static void machipc_port_no_senders_test(struct kunit *test)
  */
 static void machipc_port_rcv_ready_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port_member mv;
 	struct machipc_msg *msg, *carrier;
 	struct machipc_port *port, *dest;
 	u32 rcv, set;
 
-	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
-	set = test_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
-	port = test_name_port(test, space, rcv);
-	dest = test_port(test, space);
+	rcv = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	set = machipc_kt_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
+	port = machipc_kt_name_port(test, space, rcv);
+	dest = machipc_kt_port(test, space);
 
 	KUNIT_EXPECT_FALSE(test, machipc_port_rcv_ready(port));
 
@@ -485,8 +444,8 @@ static void machipc_port_rcv_ready_test(struct kunit *test)
  */
 static void machipc_port_queue_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
-	struct machipc_port *port = test_port(test, space);
+	struct machipc_space *space = machipc_kt_space(test);
+	struct machipc_port *port = machipc_kt_port(test, space);
 	struct machipc_msg *msg[MACHIPC_QLIMIT_DEFAULT + 1], *m, *tmp;
 	struct test_counts c;
 	LIST_HEAD(doomed);

@@ -26,24 +26,8 @@
 #include "names.h"
 #include "port.h"
 #include "space.h"
+#include "fixtures.h"
 #include "transit.h"
-
-static struct machipc_space *test_space(struct kunit *test)
-{
-	struct machipc_space *space = machipc_space_create();
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(space));
-	return space;
-}
-
-static struct machipc_port *test_port(struct kunit *test,
-				      struct machipc_space *space)
-{
-	struct machipc_port *port = machipc_port_create(space);
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(port));
-	return port;
-}
 
 /* A message to @dest with room for @n descriptor rights, none set yet. */
 static struct machipc_msg *test_msg(struct kunit *test,
@@ -172,7 +156,7 @@ static struct machipc_space *test_receiver(struct machipc_port *port)
 static void machipc_transit_depth_test(struct kunit *test)
 {
 	const u32 max = MACHIPC_TRANSIT_DEPTH_MAX;
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port **port, *cycle, *extra;
 	struct machipc_msg *msg;
 	u32 i;
@@ -180,8 +164,8 @@ static void machipc_transit_depth_test(struct kunit *test)
 	port = kunit_kcalloc(test, max + 1, sizeof(*port), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, port);
 	for (i = 0; i <= max; i++)
-		port[i] = test_port(test, space);
-	extra = test_port(test, space);
+		port[i] = machipc_kt_port(test, space);
+	extra = machipc_kt_port(test, space);
 
 	for (i = 1; i <= max; i++) {
 		KUNIT_ASSERT_TRUE_MSG(test, test_send_receive(test, port[i - 1],
@@ -242,7 +226,7 @@ static void machipc_transit_depth_test(struct kunit *test)
  */
 static void machipc_transit_ring_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port *ring[7], *tail[2], *outside, *cycle;
 	struct machipc_msg *msg;
 	unsigned int refs;
@@ -250,10 +234,10 @@ static void machipc_transit_ring_test(struct kunit *test)
 
 	for (len = 1; len <= ARRAY_SIZE(ring); len++) {
 		for (i = 0; i < len; i++)
-			ring[i] = test_port(test, space);
+			ring[i] = machipc_kt_port(test, space);
 		for (i = 0; i < ARRAY_SIZE(tail); i++)
-			tail[i] = test_port(test, space);
-		outside = test_port(test, space);
+			tail[i] = machipc_kt_port(test, space);
+		outside = machipc_kt_port(test, space);
 		for (i = 0; i < len; i++)
 			test_enter(ring[i], test_msg_carrying(test,
 							      ring[(i + 1) % len],
@@ -307,15 +291,15 @@ static void machipc_transit_ring_test(struct kunit *test)
  */
 static void machipc_transit_cycle_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port *a, *b, *c, *d, *e, *cycle;
 	struct machipc_msg *msg;
 	unsigned int refs;
 
-	a = test_port(test, space);
-	b = test_port(test, space);
-	c = test_port(test, space);
-	d = test_port(test, space);
+	a = machipc_kt_port(test, space);
+	b = machipc_kt_port(test, space);
+	c = machipc_kt_port(test, space);
+	d = machipc_kt_port(test, space);
 
 	KUNIT_EXPECT_TRUE(test, test_send_receive(test, a, b, &cycle));
 	KUNIT_EXPECT_NULL(test, cycle);
@@ -348,7 +332,7 @@ static void machipc_transit_cycle_test(struct kunit *test)
 	machipc_port_put(cycle);
 
 	/* to a port some space receives from: no cycle */
-	e = test_port(test, space);
+	e = machipc_kt_port(test, space);
 	KUNIT_EXPECT_TRUE(test, test_send_receive(test, d, e, &cycle));
 	KUNIT_EXPECT_NULL(test, cycle);
 	KUNIT_EXPECT_NULL(test, test_receiver(e));
@@ -362,31 +346,6 @@ static void machipc_transit_cycle_test(struct kunit *test)
 	machipc_space_free(space);
 }
 
-static u32 test_alloc(struct kunit *test, struct machipc_space *space, u32 right)
-{
-	struct machipc_port_alloc arg = { .right = right };
-
-	KUNIT_ASSERT_EQ(test, machipc_name_allocate(space, &arg, NULL), 0);
-	return arg.name;
-}
-
-/* The port @name denotes in @space, with a reference. */
-static struct machipc_port *test_name_port(struct kunit *test,
-					   struct machipc_space *space, u32 name)
-{
-	struct machipc_entry *entry;
-	struct machipc_port *port;
-
-	mutex_lock(&space->lock);
-	entry = machipc_entry_lookup(space, name);
-	port = entry ? entry->port : NULL;
-	if (port)
-		machipc_port_get(port);
-	mutex_unlock(&space->lock);
-	KUNIT_ASSERT_NOT_NULL(test, port);
-	return port;
-}
-
 /*
  * Entering transit takes the port out of its space and its set, and wakes
  * its receivers to find it gone; leaving puts it in the receiving space
@@ -394,20 +353,20 @@ static struct machipc_port *test_name_port(struct kunit *test,
  */
 static void machipc_transit_enter_leave_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
-	struct machipc_space *other = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
+	struct machipc_space *other = machipc_kt_space(test);
 	struct machipc_port_member mv;
 	struct machipc_port *port, *dest;
 	struct machipc_msg *msg;
 	unsigned int refs;
 	u32 rcv, set;
 
-	rcv = test_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
-	set = test_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
+	rcv = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	set = machipc_kt_alloc(test, space, MACHIPC_RIGHT_PORT_SET);
 	mv = (struct machipc_port_member){ .member = rcv, .set = set };
 	KUNIT_ASSERT_EQ(test, machipc_name_move_member(space, &mv), 0);
-	port = test_name_port(test, space, rcv);
-	dest = test_port(test, other);
+	port = machipc_kt_name_port(test, space, rcv);
+	dest = machipc_kt_port(test, other);
 	machipc_port_add_send(port, true);
 
 	spin_lock(&port->lock);
@@ -473,13 +432,13 @@ static void machipc_transit_enter_leave_test(struct kunit *test)
  */
 static void machipc_transit_leave_dead_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port *port, *peer;
 	struct machipc_msg *msg, *other;
 	unsigned int refs;
 
-	port = test_port(test, space);
-	peer = test_port(test, space);
+	port = machipc_kt_port(test, space);
+	peer = machipc_kt_port(test, space);
 	msg = test_msg_carrying(test, peer, port);
 	other = test_msg_carrying(test, peer, port);
 	test_enter(port, msg);
@@ -525,15 +484,15 @@ static void machipc_transit_leave_dead_test(struct kunit *test)
  */
 static void machipc_transit_forget_msg_test(struct kunit *test)
 {
-	struct machipc_space *space = test_space(test);
+	struct machipc_space *space = machipc_kt_space(test);
 	struct machipc_port *dest, *p1, *p2, *p3, *upper, *cycle;
 	struct machipc_msg *msg, *other, *third;
 
-	dest = test_port(test, space);
-	p1 = test_port(test, space);
-	p2 = test_port(test, space);
-	p3 = test_port(test, space);
-	upper = test_port(test, space);
+	dest = machipc_kt_port(test, space);
+	p1 = machipc_kt_port(test, space);
+	p2 = machipc_kt_port(test, space);
+	p3 = machipc_kt_port(test, space);
+	upper = machipc_kt_port(test, space);
 
 	msg = test_msg(test, dest, 4);
 	test_carry(msg, 0, p1, MACHIPC_RIGHT_RECEIVE);
