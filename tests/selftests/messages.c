@@ -131,6 +131,86 @@ TEST_F(pair, inline_roundtrip)
 	free(rbuf);
 }
 
+/*
+ * A receive buffer that ends at an inaccessible page, at sizes on both
+ * sides of the one-access write of small messages (512 bytes of body):
+ * one byte short of the message and its trailer is EFAULT with the
+ * message still queued, its sequence number unused; exactly enough
+ * receives it whole.
+ */
+TEST_F(pair, receive_buffer_ends_at_a_hole)
+{
+	static const size_t lens[] = { 0, 64, 504, 512, 520, 1000, 4000 };
+	long page = sysconf(_SC_PAGESIZE);
+	__u64 sbuf[(HDR + 4000) / 8];
+	unsigned char data[4000];
+	struct machipc_msg_builder b;
+	struct machipc_port_attr a;
+	struct machipc_msg_args args;
+	unsigned char *map;
+	size_t i, j;
+
+	map = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(map + 2 * page, page, PROT_NONE));
+
+	for (i = 0; i < ARRAY_LEN(lens); i++) {
+		size_t want = HDR + lens[i] + TRL, k;
+		unsigned char *end = map + 2 * page;
+		const struct machipc_msg_header *h;
+		const unsigned char *d;
+
+		for (j = 0; j < lens[i]; j++)
+			data[j] = (unsigned char)(j * 13 + i + 5);
+		ASSERT_EQ(0, machipc_msg_init(&b, sbuf, sizeof(sbuf), self->sp,
+					      MACHIPC_DISP_COPY_SEND, 0,
+					      MACHIPC_DISP_NONE, 300 + i));
+		ASSERT_EQ(0, machipc_msg_add_data(&b, data, lens[i]));
+		ASSERT_EQ(0, MT_ERR(machipc_send(self->s, sbuf, NULL)));
+
+		/* One byte too few before the hole: EFAULT, still queued. */
+		for (k = 1; k <= 8; k += 7) {
+			memset(&args, 0, sizeof(args));
+			args.flags = MACHIPC_MSG_RECEIVE;
+			args.rcv_name = self->p;
+			args.rcv_buf = (uintptr_t)(end - want + k);
+			args.rcv_size = want;
+			EXPECT_EQ(EFAULT, machipc_msg(self->r, &args) ? errno : 0)
+				TH_LOG("body %zu, %zu bytes over", lens[i], k);
+			ASSERT_EQ(0, mt_attr(self->r, self->p, &a));
+			EXPECT_EQ(1, a.msgcount);
+			EXPECT_EQ(i, a.seqno);
+		}
+
+		/* Exactly enough: all of it, up to the hole. */
+		memset(map, 0xee, 2 * page);
+		memset(&args, 0, sizeof(args));
+		args.flags = MACHIPC_MSG_RECEIVE;
+		args.rcv_name = self->p;
+		args.rcv_buf = (uintptr_t)(end - want);
+		args.rcv_size = want;
+		ASSERT_EQ(0, machipc_msg(self->r, &args) ? errno : 0)
+			TH_LOG("body %zu", lens[i]);
+		EXPECT_EQ(want, args.rcv_size);
+		h = (const void *)(end - want);
+		EXPECT_EQ(300 + i, h->id);
+		EXPECT_EQ(HDR + lens[i], h->size);
+		EXPECT_EQ(self->p, h->local_name);
+		d = (const unsigned char *)(h + 1);
+		EXPECT_EQ(0, memcmp(d, data, lens[i])) TH_LOG("body %zu", lens[i]);
+		EXPECT_EQ(i, ((const struct machipc_msg_trailer *)
+			      (end - TRL))->seqno);
+		EXPECT_EQ(getpid(), ((const struct machipc_msg_trailer *)
+				     (end - TRL))->pid);
+		EXPECT_EQ(0xee, *(end - want - 1));
+	}
+	ASSERT_EQ(0, mt_attr(self->r, self->p, &a));
+	EXPECT_EQ(0, a.msgcount);
+	EXPECT_EQ(ARRAY_LEN(lens), a.seqno);
+	munmap(map, 3 * page);
+}
+
 TEST_F(pair, max_inline_and_e2big)
 {
 	__u32 max = max_inline(self->r);
