@@ -4,19 +4,19 @@
  * sender's pages to its own buffers with one copy, a chunk at a time.
  *
  * A chunk is chunk_pages pages of the sender's data, copied in steps.  Per
- * step the receiver (the copier) pins half a chunk of its own destination
- * pages (FOLL_PIN | FOLL_WRITE | FOLL_NOFAULT) and as many of the sender's
+ * step the receiver (the copier) pins up to half a chunk of the sender's
  * source pages (FOLL_PIN | FOLL_NOFAULT, under the sender's mmap lock,
- * taken only if free), copies page to page inside the kernel with
- * copy_page() (memcpy_page() for partial pages), and unpins both: at
- * most chunk_pages pages are pinned at any time.  It never waits on the
- * sender's memory: a page the pin could not get without a fault is
- * faulted in by the sender itself, on request, while the copier sleeps
- * under its own deadline and signals.  It never waits on its own memory
- * while holding the sender's pages: its own pages are pinned, or faulted
- * in, before the sender's are touched.  So the only per-transfer kernel
- * memory is the chunk's page array, the pins last one short section, and
- * nobody's pager can stall anyone else past their deadline or a signal.
+ * taken only if free), copies them to its own buffer with copy_to_user()
+ * with page faults disabled, and unpins them: at most chunk_pages / 2
+ * pages are pinned at any time.  It never waits on the sender's memory:
+ * a page the pin could not get without a fault is faulted in by the
+ * sender itself, on request, while the copier sleeps under its own
+ * deadline and signals.  It never waits on its own memory while holding
+ * the sender's pages: a page of its buffer that the copy finds missing
+ * ends the step, and is faulted in with nothing of the sender's held.  So
+ * the only per-transfer kernel memory is the chunk's page array, the pins
+ * last one short section, and nobody's pager can stall anyone else past
+ * their deadline or a signal.
  * Documentation/copy-engine.rst explains the choice.
  */
 
@@ -45,7 +45,7 @@
 #include "trace.h"
 #include "xfer.h"
 
-/* A step pins as many of our pages as of the sender's: at least one each. */
+/* A step pins half a chunk of the sender's pages: at least one. */
 #define MACHIPC_CHUNK_PAGES_MIN	2U
 #define MACHIPC_CHUNK_PAGES_MAX	1024U
 
@@ -74,7 +74,7 @@ static const struct kernel_param_ops machipc_chunk_pages_ops = {
 module_param_cb(chunk_pages, &machipc_chunk_pages_ops, &machipc_chunk_pages,
 		0644);
 MODULE_PARM_DESC(chunk_pages,
-		 "Most pages the copy engine pins at once per out-of-line transfer (default 64, 2 to 1024; half the sender's, half the receiver's)");
+		 "Pages of an out-of-line transfer copied per chunk (default 64, 2 to 1024); the copy engine pins at most half of them at once, the sender's");
 
 /*
  * How many times one receive may start copying a message over because
@@ -303,43 +303,37 @@ enum {
 };
 
 /*
- * Copy @n bytes between pinned pages: @spages hold the sender's data from
- * offset @soff of the first, @dpages our buffer from offset @doff.  Whole
- * pages at the same offset go with copy_page(), the kernel's page copy
- * (rep movsq or its unrolled loop on x86), the rest with memcpy_page().
- * Not copy_highpage(): it is for one logical page changing place (COW,
- * migration), and on arm64 it would carry the sender's MTE tags over the
- * receiver's.
+ * Copy @n bytes from pinned pages to our own memory: @spages hold the
+ * sender's data from offset @soff of the first, @dst is the receiver's
+ * user address (the caller is the receiver).  The caller disables page
+ * faults: a page of ours that is missing or write-protected ends the copy
+ * instead of being faulted in while the sender's pages are held.
+ *
+ * Return: how many of the @n bytes were not copied (0: all were).
  */
-VISIBLE_IF_KUNIT void machipc_copy_pinned(struct page **dpages, size_t doff,
-					  struct page **spages, size_t soff,
-					  size_t n)
+VISIBLE_IF_KUNIT size_t machipc_copy_pinned_to_user(u64 dst,
+						    struct page **spages,
+						    size_t soff, size_t n)
 {
-	while (n) {
-		size_t len = min3(n, PAGE_SIZE - soff, PAGE_SIZE - doff);
+	size_t done = 0;
 
-		if (len == PAGE_SIZE) {
-			void *from = kmap_local_page(*spages);
-			void *to = kmap_local_page(*dpages);
+	while (done < n) {
+		size_t len = min(n - done, PAGE_SIZE - soff);
+		void *from = kmap_local_page(*spages);
+		unsigned long left;
 
-			copy_page(to, from);
-			kunmap_local(to);
-			kunmap_local(from);
-		} else {
-			memcpy_page(*dpages, doff, *spages, soff, len);
-		}
-		n -= len;
-		soff += len;
-		doff += len;
-		if (soff == PAGE_SIZE || !n)
-			spages++, soff = 0;
-		if (doff == PAGE_SIZE || !n) {
-			flush_dcache_page(*dpages);
-			dpages++, doff = 0;
-		}
+		left = copy_to_user(u64_to_user_ptr(dst + done), from + soff,
+				    len);
+		kunmap_local(from);
+		if (left)
+			return n - done - len + left;
+		done += len;
+		soff = 0;
+		spages++;
 	}
+	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(machipc_copy_pinned);
+EXPORT_SYMBOL_IF_KUNIT(machipc_copy_pinned_to_user);
 
 /*
  * Bytes of the next step of a copy from @src to @dst with @left to go: as
@@ -357,42 +351,28 @@ VISIBLE_IF_KUNIT size_t machipc_copy_step_bytes(u64 src, u64 dst, size_t left,
 EXPORT_SYMBOL_IF_KUNIT(machipc_copy_step_bytes);
 
 /*
- * Copy one step of a chunk: @n bytes, at most chunk_pages / 2 pages on
- * either side, so that no more than chunk_pages pages are ever pinned.
+ * Copy one step of a chunk: @n bytes, at most chunk_pages / 2 of the
+ * sender's pages, so that no more than that is ever pinned.
  *
- * Our destination pages are pinned first, without faults and outside the
- * busy section: pinning them may wait for our own mmap lock, and the
- * sender must never wait on our memory.  A missing one is faulted in by
- * the caller with nothing of the sender's held.  The sender's pages are
- * pinned only if its mmap lock is free; anything else is left to the
- * sender to fault in, from @src to @chunk_end.
+ * The sender's pages are pinned only if its mmap lock is free; anything
+ * else is left to the sender to fault in, from @src to @chunk_end.  They
+ * are copied to our buffer with page faults disabled: a page of ours that
+ * is missing is faulted in by the caller, with nothing of the sender's
+ * held, and the step is done again.
  */
 static int machipc_copier_step(struct machipc_copier *copier, u64 src,
 			       u64 dst, size_t n, u64 chunk_end)
 {
-	unsigned int half = copier->chunk_pages / 2;
 	unsigned int ns = DIV_ROUND_UP(offset_in_page(src) + n, PAGE_SIZE);
-	unsigned int nd = DIV_ROUND_UP(offset_in_page(dst) + n, PAGE_SIZE);
 	struct page **spages = copier->pages;
-	struct page **dpages = copier->pages + half;
 	struct machipc_xfer *xfer;
-	bool copied = false;
+	size_t left;
 	long got;
 	int ret;
 
-	got = pin_user_pages_fast(dst & PAGE_MASK, nd,
-				  FOLL_WRITE | FOLL_NOFAULT, dpages);
-	if (got < nd) {
-		if (got > 0)
-			unpin_user_pages(dpages, got);
-		return MACHIPC_CHUNK_DST_FAULT;
-	}
-
 	xfer = machipc_xfer_busy(copier);
-	if (!xfer) {
-		unpin_user_pages(dpages, nd);
+	if (!xfer)
 		return -EAGAIN;
-	}
 	/*
 	 * Even the sender's mmap lock is not waited for: a sender thread
 	 * stuck in its own pager while holding it would hold us too.  On
@@ -421,19 +401,20 @@ static int machipc_copier_step(struct machipc_copier *copier, u64 src,
 		copier->fault_len = chunk_end - copier->fault_addr;
 		ret = MACHIPC_CHUNK_SRC_FAULT;
 	} else {
-		machipc_copy_pinned(dpages, offset_in_page(dst), spages,
-				    offset_in_page(src), n);
-		copied = true;
+		pagefault_disable();
+		left = machipc_copy_pinned_to_user(dst, spages,
+						   offset_in_page(src), n);
+		pagefault_enable();
 		unpin_user_pages(spages, ns);
-		if (xfer->watching &&
-		    mmu_interval_check_retry(&xfer->notifier, copier->seq))
+		if (left)
+			ret = MACHIPC_CHUNK_DST_FAULT;
+		else if (xfer->watching &&
+			 mmu_interval_check_retry(&xfer->notifier, copier->seq))
 			ret = MACHIPC_CHUNK_INVALIDATED;
 		else
 			ret = 0;
 	}
-	ret = machipc_xfer_idle(copier, xfer, ret);
-	unpin_user_pages_dirty_lock(dpages, nd, copied);
-	return ret;
+	return machipc_xfer_idle(copier, xfer, ret);
 }
 
 /*

@@ -23,8 +23,8 @@ size_t machipc_copier_cost(unsigned int chunk_pages);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* The copy's page arithmetic, reached by the KUnit suite machipc_copy. */
-void machipc_copy_pinned(struct page **dpages, size_t doff,
-			 struct page **spages, size_t soff, size_t n);
+size_t machipc_copy_pinned_to_user(u64 dst, struct page **spages,
+				   size_t soff, size_t n);
 size_t machipc_copy_step_bytes(u64 src, u64 dst, size_t left,
 			       unsigned int chunk_pages);
 #endif

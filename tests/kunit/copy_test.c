@@ -2,15 +2,19 @@
 /*
  * Tests of the copy engine's page arithmetic: machipc_copy_step_bytes()
  * (a step never pins more than chunk_pages, half on either side, and
- * always makes progress) and machipc_copy_pinned() (every byte lands at
- * its place, nothing around it is touched, for equal and unequal offsets
- * within pages and every length around page boundaries).
+ * always makes progress) and machipc_copy_pinned_to_user() (every byte
+ * lands at its place in user memory, nothing around it is touched, for
+ * equal and unequal offsets within pages and every length around page
+ * boundaries; a hole in the destination stops it and is reported).
  */
 
 #include <kunit/test.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/vmalloc.h>
+#include <linux/uaccess.h>
 
 #include "copy.h"
 #include "suites.h"
@@ -73,7 +77,7 @@ static void machipc_copy_step_bytes_test(struct kunit *test)
 
 struct copy_pages {
 	struct page *src[TEST_PAGES];
-	struct page *dst[TEST_PAGES];
+	u8 dst[TEST_PAGES * PAGE_SIZE];
 };
 
 static void copy_pages_free(void *data)
@@ -81,12 +85,10 @@ static void copy_pages_free(void *data)
 	struct copy_pages *cp = data;
 	unsigned int i;
 
-	for (i = 0; i < TEST_PAGES; i++) {
+	for (i = 0; i < TEST_PAGES; i++)
 		if (cp->src[i])
 			__free_page(cp->src[i]);
-		if (cp->dst[i])
-			__free_page(cp->dst[i]);
-	}
+	vfree(cp);
 }
 
 static u8 pattern(size_t i, u8 seed)
@@ -100,25 +102,52 @@ static u8 *byte_at(struct page **pages, size_t i)
 	return (u8 *)page_address(pages[i / PAGE_SIZE]) + i % PAGE_SIZE;
 }
 
-static void machipc_copy_pinned_test(struct kunit *test)
+#ifdef MACHIPC_HAVE_KUNIT_VM_MMAP
+/* As the copier calls it: page faults disabled. */
+static size_t copy_out(u64 dst, struct page **src, size_t soff, size_t n)
+{
+	size_t left;
+
+	pagefault_disable();
+	left = machipc_copy_pinned_to_user(dst, src, soff, n);
+	pagefault_enable();
+	return left;
+}
+
+static unsigned long put_buf(unsigned long ubuf, const void *from, size_t n)
+{
+	return copy_to_user((void __user *)ubuf, from, n);
+}
+
+static unsigned long get_buf(void *to, unsigned long ubuf, size_t n)
+{
+	return copy_from_user(to, (const void __user *)ubuf, n);
+}
+
+static void machipc_copy_pinned_to_user_test(struct kunit *test)
 {
 	static const size_t extra[] = { 0, 1, PAGE_SIZE - 1, PAGE_SIZE,
 					PAGE_SIZE + 1, 2 * PAGE_SIZE };
 	size_t total = TEST_PAGES * PAGE_SIZE;
 	struct copy_pages *cp;
 	unsigned int i, j, k, p;
+	unsigned long ubuf;
 	u8 seed = 1;
 
-	cp = kunit_kzalloc(test, sizeof(*cp), GFP_KERNEL);
+	cp = vzalloc(sizeof(*cp));
 	KUNIT_ASSERT_NOT_NULL(test, cp);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, copy_pages_free,
 							cp), 0);
 	for (p = 0; p < TEST_PAGES; p++) {
 		cp->src[p] = alloc_page(GFP_KERNEL);
-		cp->dst[p] = alloc_page(GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, cp->src[p]);
-		KUNIT_ASSERT_NOT_NULL(test, cp->dst[p]);
 	}
+	/* The buffer, then a hole of one page. */
+	ubuf = kunit_vm_mmap(test, NULL, 0, total + PAGE_SIZE,
+			     PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE(test, ubuf, 0UL);
+	KUNIT_ASSERT_EQ(test, vm_munmap(ubuf + total, PAGE_SIZE), 0);
 
 	for (i = 0; i < ARRAY_SIZE(test_offsets); i++) {
 		for (j = 0; j < ARRAY_SIZE(test_offsets); j++) {
@@ -132,18 +161,23 @@ static void machipc_copy_pinned_test(struct kunit *test)
 				n = k == 0 ? 1 : k == 1 ? room :
 				    min(room, extra[k - 2] + PAGE_SIZE -
 					      max(soff, doff));
-				for (b = 0; b < total; b++) {
+				for (b = 0; b < total; b++)
 					*byte_at(cp->src, b) = pattern(b, seed);
-					*byte_at(cp->dst, b) = 0xa5;
-				}
-				machipc_copy_pinned(cp->dst, doff, cp->src,
-						    soff, n);
+				memset(cp->dst, 0xa5, total);
+				/* Faults taken here, outside the copy. */
+				KUNIT_ASSERT_EQ(test, put_buf(ubuf, cp->dst,
+							      total), 0UL);
+				KUNIT_EXPECT_EQ(test, copy_out(ubuf + doff,
+							       cp->src, soff,
+							       n), 0UL);
+				KUNIT_ASSERT_EQ(test, get_buf(cp->dst, ubuf,
+							      total), 0UL);
 				for (b = 0; b < total && bad == total; b++) {
 					u8 want = b >= doff && b < doff + n ?
 						  pattern(b - doff + soff,
 							  seed) : 0xa5;
 
-					if (*byte_at(cp->dst, b) != want)
+					if (cp->dst[b] != want)
 						bad = b;
 				}
 				KUNIT_EXPECT_EQ_MSG(test, bad, total,
@@ -152,11 +186,27 @@ static void machipc_copy_pinned_test(struct kunit *test)
 			}
 		}
 	}
+
+	/* Into the hole: stopped there, what lies past it reported. */
+	for (i = 0; i < ARRAY_SIZE(test_offsets); i++) {
+		size_t soff = test_offsets[i], n = PAGE_SIZE + 100;
+		size_t left = copy_out(ubuf + total - PAGE_SIZE, cp->src, soff,
+				       n);
+
+		KUNIT_EXPECT_GE_MSG(test, left, (size_t)100, "soff %zu", soff);
+		KUNIT_EXPECT_LE_MSG(test, left, n, "soff %zu", soff);
+	}
 }
+#else
+static void machipc_copy_pinned_to_user_test(struct kunit *test)
+{
+	kunit_skip(test, "this kernel's KUnit has no kunit_vm_mmap()");
+}
+#endif
 
 static struct kunit_case machipc_copy_cases[] = {
 	KUNIT_CASE(machipc_copy_step_bytes_test),
-	KUNIT_CASE(machipc_copy_pinned_test),
+	KUNIT_CASE(machipc_copy_pinned_to_user_test),
 	{}
 };
 
