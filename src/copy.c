@@ -309,7 +309,8 @@ enum {
  * faults: a page of ours that is missing or write-protected ends the copy
  * instead of being faulted in while the sender's pages are held.
  *
- * Return: how many of the @n bytes were not copied (0: all were).
+ * Return: 0 if all @n bytes were copied; else at least how many were not
+ * (copy_to_user() may count a few copied bytes as not copied).
  */
 VISIBLE_IF_KUNIT size_t machipc_copy_pinned_to_user(u64 dst,
 						    struct page **spages,
@@ -338,7 +339,9 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_copy_pinned_to_user);
 /*
  * Bytes of the next step of a copy from @src to @dst with @left to go: as
  * many as fit in chunk_pages / 2 pages on either side (at least one byte
- * for chunk_pages >= 2), so that a step never pins more than chunk_pages.
+ * for chunk_pages >= 2), so that a step never pins more than half a chunk
+ * of the sender's pages.  (The destination's pages bound it too, from the
+ * engine's page-to-page days; a shorter step costs nothing measurable.)
  */
 VISIBLE_IF_KUNIT size_t machipc_copy_step_bytes(u64 src, u64 dst, size_t left,
 						unsigned int chunk_pages)
@@ -538,6 +541,17 @@ static int machipc_copier_pass(struct machipc_copier *copier,
 				ret = machipc_copier_inject(copier);
 				if (ret)
 					return ret;
+				/*
+				 * Buffers the kernel mapped start empty: fault
+				 * the chunk's part in first, rather than pin
+				 * the sender's pages for a step that stops at
+				 * our first byte.
+				 */
+				if (copier->mapped) {
+					ret = machipc_fault_in(dst + off, n, true);
+					if (ret)
+						return ret;
+				}
 			}
 			if (signal_pending(current))
 				return -ERESTARTSYS;

@@ -34,9 +34,9 @@
 int machipc_fault_in(u64 uaddr, u64 len, bool write)
 {
 	unsigned int flags = FOLL_INTERRUPTIBLE | (write ? FOLL_WRITE : 0);
-	/* Pins too: no more at once than a chunk may hold. */
+	/* Pins too: no more at once than the copy engine's step holds. */
 	unsigned int batch = min(MACHIPC_FAULT_BATCH,
-				 READ_ONCE(machipc_chunk_pages));
+				 READ_ONCE(machipc_chunk_pages) / 2);
 	struct page *pages[MACHIPC_FAULT_BATCH];
 	unsigned long addr = uaddr & PAGE_MASK;
 	unsigned long end;

@@ -398,7 +398,8 @@ static int machipc_port_arrays_write(const struct machipc_msg *msg,
  * A message without descriptors, of at most MACHIPC_RCV_WRITE_SMALL bytes
  * of body: its header @hdr, body and trailer (@tsize bytes of @trailer)
  * in one user access.  The sources are bounded by construction: @hdr and
- * @trailer are the caller's, the body is msg->size bytes of the message.
+ * @trailer are the caller's, the body is the msg->size - sizeof(*@hdr)
+ * bytes that follow the header in the message.
  */
 static int machipc_msg_write_small(const struct machipc_msg *msg,
 				   void __user *buf,
