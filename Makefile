@@ -65,7 +65,7 @@ CFLAGS		?= -O2 -g
 # its KUnit tests, and the uapi header (not kbuild's generated *.mod.c).
 STYLE_FILES	= $(sort $(filter-out %.mod.c,$(shell find $(top)/src -name '*.[ch]')) \
 		  $(top)/include/uapi/linux/machipc.h \
-		  $(filter-out %.mod.c,$(wildcard $(top)/tests/kunit/*.[ch])))
+		  $(filter-out %.mod.c,$(shell find $(top)/tests/kunit -name '*.[ch]')))
 
 .PHONY: all modules userspace lib libmach bootstrapd selftests demo abi-version uapi-check ipcbench introspect stock stock61 debug \
 	deps run run-mach check bench style sparse clean help install deb fuzz-tool soak-tool fuzz soak
