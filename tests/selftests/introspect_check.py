@@ -16,9 +16,11 @@ Prints what differs on stderr; exit 0 when every check passed.
 import fcntl
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -126,6 +128,21 @@ def case_ls(pid, expected_file, peer):
 
 
 def case_unpriv(pid):
+    # nobody may not reach the checkout (a clone in a mktemp -d directory
+    # is mode 0700): it runs a copy of machipc-ls (one self-contained
+    # file) from a directory of its own that it can read.
+    tooldir = tempfile.mkdtemp(prefix="machipc-ls-")
+    try:
+        os.chmod(tooldir, 0o755)
+        ls = os.path.join(tooldir, "machipc-ls")
+        shutil.copy(LS, ls)
+        os.chmod(ls, 0o755)
+        unpriv_child(pid, ls)
+    finally:
+        shutil.rmtree(tooldir)
+
+
+def unpriv_child(pid, ls):
     rfd, wfd = os.pipe()
     child = os.fork()
     if child == 0:
@@ -134,12 +151,13 @@ def case_unpriv(pid):
             os.setgroups([])
             os.setgid(65534)
             os.setuid(65534)
+            os.chdir(os.path.dirname(ls))
             own = os.open("/dev/machipc", os.O_RDWR)
             # MACHIPC_IOC_PORT_ALLOCATE: _IOWR(0xBA, 1, 8 bytes)
             arg = bytearray(struct.pack("II", 2, 0))
             fcntl.ioctl(own, 0xc008ba01, arg)
             msgs = []
-            r = run([LS, "--json"], pass_fds=(own,))
+            r = run([ls, "--json"], pass_fds=(own,))
             if r.returncode != 0:
                 msgs.append("ls as nobody rc %d: %s" % (r.returncode,
                                                         r.stderr))
@@ -150,7 +168,7 @@ def case_unpriv(pid):
                 if os.getpid() not in pids:
                     msgs.append("nobody does not see its own space: %s" %
                                 pids)
-            r = run([LS, "-p", str(pid), "--json"])
+            r = run([ls, "-p", str(pid), "--json"])
             if r.returncode != 1 or "permission denied" not in r.stderr:
                 msgs.append("ls -p %d as nobody: rc %d, %r" %
                             (pid, r.returncode, r.stderr))
