@@ -1664,3 +1664,31 @@ LM_EXPORT void mig_put_reply_port(mach_port_t reply_port)
 {
 	(void)reply_port;
 }
+
+LM_EXPORT mach_msg_return_t mach_msg_overwrite_trap(mach_msg_header_t *msg,
+						    mach_msg_option_t option,
+						    mach_msg_size_t send_size,
+						    mach_msg_size_t rcv_size,
+						    mach_port_name_t rcv_name,
+						    mach_msg_timeout_t timeout,
+						    mach_port_name_t notify,
+						    mach_msg_header_t *rcv_msg,
+						    mach_msg_size_t rcv_limit)
+{
+	return mach_msg_overwrite(msg, option | MACH_SEND_INTERRUPT |
+				  MACH_RCV_INTERRUPT, send_size, rcv_size,
+				  rcv_name, timeout, notify, rcv_msg,
+				  rcv_limit);
+}
+
+LM_EXPORT mach_msg_return_t mach_msg_trap(mach_msg_header_t *msg,
+					  mach_msg_option_t option,
+					  mach_msg_size_t send_size,
+					  mach_msg_size_t rcv_size,
+					  mach_port_name_t rcv_name,
+					  mach_msg_timeout_t timeout,
+					  mach_port_name_t notify)
+{
+	return mach_msg_overwrite_trap(msg, option, send_size, rcv_size,
+				       rcv_name, timeout, notify, NULL, 0);
+}

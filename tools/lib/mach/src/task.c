@@ -36,3 +36,32 @@ LM_EXPORT kern_return_t task_info(task_name_t target_task, task_flavor_t flavor,
 		return KERN_INVALID_ARGUMENT;
 	}
 }
+
+LM_EXPORT kern_return_t pid_for_task(mach_port_name_t t, int *x)
+{
+	if (!x)
+		return KERN_INVALID_ARGUMENT;
+	if (!lm_task_ok(t)) {
+		*x = -1;
+		return KERN_FAILURE;
+	}
+	*x = getpid();
+	return KERN_SUCCESS;
+}
+
+/*
+ * Only the caller's own task has a name here (machipc gives no process a
+ * right to another's task): its pid gets mach_task_self(), whose one user
+ * reference no call changes (see mach_port_mod_refs()).
+ */
+LM_EXPORT kern_return_t task_for_pid(mach_port_name_t target_tport, int pid,
+				     mach_port_name_t *t)
+{
+	if (!t)
+		return KERN_INVALID_ARGUMENT;
+	*t = MACH_PORT_NULL;
+	if (!lm_task_ok(target_tport) || pid != getpid())
+		return KERN_FAILURE;
+	*t = target_tport;
+	return KERN_SUCCESS;
+}

@@ -7,6 +7,7 @@
 #define _MACH_MACH_HOST_H_
 
 #include <mach/clock_types.h>
+#include <mach/host_info.h>
 #include <mach/kern_return.h>
 #include <mach/mach_types.h>
 
@@ -23,6 +24,18 @@ kern_return_t host_get_clock_service(host_t host, clock_id_t clock_id,
 				     clock_serv_t *clock_serv);
 /* The page size, vm_page_size. */
 kern_return_t host_page_size(host_t host, vm_size_t *out_page_size);
+/*
+ * HOST_BASIC_INFO, HOST_SCHED_INFO and HOST_PRIORITY_INFO (<mach/host_info.h>);
+ * *host_info_outCnt is the room in integer_t units, on return what was
+ * written.  Other flavors are KERN_INVALID_ARGUMENT.
+ */
+kern_return_t host_info(host_t host, host_flavor_t flavor,
+			host_info_t host_info_out,
+			mach_msg_type_number_t *host_info_outCnt);
+/* HOST_LOAD_INFO and HOST_CPU_LOAD_INFO, from /proc/loadavg and /proc/stat. */
+kern_return_t host_statistics(host_t host, host_flavor_t flavor,
+			      host_info_t host_info_out,
+			      mach_msg_type_number_t *host_info_outCnt);
 
 #ifdef __cplusplus
 }

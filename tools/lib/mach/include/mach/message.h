@@ -533,6 +533,29 @@ extern mach_msg_return_t mach_msg(mach_msg_header_t *msg,
 				  mach_msg_timeout_t timeout,
 				  mach_port_name_t notify);
 
+/*
+ * The traps under mach_msg() and mach_msg_overwrite(): the same call,
+ * except that an interrupted send or receive returns
+ * MACH_SEND_INTERRUPTED or MACH_RCV_INTERRUPTED instead of being retried
+ * (as if MACH_SEND_INTERRUPT and MACH_RCV_INTERRUPT were set).
+ */
+extern mach_msg_return_t mach_msg_trap(mach_msg_header_t *msg,
+				       mach_msg_option_t option,
+				       mach_msg_size_t send_size,
+				       mach_msg_size_t rcv_size,
+				       mach_port_name_t rcv_name,
+				       mach_msg_timeout_t timeout,
+				       mach_port_name_t notify);
+extern mach_msg_return_t mach_msg_overwrite_trap(mach_msg_header_t *msg,
+						 mach_msg_option_t option,
+						 mach_msg_size_t send_size,
+						 mach_msg_size_t rcv_size,
+						 mach_port_name_t rcv_name,
+						 mach_msg_timeout_t timeout,
+						 mach_port_name_t notify,
+						 mach_msg_header_t *rcv_msg,
+						 mach_msg_size_t rcv_limit);
+
 /* Vouchers do not exist on machipc: always KERN_INVALID_ARGUMENT. */
 extern kern_return_t mach_voucher_deallocate(mach_port_name_t voucher);
 

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mach_host: the host calls (<mach/mach_host.h>: host_info(),
+ * host_statistics()), the task/pid traps (pid_for_task(), task_for_pid()),
+ * the scheduling traps (thread_switch(), swtch(), swtch_pri()) and
+ * mach_msg_trap()/mach_msg_overwrite_trap(), as macOS programs call them,
+ * with <mach/mach.h> alone included.
+ *
+ * - basic_info / basic_info_old_count / basic_info_short: HOST_BASIC_INFO
+ *   against sysconf() and the architecture; XNU's old 5-integer layout
+ *   for a count between the two; KERN_FAILURE below it, output untouched.
+ * - sched_and_priority_info, host_info_errors.
+ * - statistics_load / statistics_cpu_load / statistics_errors.
+ * - pid_for_task_self / pid_for_task_errors / pid_for_task_fork_child.
+ * - task_for_pid_self / task_for_pid_others.
+ * - thread_switch_options, thread_switch_wait, swtch_yields.
+ * - msg_trap_round_trip: a send and a receive through the traps.
+ * - msg_trap_rcv_interrupted: a signal ends mach_msg_trap()'s receive
+ *   with MACH_RCV_INTERRUPTED; mach_msg() in the same spot keeps waiting
+ *   and gets the message sent after the signal.
+ * - msg_trap_send_interrupted: the same for a send blocked on a full
+ *   queue: MACH_SEND_INTERRUPTED, nothing queued.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stddef.h>
+
+#include "kselftest_harness.h"
+#include "mach_test.h"
+
+TEST(basic_info)
+{
+	host_basic_info_data_t b;
+	mach_msg_type_number_t n = HOST_BASIC_INFO_COUNT;
+	uint64_t mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+
+	ASSERT_EQ(48, sizeof(b));
+	ASSERT_EQ(12, HOST_BASIC_INFO_COUNT);
+	ASSERT_EQ(40, offsetof(host_basic_info_data_t, max_mem));
+	memset(&b, 0xa5, sizeof(b));
+	ASSERT_EQ(KERN_SUCCESS, host_info(mach_host_self(), HOST_BASIC_INFO,
+					  (host_info_t)&b, &n));
+	EXPECT_EQ(HOST_BASIC_INFO_COUNT, n);
+	EXPECT_EQ(sysconf(_SC_NPROCESSORS_CONF), b.max_cpus);
+	EXPECT_EQ(sysconf(_SC_NPROCESSORS_ONLN), b.avail_cpus);
+	EXPECT_EQ(b.avail_cpus, b.logical_cpu);
+	EXPECT_EQ(b.max_cpus, b.logical_cpu_max);
+	EXPECT_EQ(b.avail_cpus, b.physical_cpu);
+	EXPECT_EQ(mem, b.max_mem);
+	EXPECT_EQ(mem > 0x80000000ULL ? 0x80000000U : (natural_t)mem,
+		  b.memory_size);
+#if defined(__x86_64__)
+	EXPECT_EQ(CPU_TYPE_X86_64, b.cpu_type);
+	EXPECT_EQ(0x01000007, b.cpu_type);
+	EXPECT_EQ(CPU_SUBTYPE_X86_64_ALL, b.cpu_subtype);
+#elif defined(__aarch64__)
+	EXPECT_EQ(CPU_TYPE_ARM64, b.cpu_type);
+#endif
+	EXPECT_EQ(CPU_THREADTYPE_NONE, b.cpu_threadtype);
+}
+
+TEST(basic_info_old_count)
+{
+	integer_t buf[HOST_BASIC_INFO_COUNT];
+	mach_msg_type_number_t n;
+	unsigned int i;
+
+	for (n = HOST_BASIC_INFO_OLD_COUNT; n < HOST_BASIC_INFO_COUNT; n++) {
+		mach_msg_type_number_t got = n;
+
+		memset(buf, 0x5a, sizeof(buf));
+		ASSERT_EQ(KERN_SUCCESS,
+			  host_info(mach_host_self(), HOST_BASIC_INFO, buf,
+				    &got));
+		ASSERT_EQ(HOST_BASIC_INFO_OLD_COUNT, got);
+		EXPECT_EQ(sysconf(_SC_NPROCESSORS_CONF), buf[0]);
+		/* Nothing past the old structure is written. */
+		for (i = HOST_BASIC_INFO_OLD_COUNT; i < HOST_BASIC_INFO_COUNT; i++)
+			ASSERT_EQ(0x5a5a5a5a, buf[i]);
+	}
+}
+
+TEST(basic_info_short)
+{
+	integer_t buf[HOST_BASIC_INFO_COUNT];
+	mach_msg_type_number_t n = HOST_BASIC_INFO_OLD_COUNT - 1;
+
+	memset(buf, 0x5a, sizeof(buf));
+	EXPECT_EQ(KERN_FAILURE, host_info(mach_host_self(), HOST_BASIC_INFO,
+					  buf, &n));
+	EXPECT_EQ(HOST_BASIC_INFO_OLD_COUNT - 1, n);
+	EXPECT_EQ(0x5a5a5a5a, buf[0]);
+}
+
+TEST(sched_and_priority_info)
+{
+	host_sched_info_data_t s;
+	host_priority_info_data_t p;
+	mach_msg_type_number_t n = HOST_SCHED_INFO_COUNT;
+
+	ASSERT_EQ(2, HOST_SCHED_INFO_COUNT);
+	ASSERT_EQ(8, HOST_PRIORITY_INFO_COUNT);
+	ASSERT_EQ(KERN_SUCCESS, host_info(mach_host_self(), HOST_SCHED_INFO,
+					  (host_info_t)&s, &n));
+	EXPECT_EQ(HOST_SCHED_INFO_COUNT, n);
+	EXPECT_GT(s.min_timeout, 0);
+	EXPECT_GT(s.min_quantum, 0);
+	n = HOST_PRIORITY_INFO_COUNT;
+	ASSERT_EQ(KERN_SUCCESS, host_info(mach_host_self(), HOST_PRIORITY_INFO,
+					  (host_info_t)&p, &n));
+	EXPECT_EQ(HOST_PRIORITY_INFO_COUNT, n);
+	EXPECT_LE(p.minimum_priority, p.user_priority);
+	EXPECT_LT(p.user_priority, p.server_priority);
+	EXPECT_LT(p.server_priority, p.kernel_priority);
+	EXPECT_LE(p.idle_priority, p.depress_priority);
+}
+
+TEST(host_info_errors)
+{
+	integer_t buf[HOST_BASIC_INFO_COUNT];
+	mach_msg_type_number_t n = HOST_BASIC_INFO_COUNT;
+
+	/* Not the host. */
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_info(mach_task_self(), HOST_BASIC_INFO, buf, &n));
+	/* Flavors Linux has no answer for. */
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_info(mach_host_self(), HOST_RESOURCE_SIZES, buf, &n));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_info(mach_host_self(), 9999, buf, &n));
+	EXPECT_EQ(HOST_BASIC_INFO_COUNT, n);
+	n = HOST_SCHED_INFO_COUNT - 1;
+	EXPECT_EQ(KERN_FAILURE,
+		  host_info(mach_host_self(), HOST_SCHED_INFO, buf, &n));
+	n = HOST_PRIORITY_INFO_COUNT - 1;
+	EXPECT_EQ(KERN_FAILURE,
+		  host_info(mach_host_self(), HOST_PRIORITY_INFO, buf, &n));
+}
+
+TEST(statistics_load)
+{
+	host_load_info_data_t l;
+	mach_msg_type_number_t n = HOST_LOAD_INFO_COUNT;
+	double avg[3];
+	int i;
+
+	ASSERT_EQ(6, HOST_LOAD_INFO_COUNT);
+	ASSERT_EQ(KERN_SUCCESS, host_statistics(mach_host_self(),
+						HOST_LOAD_INFO,
+						(host_info_t)&l, &n));
+	ASSERT_EQ(3, getloadavg(avg, 3));
+	EXPECT_EQ(HOST_LOAD_INFO_COUNT, n);
+	for (i = 0; i < 3; i++) {
+		/* The load may move between the two readings: 0.5 of slack. */
+		EXPECT_LE(abs(l.avenrun[i] - (integer_t)(avg[i] * LOAD_SCALE)),
+			  LOAD_SCALE / 2);
+		EXPECT_GE(l.mach_factor[i], 0);
+		EXPECT_LE(l.mach_factor[i],
+			  sysconf(_SC_NPROCESSORS_ONLN) * LOAD_SCALE);
+	}
+}
+
+TEST(statistics_cpu_load)
+{
+	host_cpu_load_info_data_t a, b;
+	mach_msg_type_number_t n = HOST_CPU_LOAD_INFO_COUNT;
+	long long end = mt_now_ms() + 100;
+	volatile unsigned long spin = 0;
+	int i;
+
+	ASSERT_EQ(4, HOST_CPU_LOAD_INFO_COUNT);
+	ASSERT_EQ(KERN_SUCCESS, host_statistics(mach_host_self(),
+						HOST_CPU_LOAD_INFO,
+						(host_info_t)&a, &n));
+	EXPECT_EQ(HOST_CPU_LOAD_INFO_COUNT, n);
+	while (mt_now_ms() < end)
+		spin++;
+	ASSERT_EQ(KERN_SUCCESS, host_statistics(mach_host_self(),
+						HOST_CPU_LOAD_INFO,
+						(host_info_t)&b, &n));
+	for (i = 0; i < CPU_STATE_MAX; i++)
+		EXPECT_GE(b.cpu_ticks[i], a.cpu_ticks[i]);
+	/* 100 ms of spinning is at least a tick of user or system time. */
+	EXPECT_GT(b.cpu_ticks[CPU_STATE_USER] + b.cpu_ticks[CPU_STATE_SYSTEM],
+		  a.cpu_ticks[CPU_STATE_USER] + a.cpu_ticks[CPU_STATE_SYSTEM]);
+}
+
+TEST(statistics_errors)
+{
+	integer_t buf[64];
+	mach_msg_type_number_t n = 64;
+
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_statistics(mach_task_self(), HOST_LOAD_INFO, buf, &n));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_statistics(mach_host_self(), HOST_VM_INFO, buf, &n));
+	EXPECT_EQ(64, n);
+	n = HOST_LOAD_INFO_COUNT - 1;
+	EXPECT_EQ(KERN_FAILURE,
+		  host_statistics(mach_host_self(), HOST_LOAD_INFO, buf, &n));
+	n = HOST_CPU_LOAD_INFO_COUNT - 1;
+	EXPECT_EQ(KERN_FAILURE, host_statistics(mach_host_self(),
+						HOST_CPU_LOAD_INFO, buf, &n));
+}
+
+TEST(pid_for_task_self)
+{
+	int pid = 0;
+
+	ASSERT_EQ(KERN_SUCCESS, pid_for_task(mach_task_self(), &pid));
+	EXPECT_EQ(getpid(), pid);
+}
+
+TEST(pid_for_task_errors)
+{
+	mach_port_t p = mt_port();
+	int pid = 1234;
+
+	ASSERT_NE(MACH_PORT_NULL, p);
+	EXPECT_EQ(KERN_FAILURE, pid_for_task(MACH_PORT_NULL, &pid));
+	EXPECT_EQ(-1, pid);
+	pid = 1234;
+	/* A port is no task. */
+	EXPECT_EQ(KERN_FAILURE, pid_for_task(p, &pid));
+	EXPECT_EQ(-1, pid);
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_port_destroy(mach_task_self(), p));
+}
+
+TEST(pid_for_task_fork_child)
+{
+	pid_t child;
+	int status;
+
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		int pid = 0;
+
+		_exit(pid_for_task(mach_task_self(), &pid) != KERN_SUCCESS ? 2 :
+		      pid != getpid() ? 3 : 0);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST(task_for_pid_self)
+{
+	mach_port_name_t t = MACH_PORT_DEAD;
+	mach_msg_type_number_t before = mt_name_count();
+
+	ASSERT_EQ(KERN_SUCCESS,
+		  task_for_pid(mach_task_self(), getpid(), &t));
+	EXPECT_EQ(mach_task_self(), t);
+	/* The task's name, usable as such; no new name in the space. */
+	EXPECT_EQ(MACH_PORT_TYPE_SEND, mt_type(t));
+	EXPECT_EQ(before, mt_name_count());
+}
+
+TEST(task_for_pid_others)
+{
+	mach_port_name_t t = MACH_PORT_DEAD;
+
+	EXPECT_EQ(KERN_FAILURE, task_for_pid(mach_task_self(), getppid(), &t));
+	EXPECT_EQ(MACH_PORT_NULL, t);
+	t = MACH_PORT_DEAD;
+	EXPECT_EQ(KERN_FAILURE, task_for_pid(mach_task_self(), 0, &t));
+	EXPECT_EQ(MACH_PORT_NULL, t);
+	t = MACH_PORT_DEAD;
+	EXPECT_EQ(KERN_FAILURE, task_for_pid(MACH_PORT_NULL, getpid(), &t));
+	EXPECT_EQ(MACH_PORT_NULL, t);
+}
+
+TEST(thread_switch_options)
+{
+	EXPECT_EQ(KERN_SUCCESS,
+		  thread_switch(MACH_PORT_NULL, SWITCH_OPTION_NONE, 0));
+	EXPECT_EQ(KERN_SUCCESS,
+		  thread_switch(MACH_PORT_NULL, SWITCH_OPTION_DEPRESS, 1));
+	EXPECT_EQ(KERN_SUCCESS, thread_switch(mach_thread_self(),
+					      SWITCH_OPTION_NONE, 0));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  thread_switch(MACH_PORT_NULL, 99, 0));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  thread_switch(MACH_PORT_NULL, -1, 0));
+}
+
+TEST(thread_switch_wait)
+{
+	long long t0 = mt_now_ms();
+
+	EXPECT_EQ(KERN_SUCCESS,
+		  thread_switch(MACH_PORT_NULL, SWITCH_OPTION_WAIT, 50));
+	EXPECT_GE(mt_now_ms() - t0, 50);
+}
+
+TEST(swtch_yields)
+{
+	EXPECT_EQ(FALSE, swtch());
+	EXPECT_EQ(FALSE, swtch_pri(0));
+}
+
+TEST(msg_trap_round_trip)
+{
+	mach_port_t p = mt_port_send();
+	mt_simple_t m;
+	mt_simple_rcv_t r;
+
+	ASSERT_NE(MACH_PORT_NULL, p);
+	memset(&m, 0, sizeof(m));
+	m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.header.msgh_size = sizeof(m);
+	m.header.msgh_remote_port = p;
+	m.header.msgh_id = 4242;
+	m.seq = 7;
+	ASSERT_EQ(MACH_MSG_SUCCESS,
+		  mach_msg_trap(&m.header, MACH_SEND_MSG, sizeof(m), 0,
+				MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE,
+				MACH_PORT_NULL));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(MACH_MSG_SUCCESS,
+		  mach_msg_overwrite_trap(NULL, MACH_RCV_MSG, 0, sizeof(r), p,
+					  MACH_MSG_TIMEOUT_NONE,
+					  MACH_PORT_NULL, &r.header,
+					  sizeof(r)));
+	EXPECT_EQ(4242, r.header.msgh_id);
+	EXPECT_EQ(7, r.seq);
+	EXPECT_EQ(KERN_SUCCESS, mach_port_destroy(mach_task_self(), p));
+}
+
+/* A signal whose handler does not restart system calls. */
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void no_restart_usr1(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+struct waiter {
+	mach_port_t port;
+	int trap;			/* mach_msg_trap(), else mach_msg() */
+	int send;			/* a send to a full queue, else a receive */
+	volatile int started;
+	mach_msg_return_t mr;
+	uint32_t seq;
+	long long ms;
+};
+
+static void *waiter_run(void *arg)
+{
+	struct waiter *w = arg;
+	long long t0 = mt_now_ms();
+	mt_simple_rcv_t r;
+	mt_simple_t m;
+
+	memset(&r, 0, sizeof(r));
+	memset(&m, 0, sizeof(m));
+	m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.header.msgh_size = sizeof(m);
+	m.header.msgh_remote_port = w->port;
+	m.seq = 99;
+	w->started = 1;
+	if (w->send)
+		w->mr = mach_msg_trap(&m.header, MACH_SEND_MSG, sizeof(m), 0,
+				      MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE,
+				      MACH_PORT_NULL);
+	else if (w->trap)
+		w->mr = mach_msg_trap(&r.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+				      0, sizeof(r), w->port, 10000,
+				      MACH_PORT_NULL);
+	else
+		w->mr = mach_msg(&r.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+				 sizeof(r), w->port, 10000, MACH_PORT_NULL);
+	w->seq = r.seq;
+	w->ms = mt_now_ms() - t0;
+	return NULL;
+}
+
+static void start_and_signal(struct __test_metadata *_metadata,
+			     struct waiter *w, pthread_t *th)
+{
+	no_restart_usr1();
+	ASSERT_EQ(0, pthread_create(th, NULL, waiter_run, w));
+	while (!w->started)
+		sched_yield();
+	usleep(200 * 1000);
+	ASSERT_EQ(0, pthread_kill(*th, SIGUSR1));
+}
+
+TEST(msg_trap_rcv_interrupted)
+{
+	struct waiter w = { .port = mt_port_send(), .trap = 1 };
+	pthread_t th;
+
+	ASSERT_NE(MACH_PORT_NULL, w.port);
+	start_and_signal(_metadata, &w, &th);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(MACH_RCV_INTERRUPTED, w.mr);
+	EXPECT_LT(w.ms, 5000);
+
+	/* mach_msg() itself retries: the message sent later arrives. */
+	memset(&w, 0, sizeof(w));
+	w.port = mt_port_send();
+	ASSERT_NE(MACH_PORT_NULL, w.port);
+	start_and_signal(_metadata, &w, &th);
+	usleep(100 * 1000);
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(w.port, MACH_MSG_TYPE_COPY_SEND,
+					    1, 5, 0, 0));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(MACH_MSG_SUCCESS, w.mr);
+	EXPECT_EQ(5, w.seq);
+	EXPECT_EQ(KERN_SUCCESS, mach_port_destroy(mach_task_self(), w.port));
+}
+
+TEST(msg_trap_send_interrupted)
+{
+	struct waiter w = { .port = mt_port_send(), .send = 1 };
+	mach_port_limits_t lim = { .mpl_qlimit = 1 };
+	mt_simple_rcv_t r;
+	pthread_t th;
+
+	ASSERT_NE(MACH_PORT_NULL, w.port);
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_port_set_attributes(mach_task_self(), w.port,
+					   MACH_PORT_LIMITS_INFO,
+					   (mach_port_info_t)&lim,
+					   MACH_PORT_LIMITS_INFO_COUNT));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(w.port, MACH_MSG_TYPE_COPY_SEND,
+					    1, 1, 0, 0));
+	start_and_signal(_metadata, &w, &th);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(MACH_SEND_INTERRUPTED, w.mr);
+	/* Only the first message is queued. */
+	EXPECT_EQ(MACH_MSG_SUCCESS, mt_recv(w.port, &r, MACH_RCV_TIMEOUT, 0));
+	EXPECT_EQ(1, r.seq);
+	EXPECT_EQ(MACH_RCV_TIMED_OUT, mt_recv(w.port, &r, MACH_RCV_TIMEOUT, 0));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_destroy(mach_task_self(), w.port));
+}
+
+TEST_HARNESS_MAIN
