@@ -11,6 +11,9 @@
  *   for a count between the two; KERN_FAILURE below it, output untouched.
  * - sched_and_priority_info, host_info_errors.
  * - statistics_load / statistics_cpu_load / statistics_errors.
+ * - statistics_vm / statistics_vm_revisions / statistics64_vm: the page
+ *   counts against /proc/meminfo, page faults counted as they happen, the
+ *   32-bit structure's revisions, the layout of vm_statistics64.
  * - pid_for_task_self / pid_for_task_errors / pid_for_task_fork_child.
  * - task_for_pid_self / task_for_pid_others.
  * - thread_switch_options, thread_switch_wait, swtch_yields.
@@ -24,6 +27,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stddef.h>
+#include <sys/mman.h>
 
 #include "kselftest_harness.h"
 #include "mach_test.h"
@@ -193,7 +197,8 @@ TEST(statistics_errors)
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  host_statistics(mach_task_self(), HOST_LOAD_INFO, buf, &n));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
-		  host_statistics(mach_host_self(), HOST_VM_INFO, buf, &n));
+		  host_statistics(mach_host_self(), HOST_EXTMOD_INFO64, buf,
+				  &n));
 	EXPECT_EQ(64, n);
 	n = HOST_LOAD_INFO_COUNT - 1;
 	EXPECT_EQ(KERN_FAILURE,
@@ -201,6 +206,120 @@ TEST(statistics_errors)
 	n = HOST_CPU_LOAD_INFO_COUNT - 1;
 	EXPECT_EQ(KERN_FAILURE, host_statistics(mach_host_self(),
 						HOST_CPU_LOAD_INFO, buf, &n));
+}
+
+/* A /proc/meminfo value in kB. */
+static unsigned long long meminfo_kb(const char *key)
+{
+	char line[256];
+	unsigned long long v = 0;
+	size_t n = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			sscanf(line + n + 1, "%llu", &v);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+TEST(statistics_vm)
+{
+	vm_statistics_data_t s;
+	mach_msg_type_number_t n = HOST_VM_INFO_COUNT;
+	unsigned long long page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	unsigned long long total = meminfo_kb("MemTotal") / page_kb;
+	unsigned long long free_now;
+
+	ASSERT_EQ(15, HOST_VM_INFO_COUNT);
+	ASSERT_EQ(KERN_SUCCESS, host_statistics(mach_host_self(), HOST_VM_INFO,
+						(host_info_t)&s, &n));
+	free_now = meminfo_kb("MemFree") / page_kb;
+	EXPECT_EQ(HOST_VM_INFO_COUNT, n);
+	EXPECT_GT(s.free_count, 0);
+	/* Free memory moves between the readings: a 16 MiB slack. */
+	EXPECT_LE(llabs((long long)s.free_count - (long long)free_now),
+		  (long long)(16384 / page_kb));
+	EXPECT_LE((unsigned long long)s.active_count + s.inactive_count +
+		  s.free_count, total);
+	EXPECT_GT(s.faults, 0);
+}
+
+TEST(statistics_vm_revisions)
+{
+	integer_t buf[HOST_VM_INFO_COUNT];
+	mach_msg_type_number_t n;
+	unsigned int i;
+
+	for (n = HOST_VM_INFO_REV0_COUNT; n <= HOST_VM_INFO_COUNT; n++) {
+		mach_msg_type_number_t got = n;
+		mach_msg_type_number_t want = n >= HOST_VM_INFO_REV2_COUNT ?
+			HOST_VM_INFO_REV2_COUNT : n >= HOST_VM_INFO_REV1_COUNT ?
+			HOST_VM_INFO_REV1_COUNT : HOST_VM_INFO_REV0_COUNT;
+
+		memset(buf, 0x5a, sizeof(buf));
+		ASSERT_EQ(KERN_SUCCESS, host_statistics(mach_host_self(),
+							HOST_VM_INFO, buf,
+							&got));
+		ASSERT_EQ(want, got);
+		for (i = want; i < HOST_VM_INFO_COUNT; i++)
+			ASSERT_EQ(0x5a5a5a5a, buf[i]);
+	}
+	n = HOST_VM_INFO_REV0_COUNT - 1;
+	EXPECT_EQ(KERN_FAILURE, host_statistics(mach_host_self(), HOST_VM_INFO,
+						buf, &n));
+}
+
+TEST(statistics64_vm)
+{
+	vm_statistics64_data_t a, b;
+	host_load_info_data_t l;
+	mach_msg_type_number_t n = HOST_VM_INFO64_COUNT;
+	size_t len = 256 * (size_t)sysconf(_SC_PAGESIZE), i;
+	char *p;
+
+	ASSERT_EQ(152, sizeof(a));
+	ASSERT_EQ(38, HOST_VM_INFO64_COUNT);
+	ASSERT_EQ(16, offsetof(vm_statistics64_data_t, zero_fill_count));
+	ASSERT_EQ(88, offsetof(vm_statistics64_data_t, purgeable_count));
+	ASSERT_EQ(144, offsetof(vm_statistics64_data_t,
+				total_uncompressed_pages_in_compressor));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	/* One fault per page: no huge page may take them all at once. */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	ASSERT_EQ(KERN_SUCCESS, host_statistics64(mach_host_self(),
+						  HOST_VM_INFO64,
+						  (host_info64_t)&a, &n));
+	EXPECT_EQ(HOST_VM_INFO64_COUNT, n);
+	for (i = 0; i < len; i += sysconf(_SC_PAGESIZE))
+		p[i] = 1;
+	ASSERT_EQ(KERN_SUCCESS, host_statistics64(mach_host_self(),
+						  HOST_VM_INFO64,
+						  (host_info64_t)&b, &n));
+	EXPECT_GE(b.faults, a.faults + 256);
+	EXPECT_GT(b.internal_page_count, 0);
+	munmap(p, len);
+
+	n = HOST_VM_INFO64_COUNT - 1;
+	EXPECT_EQ(KERN_FAILURE, host_statistics64(mach_host_self(),
+						  HOST_VM_INFO64,
+						  (host_info64_t)&a, &n));
+	/* The other flavors are host_statistics()'s. */
+	n = HOST_LOAD_INFO_COUNT;
+	EXPECT_EQ(KERN_SUCCESS, host_statistics64(mach_host_self(),
+						  HOST_LOAD_INFO,
+						  (host_info64_t)&l, &n));
+	EXPECT_EQ(HOST_LOAD_INFO_COUNT, n);
+	n = HOST_VM_INFO64_COUNT;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_statistics(mach_host_self(), HOST_VM_INFO64,
+				  (host_info_t)&a, &n));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_statistics64(mach_task_self(), HOST_VM_INFO64,
+				    (host_info64_t)&a, &n));
 }
 
 TEST(pid_for_task_self)

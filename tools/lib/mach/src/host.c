@@ -160,6 +160,125 @@ static kern_return_t lm_host_cpu_load(host_cpu_load_info_t info)
 	return KERN_SUCCESS;
 }
 
+/* The values of @n keys of a "key value" file, 0 for a key not found. */
+static int lm_proc_values(const char *path, const char *const *keys,
+			  unsigned long long *vals, int n)
+{
+	char line[256], key[64];
+	unsigned long long v;
+	FILE *f = fopen(path, "re");
+	int i;
+
+	if (!f)
+		return -1;
+	memset(vals, 0, n * sizeof(*vals));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^: ]%*[: ]%llu", key, &v) != 2)
+			continue;
+		for (i = 0; i < n; i++)
+			if (!strcmp(key, keys[i]))
+				vals[i] = v;
+	}
+	fclose(f);
+	return 0;
+}
+
+enum { M_FREE, M_ACTIVE, M_INACTIVE, M_UNEVICTABLE, M_SUNRECLAIM,
+       M_ACTIVE_FILE, M_INACTIVE_FILE, M_ACTIVE_ANON, M_INACTIVE_ANON,
+       M_ZSWAP, M_ZSWAPPED, M_N };
+enum { V_PGACTIVATE, V_PGMAJFAULT, V_PGFAULT, V_PSWPIN, V_PSWPOUT,
+       V_ZSWPIN, V_ZSWPOUT, V_N };
+
+/*
+ * XNU's page counts from Linux's: free is MemFree; active and inactive
+ * are the LRU lists; wired is what reclaim cannot take (Unevictable and
+ * unreclaimable slab); internal and external pages are the anonymous and
+ * file LRU pages; the compressor is zswap.  Events: faults are page
+ * faults, pageins major faults, reactivations pgactivate, swap-ins and
+ * -outs (and pageouts) pswpin/pswpout, (de)compressions zswpin/zswpout.
+ * Zero-fill, copy-on-write, lookup, purge and speculative counts have no
+ * Linux counterpart and are 0.
+ */
+static kern_return_t lm_host_vm(vm_statistics64_t vm)
+{
+	static const char *const mkeys[M_N] = {
+		"MemFree", "Active", "Inactive", "Unevictable", "SUnreclaim",
+		"Active(file)", "Inactive(file)", "Active(anon)",
+		"Inactive(anon)", "Zswap", "Zswapped",
+	};
+	static const char *const vkeys[V_N] = {
+		"pgactivate", "pgmajfault", "pgfault", "pswpin", "pswpout",
+		"zswpin", "zswpout",
+	};
+	unsigned long long m[M_N], v[V_N];
+	unsigned long long kb_per_page = vm_page_size / 1024;
+
+	if (lm_proc_values("/proc/meminfo", mkeys, m, M_N) ||
+	    lm_proc_values("/proc/vmstat", vkeys, v, V_N) || !kb_per_page)
+		return KERN_FAILURE;
+	memset(vm, 0, sizeof(*vm));
+	vm->free_count = m[M_FREE] / kb_per_page;
+	vm->active_count = m[M_ACTIVE] / kb_per_page;
+	vm->inactive_count = m[M_INACTIVE] / kb_per_page;
+	vm->wire_count = (m[M_UNEVICTABLE] + m[M_SUNRECLAIM]) / kb_per_page;
+	vm->reactivations = v[V_PGACTIVATE];
+	vm->pageins = v[V_PGMAJFAULT];
+	vm->pageouts = v[V_PSWPOUT];
+	vm->faults = v[V_PGFAULT];
+	vm->decompressions = v[V_ZSWPIN];
+	vm->compressions = v[V_ZSWPOUT];
+	vm->swapins = v[V_PSWPIN];
+	vm->swapouts = v[V_PSWPOUT];
+	vm->compressor_page_count = m[M_ZSWAP] / kb_per_page;
+	vm->external_page_count = (m[M_ACTIVE_FILE] + m[M_INACTIVE_FILE]) /
+				  kb_per_page;
+	vm->internal_page_count = (m[M_ACTIVE_ANON] + m[M_INACTIVE_ANON]) /
+				  kb_per_page;
+	vm->total_uncompressed_pages_in_compressor = m[M_ZSWAPPED] /
+						     kb_per_page;
+	return KERN_SUCCESS;
+}
+
+/*
+ * HOST_VM_INFO: the 32-bit structure (event counts wrap, as XNU's do);
+ * a count from REV0 up gets as many of its revisions as fit.
+ */
+static kern_return_t lm_host_vm32(host_info_t out,
+				  mach_msg_type_number_t *count)
+{
+	vm_statistics64_data_t vm;
+	vm_statistics_data_t s;
+	kern_return_t kr;
+
+	if (*count < HOST_VM_INFO_REV0_COUNT)
+		return KERN_FAILURE;
+	kr = lm_host_vm(&vm);
+	if (kr)
+		return kr;
+	s = (vm_statistics_data_t){
+		.free_count = vm.free_count,
+		.active_count = vm.active_count,
+		.inactive_count = vm.inactive_count,
+		.wire_count = vm.wire_count,
+		.zero_fill_count = (natural_t)vm.zero_fill_count,
+		.reactivations = (natural_t)vm.reactivations,
+		.pageins = (natural_t)vm.pageins,
+		.pageouts = (natural_t)vm.pageouts,
+		.faults = (natural_t)vm.faults,
+		.cow_faults = (natural_t)vm.cow_faults,
+		.lookups = (natural_t)vm.lookups,
+		.hits = (natural_t)vm.hits,
+		.purgeable_count = vm.purgeable_count,
+		.purges = (natural_t)vm.purges,
+		.speculative_count = vm.speculative_count,
+	};
+	*count = *count >= HOST_VM_INFO_REV2_COUNT ? HOST_VM_INFO_REV2_COUNT :
+		 *count >= HOST_VM_INFO_REV1_COUNT ? HOST_VM_INFO_REV1_COUNT :
+						     HOST_VM_INFO_REV0_COUNT;
+	memcpy(out, &s, *count * sizeof(integer_t));
+	return KERN_SUCCESS;
+}
+
 LM_EXPORT kern_return_t host_statistics(host_t host, host_flavor_t flavor,
 					host_info_t host_info_out,
 					mach_msg_type_number_t *host_info_outCnt)
@@ -193,9 +312,34 @@ LM_EXPORT kern_return_t host_statistics(host_t host, host_flavor_t flavor,
 		*host_info_outCnt = HOST_CPU_LOAD_INFO_COUNT;
 		return KERN_SUCCESS;
 	}
+	case HOST_VM_INFO:
+		return lm_host_vm32(host_info_out, host_info_outCnt);
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
+}
+
+LM_EXPORT kern_return_t host_statistics64(host_t host, host_flavor_t flavor,
+					  host_info64_t host_info64_out,
+					  mach_msg_type_number_t *host_info64_outCnt)
+{
+	vm_statistics64_data_t vm;
+	kern_return_t kr;
+
+	if (flavor != HOST_VM_INFO64)
+		return host_statistics(host, flavor, host_info64_out,
+				       host_info64_outCnt);
+	if (host != mach_host_self() || !host_info64_out ||
+	    !host_info64_outCnt)
+		return KERN_INVALID_ARGUMENT;
+	if (*host_info64_outCnt < HOST_VM_INFO64_COUNT)
+		return KERN_FAILURE;
+	kr = lm_host_vm(&vm);
+	if (kr)
+		return kr;
+	memcpy(host_info64_out, &vm, sizeof(vm));
+	*host_info64_outCnt = HOST_VM_INFO64_COUNT;
+	return KERN_SUCCESS;
 }
 
 LM_EXPORT kern_return_t thread_switch(mach_port_name_t thread_name,

@@ -11,6 +11,7 @@
 
 #include <mach/machine.h>
 #include <mach/message.h>
+#include <mach/vm_statistics.h>
 
 typedef integer_t *host_info_t;
 typedef integer_t *host_info64_t;
@@ -109,5 +110,16 @@ typedef struct host_cpu_load_info host_cpu_load_info_data_t;
 typedef struct host_cpu_load_info *host_cpu_load_info_t;
 #define HOST_CPU_LOAD_INFO_COUNT \
 	((mach_msg_type_number_t)(sizeof(host_cpu_load_info_data_t) / sizeof(integer_t)))
+
+#define HOST_VM_INFO_COUNT \
+	((mach_msg_type_number_t)(sizeof(vm_statistics_data_t) / sizeof(integer_t)))
+/* The structure up to hits (REV0) and to purges (REV1), as on XNU. */
+#define HOST_VM_INFO_REV0_COUNT	((mach_msg_type_number_t)12)
+#define HOST_VM_INFO_REV1_COUNT	((mach_msg_type_number_t)14)
+#define HOST_VM_INFO_REV2_COUNT	HOST_VM_INFO_COUNT
+
+#define HOST_VM_INFO64_COUNT \
+	((mach_msg_type_number_t)(sizeof(vm_statistics64_data_t) / sizeof(integer_t)))
+#define HOST_VM_INFO64_LATEST_COUNT HOST_VM_INFO64_COUNT
 
 #endif /* _MACH_HOST_INFO_H_ */

@@ -32,10 +32,17 @@ kern_return_t host_page_size(host_t host, vm_size_t *out_page_size);
 kern_return_t host_info(host_t host, host_flavor_t flavor,
 			host_info_t host_info_out,
 			mach_msg_type_number_t *host_info_outCnt);
-/* HOST_LOAD_INFO and HOST_CPU_LOAD_INFO, from /proc/loadavg and /proc/stat. */
+/*
+ * HOST_LOAD_INFO, HOST_CPU_LOAD_INFO and HOST_VM_INFO, from
+ * /proc/loadavg, /proc/stat, /proc/meminfo and /proc/vmstat.
+ */
 kern_return_t host_statistics(host_t host, host_flavor_t flavor,
 			      host_info_t host_info_out,
 			      mach_msg_type_number_t *host_info_outCnt);
+/* As host_statistics(), and HOST_VM_INFO64 with 64-bit event counts. */
+kern_return_t host_statistics64(host_t host, host_flavor_t flavor,
+				host_info64_t host_info64_out,
+				mach_msg_type_number_t *host_info64_outCnt);
 
 #ifdef __cplusplus
 }

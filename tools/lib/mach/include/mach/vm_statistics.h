@@ -1,11 +1,69 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * <mach/vm_statistics.h> for libmach on machipc: the vm_allocate() flags.
+ * <mach/vm_statistics.h> for libmach on machipc: the vm_allocate() flags
+ * and the page counts of host_statistics(HOST_VM_INFO) and
+ * host_statistics64(HOST_VM_INFO64), with XNU's layouts.
  * Only VM_FLAGS_FIXED, VM_FLAGS_ANYWHERE and VM_FLAGS_OVERWRITE have an
  * effect; the VM_MAKE_TAG() tag is accepted and ignored.
  */
 #ifndef _MACH_VM_STATISTICS_H_
 #define _MACH_VM_STATISTICS_H_
+
+#include <stdint.h>
+
+#include <mach/machine/vm_types.h>
+
+/* Counts in pages; events since boot.  What Linux has no count of is 0. */
+struct vm_statistics {
+	natural_t free_count;
+	natural_t active_count;
+	natural_t inactive_count;
+	natural_t wire_count;
+	natural_t zero_fill_count;
+	natural_t reactivations;
+	natural_t pageins;
+	natural_t pageouts;
+	natural_t faults;
+	natural_t cow_faults;
+	natural_t lookups;
+	natural_t hits;
+	natural_t purgeable_count;
+	natural_t purges;
+	natural_t speculative_count;
+};
+
+typedef struct vm_statistics vm_statistics_data_t;
+typedef struct vm_statistics *vm_statistics_t;
+
+struct vm_statistics64 {
+	natural_t free_count;
+	natural_t active_count;
+	natural_t inactive_count;
+	natural_t wire_count;
+	uint64_t zero_fill_count;
+	uint64_t reactivations;
+	uint64_t pageins;
+	uint64_t pageouts;
+	uint64_t faults;
+	uint64_t cow_faults;
+	uint64_t lookups;
+	uint64_t hits;
+	uint64_t purges;
+	natural_t purgeable_count;
+	natural_t speculative_count;
+	uint64_t decompressions;
+	uint64_t compressions;
+	uint64_t swapins;
+	uint64_t swapouts;
+	natural_t compressor_page_count;
+	natural_t throttled_count;
+	natural_t external_page_count;
+	natural_t internal_page_count;
+	uint64_t total_uncompressed_pages_in_compressor;
+} __attribute__((aligned(8)));
+
+typedef struct vm_statistics64 vm_statistics64_data_t;
+typedef struct vm_statistics64 *vm_statistics64_t;
 
 #define VM_FLAGS_FIXED			0x00000000
 #define VM_FLAGS_ANYWHERE		0x00000001
