@@ -49,7 +49,8 @@ static integer_t lm_cpus(int which)
 static kern_return_t lm_host_basic(host_basic_info_t info,
 				   mach_msg_type_number_t *count)
 {
-	uint64_t mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * vm_page_size;
+	long pages = sysconf(_SC_PHYS_PAGES);
+	uint64_t mem = pages > 0 ? (uint64_t)pages * vm_page_size : 0;
 	host_basic_info_data_t b = {
 		.max_cpus = lm_cpus(_SC_NPROCESSORS_CONF),
 		.avail_cpus = lm_cpus(_SC_NPROCESSORS_ONLN),
@@ -105,6 +106,11 @@ LM_EXPORT kern_return_t host_info(host_t host, host_flavor_t flavor,
 		memcpy(host_info_out, &sched, sizeof(sched));
 		*host_info_outCnt = HOST_SCHED_INFO_COUNT;
 		return KERN_SUCCESS;
+	case HOST_MACH_MSG_TRAP:
+	case HOST_SEMAPHORE_TRAPS:
+		/* The traps exist; there is nothing more to say (XNU). */
+		*host_info_outCnt = 0;
+		return KERN_SUCCESS;
 	case HOST_PRIORITY_INFO:
 		if (*host_info_outCnt < HOST_PRIORITY_INFO_COUNT)
 			return KERN_FAILURE;
@@ -117,9 +123,9 @@ LM_EXPORT kern_return_t host_info(host_t host, host_flavor_t flavor,
 }
 
 /*
- * Load averages scaled by LOAD_SCALE; the Mach factor of each is the
- * share of the CPUs the load leaves free, (cpus - load) at least 0, also
- * scaled.
+ * Load averages scaled by LOAD_SCALE; the Mach factor of each is what a
+ * new thread would get, also scaled: the CPUs the load leaves free, or,
+ * on an overloaded machine, cpus / (load + 1), as XNU computes it.
  */
 static kern_return_t lm_host_load(host_load_info_t info)
 {
@@ -134,7 +140,8 @@ static kern_return_t lm_host_load(host_load_info_t info)
 
 		info->avenrun[i] = (integer_t)(avg[i] * LOAD_SCALE);
 		info->mach_factor[i] = free > 0 ?
-				       (integer_t)(free * LOAD_SCALE) : 0;
+			(integer_t)(free * LOAD_SCALE) :
+			(integer_t)(cpus * LOAD_SCALE / (avg[i] + 1));
 	}
 	return KERN_SUCCESS;
 }
@@ -239,9 +246,15 @@ static kern_return_t lm_host_vm(vm_statistics64_t vm)
 	return KERN_SUCCESS;
 }
 
+/* A 64-bit count in a 32-bit field: capped, as XNU caps it, not wrapped. */
+static natural_t lm_vm32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (natural_t)v;
+}
+
 /*
- * HOST_VM_INFO: the 32-bit structure (event counts wrap, as XNU's do);
- * a count from REV0 up gets as many of its revisions as fit.
+ * HOST_VM_INFO: the 32-bit structure; a count from REV0 up gets as many
+ * of its revisions as fit.
  */
 static kern_return_t lm_host_vm32(host_info_t out,
 				  mach_msg_type_number_t *count)
@@ -260,16 +273,16 @@ static kern_return_t lm_host_vm32(host_info_t out,
 		.active_count = vm.active_count,
 		.inactive_count = vm.inactive_count,
 		.wire_count = vm.wire_count,
-		.zero_fill_count = (natural_t)vm.zero_fill_count,
-		.reactivations = (natural_t)vm.reactivations,
-		.pageins = (natural_t)vm.pageins,
-		.pageouts = (natural_t)vm.pageouts,
-		.faults = (natural_t)vm.faults,
-		.cow_faults = (natural_t)vm.cow_faults,
-		.lookups = (natural_t)vm.lookups,
-		.hits = (natural_t)vm.hits,
+		.zero_fill_count = lm_vm32(vm.zero_fill_count),
+		.reactivations = lm_vm32(vm.reactivations),
+		.pageins = lm_vm32(vm.pageins),
+		.pageouts = lm_vm32(vm.pageouts),
+		.faults = lm_vm32(vm.faults),
+		.cow_faults = lm_vm32(vm.cow_faults),
+		.lookups = lm_vm32(vm.lookups),
+		.hits = lm_vm32(vm.hits),
 		.purgeable_count = vm.purgeable_count,
-		.purges = (natural_t)vm.purges,
+		.purges = lm_vm32(vm.purges),
 		.speculative_count = vm.speculative_count,
 	};
 	*count = *count >= HOST_VM_INFO_REV2_COUNT ? HOST_VM_INFO_REV2_COUNT :
@@ -285,7 +298,9 @@ LM_EXPORT kern_return_t host_statistics(host_t host, host_flavor_t flavor,
 {
 	kern_return_t kr;
 
-	if (host != mach_host_self() || !host_info_out || !host_info_outCnt)
+	if (host != mach_host_self())
+		return KERN_INVALID_HOST;
+	if (!host_info_out || !host_info_outCnt)
 		return KERN_INVALID_ARGUMENT;
 	switch (flavor) {
 	case HOST_LOAD_INFO: {
@@ -329,16 +344,20 @@ LM_EXPORT kern_return_t host_statistics64(host_t host, host_flavor_t flavor,
 	if (flavor != HOST_VM_INFO64)
 		return host_statistics(host, flavor, host_info64_out,
 				       host_info64_outCnt);
-	if (host != mach_host_self() || !host_info64_out ||
-	    !host_info64_outCnt)
+	if (host != mach_host_self())
+		return KERN_INVALID_HOST;
+	if (!host_info64_out || !host_info64_outCnt)
 		return KERN_INVALID_ARGUMENT;
-	if (*host_info64_outCnt < HOST_VM_INFO64_COUNT)
+	if (*host_info64_outCnt < HOST_VM_INFO64_REV0_COUNT)
 		return KERN_FAILURE;
 	kr = lm_host_vm(&vm);
 	if (kr)
 		return kr;
-	memcpy(host_info64_out, &vm, sizeof(vm));
-	*host_info64_outCnt = HOST_VM_INFO64_COUNT;
+	/* An older caller's count gets the first revision, as on XNU. */
+	*host_info64_outCnt = *host_info64_outCnt >= HOST_VM_INFO64_REV1_COUNT ?
+			      HOST_VM_INFO64_REV1_COUNT :
+			      HOST_VM_INFO64_REV0_COUNT;
+	memcpy(host_info64_out, &vm, *host_info64_outCnt * sizeof(integer_t));
 	return KERN_SUCCESS;
 }
 
@@ -352,9 +371,14 @@ LM_EXPORT kern_return_t thread_switch(mach_port_name_t thread_name,
 	switch (option) {
 	case SWITCH_OPTION_NONE:
 	case SWITCH_OPTION_DEPRESS:
-	case SWITCH_OPTION_DISPATCH_CONTENTION:
 	case SWITCH_OPTION_OSLOCK_DEPRESS:
 		sched_yield();
+		return KERN_SUCCESS;
+	case SWITCH_OPTION_DISPATCH_CONTENTION:
+		/* XNU's one option in microseconds. */
+		ts.tv_sec = option_time / 1000000;
+		ts.tv_nsec = (long)(option_time % 1000000) * 1000;
+		nanosleep(&ts, NULL);
 		return KERN_SUCCESS;
 	case SWITCH_OPTION_WAIT:
 	case SWITCH_OPTION_OSLOCK_WAIT:

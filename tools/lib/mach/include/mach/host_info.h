@@ -10,12 +10,14 @@
 #include <stdint.h>
 
 #include <mach/machine.h>
+#include <mach/processor_info.h>
 #include <mach/message.h>
 #include <mach/vm_statistics.h>
 
 typedef integer_t *host_info_t;
 typedef integer_t *host_info64_t;
-typedef integer_t host_info_data_t[1024];
+#define HOST_INFO_MAX		1024
+typedef integer_t host_info_data_t[HOST_INFO_MAX];
 typedef integer_t host_flavor_t;
 
 /* host_info() flavors. */
@@ -90,8 +92,6 @@ typedef struct host_priority_info *host_priority_info_t;
 	((mach_msg_type_number_t)(sizeof(host_priority_info_data_t) / sizeof(integer_t)))
 
 /* avenrun and mach_factor are fixed point, scaled by LOAD_SCALE. */
-#define LOAD_SCALE		1000
-
 struct host_load_info {
 	integer_t avenrun[3];		/* 1, 5 and 15 minute load averages */
 	integer_t mach_factor[3];	/* CPUs free over the same periods */
@@ -117,9 +117,13 @@ typedef struct host_cpu_load_info *host_cpu_load_info_t;
 #define HOST_VM_INFO_REV0_COUNT	((mach_msg_type_number_t)12)
 #define HOST_VM_INFO_REV1_COUNT	((mach_msg_type_number_t)14)
 #define HOST_VM_INFO_REV2_COUNT	HOST_VM_INFO_COUNT
+#define HOST_VM_INFO_LATEST_COUNT HOST_VM_INFO_COUNT
 
 #define HOST_VM_INFO64_COUNT \
 	((mach_msg_type_number_t)(sizeof(vm_statistics64_data_t) / sizeof(integer_t)))
+/* The structure up to speculative_count (REV0), and all of it (REV1). */
+#define HOST_VM_INFO64_REV0_COUNT ((mach_msg_type_number_t)24)
+#define HOST_VM_INFO64_REV1_COUNT HOST_VM_INFO64_COUNT
 #define HOST_VM_INFO64_LATEST_COUNT HOST_VM_INFO64_COUNT
 
 #endif /* _MACH_HOST_INFO_H_ */

@@ -34,7 +34,8 @@ kern_return_t host_info(host_t host, host_flavor_t flavor,
 			mach_msg_type_number_t *host_info_outCnt);
 /*
  * HOST_LOAD_INFO, HOST_CPU_LOAD_INFO and HOST_VM_INFO, from
- * /proc/loadavg, /proc/stat, /proc/meminfo and /proc/vmstat.
+ * /proc/loadavg, /proc/stat, /proc/meminfo and /proc/vmstat; a bad host
+ * is KERN_INVALID_HOST.
  */
 kern_return_t host_statistics(host_t host, host_flavor_t flavor,
 			      host_info_t host_info_out,

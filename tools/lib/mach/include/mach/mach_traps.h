@@ -31,7 +31,8 @@ kern_return_t task_for_pid(mach_port_name_t target_tport, int pid,
 
 /*
  * Scheduling hints.  thread_switch() yields the CPU (SWITCH_OPTION_NONE,
- * _DEPRESS) or sleeps @option_time milliseconds (SWITCH_OPTION_WAIT);
+ * _DEPRESS) or sleeps @option_time milliseconds (SWITCH_OPTION_WAIT,
+ * _OSLOCK_WAIT; microseconds for SWITCH_OPTION_DISPATCH_CONTENTION);
  * Linux cannot hand the CPU to a chosen thread or depress a priority for
  * a while, so @thread_name is ignored and a depress is a yield.
  * swtch() and swtch_pri() yield and return FALSE.

@@ -14,6 +14,7 @@ typedef integer_t cpu_threadtype_t;
 
 #define CPU_ARCH_MASK		0xff000000
 #define CPU_ARCH_ABI64		0x01000000
+#define CPU_ARCH_ABI64_32	0x02000000
 
 #define CPU_TYPE_ANY		((cpu_type_t)-1)
 #define CPU_TYPE_X86		((cpu_type_t)7)
@@ -21,15 +22,25 @@ typedef integer_t cpu_threadtype_t;
 #define CPU_TYPE_X86_64		(CPU_TYPE_X86 | CPU_ARCH_ABI64)
 #define CPU_TYPE_ARM		((cpu_type_t)12)
 #define CPU_TYPE_ARM64		(CPU_TYPE_ARM | CPU_ARCH_ABI64)
+#define CPU_TYPE_ARM64_32	(CPU_TYPE_ARM | CPU_ARCH_ABI64_32)
+#define CPU_TYPE_POWERPC	((cpu_type_t)18)
+#define CPU_TYPE_POWERPC64	(CPU_TYPE_POWERPC | CPU_ARCH_ABI64)
+
+#define CPU_SUBTYPE_MASK	0xff000000
+#define CPU_SUBTYPE_LIB64	0x80000000
+#define CPU_SUBTYPE_ANY		((cpu_subtype_t)-1)
 
 #define CPU_SUBTYPE_MULTIPLE	((cpu_subtype_t)-1)
 #define CPU_SUBTYPE_I386_ALL	((cpu_subtype_t)3)
 #define CPU_SUBTYPE_X86_ALL	((cpu_subtype_t)3)
 #define CPU_SUBTYPE_X86_64_ALL	((cpu_subtype_t)3)
+#define CPU_SUBTYPE_X86_64_H	((cpu_subtype_t)8)
 #define CPU_SUBTYPE_ARM_ALL	((cpu_subtype_t)0)
 #define CPU_SUBTYPE_ARM64_ALL	((cpu_subtype_t)0)
+#define CPU_SUBTYPE_ARM64E	((cpu_subtype_t)2)
 
 #define CPU_THREADTYPE_NONE	((cpu_threadtype_t)0)
+#define CPU_THREADTYPE_INTEL_HTT ((cpu_threadtype_t)1)
 
 /* Indices of host_cpu_load_info's cpu_ticks. */
 #define CPU_STATE_MAX		4
