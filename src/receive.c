@@ -699,9 +699,10 @@ static int machipc_rcv_map(struct machipc_copier *copier, u32 count,
 }
 
 /*
- * Copy the data of the message @copier claimed without any lock, then lock
- * both spaces and start the commit; copy again while the sender's mapping
- * changed under the copy.
+ * Copy the data of the message @copier claimed without any lock (unless
+ * @copied: it is in our buffers already), then lock both spaces and start
+ * the commit; copy again while the sender's mapping changed under the
+ * copy.
  *
  * Return: 0 with both spaces locked and the transfer committing, or an
  * error with neither locked (-EAGAIN: look for a message again).
@@ -709,13 +710,13 @@ static int machipc_rcv_map(struct machipc_copier *copier, u32 count,
 static int machipc_rcv_ool_copy(struct machipc_space *space,
 				struct machipc_copier *copier,
 				struct machipc_pset *pset,
-				const ktime_t *deadline)
+				const ktime_t *deadline, bool copied)
 {
 	struct machipc_space *sender = copier->sender;
 	int err;
 
-	for (;;) {
-		err = machipc_copier_copy(copier, deadline);
+	for (;; copied = false) {
+		err = copied ? 0 : machipc_copier_copy(copier, deadline);
 		if (err)
 			return err;
 		err = machipc_space_lock_pair(space, sender);
@@ -760,13 +761,15 @@ static int machipc_receive_ool(struct machipc_space *space,
 {
 	struct machipc_space *sender = copier->sender;
 	struct machipc_msg *msg = copier->msg;
+	bool copied = false;
 	u32 needed, credit;
 	LIST_HEAD(emptied);
 	LIST_HEAD(splan);
 	LIST_HEAD(rplan);
 	int err;
 
-	err = machipc_rcv_ool_copy(space, copier, pset, deadline);
+again:
+	err = machipc_rcv_ool_copy(space, copier, pset, deadline, copied);
 	if (err)
 		goto unclaim;
 
@@ -796,13 +799,20 @@ static int machipc_receive_ool(struct machipc_space *space,
 		machipc_copyin_abort(msg, &splan);
 		machipc_copier_end_commit(copier, -EAGAIN);
 		machipc_space_unlock_pair(space, sender);
-		if (err == -EFAULT &&
-		    copier->commit_faults < MACHIPC_RCV_FAULT_RETRIES) {
-			/* Our buffer was not there: fault it in, copy again. */
-			machipc_copier_unclaim(copier, -EAGAIN);
+		if (err == -EFAULT) {
+			/*
+			 * Our buffer was not there (never touched yet, or
+			 * copy-on-write after a fork): fault it in, keeping
+			 * the claim and the data copied, and commit again --
+			 * copying again only if the sender's mapping changed
+			 * meanwhile (machipc_copier_begin_commit()).
+			 */
 			err = machipc_rcv_refault(arg, needed, out, NULL,
 						  &copier->commit_faults);
-			return err ?: -EAGAIN;
+			if (!err) {
+				copied = true;
+				goto again;
+			}
 		}
 		goto unclaim;
 	}

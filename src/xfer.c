@@ -342,9 +342,46 @@ void machipc_xfers_fail_port_locked(struct machipc_port *port)
 EXPORT_SYMBOL_IF_KUNIT(machipc_xfers_fail_port_locked);
 
 /*
+ * Best effort, after a fault-in the copier asked for at @from: the rest
+ * of the message's data from there, the rest of its region and every
+ * region after it.  A page the copier cannot pin is rarely alone: after a
+ * fork() every page of the source is shared with the child until
+ * unshared, and unsharing one replaces it, which tells the copier that
+ * the mapping changed under it (the notifier) and costs it the pass so
+ * far.  Asked a chunk at a time, that is a pass per chunk -- quadratic,
+ * and past max_recopies a failed send; faulted in at once, one pass.
+ * Only a signal ends it early: a page that cannot be had is left for the
+ * copier to find, and to fail the send on, when it gets there.
+ */
+static int machipc_xfer_fault_ahead(struct machipc_xfer *xfer, u64 from)
+{
+	const struct machipc_ool *ool = machipc_msg_ool(xfer->msg);
+	bool ahead = false;
+	u32 k;
+
+	for (k = 0; k < ool->count; k++) {
+		const struct machipc_msg_desc *desc = machipc_ool_desc(ool, k);
+		u64 start = desc->address, end = start + desc->size;
+
+		/* The request ends at a page boundary, perhaps past @end. */
+		if (!ahead) {
+			if (from < start || from > PAGE_ALIGN(end))
+				continue;
+			ahead = true;
+			start = min(from, end);
+		}
+		if (machipc_fault_in(start, end - start, false) ==
+		    -ERESTARTSYS)
+			return -ERESTARTSYS;
+	}
+	return 0;
+}
+
+/*
  * Fault in what the copier could not pin without waiting, in the sender's
  * own context, so that the sender's pager (userfaultfd, FUSE) stalls only
- * the sender.  The copier waits for us, under its own deadline.
+ * the sender; then what lies ahead of it (machipc_xfer_fault_ahead()).
+ * The copier waits for us, under its own deadline.
  */
 static int machipc_xfer_fault_in(struct machipc_xfer *xfer, u64 addr, u64 len,
 				 u32 seq)
@@ -353,6 +390,8 @@ static int machipc_xfer_fault_in(struct machipc_xfer *xfer, u64 addr, u64 len,
 	int err;
 
 	err = machipc_fault_in(addr, len, false);
+	if (!err)
+		err = machipc_xfer_fault_ahead(xfer, addr + len);
 
 	spin_lock(&port->lock);
 	if (xfer->fault_pending && xfer->fault_seq == seq) {

@@ -7,6 +7,14 @@
  * A transfer of a known number of chunks (chunk_pages is set small) is
  * aborted once at a chosen chunk with the debugfs switch, then sent again
  * and received; the trace must tell exactly that story.
+ *
+ * fresh_receive_buffer: a receive buffer whose pages were never touched
+ * (or are copy-on-write after a fork) is faulted in before the copy, so
+ * the data is copied once, not copied again after the header's write
+ * found its page missing; and a source shared with a forked child is
+ * unshared at the first fault request, all of it, so the copy starts
+ * over once at most, not at every chunk.  forked_sender_many_chunks: the
+ * same for more chunks than max_recopies, which used to fail the send.
  */
 
 #define _GNU_SOURCE
@@ -15,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -183,6 +193,167 @@ TEST_F(trace, chunks_abort_commit)
 	EXPECT_EQ(len, bytes);
 	EXPECT_EQ(6, nchunks);
 	EXPECT_EQ(NULL, find_event(p + 1, "machipc_chunk_copied"));
+}
+
+/*
+ * Each chunk once, in order, then one commit of them all; with
+ * @one_recopy, the pass may have started over once, at chunk 0 (a source
+ * made copy-on-write by a fork is unshared when first faulted in: the
+ * mapping changed), but no chunk was copied before that.
+ */
+static void expect_copied_once(struct __test_metadata *_metadata,
+			       const char *trace, unsigned int nchunks,
+			       bool one_recopy)
+{
+	unsigned long long id0 = 0, id, bytes, n;
+	unsigned int k, chunk;
+	const char *p = trace, *abort, *first;
+	char reason[32];
+
+	abort = find_event(trace, "machipc_xfer_aborted");
+	if (one_recopy && abort) {
+		ASSERT_EQ(3, sscanf(abort, "machipc_xfer_aborted: xfer=%llu chunk=%u reason=%31s",
+				    &id, &chunk, reason));
+		EXPECT_EQ(0, chunk) TH_LOG("trace:\n%s", trace);
+		EXPECT_STREQ("invalidated", reason);
+		EXPECT_EQ(NULL, find_event(abort + 1, "machipc_xfer_aborted"))
+			TH_LOG("trace:\n%s", trace);
+		p = abort;
+	} else {
+		EXPECT_EQ(NULL, abort) TH_LOG("trace:\n%s", trace);
+	}
+	/* Nothing copied before the pass that commits. */
+	first = find_event(trace, "machipc_chunk_copied");
+	EXPECT_TRUE(!first || first > p) TH_LOG("trace:\n%s", trace);
+	for (k = 0; k < nchunks; k++) {
+		p = find_event(p, "machipc_chunk_copied");
+		ASSERT_NE(NULL, p) TH_LOG("trace:\n%s", trace);
+		ASSERT_EQ(3, sscanf(p, "machipc_chunk_copied: xfer=%llu chunk=%u bytes=%llu",
+				    &id, &chunk, &bytes));
+		if (!k)
+			id0 = id;
+		EXPECT_EQ(id0, id);
+		EXPECT_EQ(k, chunk) TH_LOG("trace:\n%s", trace);
+		p++;
+	}
+	p = find_event(p, "machipc_xfer_committed");
+	ASSERT_NE(NULL, p) TH_LOG("trace:\n%s", trace);
+	ASSERT_EQ(3, sscanf(p, "machipc_xfer_committed: xfer=%llu bytes=%llu chunks=%llu",
+			    &id, &bytes, &n));
+	EXPECT_EQ(id0, id);
+	EXPECT_EQ(nchunks, n);
+	EXPECT_EQ(NULL, find_event(p + 1, "machipc_chunk_copied"));
+}
+
+TEST_F(trace, fresh_receive_buffer)
+{
+	size_t page = ool_page(), len = 6 * 2 * page, size;
+	struct machipc_msg_builder b;
+	struct machipc_ool_buf ool;
+	struct ool_sender snd;
+	int round, status;
+	__u64 sbuf[32];
+	char *src, *dst;
+	__u64 *rbuf;
+	pid_t child;
+	unsigned int n;
+
+	src = ool_map(len);
+	dst = ool_map(len);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ool_fill(src, len, 9);
+	ASSERT_EQ(0, machipc_msg_init(&b, sbuf, sizeof(sbuf), self->port,
+				      MACHIPC_DISP_MAKE_SEND, 0,
+				      MACHIPC_DISP_NONE, 1));
+	ASSERT_EQ(0, machipc_msg_add_ool(&b, src, len));
+
+	/*
+	 * Round 0: a header buffer never touched; round 1: one written,
+	 * then write-protected by a fork whose child outlives the receive.
+	 */
+	for (round = 0; round < 2; round++) {
+		rbuf = ool_map(page);
+		ASSERT_NE(NULL, rbuf);
+		child = -1;
+		if (round) {
+			memset(rbuf, 0, page);
+			child = fork();
+			ASSERT_LE(0, child);
+			if (!child) {
+				pause();
+				_exit(0);
+			}
+		}
+		ASSERT_EQ(0, mt_write_file(TRACING "/trace", ""));
+		ASSERT_EQ(0, ool_sender_start(&snd, self->fd, sbuf, -1));
+		ool.address = (uintptr_t)dst;
+		ool.size = len;
+		n = 1;
+		size = page;
+		ASSERT_EQ(0, ool_recv(self->fd, self->port, rbuf, &size, &ool,
+				      &n, 10000));
+		ASSERT_EQ(0, ool_sender_join(&snd));
+		if (child > 0) {
+			kill(child, SIGKILL);
+			waitpid(child, &status, 0);
+		}
+		EXPECT_EQ(len, ool_check(dst, len, 9));
+		ASSERT_EQ(0, mt_read_file(TRACING "/trace", self->trace,
+					  1 << 20));
+		expect_copied_once(_metadata, self->trace, 6, round);
+		munmap(rbuf, page);
+		memset(dst, 0, len);
+	}
+}
+
+/*
+ * More chunks than max_recopies (80 of 2 pages) from a source shared
+ * with a forked child: delivered, with the copy started over once at
+ * most (a restart per chunk would fail the send with EAGAIN).
+ */
+TEST_F(trace, forked_sender_many_chunks)
+{
+	size_t page = ool_page(), len = 80 * 2 * page, size;
+	struct machipc_msg_builder b;
+	struct machipc_ool_buf ool;
+	struct ool_sender snd;
+	__u64 sbuf[32], rbuf[64];
+	unsigned int n;
+	char *src, *dst;
+	int status;
+	pid_t child;
+
+	src = ool_map(len);
+	dst = ool_map(len);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ool_fill(src, len, 11);
+	memset(dst, 0, len);
+	ASSERT_EQ(0, machipc_msg_init(&b, sbuf, sizeof(sbuf), self->port,
+				      MACHIPC_DISP_MAKE_SEND, 0,
+				      MACHIPC_DISP_NONE, 1));
+	ASSERT_EQ(0, machipc_msg_add_ool(&b, src, len));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(0, mt_write_file(TRACING "/trace", ""));
+	ASSERT_EQ(0, ool_sender_start(&snd, self->fd, sbuf, -1));
+	ool.address = (uintptr_t)dst;
+	ool.size = len;
+	n = 1;
+	size = sizeof(rbuf);
+	EXPECT_EQ(0, ool_recv(self->fd, self->port, rbuf, &size, &ool, &n,
+			      20000));
+	EXPECT_EQ(0, ool_sender_join(&snd));
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	EXPECT_EQ(len, ool_check(dst, len, 11));
+	ASSERT_EQ(0, mt_read_file(TRACING "/trace", self->trace, 1 << 20));
+	expect_copied_once(_metadata, self->trace, 80, true);
 }
 
 /* A sender whose deadline passes while queued: aborted with "timeout". */
