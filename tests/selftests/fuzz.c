@@ -738,6 +738,14 @@ static long destroy_all(int fd)
  * One fuzzing process.  Returns its exit status: 0 fine, 1 unexpected
  * errnos, 2 names left, 3 account not zero, 4 setup failure.
  */
+/* A step of a fuzz process's set-up failed: say which, with errno. */
+static int fuzz_setup_failed(int role, const char *step)
+{
+	fprintf(stderr, "# proc%d: set-up failed at %s: %s\n", role, step,
+		strerror(errno));
+	return 4;
+}
+
 static int fuzz_process(int role, int sock, __u64 seed, long nops)
 {
 	struct fuzz_proc *p = calloc(1, sizeof(*p));
@@ -750,14 +758,14 @@ static int fuzz_process(int role, int sock, __u64 seed, long nops)
 	long long end;
 
 	if (!p)
-		return 4;
+		return fuzz_setup_failed(role, "calloc");
 	p->role = role;
 	p->seed = seed;
 	p->nops = nops;
 	p->fd = machipc_open();
 	if (p->fd < 0 || machipc_abi_version(p->fd, &v) ||
 	    machipc_account_get(p->fd, &ai))
-		return 4;
+		return fuzz_setup_failed(role, "open");
 	p->max_inline = v.max_inline;
 	p->default_limit = ai.limit;
 	p->sock = sock;
@@ -765,21 +773,32 @@ static int fuzz_process(int role, int sock, __u64 seed, long nops)
 		int pp[2];
 
 		if (pipe(pp))
-			return 4;
+			return fuzz_setup_failed(role, "pipe");
 		p->pipe_r = pp[0];
 		p->pipe_w = pp[1];
 	}
 	if (machipc_port_allocate(p->fd, MACHIPC_RIGHT_RECEIVE, &p->own_port))
-		return 4;
+		return fuzz_setup_failed(role, "port_allocate");
 	own_bfd = machipc_bootstrap_export(p->fd, p->own_port,
 					   MACHIPC_DISP_MAKE_SEND,
 					   MACHIPC_BOOTSTRAP_CLOEXEC);
-	if (own_bfd < 0 || mt_send_fd(sock, own_bfd))
-		return 4;
+	if (own_bfd < 0)
+		return fuzz_setup_failed(role, "bootstrap_export");
+	if (mt_send_fd(sock, own_bfd))
+		return fuzz_setup_failed(role, "send_fd");
 	p->peer_bfd = mt_recv_fd(sock);
-	if (p->peer_bfd < 0 ||
-	    machipc_bootstrap_import(p->fd, p->peer_bfd, &p->peer_send))
-		return 4;
+	if (p->peer_bfd < 0)
+		return fuzz_setup_failed(role, "recv_fd");
+	if (machipc_bootstrap_import(p->fd, p->peer_bfd, &p->peer_send))
+		return fuzz_setup_failed(role, "bootstrap_import");
+	/*
+	 * Neither starts before both have imported: the fuzz destroys
+	 * names at random, its own port among them, and a peer slow to
+	 * import (a loaded host) then found the port gone and failed its
+	 * set-up -- seen once in CI on both stock guests at once.
+	 */
+	if (mt_put(sock, 'R') || mt_get(sock) != 'R')
+		return fuzz_setup_failed(role, "the start handshake");
 
 	for (i = 0; i < FUZZ_THREADS; i++) {
 		struct fuzz_thread *t = &th[i];
@@ -795,13 +814,13 @@ static int fuzz_process(int role, int sock, __u64 seed, long nops)
 		t->sbuf = calloc(1, t->bufsz);
 		t->rbuf = calloc(1, t->bufsz);
 		if (!t->sbuf || !t->rbuf)
-			return 4;
+			return fuzz_setup_failed(role, "calloc");
 		remember(t, p->own_port);
 		remember(t, p->peer_send);
 	}
 	for (i = 0; i < FUZZ_THREADS; i++)
 		if (pthread_create(&tid[i], NULL, fuzz_thread_fn, &th[i]))
-			return 4;
+			return fuzz_setup_failed(role, "pthread_create");
 	for (i = 0; i < FUZZ_THREADS; i++)
 		pthread_join(tid[i], NULL);
 
@@ -829,7 +848,7 @@ static int fuzz_process(int role, int sock, __u64 seed, long nops)
 	}
 	/* Both processes have destroyed everything before anyone checks. */
 	if (mt_put(sock, 'D') || mt_get(sock) != 'D')
-		return 4;
+		return fuzz_setup_failed(role, "the teardown handshake");
 	/*
 	 * Every message that carried the pipe's write end was received (and
 	 * the descriptor closed) or destroyed: the reader sees end of file.
@@ -849,7 +868,7 @@ static int fuzz_process(int role, int sock, __u64 seed, long nops)
 	end = mt_now_ns() + 2000000000LL;
 	do {
 		if (machipc_account_get(p->fd, &ai))
-			return 4;
+			return fuzz_setup_failed(role, "account_get");
 		if (!ai.usage)
 			break;
 		usleep(10000);
@@ -870,7 +889,7 @@ static int fuzz_process(int role, int sock, __u64 seed, long nops)
 		status = status ? status : 3;
 	}
 	if (mt_put(sock, 'C') || mt_get(sock) != 'C')
-		return 4;
+		return fuzz_setup_failed(role, "the final handshake");
 	machipc_close(p->fd);
 	for (i = 0; i < FUZZ_THREADS; i++) {
 		free(th[i].sbuf);

@@ -242,7 +242,10 @@ static void expect_copied_once(struct __test_metadata *_metadata,
 			    &id, &bytes, &n));
 	EXPECT_EQ(id0, id);
 	EXPECT_EQ(nchunks, n);
-	EXPECT_EQ(NULL, find_event(p + 1, "machipc_chunk_copied"));
+	/* No pass but that one: a silent second pass copies them all again. */
+	for (k = 0, p = trace; (p = find_event(p, "machipc_chunk_copied")); p++)
+		k++;
+	EXPECT_EQ(nchunks, k) TH_LOG("trace:\n%s", trace);
 }
 
 TEST_F(trace, fresh_receive_buffer)
