@@ -350,18 +350,32 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_xfers_fail_port_locked);
  * the mapping changed under it (the notifier) and costs it the pass so
  * far.  Asked a chunk at a time, that is a pass per chunk -- quadratic,
  * and past max_recopies a failed send; faulted in at once, one pass.
- * Only a signal ends it early: a page that cannot be had is left for the
- * copier to find, and to fail the send on, when it gets there.
+ * Only a signal, the send's @deadline or the end of request @seq ends it
+ * early: a page that cannot be had is left for the copier to find, and
+ * to fail the send on, when it gets there.
  */
-static int machipc_xfer_fault_ahead(struct machipc_xfer *xfer, u64 from)
+/* Whether the copier still waits for fault request @seq. */
+static bool machipc_xfer_fault_wanted(struct machipc_xfer *xfer, u32 seq)
+{
+	bool wanted;
+
+	spin_lock(&xfer->port->lock);
+	wanted = xfer->fault_pending && xfer->fault_seq == seq;
+	spin_unlock(&xfer->port->lock);
+	return wanted;
+}
+
+static int machipc_xfer_fault_ahead(struct machipc_xfer *xfer, u64 from,
+				    u32 seq, const ktime_t *deadline)
 {
 	const struct machipc_ool *ool = machipc_msg_ool(xfer->msg);
+	u64 piece = (u64)READ_ONCE(machipc_chunk_pages) * PAGE_SIZE;
 	bool ahead = false;
 	u32 k;
 
 	for (k = 0; k < ool->count; k++) {
 		const struct machipc_msg_desc *desc = machipc_ool_desc(ool, k);
-		u64 start = desc->address, end = start + desc->size;
+		u64 start = desc->address, end = start + desc->size, len;
 
 		/* The request ends at a page boundary, perhaps past @end. */
 		if (!ahead) {
@@ -370,9 +384,24 @@ static int machipc_xfer_fault_ahead(struct machipc_xfer *xfer, u64 from)
 			ahead = true;
 			start = min(from, end);
 		}
-		if (machipc_fault_in(start, end - start, false) ==
-		    -ERESTARTSYS)
-			return -ERESTARTSYS;
+		/*
+		 * A chunk at a time, so that a slow pager (FUSE, userfaultfd)
+		 * under a large message keeps the send neither past its
+		 * deadline (the deadline then ends the send as usual) nor
+		 * at work for a copier that stopped waiting (its own
+		 * deadline, a signal, an abort).
+		 */
+		for (; start < end; start += len) {
+			int err = machipc_sleep_check(deadline);
+
+			if (err)
+				return err == -ETIMEDOUT ? 0 : err;
+			if (!machipc_xfer_fault_wanted(xfer, seq))
+				return 0;
+			len = min(end - start, piece);
+			if (machipc_fault_in(start, len, false) == -ERESTARTSYS)
+				return -ERESTARTSYS;
+		}
 	}
 	return 0;
 }
@@ -384,14 +413,14 @@ static int machipc_xfer_fault_ahead(struct machipc_xfer *xfer, u64 from)
  * The copier waits for us, under its own deadline.
  */
 static int machipc_xfer_fault_in(struct machipc_xfer *xfer, u64 addr, u64 len,
-				 u32 seq)
+				 u32 seq, const ktime_t *deadline)
 {
 	struct machipc_port *port = xfer->port;
 	int err;
 
 	err = machipc_fault_in(addr, len, false);
 	if (!err)
-		err = machipc_xfer_fault_ahead(xfer, addr + len);
+		err = machipc_xfer_fault_ahead(xfer, addr + len, seq, deadline);
 
 	spin_lock(&port->lock);
 	if (xfer->fault_pending && xfer->fault_seq == seq) {
@@ -470,7 +499,7 @@ int machipc_xfer_wait(struct machipc_xfer *xfer, const ktime_t *deadline)
 		len = xfer->fault_len;
 		seq = xfer->fault_seq;
 		spin_unlock(&port->lock);
-		err = machipc_xfer_fault_in(xfer, addr, len, seq);
+		err = machipc_xfer_fault_in(xfer, addr, len, seq, deadline);
 		if (err) {
 			reason = err == -EFAULT ? MACHIPC_ABORT_FAULT :
 						  MACHIPC_ABORT_SIGNAL;

@@ -559,39 +559,19 @@ static void *waiter_run(void *arg)
 	return NULL;
 }
 
-/*
- * Whether thread @tid of this process sleeps (state S): the waiter's only
- * sleep is inside its call, so the signal then lands in it.  Up to 10 s.
- */
-static int sleeping(pid_t tid)
-{
-	long long end = mt_now_ms() + 10000;
-	char path[64], buf[256];
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	do {
-		FILE *f = fopen(path, "re");
-		char *rp = NULL;
-
-		if (f && fgets(buf, sizeof(buf), f))
-			rp = strrchr(buf, ')');
-		if (f)
-			fclose(f);
-		if (rp && rp[1] == ' ' && rp[2] == 'S')
-			return 1;
-		usleep(5000);
-	} while (mt_now_ms() < end);
-	return 0;
-}
-
 static void start_and_signal(struct __test_metadata *_metadata,
 			     struct waiter *w, pthread_t *th)
 {
+	long long end = mt_now_ms() + 10000;
+
 	no_restart_usr1();
 	ASSERT_EQ(0, pthread_create(th, NULL, waiter_run, w));
 	while (!w->started)
 		sched_yield();
-	ASSERT_TRUE(sleeping(w->tid));
+	/* Its only sleep is in the call: then the signal lands in it. */
+	while (!mt_thread_sleeps(w->tid) && mt_now_ms() < end)
+		usleep(5000);
+	ASSERT_TRUE(mt_thread_sleeps(w->tid));
 	ASSERT_EQ(0, pthread_kill(*th, SIGUSR1));
 }
 

@@ -463,32 +463,6 @@ struct mt_ool_sender {
 	_Atomic pid_t tid;
 };
 
-/*
- * Whether thread @tid sleeps interruptibly ('S' in its stat).  A
- * synchronous out-of-line send sleeps so only once its message is linked
- * at the tail of the queue, waiting for a receiver; the queue count
- * alone says less: it counts the slot the send reserves before it links
- * the message (copy-engine.rst).
- */
-static bool mt_thread_sleeps(pid_t tid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
-}
-
 static void *mt_ool_send_thread(void *arg)
 {
 	struct mt_ool_sender *s = arg;

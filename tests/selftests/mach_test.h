@@ -9,6 +9,8 @@
 #define MACH_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -136,6 +138,33 @@ static inline mach_msg_type_number_t mt_name_count(void)
 	vm_deallocate(mach_task_self(), (vm_address_t)names, n * sizeof(*names));
 	vm_deallocate(mach_task_self(), (vm_address_t)types, nt * sizeof(*types));
 	return n;
+}
+
+/*
+ * Whether thread @tid of this process sleeps interruptibly ('S' in its
+ * stat): a thread whose only sleep is inside a call is then in it, and a
+ * signal lands there.  (A synchronous out-of-line send sleeps so only
+ * once its message is linked at the tail of the queue, waiting for a
+ * receiver; the queue count alone says less: it counts the slot the send
+ * reserves before it links the message, copy-engine.rst.)
+ */
+static inline bool mt_thread_sleeps(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
 }
 
 #endif /* MACH_TEST_H */

@@ -248,28 +248,65 @@ static void expect_copied_once(struct __test_metadata *_metadata,
 	EXPECT_EQ(nchunks, k) TH_LOG("trace:\n%s", trace);
 }
 
+/* A child that shares our pages copy-on-write until reap_sleeper(). */
+static pid_t fork_sleeper(void)
+{
+	pid_t child = fork();
+
+	if (!child) {
+		pause();
+		_exit(0);
+	}
+	return child;
+}
+
+static void reap_sleeper(pid_t child)
+{
+	int status;
+
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+}
+
+/*
+ * Send @len bytes at @src to the fixture's port from a thread and receive
+ * them into @dst, the header into @rbuf (@rsize bytes), with the trace
+ * cleared first.  Return: the receive's errno; *@send_err the send's.
+ */
+static int transfer(FIXTURE_DATA(trace) *self, void *src, void *dst,
+		    size_t len, void *rbuf, size_t rsize, int *send_err)
+{
+	struct machipc_msg_builder b;
+	struct machipc_ool_buf ool = { .address = (uintptr_t)dst, .size = len };
+	struct ool_sender snd;
+	unsigned int n = 1;
+	__u64 sbuf[32];
+	int err;
+
+	if (machipc_msg_init(&b, sbuf, sizeof(sbuf), self->port,
+			     MACHIPC_DISP_MAKE_SEND, 0, MACHIPC_DISP_NONE, 1) ||
+	    machipc_msg_add_ool(&b, src, len) ||
+	    mt_write_file(TRACING "/trace", "") ||
+	    ool_sender_start(&snd, self->fd, sbuf, -1))
+		return -1;
+	err = ool_recv(self->fd, self->port, rbuf, &rsize, &ool, &n, 20000);
+	*send_err = ool_sender_join(&snd);
+	return err;
+}
+
 TEST_F(trace, fresh_receive_buffer)
 {
-	size_t page = ool_page(), len = 6 * 2 * page, size;
-	struct machipc_msg_builder b;
-	struct machipc_ool_buf ool;
-	struct ool_sender snd;
-	int round, status;
-	__u64 sbuf[32];
+	size_t page = ool_page(), len = 6 * 2 * page;
+	int round, send_err;
 	char *src, *dst;
 	__u64 *rbuf;
 	pid_t child;
-	unsigned int n;
 
 	src = ool_map(len);
 	dst = ool_map(len);
 	ASSERT_NE(NULL, src);
 	ASSERT_NE(NULL, dst);
 	ool_fill(src, len, 9);
-	ASSERT_EQ(0, machipc_msg_init(&b, sbuf, sizeof(sbuf), self->port,
-				      MACHIPC_DISP_MAKE_SEND, 0,
-				      MACHIPC_DISP_NONE, 1));
-	ASSERT_EQ(0, machipc_msg_add_ool(&b, src, len));
 
 	/*
 	 * Round 0: a header buffer never touched; round 1: one written,
@@ -281,26 +318,14 @@ TEST_F(trace, fresh_receive_buffer)
 		child = -1;
 		if (round) {
 			memset(rbuf, 0, page);
-			child = fork();
+			child = fork_sleeper();
 			ASSERT_LE(0, child);
-			if (!child) {
-				pause();
-				_exit(0);
-			}
 		}
-		ASSERT_EQ(0, mt_write_file(TRACING "/trace", ""));
-		ASSERT_EQ(0, ool_sender_start(&snd, self->fd, sbuf, -1));
-		ool.address = (uintptr_t)dst;
-		ool.size = len;
-		n = 1;
-		size = page;
-		ASSERT_EQ(0, ool_recv(self->fd, self->port, rbuf, &size, &ool,
-				      &n, 10000));
-		ASSERT_EQ(0, ool_sender_join(&snd));
-		if (child > 0) {
-			kill(child, SIGKILL);
-			waitpid(child, &status, 0);
-		}
+		EXPECT_EQ(0, transfer(self, src, dst, len, rbuf, page,
+				      &send_err));
+		EXPECT_EQ(0, send_err);
+		if (child > 0)
+			reap_sleeper(child);
 		EXPECT_EQ(len, ool_check(dst, len, 9));
 		ASSERT_EQ(0, mt_read_file(TRACING "/trace", self->trace,
 					  1 << 20));
@@ -317,14 +342,10 @@ TEST_F(trace, fresh_receive_buffer)
  */
 TEST_F(trace, forked_sender_many_chunks)
 {
-	size_t page = ool_page(), len = 80 * 2 * page, size;
-	struct machipc_msg_builder b;
-	struct machipc_ool_buf ool;
-	struct ool_sender snd;
-	__u64 sbuf[32], rbuf[64];
-	unsigned int n;
+	size_t page = ool_page(), len = 80 * 2 * page;
+	__u64 rbuf[64];
 	char *src, *dst;
-	int status;
+	int send_err;
 	pid_t child;
 
 	src = ool_map(len);
@@ -333,27 +354,12 @@ TEST_F(trace, forked_sender_many_chunks)
 	ASSERT_NE(NULL, dst);
 	ool_fill(src, len, 11);
 	memset(dst, 0, len);
-	ASSERT_EQ(0, machipc_msg_init(&b, sbuf, sizeof(sbuf), self->port,
-				      MACHIPC_DISP_MAKE_SEND, 0,
-				      MACHIPC_DISP_NONE, 1));
-	ASSERT_EQ(0, machipc_msg_add_ool(&b, src, len));
-	child = fork();
+	child = fork_sleeper();
 	ASSERT_LE(0, child);
-	if (!child) {
-		pause();
-		_exit(0);
-	}
-	ASSERT_EQ(0, mt_write_file(TRACING "/trace", ""));
-	ASSERT_EQ(0, ool_sender_start(&snd, self->fd, sbuf, -1));
-	ool.address = (uintptr_t)dst;
-	ool.size = len;
-	n = 1;
-	size = sizeof(rbuf);
-	EXPECT_EQ(0, ool_recv(self->fd, self->port, rbuf, &size, &ool, &n,
-			      20000));
-	EXPECT_EQ(0, ool_sender_join(&snd));
-	kill(child, SIGKILL);
-	waitpid(child, &status, 0);
+	EXPECT_EQ(0, transfer(self, src, dst, len, rbuf, sizeof(rbuf),
+			      &send_err));
+	EXPECT_EQ(0, send_err);
+	reap_sleeper(child);
 	EXPECT_EQ(len, ool_check(dst, len, 11));
 	ASSERT_EQ(0, mt_read_file(TRACING "/trace", self->trace, 1 << 20));
 	expect_copied_once(_metadata, self->trace, 80, true);

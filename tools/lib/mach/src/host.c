@@ -46,6 +46,20 @@ static integer_t lm_cpus(int which)
 	return n > 0 ? (integer_t)n : 1;
 }
 
+/*
+ * Give the caller @n integers of @data if its count has room for them
+ * (XNU's KERN_FAILURE if not), and say how many it got.
+ */
+static kern_return_t lm_info_out(integer_t *out, mach_msg_type_number_t *count,
+				 const void *data, mach_msg_type_number_t n)
+{
+	if (*count < n)
+		return KERN_FAILURE;
+	memcpy(out, data, n * sizeof(integer_t));
+	*count = n;
+	return KERN_SUCCESS;
+}
+
 static kern_return_t lm_host_basic(host_basic_info_t info,
 				   mach_msg_type_number_t *count)
 {
@@ -101,22 +115,16 @@ LM_EXPORT kern_return_t host_info(host_t host, host_flavor_t flavor,
 		return lm_host_basic((host_basic_info_t)host_info_out,
 				     host_info_outCnt);
 	case HOST_SCHED_INFO:
-		if (*host_info_outCnt < HOST_SCHED_INFO_COUNT)
-			return KERN_FAILURE;
-		memcpy(host_info_out, &sched, sizeof(sched));
-		*host_info_outCnt = HOST_SCHED_INFO_COUNT;
-		return KERN_SUCCESS;
+		return lm_info_out(host_info_out, host_info_outCnt, &sched,
+				   HOST_SCHED_INFO_COUNT);
 	case HOST_MACH_MSG_TRAP:
 	case HOST_SEMAPHORE_TRAPS:
 		/* The traps exist; there is nothing more to say (XNU). */
 		*host_info_outCnt = 0;
 		return KERN_SUCCESS;
 	case HOST_PRIORITY_INFO:
-		if (*host_info_outCnt < HOST_PRIORITY_INFO_COUNT)
-			return KERN_FAILURE;
-		memcpy(host_info_out, &prio, sizeof(prio));
-		*host_info_outCnt = HOST_PRIORITY_INFO_COUNT;
-		return KERN_SUCCESS;
+		return lm_info_out(host_info_out, host_info_outCnt, &prio,
+				   HOST_PRIORITY_INFO_COUNT);
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
@@ -296,6 +304,8 @@ LM_EXPORT kern_return_t host_statistics(host_t host, host_flavor_t flavor,
 					host_info_t host_info_out,
 					mach_msg_type_number_t *host_info_outCnt)
 {
+	host_load_info_data_t load;
+	host_cpu_load_info_data_t cpu;
 	kern_return_t kr;
 
 	if (host != mach_host_self())
@@ -303,30 +313,14 @@ LM_EXPORT kern_return_t host_statistics(host_t host, host_flavor_t flavor,
 	if (!host_info_out || !host_info_outCnt)
 		return KERN_INVALID_ARGUMENT;
 	switch (flavor) {
-	case HOST_LOAD_INFO: {
-		host_load_info_data_t load;
-
-		if (*host_info_outCnt < HOST_LOAD_INFO_COUNT)
-			return KERN_FAILURE;
+	case HOST_LOAD_INFO:
 		kr = lm_host_load(&load);
-		if (kr)
-			return kr;
-		memcpy(host_info_out, &load, sizeof(load));
-		*host_info_outCnt = HOST_LOAD_INFO_COUNT;
-		return KERN_SUCCESS;
-	}
-	case HOST_CPU_LOAD_INFO: {
-		host_cpu_load_info_data_t cpu;
-
-		if (*host_info_outCnt < HOST_CPU_LOAD_INFO_COUNT)
-			return KERN_FAILURE;
+		return kr ? kr : lm_info_out(host_info_out, host_info_outCnt,
+					     &load, HOST_LOAD_INFO_COUNT);
+	case HOST_CPU_LOAD_INFO:
 		kr = lm_host_cpu_load(&cpu);
-		if (kr)
-			return kr;
-		memcpy(host_info_out, &cpu, sizeof(cpu));
-		*host_info_outCnt = HOST_CPU_LOAD_INFO_COUNT;
-		return KERN_SUCCESS;
-	}
+		return kr ? kr : lm_info_out(host_info_out, host_info_outCnt,
+					     &cpu, HOST_CPU_LOAD_INFO_COUNT);
 	case HOST_VM_INFO:
 		return lm_host_vm32(host_info_out, host_info_outCnt);
 	default:
