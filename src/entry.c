@@ -94,6 +94,23 @@ struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
 }
 
 /*
+ * machipc_xa_nodes_alone() for @index of one of @space's indices.  A name
+ * in the allocator's held leaf (other than the hold) shares that leaf with
+ * the hold, so it is alone in no node: the RPC's reply names, made and
+ * destroyed at every call, skip the walk.
+ */
+static unsigned int machipc_index_nodes_alone(struct machipc_space *space,
+					      struct xarray *xa,
+					      unsigned long index)
+{
+	if (xa == &space->names && space->name_hold &&
+	    index != space->name_hold &&
+	    (index | XA_CHUNK_MASK) == space->name_hold)
+		return 0;
+	return machipc_xa_nodes_alone(xa, index);
+}
+
+/*
  * Remove @index from @xa, one of @space's indices, refunding the nodes it
  * was alone in (see xa_cost.c) to the process's account, which pays for
  * index nodes.
@@ -101,7 +118,7 @@ struct machipc_entry *machipc_entry_find_port(struct machipc_space *space,
 static void machipc_index_erase(struct machipc_space *space,
 				struct xarray *xa, unsigned long index)
 {
-	unsigned int nodes = machipc_xa_nodes_alone(xa, index);
+	unsigned int nodes = machipc_index_nodes_alone(space, xa, index);
 
 	xa_erase(xa, index);
 	machipc_account_uncharge(space->process, nodes * MACHIPC_COST_XA_NODE);
@@ -213,7 +230,7 @@ static struct machipc_entry *machipc_entry_new(struct machipc_space *space,
 	 * Counted before the hold moves, as every index is: each insertion
 	 * pays for what it adds to the indices as they are then.
 	 */
-	nodes = machipc_xa_nodes_alone(&space->names, entry->name);
+	nodes = machipc_index_nodes_alone(space, &space->names, entry->name);
 	if (by_port) {
 		err = xa_insert(&space->by_port, port->key, entry, gfp);
 		if (err)

@@ -19,7 +19,9 @@
  * pattern of one short-lived reply name stays at one lookup or two).
  *
  * Costs one or two xas_find() for an index sharing its leaf, the common
- * case, and at most 2 * MACHIPC_XA_LEVELS otherwise.  The caller serialises all
+ * case, and at most 2 * MACHIPC_XA_LEVELS otherwise; entry.c skips even
+ * those for a name in the allocator's held leaf, which shares it with the
+ * hold.  The caller serialises all
  * changes of the xarray (the space lock).
  */
 

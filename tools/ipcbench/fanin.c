@@ -620,12 +620,29 @@ static int sfan_start(struct fanin_ctx *x, pid_t *server)
 /* The driver                                                          */
 /* ------------------------------------------------------------------ */
 
+/* Sum the context switches of @n processes; false if one is unreadable. */
+static bool csw_sum(const pid_t *pids, unsigned int n, struct csw *sum)
+{
+	struct csw c;
+	unsigned int i;
+
+	sum->vol = sum->invol = 0;
+	for (i = 0; i < n; i++) {
+		if (csw_read(pids[i], &c))
+			return false;
+		sum->vol += c.vol;
+		sum->invol += c.invol;
+	}
+	return true;
+}
+
 static int fanin_run(const struct fanin_peer *peer, unsigned int n,
 		     enum fanin_layout layout, struct fanin_result *res)
 {
 	bool is_machipc = peer == &fanin_machipc ||
 			  peer == &fanin_machipc_epoll;
 	pid_t server[FANIN_MAX_CLIENTS], clients[FANIN_MAX_CLIENTS];
+	struct csw c0 = { 0 }, c1 = { 0 }, s0 = { 0 }, s1 = { 0 };
 	struct timespec pause;
 	struct fanin_ctx x;
 	unsigned int i;
@@ -667,6 +684,10 @@ static int fanin_run(const struct fanin_peer *peer, unsigned int n,
 	/* Everyone ready, then go. */
 	while ((r = __atomic_load_n(&x.sh->ready, __ATOMIC_ACQUIRE)) < n)
 		futex_wait(&x.sh->ready, r, NULL);
+	/* /proc/PID/status counts a process's main thread only. */
+	res->has_csw = layout != FANIN_THREADS &&
+		       csw_sum(server, nservers(&x), &s0) &&
+		       csw_sum(clients, n, &c0);
 	t0 = now_ns();
 	__atomic_store_n(&x.sh->go, 1, __ATOMIC_RELEASE);
 	futex_wake(&x.sh->go, FANIN_MAX_CLIENTS);
@@ -677,6 +698,15 @@ static int fanin_run(const struct fanin_peer *peer, unsigned int n,
 		;
 	__atomic_store_n(&x.sh->stop, 1, __ATOMIC_RELEASE);
 	t1 = now_ns();
+	/* Read before the reaping; a few calls past the stop count too. */
+	res->has_csw = res->has_csw && csw_sum(clients, n, &c1) &&
+		       csw_sum(server, nservers(&x), &s1);
+	if (res->has_csw) {
+		res->cli.vol = c1.vol - c0.vol;
+		res->cli.invol = c1.invol - c0.invol;
+		res->srv.vol = s1.vol - s0.vol;
+		res->srv.invol = s1.invol - s0.invol;
+	}
 
 	for (i = 0; i < n; i++)
 		if (reap(clients[i], "fan-in client"))

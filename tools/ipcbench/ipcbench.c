@@ -110,9 +110,10 @@ struct batch {
 	u64 *samples;		/* sorted by stats_compute */
 	size_t n;
 	double msgs_per_sec;	/* fan-in only */
-	/* RPC: context switches over the measured calls, if read. */
+	/* Context switches over @ncalls round trips or messages, if read. */
 	bool has_csw;
 	struct csw cli, srv;
+	u64 ncalls;
 };
 
 /* Context switches per round trip (or per message), client and server. */
@@ -235,6 +236,7 @@ static void rpc_batch(const struct rpc_peer *p, size_t size,
 		b->cli.invol = c1.invol - c0.invol;
 		b->srv.vol = s1.vol - s0.vol;
 		b->srv.invol = s1.invol - s0.invol;
+		b->ncalls = opts.iters;
 	}
 	ok = 0;
 stop:
@@ -352,6 +354,10 @@ static void fanin_batch(unsigned int j, unsigned int n,
 	b->samples = res.lat;
 	b->n = res.nlat;
 	b->msgs_per_sec = res.msgs_per_sec;
+	b->has_csw = res.has_csw && res.messages;
+	b->cli = res.cli;
+	b->srv = res.srv;
+	b->ncalls = res.messages;
 	stats_compute(&b->st, b->samples, b->n);
 	if (opts.verbose)
 		progress("  %-15s %-10s %2u clients  %.0f msgs/s",
@@ -822,7 +828,7 @@ static void summarize(struct cell *cell, const struct cell *ref,
 			cli.invol += b->cli.invol;
 			srv.vol += b->srv.vol;
 			srv.invol += b->srv.invol;
-			ncsw += b->n;
+			ncsw += b->ncalls;
 		}
 		if (m->status != B_OK)
 			continue;
@@ -1111,7 +1117,7 @@ static void print_rpc_table(void)
 }
 
 /* The rest of a msgs/s row: the rate, the latencies, @ratio. */
-static void print_rate_row(const struct cell *cl, double ratio)
+static void print_rate_row(const struct cell *cl, double ratio, bool csw)
 {
 	if (cl->status != B_OK) {
 		printf(" %s: %s\n", status_name[cl->status], cl->reason);
@@ -1119,6 +1125,10 @@ static void print_rate_row(const struct cell *cl, double ratio)
 	}
 	printf(" %10.0f", cl->median_rate);
 	print_stats_row(&cl->pooled);
+	if (csw) {
+		print_csw(cl->csw.cli_vol, cl->csw.cli_invol);
+		print_csw(cl->csw.srv_vol, cl->csw.srv_invol);
+	}
 	print_ratio(ratio);
 	printf("\n");
 }
@@ -1130,17 +1140,20 @@ static void print_fanin_table(void)
 	printf("\nFan-in, %u-byte requests echoed, %.2f s per batch; msgs/s "
 	       "= median over rounds; latency (us) pooled;\n"
 	       "machipc/peer = median over rounds of the per-round msgs/s "
-	       "ratio (above 1: machipc faster)\n\n",
+	       "ratio (above 1: machipc faster); client cs, server cs = "
+	       "context switches\nper message of all clients and of the "
+	       "server, voluntary+involuntary\n\n",
 	       opts.fanin_size, opts.fanin_seconds);
-	printf("%7s  %-15s %10s %9s %9s %9s %9s %9s %9s %8s %12s\n",
-	       "clients", "peer", "msgs/s", "p50", "p90", "p99", "p99.9",
-	       "max", "mean", "count", "machipc/peer");
+	printf("%7s  %-15s %10s %9s %9s %9s %9s %9s %9s %8s %10s %10s "
+	       "%12s\n", "clients", "peer", "msgs/s", "p50", "p90", "p99",
+	       "p99.9", "max", "mean", "count", "client cs", "server cs",
+	       "machipc/peer");
 	for (c = 0; c < nclients; c++) {
 		for (j = 0; j < NFPEERS; j++) {
 			const struct cell *cl = &fanin_cells[c][j];
 
 			printf("%7u  %-15s", clients[c], fanin_peers[j]->name);
-			print_rate_row(cl, j ? cl->ratio : NAN);
+			print_rate_row(cl, j ? cl->ratio : NAN, true);
 		}
 	}
 	printf("\nmachipc-epoll/unix-seqpacket (both servers in epoll_wait), "
@@ -1184,7 +1197,8 @@ static void print_threads_table(void)
 				snprintf(layout, sizeof(layout),
 					 "%u processes", thread_streams);
 			printf("%-15s %-22s", fanin_peers[j]->name, layout);
-			print_rate_row(cl, l ? NAN : thread_cells[j][1].ratio);
+			print_rate_row(cl, l ? NAN : thread_cells[j][1].ratio,
+				       false);
 		}
 	}
 }
@@ -1538,10 +1552,9 @@ static void json_cell(FILE *f, const struct cell *cl, bool fanin,
 	}
 	fprintf(f, ", \"pooled\": ");
 	json_stats(f, &cl->pooled);
-	if (!fanin) {
-		fprintf(f, ", \"context_switches_per_round_trip\": ");
-		json_csw(f, &cl->csw);
-	}
+	fprintf(f, fanin ? ", \"context_switches_per_message\": " :
+		", \"context_switches_per_round_trip\": ");
+	json_csw(f, &cl->csw);
 	if (ratio_key) {
 		fprintf(f, ", \"%s\": ", ratio_key);
 		json_num(f, cl->ratio);
@@ -1566,10 +1579,12 @@ static void json_cell(FILE *f, const struct cell *cl, bool fanin,
 			json_stats(f, &b->st);
 			if (b->has_csw) {
 				struct csw_rt c = csw_per_call(&b->cli,
-							       &b->srv, b->n);
+							       &b->srv,
+							       b->ncalls);
 
-				fprintf(f, ", \"context_switches_per_round_"
-					"trip\": ");
+				fprintf(f, fanin ?
+					", \"context_switches_per_message\": " :
+					", \"context_switches_per_round_trip\": ");
 				json_csw(f, &c);
 			}
 			if (ratio_key) {

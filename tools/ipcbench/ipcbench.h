@@ -220,6 +220,9 @@ struct fanin_result {
 	double seconds;
 	u64 *lat;		/* latency samples (ns), malloc()ed */
 	size_t nlat;
+	/* Context switches during the batch: all clients, all servers. */
+	bool has_csw;
+	struct csw cli, srv;
 };
 
 /*
