@@ -607,3 +607,13 @@ bool machipc_port_has_room(void *arg)
 	       READ_ONCE(port->dead);
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_port_has_room);
+
+/* The same for a sender through a send-once right. */
+bool machipc_port_has_room_once(void *arg)
+{
+	struct machipc_port *port = arg;
+
+	return READ_ONCE(port->msgcount) < MACHIPC_QLIMIT_SEND_ONCE ||
+	       READ_ONCE(port->dead);
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_port_has_room_once);

@@ -79,8 +79,10 @@ struct machipc_port {
 	 */
 	u32 msgcount;
 	/**
-	 * @qlimit: how many messages senders may queue (kernel notifications
-	 * ignore it).  Under @lock; read without as @msgcount is.
+	 * @qlimit: how many messages senders may queue through send rights
+	 * (kernel notifications ignore it, sends through send-once rights
+	 * are held only by %MACHIPC_QLIMIT_SEND_ONCE).  Under @lock; read
+	 * without as @msgcount is.
 	 */
 	u32 qlimit;
 	/** @seqno: the sequence number of the next message received. Under @lock. */
@@ -178,7 +180,17 @@ struct machipc_msg *machipc_port_head_locked(struct machipc_port *port);
 bool machipc_port_rcv_ready(void *arg);
 struct machipc_msg *machipc_port_peek(struct machipc_port *port, bool *ool);
 u64 machipc_port_dequeue(struct machipc_port *port, struct machipc_msg *msg);
+/*
+ * Messages sent through send-once rights are queued past the qlimit, as in
+ * Mach: a server's reply must never wait for its client to drain its
+ * queue.  Each needs a send-once right the receiver made and is charged to
+ * its sender, so the queue stays bounded; this hard limit (XNU's
+ * MACH_PORT_QLIMIT_KERNEL) only keeps @msgcount far from wrapping.
+ */
+#define MACHIPC_QLIMIT_SEND_ONCE	65534U
+
 bool machipc_port_has_room(void *arg);
+bool machipc_port_has_room_once(void *arg);
 void machipc_port_reserve_locked(struct machipc_port *port);
 void machipc_port_unqueue_locked(struct machipc_port *port,
 				 struct machipc_msg *msg, bool seqno);

@@ -397,7 +397,7 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 	struct machipc_port *dest, *cycle;
 	struct machipc_dealloc *dealloc;
 	struct machipc_msg *msg;
-	bool queued, carries_receive;
+	bool queued, carries_receive, once;
 	LIST_HEAD(plan);
 	int err;
 
@@ -459,7 +459,10 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 			err = -EPIPE;
 			break;
 		}
-		if (dest->msgcount >= dest->qlimit) {
+		once = msg->rights[MACHIPC_KRIGHT_DEST].type ==
+		       MACHIPC_RIGHT_SEND_ONCE;
+		if (dest->msgcount >= (once ? MACHIPC_QLIMIT_SEND_ONCE :
+					      dest->qlimit)) {
 			spin_unlock(&dest->lock);
 			if (carries_receive)
 				mutex_unlock(&machipc_transit_lock);
@@ -467,8 +470,9 @@ int machipc_send(struct machipc_space *space, u64 uaddr, u32 size,
 			machipc_copyin_abort(msg, &plan);
 			mutex_unlock(&space->lock);
 			err = machipc_sleep(&dest->snd_wait,
-					    machipc_port_has_room, dest,
-					    deadline);
+					    once ? machipc_port_has_room_once :
+						   machipc_port_has_room,
+					    dest, deadline);
 			machipc_port_put(dest);
 			if (err)
 				break;

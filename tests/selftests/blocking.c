@@ -424,6 +424,54 @@ TEST_F(port, blocked_sender_released_by_receive)
 	EXPECT_EQ(-ETIMEDOUT, recv_id(self->fd, self->p));
 }
 
+/*
+ * Mach's rule: a message sent through a send-once right is queued past the
+ * qlimit (a server's reply never waits for its client's queue); one sent
+ * through a send right still waits.  FIFO order holds across both.
+ */
+TEST_F(port, send_once_passes_qlimit)
+{
+	struct machipc_port_attr a;
+	struct timespec now;
+	__u32 so, id;
+	long got;
+
+	ASSERT_EQ(0, MT_ERR(machipc_port_set_qlimit(self->fd, self->p, 1)));
+	ASSERT_EQ(0, send_now(self->fd, self->p, 1));
+	EXPECT_EQ(ETIMEDOUT, send_now(self->fd, self->p, 0xdead));
+
+	/* a new send-once right as the destination */
+	machipc_deadline_in(&now, 0);
+	id = 2;
+	ASSERT_EQ(0, mt_send_simple(self->fd, self->p,
+				    MACHIPC_DISP_MAKE_SEND_ONCE, id, &id,
+				    sizeof(id), &now));
+	/* an existing one, moved */
+	ASSERT_EQ(0, MT_ERR(machipc_port_insert_right(self->fd, self->p,
+						      MACHIPC_DISP_MAKE_SEND_ONCE,
+						      &so)));
+	id = 3;
+	ASSERT_EQ(0, mt_send_simple(self->fd, so, MACHIPC_DISP_MOVE_SEND_ONCE,
+				    id, &id, sizeof(id), &now));
+	/* send rights are still held back, also with the queue past qlimit */
+	EXPECT_EQ(ETIMEDOUT, send_now(self->fd, self->p, 0xdead));
+	ASSERT_EQ(0, mt_attr(self->fd, self->p, &a));
+	EXPECT_EQ(3, a.msgcount);
+	EXPECT_EQ(1, a.qlimit);
+	EXPECT_EQ(2, a.sorights);	/* the queued messages' destinations */
+
+	for (id = 1; id <= 3; id++) {
+		got = recv_id(self->fd, self->p);
+		EXPECT_EQ(id, got);
+	}
+	EXPECT_EQ(-ETIMEDOUT, recv_id(self->fd, self->p));
+	ASSERT_EQ(0, mt_attr(self->fd, self->p, &a));
+	EXPECT_EQ(0, a.sorights);
+	/* room again: a send right may queue */
+	EXPECT_EQ(0, send_now(self->fd, self->p, 4));
+	EXPECT_EQ(4, recv_id(self->fd, self->p));
+}
+
 TEST_F(port, raising_qlimit_releases_senders)
 {
 	struct blocked_op op[3];

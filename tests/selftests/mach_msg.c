@@ -321,6 +321,182 @@ TEST(send_errors)
 	mach_port_destroy(task, q);
 }
 
+/*
+ * A send refused on a descriptor destroys what XNU had copied in before it
+ * noticed: the header's rights and the descriptors before the bad one; the
+ * descriptors after it stay the sender's.
+ */
+TEST(send_refused_on_descriptor_destroys_header)
+{
+	mach_port_t task = mach_task_self(), q = mt_port_send(), r = mt_port_send();
+	mach_port_t a = mt_port_send(), b = mt_port_send(), p = mt_port();
+	mt_ports_t pm;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_port_mod_refs(task, q, MACH_PORT_RIGHT_SEND, 1));
+	memset(&pm, 0, sizeof(pm));
+	pm.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_MOVE_SEND,
+						 MACH_MSG_TYPE_MOVE_SEND, 0,
+						 MACH_MSGH_BITS_COMPLEX);
+	pm.header.msgh_size = sizeof(pm);
+	pm.header.msgh_remote_port = q;
+	pm.header.msgh_local_port = r;
+	pm.body.msgh_descriptor_count = 3;
+	pm.port[0].type = MACH_MSG_PORT_DESCRIPTOR;
+	pm.port[0].name = a;
+	pm.port[0].disposition = MACH_MSG_TYPE_MOVE_SEND;
+	pm.port[1].type = MACH_MSG_PORT_DESCRIPTOR;
+	pm.port[1].name = p;	/* no send right */
+	pm.port[1].disposition = MACH_MSG_TYPE_COPY_SEND;
+	pm.port[2].type = MACH_MSG_PORT_DESCRIPTOR;
+	pm.port[2].name = b;
+	pm.port[2].disposition = MACH_MSG_TYPE_MOVE_SEND;
+	EXPECT_EQ(MACH_SEND_INVALID_RIGHT,
+		  mach_msg(&pm.header, MACH_SEND_MSG, sizeof(pm), 0, 0, 0, 0));
+	EXPECT_EQ(1, mt_refs(q, MACH_PORT_RIGHT_SEND));
+	EXPECT_EQ(0, mt_refs(r, MACH_PORT_RIGHT_SEND));
+	EXPECT_EQ(0, mt_refs(a, MACH_PORT_RIGHT_SEND));
+	EXPECT_EQ(1, mt_refs(b, MACH_PORT_RIGHT_SEND));
+	EXPECT_EQ(MACH_PORT_TYPE_RECEIVE, mt_type(p));
+	EXPECT_EQ(0, mt_status(q).mps_msgcount);
+	mach_port_destroy(task, q);
+	mach_port_destroy(task, r);
+	mach_port_destroy(task, a);
+	mach_port_destroy(task, b);
+	mach_port_destroy(task, p);
+}
+
+/*
+ * As in Mach, a message sent through a send-once right is queued past the
+ * queue limit (a reply never waits); through a send right it is not.
+ */
+TEST(send_once_passes_queue_limit)
+{
+	mach_port_t task = mach_task_self(), p = mt_port_send();
+	mach_port_limits_t lim = { .mpl_qlimit = 1 };
+	mt_simple_rcv_t r;
+	unsigned int i;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_port_set_attributes(task, p, MACH_PORT_LIMITS_INFO,
+							 (mach_port_info_t)&lim,
+							 MACH_PORT_LIMITS_INFO_COUNT));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(p, MACH_MSG_TYPE_COPY_SEND, 1, 1, 0, 0));
+	EXPECT_EQ(MACH_SEND_TIMED_OUT,
+		  mt_send(p, MACH_MSG_TYPE_COPY_SEND, 9, 9, MACH_SEND_TIMEOUT, 0));
+	EXPECT_EQ(MACH_MSG_SUCCESS,
+		  mt_send(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, 2, 2, MACH_SEND_TIMEOUT, 0));
+	EXPECT_EQ(MACH_MSG_SUCCESS,
+		  mt_send(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, 3, 3, MACH_SEND_TIMEOUT, 0));
+	EXPECT_EQ(3, mt_status(p).mps_msgcount);
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(MACH_MSG_SUCCESS, mt_recv(p, &r, MACH_RCV_TIMEOUT, 0));
+		EXPECT_EQ(i, r.header.msgh_id);
+	}
+	mach_port_destroy(task, p);
+}
+
+/*
+ * Too large without MACH_RCV_LARGE: the message is destroyed and XNU
+ * returns its header alone (msgh_size the header's), the reply right
+ * destroyed (a send-once notification), the requested trailer after it.
+ */
+TEST(too_large_returns_header_only)
+{
+	mach_port_t task = mach_task_self(), p = mt_port(), reply = mt_port();
+	union {
+		mach_msg_header_t h;
+		char bytes[sizeof(mach_msg_header_t) + sizeof(mach_msg_seqno_trailer_t)];
+	} small;
+	mach_msg_seqno_trailer_t tr;
+	mt_simple_rcv_t n;
+	mt_ports_t m;
+
+	memset(&m, 0, sizeof(m));
+	m.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_MAKE_SEND,
+						MACH_MSG_TYPE_MAKE_SEND_ONCE, 0,
+						MACH_MSGH_BITS_COMPLEX);
+	m.header.msgh_size = sizeof(m);
+	m.header.msgh_remote_port = p;
+	m.header.msgh_local_port = reply;
+	m.header.msgh_id = 77;
+	m.body.msgh_descriptor_count = 1;
+	m.port[0].type = MACH_MSG_PORT_DESCRIPTOR;
+	m.port[0].name = p;
+	m.port[0].disposition = MACH_MSG_TYPE_MAKE_SEND;
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&m.header, MACH_SEND_MSG, sizeof(m), 0, 0, 0, 0));
+	/* a first one to count the sequence number */
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&m.header, MACH_SEND_MSG, sizeof(m), 0, 0, 0, 0));
+	ASSERT_EQ(MACH_RCV_TOO_LARGE, mach_msg(&small.h, MACH_RCV_MSG, 0, sizeof(small.h),
+					       p, 0, 0));
+	memset(&small, 0xaa, sizeof(small));
+	ASSERT_EQ(MACH_RCV_TOO_LARGE,
+		  mach_msg(&small.h, MACH_RCV_MSG |
+			   MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO),
+			   0, sizeof(small), p, 0, 0));
+	EXPECT_EQ(sizeof(mach_msg_header_t), small.h.msgh_size);
+	EXPECT_EQ(MACH_MSGH_BITS_COMPLEX |
+		  MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSG_TYPE_PORT_SEND),
+		  small.h.msgh_bits);
+	EXPECT_EQ(MACH_PORT_NULL, small.h.msgh_remote_port);
+	EXPECT_EQ(p, small.h.msgh_local_port);
+	EXPECT_EQ(77, small.h.msgh_id);
+	memcpy(&tr, small.bytes + sizeof(small.h), sizeof(tr));
+	EXPECT_EQ(MACH_MSG_TRAILER_FORMAT_0, tr.msgh_trailer_type);
+	EXPECT_EQ(sizeof(tr), tr.msgh_trailer_size);
+	EXPECT_EQ(1, tr.msgh_seqno);
+	/* both messages and their rights are gone */
+	EXPECT_EQ(0, mt_status(p).mps_msgcount);
+	EXPECT_EQ(0, mt_status(p).mps_srights);
+	EXPECT_EQ(MACH_MSG_SUCCESS, mt_recv(reply, &n, MACH_RCV_TIMEOUT, 0));
+	EXPECT_EQ(MACH_NOTIFY_SEND_ONCE, n.header.msgh_id);
+	EXPECT_EQ(MACH_MSG_SUCCESS, mt_recv(reply, &n, MACH_RCV_TIMEOUT, 0));
+	EXPECT_EQ(MACH_NOTIFY_SEND_ONCE, n.header.msgh_id);
+	EXPECT_EQ(MACH_RCV_TIMED_OUT, mt_recv(reply, &n, MACH_RCV_TIMEOUT, 0));
+	mach_port_destroy(task, p);
+	mach_port_destroy(task, reply);
+}
+
+/* mach_msg_destroy() frees only the memory a descriptor says it owns. */
+TEST(msg_destroy_honours_deallocate)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct {
+		mach_msg_header_t header;
+		mach_msg_body_t body;
+		mach_msg_ool_descriptor_t ool[2];
+		mach_msg_ool_ports_descriptor_t ports;
+	} m;
+	char *mem = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int pass;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	for (pass = 0; pass < 2; pass++) {
+		memset(&m, 0, sizeof(m));
+		m.header.msgh_bits = MACH_MSGH_BITS_COMPLEX;
+		m.body.msgh_descriptor_count = 3;
+		m.ool[0].type = MACH_MSG_OOL_DESCRIPTOR;
+		m.ool[0].address = mem;
+		m.ool[0].size = pg;
+		m.ool[0].deallocate = pass;
+		m.ool[1].type = MACH_MSG_OOL_VOLATILE_DESCRIPTOR;
+		m.ool[1].address = mem + pg;
+		m.ool[1].size = pg;
+		m.ool[1].deallocate = pass;
+		m.ports.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
+		m.ports.address = mem + 2 * pg;
+		m.ports.count = (mach_msg_size_t)(pg / sizeof(mach_port_t));
+		m.ports.disposition = MACH_MSG_TYPE_COPY_SEND;
+		m.ports.deallocate = pass;
+		memset(mem + 2 * pg, 0, pg);	/* null names: no rights */
+		mach_msg_destroy(&m.header);
+		/* msync() fails with ENOMEM on an unmapped page */
+		EXPECT_EQ(pass ? -1 : 0, msync(mem, pg, MS_ASYNC));
+		EXPECT_EQ(0, msync(mem + pg, pg, MS_ASYNC));	/* volatile: never */
+		EXPECT_EQ(pass ? -1 : 0, msync(mem + 2 * pg, pg, MS_ASYNC));
+	}
+	munmap(mem, 4 * pg);
+}
+
 TEST(port_descriptors)
 {
 	mach_port_t task = mach_task_self(), dst = mt_port_send(), a = mt_port_send(), b = mt_port();
@@ -952,6 +1128,44 @@ TEST(msg_server_once)
 	EXPECT_EQ(42, m.r.rep.RetCode);
 	pthread_join(th, &ret);
 	EXPECT_EQ(MACH_MSG_SUCCESS, (mach_msg_return_t)(intptr_t)ret);
+	mach_port_destroy(mach_task_self(), reply);
+	mach_port_destroy(mach_task_self(), p);
+}
+
+/*
+ * A request larger than max_size is MACH_RCV_TOO_LARGE for the server and
+ * destroyed (its reply right with it: a send-once notification).
+ */
+TEST(msg_server_once_too_large)
+{
+	mach_port_t p = mt_port_send(), reply = mt_port();
+	struct {
+		mach_msg_header_t header;
+		char data[100];
+	} big;
+	mt_simple_rcv_t n;
+
+	memset(&big, 0, sizeof(big));
+	big.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+					      MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	big.header.msgh_size = sizeof(big);
+	big.header.msgh_remote_port = p;
+	big.header.msgh_local_port = reply;
+	big.header.msgh_id = 700;
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&big.header, MACH_SEND_MSG, sizeof(big),
+					     0, 0, 0, 0));
+	EXPECT_EQ(MACH_RCV_TOO_LARGE, mach_msg_server_once(mt_demux, 64, p, 0));
+	EXPECT_EQ(0, mt_status(p).mps_msgcount);
+	EXPECT_EQ(MACH_MSG_SUCCESS, mt_recv(reply, &n, MACH_RCV_TIMEOUT, 0));
+	EXPECT_EQ(MACH_NOTIFY_SEND_ONCE, n.header.msgh_id);
+	/* with MACH_RCV_LARGE the same request is served */
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&big.header, MACH_SEND_MSG, sizeof(big),
+					     0, 0, 0, 0));
+	EXPECT_EQ(MACH_MSG_SUCCESS, mach_msg_server_once(mt_demux, 64, p, MACH_RCV_LARGE));
+	EXPECT_EQ(MACH_MSG_SUCCESS, mt_recv(reply, &n, MACH_RCV_TIMEOUT, 0));
+	EXPECT_EQ(800, n.header.msgh_id);
+	/* a voucher is a name like any: null is released as nothing */
+	EXPECT_EQ(KERN_SUCCESS, mach_voucher_deallocate(MACH_PORT_NULL));
 	mach_port_destroy(mach_task_self(), reply);
 	mach_port_destroy(mach_task_self(), p);
 }

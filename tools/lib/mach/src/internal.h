@@ -60,6 +60,9 @@ mach_msg_type_name_t lm_copyin_type(mach_msg_type_name_t t);
 /* The machipc right a disposition needs in the sender's space. */
 uint32_t lm_disp_needs(mach_msg_type_name_t t);
 
+/* server.c: a send refused on descriptor @bad destroys what XNU would. */
+void lm_send_destroy_partial(mach_msg_header_t *msg, uint32_t bad);
+
 /* Port contexts (mach_port_set_context()); 0 when none was set. */
 mach_port_context_t lm_context_get(mach_port_name_t name);
 void lm_context_set(mach_port_name_t name, mach_port_context_t ctx);

@@ -705,14 +705,60 @@ static void lm_pseudo_receive(mach_msg_header_t *m)
  * Which right of a failed send XNU would blame: the kernel says which
  * right it refused (ABI 3); the names are looked at for the rest.
  */
+/*
+ * The index of the first descriptor of @m naming a right the sender does
+ * not hold as its disposition needs, or -1.
+ */
+static int lm_first_bad_desc(const mach_msg_header_t *m)
+{
+	const char *p = (const char *)m;
+	struct machipc_name_info info;
+	uint32_t i, j, n, off;
+
+	if (!(m->msgh_bits & MACH_MSGH_BITS_COMPLEX))
+		return -1;
+	n = ((const mach_msg_body_t *)(p + sizeof(*m)))->msgh_descriptor_count;
+	off = sizeof(*m) + sizeof(mach_msg_body_t);
+	for (i = 0; i < n; i++) {
+		uint32_t type = lm_desc_type(p + off);
+		mach_port_name_t name = MACH_PORT_NULL;
+		mach_msg_type_name_t disp = 0;
+
+		if (type == MACH_MSG_PORT_DESCRIPTOR) {
+			const mach_msg_port_descriptor_t *d = (const void *)(p + off);
+
+			name = d->name;
+			disp = d->disposition;
+		} else if (type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
+			const mach_msg_guarded_port_descriptor_t *d = (const void *)(p + off);
+
+			name = d->name;
+			disp = d->disposition;
+		} else if (type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
+			const mach_msg_ool_ports_descriptor_t *d = (const void *)(p + off);
+			const mach_port_name_t *a = d->address;
+
+			for (j = 0; j < d->count; j++)
+				if (lm_is_right(a[j]) &&
+				    (lm_name_info(a[j], &info) ||
+				     !(info.rights & lm_disp_needs(d->disposition))))
+					return (int)i;
+		}
+		if (lm_is_right(name) &&
+		    (lm_name_info(name, &info) ||
+		     !(info.rights & lm_disp_needs(disp))))
+			return (int)i;
+		off += lm_desc_size(type);
+	}
+	return -1;
+}
+
 static mach_msg_return_t lm_send_error(const mach_msg_header_t *m, int err,
 				       uint32_t blame)
 {
-	const char *p = (const char *)m;
 	mach_msg_type_name_t rt = MACH_MSGH_BITS_REMOTE(m->msgh_bits);
 	mach_msg_type_name_t lt = MACH_MSGH_BITS_LOCAL(m->msgh_bits);
 	struct machipc_name_info info;
-	uint32_t i, j, n, off;
 
 	switch (err) {
 	case E2BIG:
@@ -744,41 +790,8 @@ static mach_msg_return_t lm_send_error(const mach_msg_header_t *m, int err,
 	    (lm_name_info(m->msgh_local_port, &info) ||
 	     !(info.rights & lm_disp_needs(lt))))
 		return MACH_SEND_INVALID_REPLY;
-	if (m->msgh_bits & MACH_MSGH_BITS_COMPLEX) {
-		n = ((const mach_msg_body_t *)(p + sizeof(*m)))->msgh_descriptor_count;
-		off = sizeof(*m) + sizeof(mach_msg_body_t);
-		for (i = 0; i < n; i++) {
-			uint32_t type = lm_desc_type(p + off);
-			mach_port_name_t name = MACH_PORT_NULL;
-			mach_msg_type_name_t disp = 0;
-
-			if (type == MACH_MSG_PORT_DESCRIPTOR) {
-				const mach_msg_port_descriptor_t *d = (const void *)(p + off);
-
-				name = d->name;
-				disp = d->disposition;
-			} else if (type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
-				const mach_msg_guarded_port_descriptor_t *d = (const void *)(p + off);
-
-				name = d->name;
-				disp = d->disposition;
-			} else if (type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
-				const mach_msg_ool_ports_descriptor_t *d = (const void *)(p + off);
-				const mach_port_name_t *a = d->address;
-
-				for (j = 0; j < d->count; j++)
-					if (lm_is_right(a[j]) &&
-					    (lm_name_info(a[j], &info) ||
-					     !(info.rights & lm_disp_needs(d->disposition))))
-						return MACH_SEND_INVALID_RIGHT;
-			}
-			if (lm_is_right(name) &&
-			    (lm_name_info(name, &info) ||
-			     !(info.rights & lm_disp_needs(disp))))
-				return MACH_SEND_INVALID_RIGHT;
-			off += lm_desc_size(type);
-		}
-	}
+	if (lm_first_bad_desc(m) >= 0)
+		return MACH_SEND_INVALID_RIGHT;
 	if (err == EPIPE)
 		return MACH_SEND_INVALID_DEST;
 	if (err == EOVERFLOW && lt && m->msgh_local_port == m->msgh_remote_port)
@@ -984,6 +997,45 @@ static mach_port_name_t lm_marked(uint32_t mark)
 }
 
 /*
+ * The msgh_bits and msgh_remote_port the Mach header of @v has: the reply
+ * right's and the destination's types as received, and the complex bit.
+ */
+static mach_msg_bits_t lm_header_bits(const struct lm_view *v,
+				      mach_port_name_t *remote)
+{
+	const struct machipc_msg_header *mh = v->mh;
+	mach_msg_type_name_t rt = lm_arrived(MACHIPC_MSGH_REMOTE(mh->bits));
+	mach_msg_type_name_t dest = MACH_MSG_TYPE_PORT_SEND;
+	int complex;
+
+	*remote = mh->remote_name == MACHIPC_NAME_DEAD ? MACH_PORT_DEAD :
+							 mh->remote_name;
+	switch (v->kind) {
+	case LM_NOTIFY:
+		*remote = MACH_PORT_NULL;
+		rt = 0;
+		dest = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		complex = v->notify_kind == MACHIPC_NOTIFY_PORT_DESTROYED;
+		break;
+	case LM_RAW:
+		/* The kernel says which right the sender used (LM_RCV_FLAGS). */
+		if (MACHIPC_MSGH_LOCAL(mh->bits))
+			dest = lm_arrived(MACHIPC_MSGH_LOCAL(mh->bits));
+		complex = mh->desc_count != 0;
+		break;
+	default:	/* LM_ENV */
+		dest = lm_copyin_type(v->env->remote_disp);
+		if (v->env->local_mark != LM_MARK_RIGHT) {
+			*remote = lm_marked(v->env->local_mark);
+			rt = lm_copyin_type(v->env->local_disp);
+		}
+		complex = v->env->ndesc != 0;
+		break;
+	}
+	return MACH_MSGH_BITS(rt, dest) | (complex ? MACH_MSGH_BITS_COMPLEX : 0);
+}
+
+/*
  * Writes the Mach message of @v into @out (which has room for it and its
  * trailer).  Returns MACH_MSG_SUCCESS, or MACH_RCV_BODY_ERROR |
  * MACH_MSG_VM_SPACE when an out-of-line port array cannot be allocated.
@@ -993,19 +1045,15 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 				   mach_msg_header_t *out)
 {
 	const struct machipc_msg_header *mh = v->mh;
-	mach_msg_type_name_t rt = MACHIPC_MSGH_REMOTE(mh->bits);
-	mach_msg_type_name_t dest = MACH_MSG_TYPE_PORT_SEND;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 	char *p = (char *)out;
 	uint32_t i, k = 0, off;
 
 	out->msgh_size = v->xnu_size;
-	out->msgh_remote_port = mh->remote_name == MACHIPC_NAME_DEAD ?
-				MACH_PORT_DEAD : mh->remote_name;
+	out->msgh_bits = lm_header_bits(v, &out->msgh_remote_port);
 	out->msgh_local_port = mh->local_name;
 	out->msgh_voucher_port = MACH_PORT_NULL;
 	out->msgh_id = (mach_msg_id_t)mh->id;
-	rt = lm_arrived(rt);
 	off = sizeof(*out);
 
 	if (v->kind == LM_NOTIFY) {
@@ -1017,13 +1065,10 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 			[MACHIPC_NOTIFY_PORT_DELETED] = MACH_NOTIFY_PORT_DELETED,
 		};
 
-		out->msgh_bits = MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE);
-		out->msgh_remote_port = MACH_PORT_NULL;
 		out->msgh_id = ids[v->notify_kind];
 		if (v->notify_kind == MACHIPC_NOTIFY_PORT_DESTROYED) {
 			mach_msg_port_descriptor_t *d;
 
-			out->msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 			((mach_msg_body_t *)(p + off))->msgh_descriptor_count = 1;
 			d = (void *)(p + off + sizeof(mach_msg_body_t));
 			memset(d, 0, sizeof(*d));
@@ -1040,12 +1085,7 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 	}
 
 	if (v->kind == LM_RAW) {
-		/* The kernel says which right the sender used (LM_RCV_FLAGS). */
-		if (MACHIPC_MSGH_LOCAL(mh->bits))
-			dest = lm_arrived(MACHIPC_MSGH_LOCAL(mh->bits));
-		out->msgh_bits = MACH_MSGH_BITS(rt, dest);
 		if (mh->desc_count) {
-			out->msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 			((mach_msg_body_t *)(p + off))->msgh_descriptor_count =
 				mh->desc_count;
 			off += sizeof(mach_msg_body_t);
@@ -1105,14 +1145,7 @@ static mach_msg_return_t lm_decode(const struct lm_view *v,
 	}
 
 	/* LM_ENV */
-	dest = lm_copyin_type(v->env->remote_disp);
-	if (v->env->local_mark != LM_MARK_RIGHT) {
-		out->msgh_remote_port = lm_marked(v->env->local_mark);
-		rt = lm_copyin_type(v->env->local_disp);
-	}
-	out->msgh_bits = MACH_MSGH_BITS(rt, dest);
 	if (v->env->ndesc) {
-		out->msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 		((mach_msg_body_t *)(p + off))->msgh_descriptor_count = v->env->ndesc;
 		off += sizeof(mach_msg_body_t);
 	}
@@ -1296,17 +1329,27 @@ static mach_msg_return_t lm_too_large(struct lm_tls *t,
 			out->msgh_local_port = v->mh->local_name;
 		return MACH_RCV_TOO_LARGE;
 	}
-	lm_mm_destroy(t->rbuf);
+	/*
+	 * XNU destroys the message and returns its header alone, sized so,
+	 * with the requested trailer after it: the bits the message had, the
+	 * reply right (destroyed with the rest) as MACH_PORT_NULL, unless it
+	 * was null or dead already.
+	 */
 	if (rcv_size >= sizeof(*out)) {
-		out->msgh_bits = MACH_MSGH_BITS(0, v->kind == LM_ENV ?
-						lm_copyin_type(v->env->remote_disp) :
-						MACH_MSG_TYPE_PORT_SEND);
-		out->msgh_size = v->xnu_size;
-		out->msgh_remote_port = MACH_PORT_NULL;
+		mach_port_name_t remote;
+
+		out->msgh_bits = lm_header_bits(v, &remote);
+		out->msgh_size = sizeof(*out);
+		out->msgh_remote_port = remote == MACH_PORT_DEAD ?
+					MACH_PORT_DEAD : MACH_PORT_NULL;
 		out->msgh_local_port = v->mh->local_name;
 		out->msgh_voucher_port = MACH_PORT_NULL;
 		out->msgh_id = (mach_msg_id_t)v->mh->id;
+		if (rcv_size >= sizeof(*out) + REQUESTED_TRAILER_SIZE(option))
+			lm_trailer(v, option, (char *)(out + 1),
+				   REQUESTED_TRAILER_SIZE(option));
 	}
+	lm_mm_destroy(t->rbuf);
 	return MACH_RCV_TOO_LARGE;
 }
 
@@ -1417,7 +1460,7 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 	struct machipc_msg_args args;
 	int64_t deadline = 0;
 	mach_msg_return_t mr;
-	int err, sent = 0, held = 0;
+	int err, sent = 0, held = 0, bad;
 
 	(void)notify;
 	(void)rcv_limit;
@@ -1499,7 +1542,12 @@ LM_EXPORT mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
 			 */
 			if (err == ENOBUFS && lm_uncapture(t->sbuf))
 				continue;
-			return lm_send_error(msg, err, args.blame);
+			mr = lm_send_error(msg, err, args.blame);
+			bad = mr == MACH_SEND_INVALID_RIGHT ?
+			      lm_first_bad_desc(msg) : -1;
+			if (bad >= 0)
+				lm_send_destroy_partial(msg, (uint32_t)bad);
+			return mr;
 		}
 		/* The receive part failed. */
 		if (err == EINTR && !(option & MACH_RCV_INTERRUPT))
@@ -1551,10 +1599,10 @@ LM_EXPORT mach_msg_return_t mach_msg_receive(mach_msg_header_t *msg)
 			MACH_PORT_NULL);
 }
 
+/* As on XNU, a voucher is a send right like any: its name is released. */
 LM_EXPORT kern_return_t mach_voucher_deallocate(mach_port_name_t voucher)
 {
-	(void)voucher;
-	return KERN_INVALID_ARGUMENT;
+	return mach_port_deallocate(mach_task_self_, voucher);
 }
 
 /* ------------------------------------------------------------------ */

@@ -38,7 +38,9 @@ mach_msg_return_t mach_msg_send(mach_msg_header_t *msg);
  * Receive one request on @rcv_name, hand it to @demux, send the reply it
  * built (if any), as XNU's libsyscall does.  @max_size is the largest
  * request and reply; @options may add MACH_RCV_* / MACH_SEND_* options
- * and trailer elements.  mach_msg_server() loops until an error.
+ * and trailer elements; without MACH_RCV_LARGE a larger request is
+ * MACH_RCV_TOO_LARGE (and destroyed).  mach_msg_server() loops until an
+ * error; mach_msg_server_importance() is mach_msg_server().
  */
 mach_msg_return_t mach_msg_server_once(boolean_t (*demux)(mach_msg_header_t *,
 							   mach_msg_header_t *),
@@ -50,6 +52,11 @@ mach_msg_return_t mach_msg_server(boolean_t (*demux)(mach_msg_header_t *,
 				  mach_msg_size_t max_size,
 				  mach_port_t rcv_name,
 				  mach_msg_options_t options);
+mach_msg_return_t mach_msg_server_importance(boolean_t (*demux)(mach_msg_header_t *,
+								 mach_msg_header_t *),
+					     mach_msg_size_t max_size,
+					     mach_port_t rcv_name,
+					     mach_msg_options_t options);
 
 #ifdef __cplusplus
 }
