@@ -55,8 +55,14 @@ static void machipc_entry_check_dead(struct machipc_space *space,
 		entry->so_account = NULL;
 		entry->urefs = 1;
 	}
-	/* A dead-name request of the name fired when the port died. */
-	entry->flags &= ~MACHIPC_ENTRY_DNREQUEST;
+	/*
+	 * A dead-name request of the name fired when the port died; asked
+	 * to, its notification brings the name a reference of its own.
+	 */
+	if ((entry->flags & MACHIPC_ENTRY_DNREQUEST_UREF) &&
+	    entry->urefs < MACHIPC_UREFS_MAX)
+		entry->urefs++;
+	entry->flags &= ~(MACHIPC_ENTRY_DNREQUEST | MACHIPC_ENTRY_DNREQUEST_UREF);
 	entry->rights = MACHIPC_RIGHT_DEAD_NAME;
 	entry->port = NULL;
 }

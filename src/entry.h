@@ -86,8 +86,13 @@ struct machipc_entry {
  * flags: MACHIPC_ENTRY_DNREQUEST, a dead-name request was registered on
  * the name (it may have fired since): deleting the name cancels it with a
  * port-deleted notification, see machipc_notify_name_deleted().
+ * MACHIPC_ENTRY_DNREQUEST_UREF, with it: the request was made with
+ * MACHIPC_NOTIFY_DEAD_NAME_UREF, so the dead name the port's death leaves
+ * gets the notification's user reference (machipc_entry_check_dead()).
+ * Both are set and cleared by notify.c and cleared at the conversion.
  */
 #define MACHIPC_ENTRY_DNREQUEST		BIT(0)
+#define MACHIPC_ENTRY_DNREQUEST_UREF	BIT(1)
 
 /* plan_flags */
 #define MACHIPC_PLAN_RECEIVE_MOVED	BIT(0)

@@ -160,7 +160,11 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_msg);
 
 int machipc_check_notify(const struct machipc_notify_request *arg)
 {
-	if (arg->reserved)
+	if (arg->reserved || (arg->flags & ~MACHIPC_NOTIFY_DEAD_NAME_UREF))
+		return -EINVAL;
+	/* Only a dead-name request being made fires with a reference. */
+	if (arg->flags && (arg->kind != MACHIPC_NOTIFY_DEAD_NAME ||
+			   arg->notify == MACHIPC_NAME_NULL))
 		return -EINVAL;
 	switch (arg->kind) {
 	case MACHIPC_NOTIFY_NO_SENDERS:

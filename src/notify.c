@@ -357,7 +357,7 @@ void machipc_notify_name_deleted(struct machipc_space *space,
 	lockdep_assert_held(&space->lock);
 	if (!(entry->flags & MACHIPC_ENTRY_DNREQUEST))
 		return;
-	entry->flags &= ~MACHIPC_ENTRY_DNREQUEST;
+	entry->flags &= ~(MACHIPC_ENTRY_DNREQUEST | MACHIPC_ENTRY_DNREQUEST_UREF);
 	if (!port)
 		return;
 	spin_lock(&port->lock);
@@ -504,8 +504,19 @@ int machipc_notify_request(struct machipc_space *space,
 		new->space_id = space->id;
 		new->name = arg->name;
 		new->sync = arg->sync;
-		if (arg->kind == MACHIPC_NOTIFY_DEAD_NAME)
+	}
+	/*
+	 * A dead-name request made, replaced or cancelled decides whether
+	 * the dead name gets the notification's reference.  (A cancelled
+	 * request leaves DNREQUEST: the port's death clears it harmlessly.)
+	 */
+	if (arg->kind == MACHIPC_NOTIFY_DEAD_NAME) {
+		if (new)
 			entry->flags |= MACHIPC_ENTRY_DNREQUEST;
+		if (arg->flags & MACHIPC_NOTIFY_DEAD_NAME_UREF)
+			entry->flags |= MACHIPC_ENTRY_DNREQUEST_UREF;
+		else
+			entry->flags &= ~MACHIPC_ENTRY_DNREQUEST_UREF;
 	}
 
 	spin_lock(&port->lock);

@@ -244,6 +244,21 @@ static const struct notify_case notify_cases[] = {
 	{ "reserved", { .name = 1, .kind = MACHIPC_NOTIFY_NO_SENDERS, .notify = 2,
 			.disposition = MACHIPC_DISP_MAKE_SEND_ONCE, .reserved = 1 },
 	  -EINVAL },
+	{ "dead-name with its reference", { .name = 1, .kind = MACHIPC_NOTIFY_DEAD_NAME,
+					    .notify = 2,
+					    .disposition = MACHIPC_DISP_MAKE_SEND_ONCE,
+					    .flags = MACHIPC_NOTIFY_DEAD_NAME_UREF }, 0 },
+	{ "reference on no-senders", { .name = 1, .kind = MACHIPC_NOTIFY_NO_SENDERS,
+				       .notify = 2,
+				       .disposition = MACHIPC_DISP_MAKE_SEND_ONCE,
+				       .flags = MACHIPC_NOTIFY_DEAD_NAME_UREF },
+	  -EINVAL },
+	{ "reference on a cancel", { .name = 1, .kind = MACHIPC_NOTIFY_DEAD_NAME,
+				     .flags = MACHIPC_NOTIFY_DEAD_NAME_UREF },
+	  -EINVAL },
+	{ "unknown flag", { .name = 1, .kind = MACHIPC_NOTIFY_DEAD_NAME, .notify = 2,
+			    .disposition = MACHIPC_DISP_MAKE_SEND_ONCE,
+			    .flags = MACHIPC_NOTIFY_DEAD_NAME_UREF << 1 }, -EINVAL },
 };
 
 static void notify_desc(const struct notify_case *c, char *desc)

@@ -536,11 +536,14 @@ static int do_op(struct fuzz_thread *t, enum fop op, char *ctx, size_t ctxlen)
 				v < 92 ? 0 : pick_disp(r);
 		if (a.kind == MACHIPC_NOTIFY_NO_SENDERS || chance(r, 3))
 			a.sync = chance(r, 60) ? 0 : below(r, 4);
+		a.flags = chance(r, 30) ? MACHIPC_NOTIFY_DEAD_NAME_UREF :
+					  pick_reserved(r);
 		a.reserved = pick_reserved(r);
 		ret = ioctl(fd, MACHIPC_IOC_PORT_REQUEST_NOTIFICATION, &a);
 		snprintf(ctx, ctxlen,
-			 "name=%#x kind=%u notify=%#x disp=%u sync=%u",
-			 a.name, a.kind, a.notify, a.disposition, a.sync);
+			 "name=%#x kind=%u notify=%#x disp=%u sync=%u flags=%#x",
+			 a.name, a.kind, a.notify, a.disposition, a.sync,
+			 a.flags);
 		if (!ret)
 			remember(t, a.previous);
 		break;

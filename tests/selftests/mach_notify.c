@@ -118,6 +118,46 @@ TEST(dead_name)
 	mach_port_destroy(task, notify);
 }
 
+/*
+ * XNU adds the notification's reference when the port dies, not when the
+ * notification is received: a program may release its own reference
+ * first (the usual order: drop the right, then handle the notification).
+ */
+TEST(dead_name_reference_before_the_notification)
+{
+	mach_port_t task = mach_task_self(), p = mt_port_send(), notify = mt_port(), prev;
+	mach_msg_type_name_t t;
+	union mt_notification n;
+	mach_port_t so;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_port_extract_right(task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							&so, &t));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_request_notification(task, so, MACH_NOTIFY_DEAD_NAME, 0,
+							       notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							       &prev));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_request_notification(task, p, MACH_NOTIFY_DEAD_NAME, 0,
+							       notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							       &prev));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_mod_refs(task, p, MACH_PORT_RIGHT_RECEIVE, -1));
+	/* a send-once right: 1 + 1; a send right: its 1 + 1 */
+	EXPECT_EQ(2, mt_refs(so, MACH_PORT_RIGHT_DEAD_NAME));
+	EXPECT_EQ(2, mt_refs(p, MACH_PORT_RIGHT_DEAD_NAME));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(task, so));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(task, p));
+	EXPECT_EQ(MACH_PORT_TYPE_DEAD_NAME, mt_type(so));
+	EXPECT_EQ(MACH_PORT_TYPE_DEAD_NAME, mt_type(p));
+	/* the notifications arrive and their references are released */
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_notification(notify, &n));
+	EXPECT_EQ(MACH_NOTIFY_DEAD_NAME, n.header.msgh_id);
+	EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(task, n.dead_name.not_port));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_notification(notify, &n));
+	EXPECT_EQ(MACH_NOTIFY_DEAD_NAME, n.header.msgh_id);
+	EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(task, n.dead_name.not_port));
+	EXPECT_EQ(KERN_INVALID_NAME, mach_port_deallocate(task, so));
+	EXPECT_EQ(KERN_INVALID_NAME, mach_port_deallocate(task, p));
+	mach_port_destroy(task, notify);
+}
+
 /* Deleting a name with a dead-name request cancels it: port-deleted. */
 TEST(port_deleted)
 {
@@ -200,14 +240,33 @@ TEST(request_errors)
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, mach_port_request_notification(task, d, MACH_NOTIFY_DEAD_NAME, 0,
 									notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
 									&prev));
-	/* The notify right travels in the request: a send error. */
-	EXPECT_EQ(MACH_SEND_INVALID_RIGHT, mach_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS,
-									  0, 0x7ffff00,
-									  MACH_MSG_TYPE_MAKE_SEND_ONCE,
-									  &prev));
+	/* The notify right is copied in as XNU's trap does. */
+	EXPECT_EQ(KERN_INVALID_NAME, mach_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS,
+								    0, 0x7ffff00,
+								    MACH_MSG_TYPE_MAKE_SEND_ONCE,
+								    &prev));
+	EXPECT_EQ(KERN_INVALID_RIGHT, mach_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS,
+								     0, s, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+								     &prev));
+	EXPECT_EQ(KERN_INVALID_RIGHT, mach_port_request_notification(task, p, MACH_NOTIFY_DEAD_NAME,
+								     0, d, MACH_MSG_TYPE_MOVE_SEND_ONCE,
+								     &prev));
 	EXPECT_EQ(MACH_SEND_INVALID_RIGHT, mach_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS,
 									  0, notify,
 									  MACH_MSG_TYPE_COPY_SEND, &prev));
+	/* A dead notify port, then a null or dead name, come first. */
+	EXPECT_EQ(KERN_INVALID_CAPABILITY,
+		  mach_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS, 0, MACH_PORT_DEAD,
+						 MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev));
+	EXPECT_EQ(KERN_INVALID_CAPABILITY,
+		  mach_port_request_notification(task, MACH_PORT_NULL, 12345, 0, MACH_PORT_DEAD,
+						 MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_port_request_notification(task, MACH_PORT_NULL, MACH_NOTIFY_NO_SENDERS, 0,
+						 notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_port_request_notification(task, MACH_PORT_DEAD, MACH_NOTIFY_DEAD_NAME, 0,
+						 notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev));
 	EXPECT_EQ(KERN_NOT_SUPPORTED, mach_port_request_notification(task, p, MACH_NOTIFY_SEND_POSSIBLE,
 								     0, notify,
 								     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev));

@@ -6,6 +6,7 @@
  */
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"
@@ -285,6 +286,120 @@ TEST(dead_name_on_destroy_and_exit)
 			close(ctl[1]);
 		}
 	}
+}
+
+/* A dead-name request on @name to a new send-once right of @notify. */
+static int request_dead_name(int fd, __u32 name, __u32 notify, __u32 flags)
+{
+	struct machipc_notify_request a = {
+		.name = name,
+		.kind = MACHIPC_NOTIFY_DEAD_NAME,
+		.notify = notify,
+		.disposition = notify ? MACHIPC_DISP_MAKE_SEND_ONCE : 0,
+		.flags = flags,
+	};
+	int err = ioctl(fd, MACHIPC_IOC_PORT_REQUEST_NOTIFICATION, &a);
+
+	if (!err && a.previous)
+		machipc_port_mod_refs(fd, a.previous, MACHIPC_RIGHT_SEND_ONCE, -1);
+	return err ? errno : 0;
+}
+
+/* The rights and user references of @name. */
+static struct machipc_name_info info_of(struct __test_metadata *_metadata,
+					int fd, __u32 name)
+{
+	struct machipc_name_info i;
+
+	memset(&i, 0, sizeof(i));
+	EXPECT_EQ(0, machipc_name_info(fd, name, &i));
+	return i;
+}
+
+/*
+ * MACHIPC_NOTIFY_DEAD_NAME_UREF (Mach's rule, for libmach): the dead name a
+ * fired request leaves has one more user reference, the notification's;
+ * not without the flag, not once the request is replaced without it or
+ * cancelled, and never past MACHIPC_UREFS_MAX.
+ */
+TEST_F(space, dead_name_reference_flag)
+{
+	int fd = self->fd, peer = machipc_open(), bfd;
+	__u32 p, q, n, so, s;
+	struct machipc_name_info i;
+
+	ASSERT_LE(0, peer);
+	n = alloc_port(_metadata, fd);
+
+	/* errors: a flag on another kind, on a cancel, an unknown flag */
+	p = alloc_port(_metadata, fd);
+	ASSERT_EQ(0, machipc_port_insert_right(fd, p, MACHIPC_DISP_MAKE_SEND_ONCE, &so));
+	EXPECT_EQ(EINVAL, request_dead_name(fd, so, 0, MACHIPC_NOTIFY_DEAD_NAME_UREF));
+	EXPECT_EQ(EINVAL, request_dead_name(fd, so, n, MACHIPC_NOTIFY_DEAD_NAME_UREF << 1));
+
+	/* a send-once right: 1 reference, then 2 */
+	ASSERT_EQ(0, request_dead_name(fd, so, n, MACHIPC_NOTIFY_DEAD_NAME_UREF));
+	ASSERT_EQ(0, machipc_port_destroy(fd, p));
+	i = info_of(_metadata, fd, so);
+	EXPECT_EQ(MACHIPC_RIGHT_DEAD_NAME, i.rights);
+	EXPECT_EQ(2, i.urefs);
+	EXPECT_EQ(so, expect_notification(_metadata, fd, n, MACHIPC_NOTIFY_DEAD_NAME));
+	EXPECT_EQ(0, machipc_port_mod_refs(fd, so, MACHIPC_RIGHT_DEAD_NAME, -2));
+
+	/* send rights in another space: 3 references, then 4; without: 3 */
+	for (int flag = 1; flag >= 0; flag--) {
+		q = alloc_port(_metadata, peer);
+		bfd = machipc_bootstrap_export(peer, q, MACHIPC_DISP_MAKE_SEND, 0);
+		ASSERT_LE(0, bfd);
+		ASSERT_EQ(0, machipc_bootstrap_import(fd, bfd, &s));
+		close(bfd);
+		ASSERT_EQ(0, machipc_port_mod_refs(fd, s, MACHIPC_RIGHT_SEND, 2));
+		ASSERT_EQ(0, request_dead_name(fd, s, n, flag ?
+					       MACHIPC_NOTIFY_DEAD_NAME_UREF : 0));
+		ASSERT_EQ(0, machipc_port_destroy(peer, q));
+		i = info_of(_metadata, fd, s);
+		EXPECT_EQ(MACHIPC_RIGHT_DEAD_NAME, i.rights);
+		EXPECT_EQ(3 + flag, i.urefs);
+		EXPECT_EQ(s, expect_notification(_metadata, fd, n,
+						 MACHIPC_NOTIFY_DEAD_NAME));
+		EXPECT_EQ(0, machipc_port_destroy(fd, s));
+	}
+
+	/* replaced without the flag, or cancelled: no extra reference */
+	for (int cancel = 0; cancel < 2; cancel++) {
+		p = alloc_port(_metadata, fd);
+		ASSERT_EQ(0, machipc_port_insert_right(fd, p, MACHIPC_DISP_MAKE_SEND_ONCE,
+						       &so));
+		ASSERT_EQ(0, request_dead_name(fd, so, n, MACHIPC_NOTIFY_DEAD_NAME_UREF));
+		ASSERT_EQ(0, request_dead_name(fd, so, cancel ? 0 : n, 0));
+		/* the old request's right, handed back and released */
+		expect_notification(_metadata, fd, n, MACHIPC_NOTIFY_SEND_ONCE);
+		ASSERT_EQ(0, machipc_port_destroy(fd, p));
+		i = info_of(_metadata, fd, so);
+		EXPECT_EQ(MACHIPC_RIGHT_DEAD_NAME, i.rights);
+		EXPECT_EQ(1, i.urefs);
+		if (!cancel)
+			EXPECT_EQ(so, expect_notification(_metadata, fd, n,
+							  MACHIPC_NOTIFY_DEAD_NAME));
+		EXPECT_EQ(0, machipc_port_destroy(fd, so));
+	}
+
+	/* at the maximum the reference is not added */
+	q = alloc_port(_metadata, peer);
+	bfd = machipc_bootstrap_export(peer, q, MACHIPC_DISP_MAKE_SEND, 0);
+	ASSERT_LE(0, bfd);
+	ASSERT_EQ(0, machipc_bootstrap_import(fd, bfd, &s));
+	close(bfd);
+	ASSERT_EQ(0, machipc_port_mod_refs(fd, s, MACHIPC_RIGHT_SEND,
+					   MACHIPC_UREFS_MAX - 1));
+	ASSERT_EQ(0, request_dead_name(fd, s, n, MACHIPC_NOTIFY_DEAD_NAME_UREF));
+	ASSERT_EQ(0, machipc_port_destroy(peer, q));
+	i = info_of(_metadata, fd, s);
+	EXPECT_EQ(MACHIPC_RIGHT_DEAD_NAME, i.rights);
+	EXPECT_EQ(MACHIPC_UREFS_MAX, i.urefs);
+	EXPECT_EQ(s, expect_notification(_metadata, fd, n, MACHIPC_NOTIFY_DEAD_NAME));
+	EXPECT_TRUE(nothing_more(fd, n));
+	close(peer);
 }
 
 TEST_F(space, send_once_destroyed_unused)

@@ -66,7 +66,7 @@
 #include <linux/types.h>
 
 /* The version this header describes; MACHIPC_IOC_VERSION returns it. */
-#define MACHIPC_ABI_VERSION	5
+#define MACHIPC_ABI_VERSION	6
 
 /* Reserved names: never denote a right. */
 #define MACHIPC_NAME_NULL	0x00000000U
@@ -388,6 +388,8 @@ struct machipc_bootstrap {
  *	Must be 0 for the other kinds.
  * @previous: out: the send-once right of the request this one replaced or
  *	cancelled, under a new name in the caller's space, or 0.
+ * @flags: in: 0, or %MACHIPC_NOTIFY_DEAD_NAME_UREF with
+ *	%MACHIPC_NOTIFY_DEAD_NAME (ABI 6; the field was reserved before).
  * @reserved: must be zero.
  *
  * The notification message is allocated (and charged to the caller) when
@@ -403,8 +405,18 @@ struct machipc_notify_request {
 	__u32 disposition;
 	__u32 sync;
 	__u32 previous;
-	__u64 reserved;
+	__u32 flags;
+	__u32 reserved;
 };
+
+/*
+ * machipc_notify_request.flags (ABI 6).  MACHIPC_NOTIFY_DEAD_NAME_UREF: when
+ * the port dies and the request fires, its name, now a dead name, gets one
+ * more user reference (up to %MACHIPC_UREFS_MAX): the one Mach's dead-name
+ * notification carries and its receiver releases.  Mach programs (libmach)
+ * ask for it; without it the dead name keeps the right's references.
+ */
+#define MACHIPC_NOTIFY_DEAD_NAME_UREF	(1U << 0)
 
 /**
  * struct machipc_notify_body - the inline data of a notification message

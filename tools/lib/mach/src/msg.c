@@ -1359,30 +1359,20 @@ static mach_msg_return_t lm_deliver(struct lm_tls *t, mach_msg_option_t option,
 				    mach_msg_size_t rcv_size)
 {
 	mach_msg_size_t tsize = REQUESTED_TRAILER_SIZE(option);
-	struct machipc_port_mod_refs mod = { 0 };
 	struct lm_view v;
 	mach_msg_return_t mr;
 
 	lm_view_init(&v, t->rbuf);
 	if ((uint64_t)v.xnu_size + tsize > rcv_size)
 		return lm_too_large(t, &v, option, out, rcv_size);
-	mr = lm_decode(&v, option, out);
-	lm_trailer(&v, option, (char *)out + v.xnu_size, tsize);
 	/*
 	 * XNU's dead-name notification carries one user reference of the
-	 * dead name, which the receiver releases: add it.
+	 * dead name, which its receiver releases: the kernel added it when
+	 * the port died (MACHIPC_NOTIFY_DEAD_NAME_UREF, asked for by
+	 * mach_port_request_notification()).
 	 */
-	if (v.kind == LM_NOTIFY && v.notify_kind == MACHIPC_NOTIFY_DEAD_NAME) {
-		struct machipc_name_info info;
-
-		if (!lm_name_info(v.notify_value, &info) &&
-		    (info.rights & MACHIPC_RIGHT_DEAD_NAME)) {
-			mod.name = v.notify_value;
-			mod.right = MACHIPC_RIGHT_DEAD_NAME;
-			mod.delta = 1;
-			lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &mod);
-		}
-	}
+	mr = lm_decode(&v, option, out);
+	lm_trailer(&v, option, (char *)out + v.xnu_size, tsize);
 	return mr;
 }
 

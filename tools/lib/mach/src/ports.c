@@ -16,11 +16,23 @@
 #include "internal.h"
 
 /* ------------------------------------------------------------------ */
-/* Port contexts                                                      */
+/* Per-port library state: contexts, emulated guards, importance flags */
 /* ------------------------------------------------------------------ */
+
+/*
+ * XNU keeps a receive right's context, its guard (the context, with the
+ * guarded and strict bits) and its importance bits in the port; machipc
+ * has none of them, so the library keeps them here, by name, until the
+ * receive right goes away (lm_port_forget(): lm_context_set(name, 0)).
+ */
+#define LM_PF_GUARDED	0x1U	/* mach_port_guard(), MPO_CONTEXT_AS_GUARD */
+#define LM_PF_STRICT	0x2U	/* MPG_STRICT, MPO_STRICT */
+#define LM_PF_IMPDON	0x4U	/* importance donation */
+#define LM_PF_TEMPOWNER	0x8U	/* MACH_PORT_TEMPOWNER, MPO_TEMPOWNER */
 
 struct lm_ctx {
 	mach_port_name_t name;
+	uint32_t flags;
 	mach_port_context_t ctx;
 };
 
@@ -28,51 +40,135 @@ static pthread_mutex_t lm_ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lm_ctx *lm_ctx_tab;
 static size_t lm_ctx_len, lm_ctx_cap;
 
-mach_port_context_t lm_context_get(mach_port_name_t name)
+/* The entry of @name, or NULL; with lm_ctx_lock held. */
+static struct lm_ctx *lm_ctx_find(mach_port_name_t name)
 {
-	mach_port_context_t ctx = 0;
 	size_t i;
 
-	pthread_mutex_lock(&lm_ctx_lock);
 	for (i = 0; i < lm_ctx_len; i++)
 		if (lm_ctx_tab[i].name == name)
-			ctx = lm_ctx_tab[i].ctx;
-	pthread_mutex_unlock(&lm_ctx_lock);
-	return ctx;
+			return &lm_ctx_tab[i];
+	return NULL;
 }
 
-void lm_context_set(mach_port_name_t name, mach_port_context_t ctx)
+/* The entry of @name, made if needed (NULL: no memory); lock held. */
+static struct lm_ctx *lm_ctx_make(mach_port_name_t name)
 {
-	struct lm_ctx *tab;
-	size_t i;
+	struct lm_ctx *e = lm_ctx_find(name), *tab;
 
-	pthread_mutex_lock(&lm_ctx_lock);
-	for (i = 0; i < lm_ctx_len; i++) {
-		if (lm_ctx_tab[i].name == name) {
-			if (ctx) {
-				lm_ctx_tab[i].ctx = ctx;
-			} else {
-				lm_ctx_tab[i] = lm_ctx_tab[--lm_ctx_len];
-			}
-			goto out;
-		}
-	}
-	if (!ctx)
-		goto out;
+	if (e)
+		return e;
 	if (lm_ctx_len == lm_ctx_cap) {
 		size_t cap = lm_ctx_cap ? lm_ctx_cap * 2 : 16;
 
 		tab = realloc(lm_ctx_tab, cap * sizeof(*tab));
 		if (!tab)
-			goto out;
+			return NULL;
 		lm_ctx_tab = tab;
 		lm_ctx_cap = cap;
 	}
-	lm_ctx_tab[lm_ctx_len].name = name;
-	lm_ctx_tab[lm_ctx_len].ctx = ctx;
-	lm_ctx_len++;
-out:
+	e = &lm_ctx_tab[lm_ctx_len++];
+	memset(e, 0, sizeof(*e));
+	e->name = name;
+	return e;
+}
+
+/* Drops @e if it holds nothing any more; lock held. */
+static void lm_ctx_trim(struct lm_ctx *e)
+{
+	if (!e->ctx && !e->flags)
+		*e = lm_ctx_tab[--lm_ctx_len];
+}
+
+static void lm_ctx_remove(mach_port_name_t name)
+{
+	struct lm_ctx *e = lm_ctx_find(name);
+
+	if (e)
+		*e = lm_ctx_tab[--lm_ctx_len];
+}
+
+mach_port_context_t lm_context_get(mach_port_name_t name)
+{
+	mach_port_context_t ctx = 0;
+	struct lm_ctx *e;
+
+	pthread_mutex_lock(&lm_ctx_lock);
+	e = lm_ctx_find(name);
+	if (e)
+		ctx = e->ctx;
 	pthread_mutex_unlock(&lm_ctx_lock);
+	return ctx;
+}
+
+/* 0 forgets all the state of @name (its receive right went away). */
+void lm_context_set(mach_port_name_t name, mach_port_context_t ctx)
+{
+	struct lm_ctx *e;
+
+	pthread_mutex_lock(&lm_ctx_lock);
+	if (!ctx) {
+		lm_ctx_remove(name);
+	} else {
+		e = lm_ctx_make(name);
+		if (e)
+			e->ctx = ctx;
+	}
+	pthread_mutex_unlock(&lm_ctx_lock);
+}
+
+/* The LM_PF_* flags of @name, and its context if @ctx is not NULL. */
+static uint32_t lm_pstate(mach_port_name_t name, mach_port_context_t *ctx)
+{
+	uint32_t flags = 0;
+	struct lm_ctx *e;
+
+	pthread_mutex_lock(&lm_ctx_lock);
+	e = lm_ctx_find(name);
+	if (e)
+		flags = e->flags;
+	if (ctx)
+		*ctx = e ? e->ctx : 0;
+	pthread_mutex_unlock(&lm_ctx_lock);
+	return flags;
+}
+
+/* Replaces the state of a new port @name: 0 or KERN_RESOURCE_SHORTAGE. */
+static kern_return_t lm_pstate_init(mach_port_name_t name,
+				    mach_port_context_t ctx, uint32_t flags)
+{
+	kern_return_t kr = KERN_SUCCESS;
+	struct lm_ctx *e;
+
+	pthread_mutex_lock(&lm_ctx_lock);
+	lm_ctx_remove(name);
+	if (ctx || flags) {
+		e = lm_ctx_make(name);
+		if (e) {
+			e->ctx = ctx;
+			e->flags = flags;
+		} else {
+			kr = KERN_RESOURCE_SHORTAGE;
+		}
+	}
+	pthread_mutex_unlock(&lm_ctx_lock);
+	return kr;
+}
+
+/* Sets @set in the flags of @name: 0 or KERN_RESOURCE_SHORTAGE. */
+static kern_return_t lm_pstate_flag(mach_port_name_t name, uint32_t set)
+{
+	kern_return_t kr = KERN_SUCCESS;
+	struct lm_ctx *e;
+
+	pthread_mutex_lock(&lm_ctx_lock);
+	e = lm_ctx_make(name);
+	if (e)
+		e->flags |= set;
+	else
+		kr = KERN_RESOURCE_SHORTAGE;
+	pthread_mutex_unlock(&lm_ctx_lock);
+	return kr;
 }
 
 void lm_ports_fork_child(void)
@@ -248,6 +344,31 @@ LM_EXPORT kern_return_t mach_port_allocate_name(ipc_space_t task,
 	return lm_kr(err);
 }
 
+LM_EXPORT kern_return_t mach_port_allocate_full(ipc_space_t task,
+						mach_port_right_t right,
+						mach_port_t proto,
+						mach_port_qos_t *qos,
+						mach_port_name_t *name)
+{
+	if (!lm_task_ok(task))
+		return MACH_SEND_INVALID_DEST;
+	if (proto != MACH_PORT_NULL)
+		return KERN_INVALID_VALUE;
+	if (qos && qos->name && !MACH_PORT_VALID(*name))
+		return KERN_INVALID_VALUE;
+	/* XNU checks a preallocation request, then ignores it. */
+	if (qos && qos->prealloc) {
+		if (qos->len > MACH_MSG_SIZE_MAX - MAX_TRAILER_SIZE)
+			return KERN_RESOURCE_SHORTAGE;
+		if (right != MACH_PORT_RIGHT_RECEIVE)
+			return KERN_INVALID_VALUE;
+		qos->prealloc = 0;
+	}
+	if (qos && qos->name)
+		return mach_port_allocate_name(task, right, *name);
+	return mach_port_allocate(task, right, name);
+}
+
 LM_EXPORT kern_return_t mach_port_allocate_qos(ipc_space_t task,
 					       mach_port_right_t right,
 					       mach_port_qos_t *qos,
@@ -256,22 +377,92 @@ LM_EXPORT kern_return_t mach_port_allocate_qos(ipc_space_t task,
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
 	if (qos && qos->name)
-		return mach_port_allocate_name(task, right, *name);
-	return mach_port_allocate(task, right, name);
-}
-
-LM_EXPORT kern_return_t mach_port_allocate_full(ipc_space_t task,
-						mach_port_right_t right,
-						mach_port_t proto,
-						mach_port_qos_t *qos,
-						mach_port_name_t *name)
-{
-	(void)proto;
-	return mach_port_allocate_qos(task, right, qos, name);
+		return KERN_INVALID_ARGUMENT;
+	return mach_port_allocate_full(task, right, MACH_PORT_NULL, qos, name);
 }
 
 LM_EXPORT kern_return_t mach_port_destroy(ipc_space_t task,
 					  mach_port_name_t name)
+{
+	struct machipc_port_name arg = { .name = name };
+	struct machipc_name_info info;
+	mach_port_context_t ctx;
+	int err;
+
+	if (!lm_task_ok(task))
+		return MACH_SEND_INVALID_DEST;
+	if (!MACH_PORT_VALID(name) || name == lm_space.task)
+		return KERN_SUCCESS;
+	err = lm_name_info(name, &info);
+	if (err)
+		return lm_kr(err);
+	/* XNU: a guarded receive right with a guard is not destroyed. */
+	if ((info.rights & MACHIPC_RIGHT_RECEIVE) &&
+	    (lm_pstate(name, &ctx) & LM_PF_GUARDED) && ctx)
+		return KERN_INVALID_RIGHT;
+	err = lm_ioctl(MACHIPC_IOC_PORT_DESTROY, &arg);
+	if (err)
+		return lm_kr(err);
+	if (info.rights & (MACHIPC_RIGHT_RECEIVE | MACHIPC_RIGHT_PORT_SET))
+		lm_port_forget(name);
+	return KERN_SUCCESS;
+}
+
+/*
+ * User references of send rights and dead names: XNU "pegs" them at
+ * MACH_PORT_UREFS_MAX.  An increment past the maximum stops there and
+ * succeeds; once there, only a delta of -MACH_PORT_UREFS_MAX changes them.
+ * machipc refuses what would pass the maximum (EOVERFLOW), so the library
+ * clamps the delta to what the name holds, and retries if another thread
+ * changed the count in between.  Every change is one ioctl: no reference
+ * is ever lost, and a pegged count is left alone as XNU leaves it.
+ */
+static kern_return_t lm_urefs_delta(mach_port_name_t name, uint32_t bit,
+				    mach_port_delta_t delta)
+{
+	const mach_port_delta_t max = (mach_port_delta_t)MACH_PORT_UREFS_MAX;
+	struct machipc_port_mod_refs arg = { .name = name, .right = bit };
+	struct machipc_name_info info;
+	mach_port_delta_t d;
+	int err, tries;
+
+	/* An increment that fits needs no look first (nor does a pegged one). */
+	if (delta > 0 && delta <= max) {
+		arg.delta = delta;
+		if (!lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &arg))
+			return KERN_SUCCESS;
+	}
+	for (tries = 0; tries < 64; tries++) {
+		if (lm_name_info(name, &info))
+			return KERN_INVALID_NAME;
+		if (!(info.rights & bit))
+			return KERN_INVALID_RIGHT;
+		if (delta > max || delta < -max)
+			return KERN_INVALID_VALUE;
+		d = delta;
+		if (info.urefs >= MACH_PORT_UREFS_MAX) {
+			if (d != -max)
+				return KERN_SUCCESS;	/* pegged */
+		} else {
+			if ((int64_t)info.urefs + d < 0)
+				return KERN_INVALID_VALUE;
+			if ((int64_t)info.urefs + d > MACH_PORT_UREFS_MAX)
+				d = (mach_port_delta_t)(MACH_PORT_UREFS_MAX -
+							info.urefs);
+		}
+		if (!d)
+			return KERN_SUCCESS;
+		arg.delta = d;
+		err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &arg);
+		if (err != EOVERFLOW && err != ENOENT && err != EACCES)
+			return lm_kr(err);
+		/* The name changed under us: look again. */
+	}
+	return KERN_FAILURE;
+}
+
+LM_EXPORT kern_return_t mach_port_deallocate(ipc_space_t task,
+					     mach_port_name_t name)
 {
 	struct machipc_port_name arg = { .name = name };
 	struct machipc_name_info info;
@@ -284,23 +475,22 @@ LM_EXPORT kern_return_t mach_port_destroy(ipc_space_t task,
 	err = lm_name_info(name, &info);
 	if (err)
 		return lm_kr(err);
-	err = lm_ioctl(MACHIPC_IOC_PORT_DESTROY, &arg);
-	if (err)
+	/* XNU: deallocating a port set's name destroys the set. */
+	if (info.rights == MACHIPC_RIGHT_PORT_SET) {
+		struct machipc_port_mod_refs mr = {
+			.name = name,
+			.right = MACHIPC_RIGHT_PORT_SET,
+			.delta = -1,
+		};
+
+		err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &mr);
+		if (!err)
+			lm_port_forget(name);
 		return lm_kr(err);
-	if (info.rights & (MACHIPC_RIGHT_RECEIVE | MACHIPC_RIGHT_PORT_SET))
-		lm_port_forget(name);
-	return KERN_SUCCESS;
-}
-
-LM_EXPORT kern_return_t mach_port_deallocate(ipc_space_t task,
-					     mach_port_name_t name)
-{
-	struct machipc_port_name arg = { .name = name };
-	int err;
-
-	if (!lm_task_ok(task))
-		return MACH_SEND_INVALID_DEST;
-	if (!MACH_PORT_VALID(name) || name == lm_space.task)
+	}
+	/* A pegged count stays pegged. */
+	if ((info.rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_DEAD_NAME)) &&
+	    info.urefs >= MACH_PORT_UREFS_MAX)
 		return KERN_SUCCESS;
 	err = lm_ioctl(MACHIPC_IOC_PORT_DEALLOCATE, &arg);
 	return lm_kr(err);
@@ -318,7 +508,7 @@ LM_EXPORT kern_return_t mach_port_mod_refs(ipc_space_t task,
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
-	if (!bit)
+	if (right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(name)) {
 		if (right == MACH_PORT_RIGHT_SEND ||
@@ -329,6 +519,20 @@ LM_EXPORT kern_return_t mach_port_mod_refs(ipc_space_t task,
 	if (name == lm_space.task)
 		return right == MACH_PORT_RIGHT_SEND ? KERN_SUCCESS :
 						      KERN_INVALID_RIGHT;
+	if (!bit) {
+		/* MACH_PORT_RIGHT_LABELH: no name holds one. */
+		if (lm_name_info(name, &info))
+			return KERN_INVALID_NAME;
+		return KERN_INVALID_RIGHT;
+	}
+	if (bit == MACHIPC_RIGHT_SEND || bit == MACHIPC_RIGHT_DEAD_NAME)
+		return lm_urefs_delta(name, bit, delta);
+	/* XNU: a guarded receive right is not destroyed by mod_refs. */
+	if (bit == MACHIPC_RIGHT_RECEIVE && delta == -1 &&
+	    (lm_pstate(name, NULL) & LM_PF_GUARDED) &&
+	    !lm_name_info(name, &info) &&
+	    (info.rights & MACHIPC_RIGHT_RECEIVE))
+		return KERN_INVALID_RIGHT;
 	arg.right = bit;
 	err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &arg);
 	if (!err) {
@@ -360,12 +564,13 @@ LM_EXPORT kern_return_t mach_port_get_refs(ipc_space_t task,
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
-	if (!bit)
+	if (right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(name)) {
+		/* XNU: NULL and DEAD hold one send(-once) reference. */
 		if (right == MACH_PORT_RIGHT_SEND ||
 		    right == MACH_PORT_RIGHT_SEND_ONCE) {
-			*refs = 0;
+			*refs = 1;
 			return KERN_SUCCESS;
 		}
 		return KERN_INVALID_NAME;
@@ -377,8 +582,8 @@ LM_EXPORT kern_return_t mach_port_get_refs(ipc_space_t task,
 	err = lm_name_info(name, &info);
 	if (err)
 		return lm_kr(err);
-	if (!(info.rights & bit))
-		*refs = 0;
+	if (!bit || !(info.rights & bit))
+		*refs = 0;	/* also MACH_PORT_RIGHT_LABELH */
 	else if (bit == MACHIPC_RIGHT_SEND || bit == MACHIPC_RIGHT_DEAD_NAME)
 		*refs = info.urefs;
 	else
@@ -589,6 +794,9 @@ LM_EXPORT kern_return_t mach_port_extract_right(ipc_space_t task,
 		return MACH_SEND_INVALID_DEST;
 	if (!MACH_MSG_TYPE_PORT_ANY(msgt_name))
 		return KERN_INVALID_VALUE;
+	/* XNU: no dead name is copied out for NULL or DEAD. */
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_RIGHT;
 	kr = lm_check_right(name, msgt_name, &info);
 	if (kr)
 		return kr;
@@ -658,6 +866,8 @@ LM_EXPORT kern_return_t mach_port_move_member(ipc_space_t task,
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
+	if (!MACH_PORT_VALID(member) || after == MACH_PORT_DEAD)
+		return KERN_INVALID_RIGHT;
 	kr = lm_check_member(member, after, &attr);
 	if (kr)
 		return kr;
@@ -675,8 +885,8 @@ LM_EXPORT kern_return_t mach_port_insert_member(ipc_space_t task,
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
-	if (pset == MACH_PORT_NULL)
-		return KERN_INVALID_NAME;
+	if (!MACH_PORT_VALID(name) || !MACH_PORT_VALID(pset))
+		return KERN_INVALID_RIGHT;
 	kr = lm_check_member(name, pset, &attr);
 	if (kr)
 		return kr;
@@ -695,8 +905,8 @@ LM_EXPORT kern_return_t mach_port_extract_member(ipc_space_t task,
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
-	if (pset == MACH_PORT_NULL)
-		return KERN_INVALID_NAME;
+	if (!MACH_PORT_VALID(name) || !MACH_PORT_VALID(pset))
+		return KERN_INVALID_RIGHT;
 	kr = lm_check_member(name, pset, &attr);
 	if (kr)
 		return kr;
@@ -718,7 +928,9 @@ LM_EXPORT kern_return_t mach_port_get_set_status(ipc_space_read_t task,
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
-	if (!MACH_PORT_VALID(name) || lm_name_info(name, &info))
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_RIGHT;
+	if (lm_name_info(name, &info))
 		return KERN_INVALID_NAME;
 	if (!(info.rights & MACHIPC_RIGHT_PORT_SET))
 		return KERN_INVALID_RIGHT;
@@ -783,6 +995,24 @@ LM_EXPORT kern_return_t mach_port_get_srights(ipc_space_t task,
 	return KERN_SUCCESS;
 }
 
+/* mps_flags of the library's LM_PF_* state, as XNU reports them. */
+static natural_t lm_status_flags(uint32_t pf)
+{
+	natural_t f = 0;
+
+	if (pf & LM_PF_IMPDON) {
+		f |= MACH_PORT_STATUS_FLAG_IMP_DONATION;
+		if (pf & LM_PF_TEMPOWNER)
+			f |= MACH_PORT_STATUS_FLAG_TEMPOWNER;
+	}
+	if (pf & LM_PF_GUARDED) {
+		f |= MACH_PORT_STATUS_FLAG_GUARDED;
+		if (pf & LM_PF_STRICT)
+			f |= MACH_PORT_STATUS_FLAG_STRICT_GUARD;
+	}
+	return f;
+}
+
 static void lm_status(mach_port_name_t name,
 		      const struct machipc_port_attr *attr,
 		      mach_port_status_t *st)
@@ -795,6 +1025,7 @@ static void lm_status(mach_port_name_t name,
 	st->mps_msgcount = attr->msgcount + lm_held_count(name);
 	st->mps_sorights = attr->sorights;
 	st->mps_srights = attr->srights ? TRUE : FALSE;
+	st->mps_flags = lm_status_flags(lm_pstate(name, NULL));
 }
 
 LM_EXPORT kern_return_t mach_port_get_attributes(ipc_space_read_t task,
@@ -814,6 +1045,10 @@ LM_EXPORT kern_return_t mach_port_get_attributes(ipc_space_read_t task,
 
 		if (*count < MACH_PORT_LIMITS_INFO_COUNT)
 			return KERN_FAILURE;
+		if (!MACH_PORT_VALID(name)) {
+			*count = 0;	/* as XNU: success, nothing filled */
+			return KERN_SUCCESS;
+		}
 		kr = lm_receive_attr(name, &attr);
 		if (kr)
 			return kr;
@@ -846,6 +1081,10 @@ LM_EXPORT kern_return_t mach_port_get_attributes(ipc_space_read_t task,
 	case MACH_PORT_DNREQUESTS_SIZE:
 		if (*count < MACH_PORT_DNREQUESTS_SIZE_COUNT)
 			return KERN_FAILURE;
+		if (!MACH_PORT_VALID(name)) {
+			info[0] = 0;	/* as XNU: *count is left alone */
+			return KERN_SUCCESS;
+		}
 		kr = lm_receive_attr(name, &attr);
 		if (kr)
 			return kr;
@@ -889,11 +1128,20 @@ LM_EXPORT kern_return_t mach_port_set_attributes(ipc_space_t task,
 		return lm_kr(lm_ioctl(MACHIPC_IOC_PORT_SET_ATTRIBUTES, &attr));
 	}
 	case MACH_PORT_DNREQUESTS_SIZE:
+		if (count < MACH_PORT_DNREQUESTS_SIZE_COUNT)
+			return KERN_FAILURE;
+		/* The kernel sizes its request tables itself. */
+		return lm_receive_attr(name, &attr);
 	case MACH_PORT_TEMPOWNER:
 	case MACH_PORT_IMPORTANCE_RECEIVER:
 	case MACH_PORT_DENAP_RECEIVER:
-		/* Hints without an effect on Linux. */
-		return lm_receive_attr(name, &attr);
+		/* Hints without an effect on Linux, but reported back. */
+		kr = lm_receive_attr(name, &attr);
+		if (kr)
+			return kr;
+		return lm_pstate_flag(name, flavor == MACH_PORT_TEMPOWNER ?
+					    LM_PF_IMPDON | LM_PF_TEMPOWNER :
+					    LM_PF_IMPDON);
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
@@ -939,15 +1187,16 @@ LM_EXPORT kern_return_t mach_port_get_context(ipc_space_read_t task,
 					      mach_port_context_t *context)
 {
 	struct machipc_port_attr attr;
+	mach_port_context_t ctx;
 	kern_return_t kr;
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
 	kr = lm_receive_attr(name, &attr);
 	if (kr)
-		return kr == KERN_INVALID_RIGHT && !MACH_PORT_VALID(name) ?
-		       KERN_INVALID_NAME : kr;
-	*context = lm_context_get(name);
+		return kr;
+	/* XNU: a strict guard reads as an empty context. */
+	*context = (lm_pstate(name, &ctx) & LM_PF_STRICT) ? 0 : ctx;
 	return KERN_SUCCESS;
 }
 
@@ -956,16 +1205,30 @@ LM_EXPORT kern_return_t mach_port_set_context(ipc_space_t task,
 					      mach_port_context_t context)
 {
 	struct machipc_port_attr attr;
-	kern_return_t kr;
+	kern_return_t kr = KERN_SUCCESS;
+	struct lm_ctx *e;
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
 	kr = lm_receive_attr(name, &attr);
 	if (kr)
-		return kr == KERN_INVALID_RIGHT && !MACH_PORT_VALID(name) ?
-		       KERN_INVALID_NAME : kr;
-	lm_context_set(name, context);
-	return KERN_SUCCESS;
+		return kr;
+	/*
+	 * XNU: a strictly guarded port's context cannot be changed; that
+	 * of a port with a plain guard can (it is the guard).
+	 */
+	pthread_mutex_lock(&lm_ctx_lock);
+	e = context ? lm_ctx_make(name) : lm_ctx_find(name);
+	if (e && (e->flags & LM_PF_STRICT)) {
+		kr = KERN_INVALID_ARGUMENT;
+	} else if (e) {
+		e->ctx = context;
+		lm_ctx_trim(e);
+	} else if (context) {
+		kr = KERN_RESOURCE_SHORTAGE;
+	}
+	pthread_mutex_unlock(&lm_ctx_lock);
+	return kr;
 }
 
 LM_EXPORT kern_return_t mach_port_construct(ipc_space_t task,
@@ -973,22 +1236,33 @@ LM_EXPORT kern_return_t mach_port_construct(ipc_space_t task,
 					    mach_port_context_t context,
 					    mach_port_name_t *name)
 {
+	uint32_t flags = options->flags, one, pf = 0;
 	mach_port_limits_t lim;
 	mach_port_name_t port;
 	kern_return_t kr;
 
+	/* XNU: at most one flag of each of these groups. */
+	one = flags & (MPO_SERVICE_PORT | MPO_CONNECTION_PORT |
+		       MPO_TG_BLOCK_TRACKING);
+	if (one & (one - 1))
+		return KERN_INVALID_ARGUMENT;
+	one = flags & (MPO_REPLY_PORT | MPO_ENFORCE_REPLY_PORT_SEMANTICS |
+		       MPO_PROVISIONAL_ID_PROT_OPTOUT |
+		       MPO_PROVISIONAL_REPLY_PORT);
+	if (one & (one - 1))
+		return KERN_INVALID_ARGUMENT;
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
-	if (options->flags & (MPO_SERVICE_PORT | MPO_CONNECTION_PORT |
-			      MPO_FILTER_MSG))
+	if (flags & (MPO_SERVICE_PORT | MPO_CONNECTION_PORT |
+		     MPO_FILTER_MSG))
 		return KERN_NOT_SUPPORTED;
-	if ((options->flags & MPO_QLIMIT) &&
+	if ((flags & MPO_QLIMIT) &&
 	    options->mpl.mpl_qlimit > MACH_PORT_QLIMIT_MAX)
 		return KERN_INVALID_VALUE;
 	kr = mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &port);
 	if (kr)
 		return kr;
-	if (options->flags & MPO_QLIMIT) {
+	if (flags & MPO_QLIMIT) {
 		lim.mpl_qlimit = options->mpl.mpl_qlimit;
 		kr = mach_port_set_attributes(task, port, MACH_PORT_LIMITS_INFO,
 					      (mach_port_info_t)&lim,
@@ -996,14 +1270,25 @@ LM_EXPORT kern_return_t mach_port_construct(ipc_space_t task,
 		if (kr)
 			goto fail;
 	}
-	if (options->flags & MPO_INSERT_SEND_RIGHT) {
+	if (flags & MPO_INSERT_SEND_RIGHT) {
 		kr = lm_make(port, MACHIPC_DISP_MAKE_SEND, NULL);
 		if (kr)
 			goto fail;
 	}
-	/* The context is kept; as a guard it is checked by destruct only. */
-	if (context)
-		lm_context_set(port, context);
+	if (flags & (MPO_IMPORTANCE_RECEIVER | MPO_DENAP_RECEIVER |
+		     MPO_TEMPOWNER))
+		pf |= LM_PF_IMPDON;
+	if (flags & MPO_TEMPOWNER)
+		pf |= LM_PF_TEMPOWNER;
+	/* The context, or (MPO_CONTEXT_AS_GUARD) the guard. */
+	if (flags & MPO_CONTEXT_AS_GUARD) {
+		pf |= LM_PF_GUARDED;
+		if (flags & MPO_STRICT)
+			pf |= LM_PF_STRICT;
+	}
+	kr = lm_pstate_init(port, context, pf);
+	if (kr)
+		goto fail;
 	*name = port;
 	return KERN_SUCCESS;
 fail:
@@ -1016,31 +1301,94 @@ LM_EXPORT kern_return_t mach_port_destruct(ipc_space_t task,
 					   mach_port_delta_t srdelta,
 					   mach_port_context_t guard)
 {
+	const mach_port_delta_t max = (mach_port_delta_t)MACH_PORT_UREFS_MAX;
+	struct machipc_port_mod_refs arg = { .name = name };
 	struct machipc_name_info info;
-	struct machipc_port_attr attr;
-	kern_return_t kr;
+	mach_port_context_t ctx;
+	int err;
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_NAME;
+	/* XNU's order: the rights, the delta's sign, the guard, the delta. */
+	if (lm_name_info(name, &info))
+		return KERN_INVALID_NAME;
+	if (!(info.rights & MACHIPC_RIGHT_RECEIVE))
+		return KERN_INVALID_RIGHT;
+	if (srdelta && !(info.rights & MACHIPC_RIGHT_SEND))
+		return KERN_INVALID_RIGHT;
 	if (srdelta > 0)
 		return KERN_INVALID_VALUE;
-	kr = lm_receive_attr(name, &attr);
-	if (kr)
-		return kr == KERN_INVALID_RIGHT && !MACH_PORT_VALID(name) ?
-		       KERN_INVALID_NAME : kr;
-	if (guard != lm_context_get(name))
+	/* Only a guarded port checks the guard. */
+	if ((lm_pstate(name, &ctx) & LM_PF_GUARDED) && guard != ctx)
 		return KERN_INVALID_ARGUMENT;
 	if (srdelta) {
-		if (lm_name_info(name, &info) ||
-		    !(info.rights & MACHIPC_RIGHT_SEND) ||
-		    info.urefs < (uint32_t)-srdelta)
-			return KERN_INVALID_RIGHT;
-		kr = mach_port_mod_refs(task, name, MACH_PORT_RIGHT_SEND,
-					srdelta);
-		if (kr)
-			return kr;
+		if ((int64_t)info.urefs + srdelta < 0)
+			return KERN_INVALID_VALUE;
+		/* Pegged: only -MACH_PORT_UREFS_MAX takes them all. */
+		if (info.urefs >= MACH_PORT_UREFS_MAX && srdelta != -max)
+			srdelta = 0;
 	}
-	return mach_port_mod_refs(task, name, MACH_PORT_RIGHT_RECEIVE, -1);
+	if (srdelta) {
+		arg.right = MACHIPC_RIGHT_SEND;
+		arg.delta = srdelta;
+		err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &arg);
+		if (err)
+			return err == EOVERFLOW ? KERN_INVALID_VALUE : lm_kr(err);
+	}
+	arg.right = MACHIPC_RIGHT_RECEIVE;
+	arg.delta = -1;
+	err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &arg);
+	if (err)
+		return lm_kr(err);
+	lm_port_forget(name);
+	return KERN_SUCCESS;
+}
+
+/* The receive right @name, for the guard calls (KERN_INVALID_NAME first). */
+static kern_return_t lm_guard_check(ipc_space_t task, mach_port_name_t name)
+{
+	struct machipc_port_attr attr;
+
+	if (!lm_task_ok(task))
+		return MACH_SEND_INVALID_DEST;
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_NAME;
+	return lm_receive_attr(name, &attr);
+}
+
+/*
+ * Guards are emulated: the library keeps the guard as the port's context
+ * with a guarded (and strict) bit, and returns XNU's codes.  What XNU
+ * adds, an EXC_GUARD exception on a violation, does not exist on Linux.
+ */
+LM_EXPORT kern_return_t mach_port_guard_with_flags(ipc_space_t task,
+						   mach_port_name_t name,
+						   mach_port_context_t guard,
+						   uint64_t flags)
+{
+	kern_return_t kr = lm_guard_check(task, name);
+	struct lm_ctx *e;
+
+	if (kr)
+		return kr;
+	pthread_mutex_lock(&lm_ctx_lock);
+	e = lm_ctx_make(name);
+	if (!e) {
+		kr = KERN_RESOURCE_SHORTAGE;
+	} else if (e->ctx) {
+		/* XNU: a port with a context (or a guard) takes no guard. */
+		kr = KERN_INVALID_ARGUMENT;
+	} else {
+		e->ctx = guard;
+		e->flags &= ~LM_PF_STRICT;
+		e->flags |= LM_PF_GUARDED;
+		if (flags & MPG_STRICT)
+			e->flags |= LM_PF_STRICT;
+	}
+	pthread_mutex_unlock(&lm_ctx_lock);
+	return kr;
 }
 
 LM_EXPORT kern_return_t mach_port_guard(ipc_space_t task,
@@ -1048,28 +1396,30 @@ LM_EXPORT kern_return_t mach_port_guard(ipc_space_t task,
 					mach_port_context_t guard,
 					boolean_t strict)
 {
-	(void)name;
-	(void)guard;
-	(void)strict;
-	if (!lm_task_ok(task))
-		return MACH_SEND_INVALID_DEST;
-	return KERN_NOT_SUPPORTED;
+	return mach_port_guard_with_flags(task, name, guard,
+					  strict ? MPG_STRICT : 0);
 }
 
 LM_EXPORT kern_return_t mach_port_unguard(ipc_space_t task,
 					  mach_port_name_t name,
 					  mach_port_context_t guard)
 {
-	return mach_port_guard(task, name, guard, FALSE);
-}
+	kern_return_t kr = lm_guard_check(task, name);
+	struct lm_ctx *e;
 
-LM_EXPORT kern_return_t mach_port_guard_with_flags(ipc_space_t task,
-						   mach_port_name_t name,
-						   mach_port_context_t guard,
-						   uint64_t flags)
-{
-	(void)flags;
-	return mach_port_guard(task, name, guard, FALSE);
+	if (kr)
+		return kr;
+	pthread_mutex_lock(&lm_ctx_lock);
+	e = lm_ctx_find(name);
+	if (!e || !(e->flags & LM_PF_GUARDED) || e->ctx != guard) {
+		kr = KERN_INVALID_ARGUMENT;	/* unguarded, or wrong guard */
+	} else {
+		e->ctx = 0;
+		e->flags &= ~(LM_PF_GUARDED | LM_PF_STRICT);
+		lm_ctx_trim(e);
+	}
+	pthread_mutex_unlock(&lm_ctx_lock);
+	return kr;
 }
 
 LM_EXPORT kern_return_t mach_port_swap_guard(ipc_space_t task,
@@ -1077,8 +1427,23 @@ LM_EXPORT kern_return_t mach_port_swap_guard(ipc_space_t task,
 					     mach_port_context_t old_guard,
 					     mach_port_context_t new_guard)
 {
-	(void)new_guard;
-	return mach_port_guard(task, name, old_guard, FALSE);
+	kern_return_t kr = lm_guard_check(task, name);
+	struct lm_ctx *e;
+
+	if (kr)
+		return kr;
+	pthread_mutex_lock(&lm_ctx_lock);
+	e = lm_ctx_find(name);
+	/* Unguarded, strictly guarded, or the wrong guard. */
+	if (!e || !(e->flags & LM_PF_GUARDED) || (e->flags & LM_PF_STRICT) ||
+	    e->ctx != old_guard) {
+		kr = KERN_INVALID_ARGUMENT;
+	} else {
+		e->ctx = new_guard;
+		lm_ctx_trim(e);
+	}
+	pthread_mutex_unlock(&lm_ctx_lock);
+	return kr;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1095,11 +1460,17 @@ LM_EXPORT kern_return_t mach_port_request_notification(ipc_space_t task,
 {
 	struct machipc_notify_request arg = { .name = name };
 	struct machipc_name_info info, ninfo;
+	kern_return_t kr;
 	uint32_t need;
 	int err;
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
+	/* XNU's order: a dead notify port, then the name, then the kind. */
+	if (notify == MACH_PORT_DEAD)
+		return KERN_INVALID_CAPABILITY;
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_ARGUMENT;
 	switch (msgid) {
 	case MACH_NOTIFY_PORT_DESTROYED:
 		if (sync)
@@ -1122,17 +1493,25 @@ LM_EXPORT kern_return_t mach_port_request_notification(ipc_space_t task,
 	default:
 		return KERN_INVALID_VALUE;
 	}
-	/* The notify right travels in XNU's request message. */
+	/*
+	 * The notify right is copied in as XNU's trap does: a name that is
+	 * not there is KERN_INVALID_NAME, one without the right
+	 * KERN_INVALID_RIGHT.
+	 */
 	if (notify != MACH_PORT_NULL) {
 		if (notifyPoly != MACH_MSG_TYPE_MAKE_SEND_ONCE &&
 		    notifyPoly != MACH_MSG_TYPE_MOVE_SEND_ONCE)
 			return MACH_SEND_INVALID_RIGHT;
-		if (lm_check_right(notify, notifyPoly, &ninfo))
-			return MACH_SEND_INVALID_RIGHT;
+		kr = lm_check_right(notify, notifyPoly, &ninfo);
+		if (kr)
+			return kr;
 		arg.notify = notify;
 		arg.disposition = lm_disp_to_machipc(notifyPoly);
+		/* The notification's dead-name reference, added at death. */
+		if (arg.kind == MACHIPC_NOTIFY_DEAD_NAME)
+			arg.flags = MACHIPC_NOTIFY_DEAD_NAME_UREF;
 	}
-	if (!MACH_PORT_VALID(name) || lm_name_info(name, &info))
+	if (lm_name_info(name, &info))
 		return KERN_INVALID_NAME;
 	if (!(info.rights & need))
 		return KERN_INVALID_RIGHT;
@@ -1147,5 +1526,182 @@ LM_EXPORT kern_return_t mach_port_request_notification(ipc_space_t task,
 	if (err)
 		return lm_kr(err);
 	*previous = arg.previous;
+	return KERN_SUCCESS;
+}
+
+LM_EXPORT kern_return_t mach_port_assert_attributes(ipc_space_t task,
+						    mach_port_name_t name,
+						    mach_port_flavor_t flavor,
+						    mach_port_info_t info,
+						    mach_msg_type_number_t count)
+{
+	const mach_port_guard_info_t *gi = (const void *)info;
+	struct machipc_port_attr attr;
+	mach_port_context_t ctx;
+	kern_return_t kr;
+	uint32_t pf;
+
+	if (!lm_task_ok(task))
+		return MACH_SEND_INVALID_DEST;
+	if (flavor != MACH_PORT_GUARD_INFO)
+		return KERN_INVALID_ARGUMENT;
+	if (count < MACH_PORT_GUARD_INFO_COUNT)
+		return KERN_FAILURE;
+	kr = lm_receive_attr(name, &attr);
+	if (kr)
+		return kr;
+	/* XNU asserts a strict guard: anything else is a violation. */
+	pf = lm_pstate(name, &ctx);
+	if (!(pf & LM_PF_GUARDED) || !(pf & LM_PF_STRICT) ||
+	    ctx != gi->mpgi_guard)
+		return KERN_INVALID_ARGUMENT;
+	return KERN_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Debug calls                                                        */
+/* ------------------------------------------------------------------ */
+
+/* XNU's generation bits of a name (MACH_PORT_NGEN(MACH_PORT_DEAD)). */
+#define LM_GENNO_MASK	MACH_PORT_MAKE(0, MACH_PORT_GEN(MACH_PORT_DEAD))
+
+LM_EXPORT kern_return_t mach_port_space_info(ipc_space_read_t space,
+					     ipc_info_space_t *space_info,
+					     ipc_info_name_array_t *table_info,
+					     mach_msg_type_number_t *table_infoCnt,
+					     ipc_info_tree_name_array_t *tree_info,
+					     mach_msg_type_number_t *tree_infoCnt)
+{
+	struct machipc_name_info *e;
+	ipc_info_name_t *t;
+	size_t count, i;
+	int err;
+
+	if (!lm_task_ok(space))
+		return MACH_SEND_INVALID_DEST;
+	err = lm_names(&e, &count);
+	if (err)
+		return lm_kr(err);
+	t = lm_vm_array(count * sizeof(*t));
+	if (count && !t) {
+		free(e);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	for (i = 0; i < count; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].iin_name = e[i].name;
+		if (e[i].name == lm_space.task) {
+			t[i].iin_type = MACH_PORT_TYPE_SEND;
+			t[i].iin_urefs = 1;
+			continue;
+		}
+		t[i].iin_type = lm_type_of(&e[i]);
+		t[i].iin_urefs = e[i].urefs;
+		t[i].iin_object = (natural_t)e[i].port_id;
+	}
+	free(e);
+	memset(space_info, 0, sizeof(*space_info));
+	space_info->iis_genno_mask = LM_GENNO_MASK;
+	space_info->iis_table_size = (natural_t)count;
+	*table_info = t;
+	*table_infoCnt = (mach_msg_type_number_t)count;
+	*tree_info = NULL;
+	*tree_infoCnt = 0;
+	return KERN_SUCCESS;
+}
+
+LM_EXPORT kern_return_t mach_port_space_basic_info(ipc_space_inspect_t task,
+						   ipc_info_space_basic_t *basic_info)
+{
+	struct machipc_name_info *e;
+	size_t count;
+	int err;
+
+	if (!lm_task_ok(task))
+		return MACH_SEND_INVALID_DEST;
+	err = lm_names(&e, &count);
+	if (err)
+		return lm_kr(err);
+	free(e);
+	memset(basic_info, 0, sizeof(*basic_info));
+	basic_info->iisb_genno_mask = LM_GENNO_MASK;
+	basic_info->iisb_table_size = (natural_t)count;
+	basic_info->iisb_table_inuse = (natural_t)count;
+	return KERN_SUCCESS;
+}
+
+/* machipc does not count requests per port: none are reported. */
+LM_EXPORT kern_return_t mach_port_dnrequest_info(ipc_space_t task,
+						 mach_port_name_t name,
+						 unsigned int *dnr_total,
+						 unsigned int *dnr_used)
+{
+	struct machipc_port_attr attr;
+	kern_return_t kr;
+
+	if (!lm_task_ok(task))
+		return MACH_SEND_INVALID_DEST;
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_NAME;
+	kr = lm_receive_attr(name, &attr);
+	if (kr)
+		return kr;
+	*dnr_total = 0;
+	*dnr_used = 0;
+	return KERN_SUCCESS;
+}
+
+/* XNU's IKOT_NONE and IKOT_TASK_CONTROL. */
+#define LM_IKOT_NONE		0
+#define LM_IKOT_TASK_CONTROL	2
+
+LM_EXPORT kern_return_t mach_port_kobject(ipc_space_read_t task,
+					  mach_port_name_t name,
+					  natural_t *object_type,
+					  mach_vm_address_t *object_addr)
+{
+	struct machipc_name_info info;
+
+	if (!lm_task_ok(task))
+		return MACH_SEND_INVALID_DEST;
+	if (name == lm_space.task) {
+		*object_type = LM_IKOT_TASK_CONTROL;
+		*object_addr = 0;
+		return KERN_SUCCESS;
+	}
+	if (!MACH_PORT_VALID(name) || lm_name_info(name, &info))
+		return KERN_INVALID_NAME;
+	/* Send-once rights, port sets and dead names have no object. */
+	if (!(info.rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_RECEIVE)))
+		return KERN_INVALID_RIGHT;
+	/* A port of a program is no kernel object. */
+	*object_type = LM_IKOT_NONE;
+	*object_addr = 0;
+	return KERN_SUCCESS;
+}
+
+LM_EXPORT kern_return_t mach_port_kernel_object(ipc_space_read_t task,
+						mach_port_name_t name,
+						unsigned int *object_type,
+						unsigned int *object_addr)
+{
+	mach_vm_address_t addr;
+	natural_t type;
+	kern_return_t kr;
+
+	kr = mach_port_kobject(task, name, &type, &addr);
+	if (kr)
+		return kr;
+	*object_type = type;
+	*object_addr = (unsigned int)addr;
+	return KERN_SUCCESS;
+}
+
+LM_EXPORT kern_return_t task_set_port_space(ipc_space_t space,
+					    int table_entries)
+{
+	(void)table_entries;
+	if (!lm_task_ok(space))
+		return MACH_SEND_INVALID_DEST;
 	return KERN_SUCCESS;
 }

@@ -9,6 +9,7 @@
 #define _MACH_MACH_PORT_H_
 
 #include <mach/mach_types.h>
+#include <mach_debug/mach_debug_types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -116,6 +117,37 @@ kern_return_t mach_port_guard_with_flags(ipc_space_t task,
 kern_return_t mach_port_swap_guard(ipc_space_t task, mach_port_name_t name,
 				   mach_port_context_t old_guard,
 				   mach_port_context_t new_guard);
+/* MACH_PORT_GUARD_INFO: KERN_SUCCESS only for the right strict guard. */
+kern_return_t mach_port_assert_attributes(ipc_space_t task,
+					  mach_port_name_t name,
+					  mach_port_flavor_t flavor,
+					  mach_port_info_t info,
+					  mach_msg_type_number_t infoCnt);
+
+/*
+ * Debug calls.  mach_port_space_info() lists the names in use (its table
+ * is vm_allocate()d: vm_deallocate() it; the tree is always empty);
+ * machipc ports are no kernel objects (type 0, address 0).
+ */
+kern_return_t mach_port_space_info(ipc_space_read_t space,
+				   ipc_info_space_t *space_info,
+				   ipc_info_name_array_t *table_info,
+				   mach_msg_type_number_t *table_infoCnt,
+				   ipc_info_tree_name_array_t *tree_info,
+				   mach_msg_type_number_t *tree_infoCnt);
+kern_return_t mach_port_space_basic_info(ipc_space_inspect_t task,
+					 ipc_info_space_basic_t *basic_info);
+kern_return_t mach_port_dnrequest_info(ipc_space_t task,
+				       mach_port_name_t name,
+				       unsigned int *dnr_total,
+				       unsigned int *dnr_used);
+kern_return_t mach_port_kernel_object(ipc_space_read_t task,
+				      mach_port_name_t name,
+				      unsigned int *object_type,
+				      unsigned int *object_addr);
+kern_return_t mach_port_kobject(ipc_space_read_t task, mach_port_name_t name,
+				natural_t *object_type,
+				mach_vm_address_t *object_addr);
 
 #ifdef __cplusplus
 }

@@ -69,6 +69,9 @@ typedef mach_port_type_t *mach_port_type_array_t;
 #define MACH_PORT_TYPE_SPREQUEST_DELAYED	0x20000000
 
 typedef natural_t mach_port_urefs_t;
+
+/* User references of a send right or dead name stop ("peg") here. */
+#define MACH_PORT_UREFS_MAX	((mach_port_urefs_t)((1 << 16) - 1))
 typedef integer_t mach_port_delta_t;
 
 typedef mach_vm_address_t mach_port_context_t;
@@ -186,6 +189,7 @@ typedef struct mach_service_port_info *mach_service_port_info_t;
 #define MPO_REPLY_PORT			0x1000
 #define MPO_ENFORCE_REPLY_PORT_SEMANTICS 0x2000
 #define MPO_PROVISIONAL_REPLY_PORT	0x4000
+#define MPO_PROVISIONAL_ID_PROT_OPTOUT	0x8000
 
 typedef struct mach_port_options {
 	uint32_t		flags;

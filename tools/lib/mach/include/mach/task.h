@@ -28,6 +28,8 @@ kern_return_t task_get_special_port(task_inspect_t task, int which_port,
 /* TASK_BOOTSTRAP_PORT only: what task_get_special_port() returns next. */
 kern_return_t task_set_special_port(task_t task, int which_port,
 				    mach_port_t special_port);
+/* Obsolete in XNU too: KERN_SUCCESS, nothing changes. */
+kern_return_t task_set_port_space(ipc_space_t space, int table_entries);
 
 #ifdef __cplusplus
 }
