@@ -43,6 +43,10 @@ static void machipc_show_name(struct seq_file *m, struct machipc_space *space,
 	    machipc_port_is_dead(port)) {
 		if (!(rights & MACHIPC_RIGHT_SEND))
 			urefs = 1;	/* a send-once right */
+		/* As the conversion will count it (machipc_entry_check_dead()). */
+		if ((entry->flags & MACHIPC_ENTRY_DNREQUEST_UREF) &&
+		    urefs < MACHIPC_UREFS_MAX)
+			urefs++;
 		rights = MACHIPC_RIGHT_DEAD_NAME;
 		port = NULL;
 	}

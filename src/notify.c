@@ -408,6 +408,41 @@ static struct machipc_notify *machipc_notify_swap(struct machipc_port *port,
 	return old;
 }
 
+/*
+ * After a dead-name request on @entry was made, replaced or cancelled
+ * (@arg): record whether the dead name the port's death leaves gets the
+ * notification's reference (MACHIPC_NOTIFY_DEAD_NAME_UREF).  If the port
+ * had died before the swap (@died), the old request, if any, fired with
+ * the flags the entry has: the name is converted now with those, and a
+ * new request that fired at once (@fire_now) adds its own reference -- a
+ * flag bit could not count two.  The space lock is held throughout, so a
+ * death after the swap converts the name only after this.
+ */
+VISIBLE_IF_KUNIT void
+machipc_notify_dead_name_flags(struct machipc_space *space,
+			       struct machipc_entry *entry,
+			       const struct machipc_notify_request *arg,
+			       bool died, const struct machipc_notify *fire_now)
+{
+	lockdep_assert_held(&space->lock);
+	if (died) {
+		machipc_entry_lookup(space, arg->name);
+		if (fire_now && (arg->flags & MACHIPC_NOTIFY_DEAD_NAME_UREF) &&
+		    (entry->rights & MACHIPC_RIGHT_DEAD_NAME) &&
+		    entry->urefs < MACHIPC_UREFS_MAX)
+			entry->urefs++;
+		return;
+	}
+	/* A cancelled request leaves DNREQUEST: the death clears it harmlessly. */
+	if (arg->notify != MACHIPC_NAME_NULL)
+		entry->flags |= MACHIPC_ENTRY_DNREQUEST;
+	if (arg->flags & MACHIPC_NOTIFY_DEAD_NAME_UREF)
+		entry->flags |= MACHIPC_ENTRY_DNREQUEST_UREF;
+	else
+		entry->flags &= ~MACHIPC_ENTRY_DNREQUEST_UREF;
+}
+EXPORT_SYMBOL_IF_KUNIT(machipc_notify_dead_name_flags);
+
 /**
  * machipc_notify_request() - MACHIPC_IOC_PORT_REQUEST_NOTIFICATION
  * @space: the caller's space
@@ -429,7 +464,7 @@ int machipc_notify_request(struct machipc_space *space,
 	struct machipc_account *reserved = NULL;
 	struct machipc_port *port, *nport;
 	u32 saved_next, value = 0;
-	bool had_old;
+	bool had_old, died;
 	int err;
 
 	if (arg->notify != MACHIPC_NAME_NULL) {
@@ -505,22 +540,9 @@ int machipc_notify_request(struct machipc_space *space,
 		new->name = arg->name;
 		new->sync = arg->sync;
 	}
-	/*
-	 * A dead-name request made, replaced or cancelled decides whether
-	 * the dead name gets the notification's reference.  (A cancelled
-	 * request leaves DNREQUEST: the port's death clears it harmlessly.)
-	 */
-	if (arg->kind == MACHIPC_NOTIFY_DEAD_NAME) {
-		if (new)
-			entry->flags |= MACHIPC_ENTRY_DNREQUEST;
-		if (arg->flags & MACHIPC_NOTIFY_DEAD_NAME_UREF)
-			entry->flags |= MACHIPC_ENTRY_DNREQUEST_UREF;
-		else
-			entry->flags &= ~MACHIPC_ENTRY_DNREQUEST_UREF;
-	}
-
 	spin_lock(&port->lock);
 	old = machipc_notify_swap(port, arg->kind, space->id, arg->name, new);
+	died = port->dead;
 	if (new && port->dead && arg->kind == MACHIPC_NOTIFY_DEAD_NAME) {
 		fire_now = new;
 		value = arg->name;
@@ -533,6 +555,8 @@ int machipc_notify_request(struct machipc_space *space,
 		value = port->mscount;
 	}
 	spin_unlock(&port->lock);
+	if (arg->kind == MACHIPC_NOTIFY_DEAD_NAME)
+		machipc_notify_dead_name_flags(space, entry, arg, died, fire_now);
 
 	if (old) {
 		struct machipc_kright *kr = &old->msg->rights[MACHIPC_KRIGHT_DEST];

@@ -62,6 +62,14 @@ long machipc_notify_requests_live(void);
 int machipc_notify_request(struct machipc_space *space,
 			   struct machipc_notify_request *arg,
 			   struct machipc_out *out);
+#if IS_ENABLED(CONFIG_KUNIT)
+/* The dead-name reference bookkeeping, reached by the KUnit suite names. */
+void machipc_notify_dead_name_flags(struct machipc_space *space,
+				    struct machipc_entry *entry,
+				    const struct machipc_notify_request *arg,
+				    bool died,
+				    const struct machipc_notify *fire_now);
+#endif
 void machipc_notify_fire(struct machipc_notify *notify, u32 value);
 void machipc_notify_discard(struct machipc_notify *notify);
 void machipc_notify_hand_off(struct machipc_notify *notify,

@@ -13,6 +13,7 @@
 
 #include "entry.h"
 #include "names.h"
+#include "notify.h"
 #include "port.h"
 #include "space.h"
 #include "fixtures.h"
@@ -227,6 +228,60 @@ static void machipc_names_dead_name_test(struct kunit *test)
 	machipc_space_free(space);
 }
 
+/*
+ * A dead-name request made with MACHIPC_NOTIFY_DEAD_NAME_UREF while its
+ * port dies between the name's lookup and the request's swap: the old
+ * request fired with the flag the entry has, a new one fires at once and
+ * brings its own reference; a cancel keeps the old one's.  (The window
+ * cannot be hit from user space on purpose; the bookkeeping is called as
+ * machipc_notify_request() calls it then.)
+ */
+static void machipc_names_dead_name_reference_race_test(struct kunit *test)
+{
+	struct machipc_space *space = machipc_kt_space(test);
+	struct machipc_notify_request req, again;
+	const struct machipc_notify *fired = (const void *)&req;
+	struct machipc_entry *entry;
+	u32 port, notify, so, rights, urefs;
+	int cancel;
+
+	notify = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+	for (cancel = 0; cancel < 2; cancel++) {
+		port = machipc_kt_alloc(test, space, MACHIPC_RIGHT_RECEIVE);
+		KUNIT_ASSERT_EQ(test, test_insert(space, port,
+						  MACHIPC_DISP_MAKE_SEND_ONCE, &so), 0);
+		req = (struct machipc_notify_request){
+			.name = so, .kind = MACHIPC_NOTIFY_DEAD_NAME,
+			.notify = notify,
+			.disposition = MACHIPC_DISP_MAKE_SEND_ONCE,
+			.flags = MACHIPC_NOTIFY_DEAD_NAME_UREF,
+		};
+		KUNIT_ASSERT_EQ(test, machipc_notify_request(space, &req, NULL), 0);
+		/* the port dies; the name is not converted until looked up */
+		KUNIT_ASSERT_EQ(test, machipc_name_destroy(space, port), 0);
+		again = req;
+		if (cancel) {
+			again.notify = MACHIPC_NAME_NULL;
+			again.disposition = 0;
+			again.flags = 0;
+		}
+		mutex_lock(&space->lock);
+		entry = xa_load(&space->names, so);
+		KUNIT_ASSERT_NOT_NULL(test, entry);
+		KUNIT_EXPECT_TRUE(test, entry->flags & MACHIPC_ENTRY_DNREQUEST_UREF);
+		machipc_notify_dead_name_flags(space, entry, &again, true,
+					       cancel ? NULL : fired);
+		KUNIT_EXPECT_EQ(test, entry->flags, 0);
+		mutex_unlock(&space->lock);
+		KUNIT_EXPECT_EQ(test, test_info(space, so, &rights, &urefs), 0);
+		KUNIT_EXPECT_EQ(test, rights, MACHIPC_RIGHT_DEAD_NAME);
+		/* its 1, the fired request's 1, and the new one's unless cancelled */
+		KUNIT_EXPECT_EQ(test, urefs, cancel ? 2 : 3);
+		KUNIT_EXPECT_EQ(test, machipc_name_destroy(space, so), 0);
+	}
+	machipc_space_free(space);
+}
+
 static void machipc_names_port_set_test(struct kunit *test)
 {
 	struct machipc_space *space = machipc_kt_space(test);
@@ -368,6 +423,7 @@ static struct kunit_case machipc_names_cases[] = {
 	KUNIT_CASE(machipc_names_hold_test),
 	KUNIT_CASE(machipc_names_send_rights_test),
 	KUNIT_CASE(machipc_names_dead_name_test),
+	KUNIT_CASE(machipc_names_dead_name_reference_race_test),
 	KUNIT_CASE(machipc_names_port_set_test),
 	KUNIT_CASE(machipc_names_type_confusion_test),
 	KUNIT_CASE(machipc_names_teardown_test),

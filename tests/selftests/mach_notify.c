@@ -240,6 +240,11 @@ TEST(request_errors)
 	EXPECT_EQ(KERN_INVALID_ARGUMENT, mach_port_request_notification(task, d, MACH_NOTIFY_DEAD_NAME, 0,
 									notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
 									&prev));
+	/* cancelling on a dead name: nothing to cancel, as on XNU */
+	prev = 1;
+	EXPECT_EQ(KERN_SUCCESS, mach_port_request_notification(task, d, MACH_NOTIFY_DEAD_NAME, 0,
+							       MACH_PORT_NULL, 0, &prev));
+	EXPECT_EQ(MACH_PORT_NULL, prev);
 	/* The notify right is copied in as XNU's trap does. */
 	EXPECT_EQ(KERN_INVALID_NAME, mach_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS,
 								    0, 0x7ffff00,

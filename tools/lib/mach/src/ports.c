@@ -1516,8 +1516,14 @@ LM_EXPORT kern_return_t mach_port_request_notification(ipc_space_t task,
 	if (!(info.rights & need))
 		return KERN_INVALID_RIGHT;
 	if (info.rights & MACHIPC_RIGHT_DEAD_NAME &&
-	    !(info.rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_SEND_ONCE)))
+	    !(info.rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_SEND_ONCE))) {
+		/* Nothing to cancel on a dead name: its request fired. */
+		if (notify == MACH_PORT_NULL) {
+			*previous = MACH_PORT_NULL;
+			return KERN_SUCCESS;
+		}
 		return KERN_INVALID_ARGUMENT;
+	}
 	err = lm_ioctl(MACHIPC_IOC_PORT_REQUEST_NOTIFICATION, &arg);
 	if (err == EPIPE)
 		return KERN_INVALID_ARGUMENT;
