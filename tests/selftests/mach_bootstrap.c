@@ -73,7 +73,12 @@ TEST(has_bootstrap_port)
 	EXPECT_EQ(bootstrap_port, bp);
 	EXPECT_EQ(2, mt_refs(bp, MACH_PORT_RIGHT_SEND));
 	mach_port_deallocate(mach_task_self(), bp);
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, task_get_special_port(mach_task_self(), TASK_HOST_PORT, &bp));
+	/* the host port is the host's name, with a reference of its own */
+	ASSERT_EQ(KERN_SUCCESS, task_get_special_port(mach_task_self(), TASK_HOST_PORT, &bp));
+	EXPECT_EQ(mach_host_self(), bp);
+	mach_port_deallocate(mach_task_self(), bp);
+	mach_port_deallocate(mach_task_self(), bp);
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, task_get_special_port(mach_task_self(), 999, &bp));
 }
 
 TEST(check_in_and_look_up)

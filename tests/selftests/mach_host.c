@@ -14,6 +14,10 @@
  * - statistics_vm / statistics_vm_revisions / statistics64_vm: the page
  *   counts against /proc/meminfo, page faults counted as they happen, the
  *   32-bit structure's revisions, the layout of vm_statistics64.
+ * - host_self_name: mach_host_self() is a dead name with a reference per
+ *   call; host_null_and_bogus: MACH_SEND_INVALID_DEST for MACH_PORT_NULL
+ *   and names without a right, as XNU's MIG; clock_attributes_xnu.
+ * - processor_info_load / processor_info_basic: host_processor_info().
  * - pid_for_task_self / pid_for_task_errors / pid_for_task_fork_child.
  * - task_for_pid_self / task_for_pid_others.
  * - thread_switch_options, thread_switch_wait (milliseconds; the
@@ -369,6 +373,201 @@ TEST(statistics64_vm)
 	EXPECT_EQ(KERN_INVALID_HOST,
 		  host_statistics64(mach_task_self(), HOST_VM_INFO64,
 				    (host_info64_t)&a, &n));
+}
+
+/*
+ * mach_host_self() is a name of the space (a dead name, as the task's):
+ * the same name each call, one more user reference each time, released
+ * with mach_port_deallocate(); once all are released, a new name.
+ */
+TEST(host_self_name)
+{
+	mach_port_t h = mach_host_self(), h2, h3;
+	mach_port_urefs_t refs;
+	host_basic_info_data_t hb;
+	mach_msg_type_number_t n = HOST_BASIC_INFO_COUNT;
+
+	ASSERT_TRUE(MACH_PORT_VALID(h));
+	EXPECT_NE(mach_task_self(), h);
+	EXPECT_EQ(MACH_PORT_TYPE_DEAD_NAME, mt_type(h));
+	refs = mt_refs(h, MACH_PORT_RIGHT_DEAD_NAME);
+	h2 = mach_host_self();
+	EXPECT_EQ(h, h2);
+	EXPECT_EQ(refs + 1, mt_refs(h, MACH_PORT_RIGHT_DEAD_NAME));
+	EXPECT_EQ(h, host_self_trap());
+	EXPECT_EQ(refs + 2, mt_refs(h, MACH_PORT_RIGHT_DEAD_NAME));
+	/* Release every reference: the name is gone, and no host. */
+	ASSERT_EQ(KERN_SUCCESS, mach_port_mod_refs(mach_task_self(), h,
+						   MACH_PORT_RIGHT_DEAD_NAME,
+						   -(mach_port_delta_t)(refs + 2)));
+	EXPECT_EQ((mach_port_type_t)-1, mt_type(h));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  host_info(h, HOST_BASIC_INFO, (host_info_t)&hb, &n));
+	EXPECT_EQ(HOST_BASIC_INFO_COUNT, n);
+	h3 = mach_host_self();
+	ASSERT_TRUE(MACH_PORT_VALID(h3));
+	EXPECT_NE(h, h3);
+	EXPECT_EQ(1, mt_refs(h3, MACH_PORT_RIGHT_DEAD_NAME));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(mach_task_self(), h3));
+}
+
+/*
+ * XNU: a host call on a name without a right (MACH_PORT_NULL too) fails
+ * its MIG send, MACH_SEND_INVALID_DEST; host_page_size() is libsyscall's,
+ * which looks at no host.
+ */
+TEST(host_null_and_bogus)
+{
+	static const mach_port_t bad[] = { MACH_PORT_NULL, 0x12345 };
+	integer_t buf[64];
+	mach_msg_type_number_t n;
+	processor_info_array_t info = NULL;
+	mach_msg_type_number_t cnt = 0;
+	natural_t ncpu = 0;
+	clock_serv_t c = 0x777;
+	vm_size_t ps = 0;
+	unsigned int i;
+
+	for (i = 0; i < MT_ARRAY_LEN(bad); i++) {
+		n = 64;
+		EXPECT_EQ(MACH_SEND_INVALID_DEST,
+			  host_info(bad[i], HOST_BASIC_INFO, buf, &n));
+		EXPECT_EQ(MACH_SEND_INVALID_DEST,
+			  host_statistics(bad[i], HOST_LOAD_INFO, buf, &n));
+		EXPECT_EQ(MACH_SEND_INVALID_DEST,
+			  host_statistics64(bad[i], HOST_VM_INFO64, buf, &n));
+		EXPECT_EQ(MACH_SEND_INVALID_DEST,
+			  host_get_clock_service(bad[i], SYSTEM_CLOCK, &c));
+		EXPECT_EQ(MACH_SEND_INVALID_DEST,
+			  host_processor_info(bad[i], PROCESSOR_CPU_LOAD_INFO,
+					      &ncpu, &info, &cnt));
+		EXPECT_EQ(64, n);
+		EXPECT_EQ(0x777, c);
+	}
+	EXPECT_EQ(KERN_SUCCESS, host_page_size(MACH_PORT_NULL, &ps));
+	EXPECT_EQ(vm_page_size, ps);
+	/* A name that is not the host: XNU's HOST_NULL answers. */
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_processor_info(mach_task_self(), PROCESSOR_CPU_LOAD_INFO,
+				      &ncpu, &info, &cnt));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_get_clock_service(mach_task_self(), SYSTEM_CLOCK, &c));
+}
+
+/* XNU's clock attributes: 10 ms resolution, alarms 10 ms / none. */
+TEST(clock_attributes_xnu)
+{
+	clock_serv_t sc, cc;
+	clock_res_t res;
+	mach_msg_type_number_t n;
+	mach_port_t h = mach_host_self();
+
+	ASSERT_EQ(KERN_SUCCESS, host_get_clock_service(h, SYSTEM_CLOCK, &sc));
+	ASSERT_EQ(KERN_SUCCESS, host_get_clock_service(h, CALENDAR_CLOCK, &cc));
+	n = 1;
+	ASSERT_EQ(KERN_SUCCESS, clock_get_attributes(sc, CLOCK_GET_TIME_RES,
+						     (clock_attr_t)&res, &n));
+	EXPECT_EQ(NSEC_PER_SEC / 100, res);
+	ASSERT_EQ(KERN_SUCCESS, clock_get_attributes(cc, CLOCK_GET_TIME_RES,
+						     (clock_attr_t)&res, &n));
+	EXPECT_EQ(NSEC_PER_SEC / 100, res);
+	ASSERT_EQ(KERN_SUCCESS, clock_get_attributes(sc, CLOCK_ALARM_MINRES,
+						     (clock_attr_t)&res, &n));
+	EXPECT_EQ(NSEC_PER_SEC / 100, res);
+	ASSERT_EQ(KERN_SUCCESS, clock_get_attributes(cc, CLOCK_ALARM_MAXRES,
+						     (clock_attr_t)&res, &n));
+	EXPECT_EQ(0, res);
+	mach_port_deallocate(mach_task_self(), sc);
+	mach_port_deallocate(mach_task_self(), cc);
+	mach_port_deallocate(mach_task_self(), h);
+}
+
+/* The per-CPU lines of /proc/stat: user+nice+system+idle of each. */
+static int proc_cpus(unsigned long long *sum, int max)
+{
+	char line[512];
+	unsigned long long u, ni, sy, id;
+	int cpu, n = 0;
+	FILE *f = fopen("/proc/stat", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (line[3] >= '0' && line[3] <= '9' &&
+		    sscanf(line, "cpu%d %llu %llu %llu %llu", &cpu, &u, &ni,
+			   &sy, &id) == 5 && cpu >= 0 && cpu < max) {
+			sum[cpu] = u + ni + sy + id;
+			if (cpu + 1 > n)
+				n = cpu + 1;
+		}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+TEST(processor_info_load)
+{
+	processor_info_array_t info = NULL;
+	processor_cpu_load_info_t load;
+	mach_msg_type_number_t cnt = 0;
+	natural_t ncpu = 0, i;
+	unsigned long long before[256] = { 0 }, after[256] = { 0 }, t;
+	mach_port_t h = mach_host_self();
+	int n;
+
+	n = proc_cpus(before, 256);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(KERN_SUCCESS, host_processor_info(h, PROCESSOR_CPU_LOAD_INFO,
+						    &ncpu, &info, &cnt));
+	proc_cpus(after, 256);
+	/* The CPUs Linux lists or knows of, whichever are more. */
+	EXPECT_EQ((natural_t)(n > sysconf(_SC_NPROCESSORS_CONF) ? n :
+			      sysconf(_SC_NPROCESSORS_CONF)), ncpu);
+	EXPECT_EQ(ncpu * PROCESSOR_CPU_LOAD_INFO_COUNT, cnt);
+	ASSERT_NE(NULL, info);
+	load = (processor_cpu_load_info_t)info;
+	for (i = 0; i < (natural_t)n && i < 256; i++) {
+		t = (unsigned long long)load[i].cpu_ticks[CPU_STATE_USER] +
+		    load[i].cpu_ticks[CPU_STATE_NICE] +
+		    load[i].cpu_ticks[CPU_STATE_SYSTEM] +
+		    load[i].cpu_ticks[CPU_STATE_IDLE];
+		EXPECT_LE(before[i], t);
+		EXPECT_GE(after[i], t);
+	}
+	EXPECT_EQ(KERN_SUCCESS,
+		  vm_deallocate(mach_task_self(), (vm_address_t)info,
+				cnt * sizeof(integer_t)));
+	mach_port_deallocate(mach_task_self(), h);
+}
+
+TEST(processor_info_basic)
+{
+	processor_info_array_t info = NULL;
+	processor_basic_info_t b;
+	mach_msg_type_number_t cnt = 0;
+	natural_t ncpu = 0, i, running = 0;
+	host_basic_info_data_t hb;
+	mach_msg_type_number_t n = HOST_BASIC_INFO_COUNT;
+	mach_port_t h = mach_host_self();
+
+	ASSERT_EQ(KERN_SUCCESS, host_info(h, HOST_BASIC_INFO,
+					  (host_info_t)&hb, &n));
+	ASSERT_EQ(KERN_SUCCESS, host_processor_info(h, PROCESSOR_BASIC_INFO,
+						    &ncpu, &info, &cnt));
+	EXPECT_EQ(ncpu * PROCESSOR_BASIC_INFO_COUNT, cnt);
+	b = (processor_basic_info_t)info;
+	for (i = 0; i < ncpu; i++) {
+		EXPECT_EQ(hb.cpu_type, b[i].cpu_type);
+		EXPECT_EQ(hb.cpu_subtype, b[i].cpu_subtype);
+		EXPECT_EQ((int)i, b[i].slot_num);
+		EXPECT_EQ(i == 0, b[i].is_master);
+		running += !!b[i].running;
+	}
+	EXPECT_EQ((natural_t)sysconf(_SC_NPROCESSORS_ONLN), running);
+	EXPECT_EQ(KERN_SUCCESS,
+		  vm_deallocate(mach_task_self(), (vm_address_t)info,
+				cnt * sizeof(integer_t)));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  host_processor_info(h, 99, &ncpu, &info, &cnt));
+	mach_port_deallocate(mach_task_self(), h);
 }
 
 TEST(pid_for_task_self)

@@ -8,9 +8,16 @@
  * - semaphore_counts: an initial count is consumed without blocking, then
  *   a zero-timeout wait fails with KERN_OPERATION_TIMED_OUT; a signal with
  *   nobody waiting is kept for the next wait.
- * - semaphore_errors: bad task, negative value, bad policy, unknown or
- *   destroyed semaphore, a bad timespec; a semaphore's name is a name of
- *   the task's space that no port has.
+ * - semaphore_errors: bad task, negative value, bad policy (XNU's user
+ *   mask), NULL / unknown / destroyed semaphore (XNU's trap codes), a bad
+ *   timespec; a semaphore's name is a name of the space that no port has.
+ * - semaphore_wrong_rights: a receive right (KERN_INVALID_RIGHT), a send
+ *   right to another port (KERN_INVALID_CAPABILITY), wait_signal's signal
+ *   semaphore translated first, destroy's MIG codes.
+ * - error_strings_xnu: err_kern.sub's texts, XNU's texts for codes its
+ *   tables do not name, mach_error_type().
+ * - signal_thread_null: semaphore_signal_thread(THREAD_NULL) wakes one
+ *   waiter, KERN_NOT_WAITING and nothing kept without one.
  * - signal_wakes_one / signal_all_wakes_every_waiter: threads blocked in
  *   semaphore_wait() wake as many as signalled, then all; signal_all with
  *   nobody waiting is not kept.
@@ -92,31 +99,166 @@ TEST(semaphore_counts)
 
 TEST(semaphore_errors)
 {
-	mach_timespec_t bad = { 0, 1000000000 };
+	mach_timespec_t bad = { 0, 1000000000 }, now = { 0, 0 };
 	mach_port_type_t type = 0;
-	semaphore_t s = SEMAPHORE_NULL;
+	semaphore_t s = SEMAPHORE_NULL, out = 0xdead;
 
-	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+	/* MIG calls on the task port: a bad task fails the send. */
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
 		  semaphore_create(MACH_PORT_NULL, &s, SYNC_POLICY_FIFO, 0));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  semaphore_create(0x12345, &s, SYNC_POLICY_FIFO, 0));
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
-		  semaphore_create(mach_task_self(), &s, SYNC_POLICY_FIFO, -1));
+		  semaphore_create(mach_task_self(), &out, SYNC_POLICY_FIFO, -1));
+	EXPECT_EQ(0xdead, out);		/* untouched on failure */
+	/* XNU's SYNC_POLICY_USER_MASK is FIFO | LIFO | PREPOST (0x6). */
 	EXPECT_EQ(KERN_INVALID_ARGUMENT,
 		  semaphore_create(mach_task_self(), &s, SYNC_POLICY_MAX + 1, 0));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_signal(SEMAPHORE_NULL));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_wait(SEMAPHORE_NULL));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  semaphore_create(mach_task_self(), &s,
+				   SYNC_POLICY_FIXED_PRIORITY, 0));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  semaphore_create(mach_task_self(), &s, 0x3, 0));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  semaphore_create(mach_task_self(), &s, -1, 0));
+	ASSERT_EQ(KERN_SUCCESS, semaphore_create(mach_task_self(), &s,
+						 SYNC_POLICY_LIFO, 0));
+	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), s));
+	ASSERT_EQ(KERN_SUCCESS, semaphore_create(mach_task_self(), &s,
+						 0x4 /* PREPOST */, 0));
+	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), s));
+	/* The traps translate the name: XNU's port_name_to_semaphore(). */
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_signal(SEMAPHORE_NULL));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_signal_all(SEMAPHORE_NULL));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_wait(SEMAPHORE_NULL));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_timedwait(SEMAPHORE_NULL, now));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_signal(0x12345));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_signal_all(0x12345));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_wait(0x12345));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_signal(MACH_PORT_DEAD));
 	ASSERT_EQ(KERN_SUCCESS, semaphore_create(mach_task_self(), &s,
 						 SYNC_POLICY_FIFO, 0));
 	/* A name of the space, held by no port. */
 	EXPECT_EQ(KERN_SUCCESS, mach_port_type(mach_task_self(), s, &type));
 	EXPECT_EQ(KERN_INVALID_VALUE, semaphore_timedwait(s, bad));
+	/* The timespec is checked before the name. */
+	EXPECT_EQ(KERN_INVALID_VALUE, semaphore_timedwait(0x12345, bad));
 	bad.tv_nsec = -1;
 	EXPECT_EQ(KERN_INVALID_VALUE, semaphore_timedwait(s, bad));
+	EXPECT_EQ(KERN_INVALID_VALUE,
+		  semaphore_timedwait_signal(s, SEMAPHORE_NULL, bad));
 	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), s));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_signal(s));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_wait(s));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+	/* Destroyed: the name is gone. */
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_signal(s));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_signal_all(s));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_wait(s));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_timedwait(s, now));
+	EXPECT_EQ(MACH_SEND_INVALID_RIGHT,
 		  semaphore_destroy(mach_task_self(), s));
 	EXPECT_NE(KERN_SUCCESS, mach_port_type(mach_task_self(), s, &type));
+	EXPECT_EQ(MACH_SEND_INVALID_RIGHT,
+		  semaphore_destroy(mach_task_self(), 0x12345));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  semaphore_destroy(mach_task_self(), SEMAPHORE_NULL));
+}
+
+/* Rights that are not semaphores, and a bad task for destroy. */
+TEST(semaphore_wrong_rights)
+{
+	mach_timespec_t now = { 0, 0 };
+	mach_port_t rcv = mt_port(), snd = mt_port();
+	mach_port_urefs_t refs = 0;
+	semaphore_t s, s2;
+
+	ASSERT_NE(MACH_PORT_NULL, rcv);
+	ASSERT_NE(MACH_PORT_NULL, snd);
+	ASSERT_EQ(KERN_SUCCESS, mach_port_insert_right(mach_task_self(), snd,
+						       snd,
+						       MACH_MSG_TYPE_MAKE_SEND));
+	ASSERT_EQ(KERN_SUCCESS, semaphore_create(mach_task_self(), &s,
+						 SYNC_POLICY_FIFO, 1));
+	ASSERT_EQ(KERN_SUCCESS, semaphore_create(mach_task_self(), &s2,
+						 SYNC_POLICY_FIFO, 0));
+	/* Receive right only: no send right to translate. */
+	EXPECT_EQ(KERN_INVALID_RIGHT, semaphore_signal(rcv));
+	EXPECT_EQ(KERN_INVALID_RIGHT, semaphore_signal_all(rcv));
+	EXPECT_EQ(KERN_INVALID_RIGHT, semaphore_wait(rcv));
+	EXPECT_EQ(KERN_INVALID_RIGHT, semaphore_timedwait(rcv, now));
+	EXPECT_EQ(KERN_INVALID_RIGHT, semaphore_wait_signal(rcv, s2));
+	/* A send right to a port that is not a semaphore. */
+	EXPECT_EQ(KERN_INVALID_CAPABILITY, semaphore_signal(snd));
+	EXPECT_EQ(KERN_INVALID_CAPABILITY, semaphore_signal_all(snd));
+	EXPECT_EQ(KERN_INVALID_CAPABILITY, semaphore_wait(snd));
+	EXPECT_EQ(KERN_INVALID_CAPABILITY, semaphore_timedwait(snd, now));
+	EXPECT_EQ(KERN_INVALID_CAPABILITY,
+		  semaphore_timedwait_signal(snd, s2, now));
+	EXPECT_EQ(KERN_INVALID_CAPABILITY, semaphore_signal(mach_task_self()));
+	/*
+	 * wait_signal translates the signal semaphore first: a NULL one is
+	 * KERN_INVALID_NAME even when the wait could be satisfied, and
+	 * nothing is taken from the wait semaphore.
+	 */
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_wait_signal(s, SEMAPHORE_NULL));
+	EXPECT_EQ(KERN_INVALID_NAME,
+		  semaphore_timedwait_signal(s, SEMAPHORE_NULL, now));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_wait_signal(s, 0x12345));
+	EXPECT_EQ(KERN_INVALID_CAPABILITY, semaphore_wait_signal(s, snd));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_wait_signal(0x12345, s2));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(s2, now));
+	/* s still holds its count, and wait_signal posts s2. */
+	EXPECT_EQ(KERN_SUCCESS, semaphore_timedwait_signal(s, s2, now));
+	EXPECT_EQ(KERN_SUCCESS, semaphore_timedwait(s2, now));
+	/* Bad task: the MIG send fails. */
+	EXPECT_EQ(MACH_SEND_INVALID_DEST, semaphore_destroy(MACH_PORT_NULL, s));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST, semaphore_destroy(0x12345, s));
+	/* A receive right cannot be moved as a send right. */
+	EXPECT_EQ(MACH_SEND_INVALID_RIGHT,
+		  semaphore_destroy(mach_task_self(), rcv));
+	/* A send right moves in, converts to SEMAPHORE_NULL, is released. */
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  semaphore_destroy(mach_task_self(), snd));
+	EXPECT_EQ(KERN_SUCCESS, mach_port_get_refs(mach_task_self(), snd,
+						   MACH_PORT_RIGHT_SEND, &refs));
+	EXPECT_EQ(0, refs);
+	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), s));
+	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), s2));
+	mach_port_destroy(mach_task_self(), rcv);
+	mach_port_destroy(mach_task_self(), snd);
+}
+
+static void *sleep_wait_fn(void *arg)
+{
+	semaphore_t s = *(semaphore_t *)arg;
+
+	return (void *)(intptr_t)semaphore_wait(s);
+}
+
+/* semaphore_signal_thread(THREAD_NULL): one waiter, never kept. */
+TEST(signal_thread_null)
+{
+	mach_timespec_t now = { 0, 0 };
+	semaphore_t s;
+	pthread_t t;
+	void *res;
+
+	ASSERT_EQ(KERN_SUCCESS, semaphore_create(mach_task_self(), &s,
+						 SYNC_POLICY_FIFO, 0));
+	EXPECT_EQ(KERN_NOT_WAITING, semaphore_signal_thread(s, THREAD_NULL));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(s, now));
+	EXPECT_EQ(KERN_INVALID_NAME,
+		  semaphore_signal_thread(SEMAPHORE_NULL, THREAD_NULL));
+	EXPECT_EQ(KERN_INVALID_NAME,
+		  semaphore_signal_thread(0x12345, THREAD_NULL));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_signal_thread(s, 0x12345));
+	ASSERT_EQ(0, pthread_create(&t, NULL, sleep_wait_fn, &s));
+	usleep(100000);
+	EXPECT_EQ(KERN_SUCCESS, semaphore_signal_thread(s, THREAD_NULL));
+	pthread_join(t, &res);
+	EXPECT_EQ(KERN_SUCCESS, (kern_return_t)(intptr_t)res);
+	EXPECT_EQ(KERN_NOT_WAITING, semaphore_signal_thread(s, THREAD_NULL));
+	EXPECT_EQ(KERN_OPERATION_TIMED_OUT, semaphore_timedwait(s, now));
+	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), s));
+	EXPECT_EQ(KERN_INVALID_NAME, semaphore_signal_thread(s, THREAD_NULL));
 }
 
 struct waiter {
@@ -250,9 +392,9 @@ TEST(fork_child_has_no_semaphores)
 	if (pid == 0) {
 		semaphore_t c;
 
-		if (semaphore_signal(s) != KERN_INVALID_ARGUMENT ||
+		if (semaphore_signal(s) != KERN_INVALID_NAME ||
 		    semaphore_destroy(mach_task_self(), s) !=
-		    KERN_INVALID_ARGUMENT)
+		    MACH_SEND_INVALID_RIGHT)
 			_exit(1);
 		if (semaphore_create(mach_task_self(), &c, SYNC_POLICY_FIFO,
 				     0) || semaphore_signal(c) ||
@@ -381,6 +523,48 @@ TEST(get_srights)
 	EXPECT_EQ(KERN_INVALID_NAME,
 		  mach_port_get_srights(mach_task_self(), 0x7fff0001, &n));
 	mach_port_destroy(mach_task_self(), p);
+}
+
+/* mach_error_string() as XNU's err_kern.sub, and its unknown codes. */
+TEST(error_strings_xnu)
+{
+	static const struct {
+		kern_return_t kr;
+		const char *text;
+	} want[] = {
+		{ KERN_TERMINATED, "(os/kern) object terminated" },
+		{ KERN_LOCK_OWNED, "(os/kern) lock owned by another" },
+		{ KERN_LOCK_OWNED_SELF, "(os/kern) lock owned by self" },
+		{ KERN_RPC_SERVER_TERMINATED, "(os/kern) RPC terminated" },
+		{ KERN_RPC_TERMINATE_ORPHAN, "(os/kern) terminate orphan" },
+		{ KERN_RPC_CONTINUE_ORPHAN, "(os/kern) let orphan continue" },
+		{ KERN_NOT_SUPPORTED, "(os/kern) service not supported" },
+		{ KERN_NODE_DOWN, "(os/kern) remote node down" },
+		{ KERN_NOT_WAITING, "(os/kern) thread not waiting" },
+		{ KERN_OPERATION_TIMED_OUT, "(os/kern) operation timed out" },
+		{ KERN_INSUFFICIENT_BUFFER_SIZE,
+		  "(os/kern) insufficient input buffer size" },
+		{ KERN_DENIED, "(os/kern) denied by security policy" },
+		{ KERN_NOT_FOUND, "(os/kern) result not found" },
+		{ KERN_INVALID_CAPABILITY, "(os/kern) invalid capability" },
+		{ KERN_INVALID_HOST, "(os/kern) invalid host" },
+		{ 57, "unknown error code" },
+		{ 0x7fff & 0x3fff, "unknown error code" },
+		{ err_sub(5) | 1, "(operating system/?) unknown subsystem error" },
+		{ err_system(4) | err_sub(0) | 0x3fff, "unknown error code" },
+		{ err_system(4) | err_sub(7), "(ipc/?) unknown subsystem error" },
+		{ err_system(0x20) | 1, "(?/?) unknown error system" },
+		{ -303, "(ipc/mig) bad request message ID" },
+	};
+	size_t i;
+
+	for (i = 0; i < MT_ARRAY_LEN(want); i++)
+		EXPECT_STREQ(want[i].text, mach_error_string(want[i].kr));
+	EXPECT_STREQ("(os/kern)", mach_error_type(KERN_NOT_FOUND));
+	EXPECT_STREQ("(ipc/send)", mach_error_type(MACH_SEND_INVALID_DEST));
+	EXPECT_STREQ("(ipc/rcv)", mach_error_type(MACH_RCV_TIMED_OUT));
+	EXPECT_STREQ("(ipc/mig)", mach_error_type(MIG_BAD_ID));
+	EXPECT_STREQ("(?/?)", mach_error_type(err_system(0x20)));
 }
 
 TEST_HARNESS_MAIN

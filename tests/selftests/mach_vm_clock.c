@@ -22,6 +22,16 @@
  *   vm_copy_and_errors, vm_foreign_task.
  * - copy_without_process_vm_readv: the same checks where a seccomp filter
  *   refuses process_vm_readv(2) (the pipe fallback).
+ * - vm_allocate_codes: XNU's codes (no space, invalid address outside
+ *   the user range and in the first page), VM_FLAGS_USER_ALLOCATE,
+ *   superpages.
+ * - vm_region_layouts, vm_region_basic, vm_region_recurse: XNU's
+ *   structures and counts; the region at or after an address from
+ *   /proc/self/smaps; KERN_INVALID_ADDRESS past the last one.
+ * - vm_inherit_fork: NONE and SHARE seen by a forked child.
+ * - vm_wire_behavior_msync_purgable: KERN_INVALID_HOST for wiring, the
+ *   behaviors, msync flags and holes, purgeable control's codes.
+ * - vm_purgable_object: VM_FLAGS_PURGABLE memory's states.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -235,10 +245,10 @@ TEST(clock_errors)
 	EXPECT_EQ(7, t.tv_nsec);
 	EXPECT_EQ(KERN_SUCCESS, semaphore_destroy(mach_task_self(), sem));
 
-	/* A clock is not a semaphore either. */
+	/* A clock is not a semaphore either: a send right to another object. */
 	ASSERT_EQ(KERN_SUCCESS, host_get_clock_service(mach_host_self(),
 						       SYSTEM_CLOCK, &ok));
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, semaphore_signal(ok));
+	EXPECT_EQ(KERN_INVALID_CAPABILITY, semaphore_signal(ok));
 	EXPECT_EQ(KERN_SUCCESS, mach_port_deallocate(mach_task_self(), ok));
 	EXPECT_EQ(KERN_SUCCESS, mach_port_destroy(mach_task_self(), port));
 }
@@ -294,7 +304,10 @@ TEST(clock_attributes)
 
 	EXPECT_EQ(KERN_SUCCESS, host_page_size(mach_host_self(), &ps));
 	EXPECT_EQ((vm_size_t)sysconf(_SC_PAGESIZE), ps);
-	EXPECT_EQ(KERN_INVALID_ARGUMENT, host_page_size(mach_task_self(), &ps));
+	/* XNU's libsyscall answers without looking at the host. */
+	ps = 0;
+	EXPECT_EQ(KERN_SUCCESS, host_page_size(mach_task_self(), &ps));
+	EXPECT_EQ((vm_size_t)sysconf(_SC_PAGESIZE), ps);
 }
 
 /* A forked child is a new task: its clock names are its own. */
@@ -886,6 +899,581 @@ TEST(copy_without_process_vm_readv)
 	if (WEXITSTATUS(status) == 10)
 		SKIP(return, "seccomp filters are not available");
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* XNU's codes for vm_allocate() and the flags it takes from user space. */
+TEST(vm_allocate_codes)
+{
+	mach_port_t task = mach_task_self();
+	mach_vm_address_t a, b;
+	vm_address_t va;
+	int tag = 0;
+
+	/* Anywhere, larger than the address space: no space. */
+	a = 0;
+	EXPECT_EQ(KERN_NO_SPACE, mach_vm_allocate(task, &a, 1ULL << 60,
+						  VM_FLAGS_ANYWHERE));
+	a = 0;
+	EXPECT_EQ(KERN_NO_SPACE, mach_vm_allocate(task, &a, (1ULL << 47) + PAGE,
+						  VM_FLAGS_ANYWHERE));
+	/* Rounding the size up overflows. */
+	a = 0;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_allocate(task, &a, UINT64_MAX - 5, VM_FLAGS_ANYWHERE));
+	/* Fixed outside the user range, or in the first page. */
+	a = 0x0000900000000000ULL;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_allocate(task, &a, PAGE, VM_FLAGS_FIXED));
+	a = 0x00007ffffffff000ULL;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_allocate(task, &a, 2 * PAGE, VM_FLAGS_FIXED));
+	a = 0;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_allocate(task, &a, PAGE, VM_FLAGS_FIXED));
+	a = 0x10;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_allocate(task, &a, PAGE, VM_FLAGS_FIXED));
+	va = 0;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  vm_allocate(task, &va, PAGE, VM_FLAGS_FIXED));
+	/* Flags outside VM_FLAGS_USER_ALLOCATE. */
+	a = 0;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_allocate(task, &a, PAGE, VM_FLAGS_ANYWHERE |
+				   VM_FLAGS_RETURN_DATA_ADDR));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_allocate(task, &a, PAGE, VM_FLAGS_ANYWHERE |
+				   VM_FLAGS_RESILIENT_CODESIGN));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_allocate(task, &a, PAGE, VM_FLAGS_ANYWHERE | 0x100));
+	/* User flags and tags are taken. */
+	a = 0;
+	ASSERT_EQ(KERN_SUCCESS,
+		  mach_vm_allocate(task, &a, PAGE, VM_FLAGS_ANYWHERE |
+				   VM_FLAGS_4GB_CHUNK | VM_FLAGS_PERMANENT |
+				   VM_FLAGS_PURGABLE | VM_FLAGS_NO_CACHE |
+				   VM_FLAGS_RANDOM_ADDR |
+				   VM_FLAGS_GUARD_OBJECT_OPTOUT |
+				   VM_MAKE_TAG(VM_MEMORY_MALLOC)));
+	((volatile char *)(uintptr_t)a)[0] = 1;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a, PAGE));
+	VM_SET_FLAGS_ALIAS(tag, 200);
+	VM_GET_FLAGS_ALIAS(tag, tag);
+	EXPECT_EQ(200, tag);
+	EXPECT_EQ(0x00070000, VM_FLAGS_SUPERPAGE_MASK);
+	EXPECT_EQ(0x00010000, VM_FLAGS_SUPERPAGE_SIZE_ANY);
+	EXPECT_EQ(0x00020000, VM_FLAGS_SUPERPAGE_SIZE_2MB);
+	EXPECT_EQ(0, VM_FLAGS_SUPERPAGE_NONE);
+	/* Superpages: 2 MB aligned, SIZE_ANY rounds the size up. */
+	a = 0;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, PAGE,
+						 VM_FLAGS_ANYWHERE |
+						 VM_FLAGS_SUPERPAGE_SIZE_ANY));
+	EXPECT_EQ(0U, a & ((2ULL << 20) - 1));
+	((volatile char *)(uintptr_t)a)[(2 << 20) - 1] = 1;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a, 2 << 20));
+	a = 0;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_allocate(task, &a, PAGE, VM_FLAGS_ANYWHERE |
+				   VM_FLAGS_SUPERPAGE_SIZE_2MB));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_allocate(task, &a, 2 << 20, VM_FLAGS_ANYWHERE |
+				   (3 << VM_FLAGS_SUPERPAGE_SHIFT)));
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 2 << 20,
+						 VM_FLAGS_ANYWHERE |
+						 VM_FLAGS_SUPERPAGE_SIZE_2MB));
+	EXPECT_EQ(0U, a & ((2ULL << 20) - 1));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a, 2 << 20));
+	/* Fixed where something is: no space; overwrite replaces it. */
+	a = 0;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 2 * PAGE,
+						 VM_FLAGS_ANYWHERE));
+	b = a + PAGE;
+	EXPECT_EQ(KERN_NO_SPACE, mach_vm_allocate(task, &b, PAGE,
+						  VM_FLAGS_FIXED));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &b, PAGE,
+						 VM_FLAGS_FIXED |
+						 VM_FLAGS_OVERWRITE));
+	EXPECT_EQ(a + PAGE, b);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a, 2 * PAGE));
+}
+
+/* Layouts and counts of XNU's LP64 region structures (pack(4)). */
+TEST(vm_region_layouts)
+{
+	EXPECT_EQ(36U, sizeof(vm_region_basic_info_data_64_t));
+	EXPECT_EQ(9U, VM_REGION_BASIC_INFO_COUNT_64);
+	EXPECT_EQ(20U, offsetof(struct vm_region_basic_info_64, offset));
+	EXPECT_EQ(28U, offsetof(struct vm_region_basic_info_64, behavior));
+	EXPECT_EQ(32U, sizeof(vm_region_basic_info_data_t));
+	EXPECT_EQ(8U, VM_REGION_BASIC_INFO_COUNT);
+	EXPECT_EQ(36U, sizeof(vm_region_extended_info_data_t));
+	EXPECT_EQ(9U, VM_REGION_EXTENDED_INFO_COUNT);
+	EXPECT_EQ(20U, sizeof(vm_region_top_info_data_t));
+	EXPECT_EQ(5U, VM_REGION_TOP_INFO_COUNT);
+	EXPECT_EQ(76U, sizeof(vm_region_submap_info_data_64_t));
+	EXPECT_EQ(19U, VM_REGION_SUBMAP_INFO_COUNT_64);
+	EXPECT_EQ(17U, VM_REGION_SUBMAP_INFO_V1_COUNT_64);
+	EXPECT_EQ(16U, VM_REGION_SUBMAP_INFO_V0_COUNT_64);
+	EXPECT_EQ(68U, offsetof(struct vm_region_submap_info_64,
+				object_id_full));
+	EXPECT_EQ(48U, sizeof(vm_region_submap_short_info_data_64_t));
+	EXPECT_EQ(12U, VM_REGION_SUBMAP_SHORT_INFO_COUNT_64);
+	EXPECT_EQ(9, VM_REGION_BASIC_INFO_64);
+	EXPECT_EQ(10, VM_REGION_BASIC_INFO);
+	EXPECT_EQ(12, VM_REGION_TOP_INFO);
+	EXPECT_EQ(13, VM_REGION_EXTENDED_INFO);
+}
+
+TEST(vm_region_basic)
+{
+	mach_port_t task = mach_task_self();
+	vm_region_basic_info_data_64_t b;
+	vm_region_basic_info_data_t ob;
+	vm_region_extended_info_data_t e;
+	vm_region_top_info_data_t t;
+	mach_msg_type_number_t n;
+	mach_port_t obj = 0x1234;
+	mach_vm_address_t a = 0, r;
+	mach_vm_size_t sz;
+	vm_address_t va;
+	vm_size_t vsz;
+	char *sh;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 4 * PAGE,
+						 VM_FLAGS_ANYWHERE));
+	/* Three regions: rw, r (a hole made by deallocate), rw. */
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_protect(task, a, PAGE, FALSE,
+						VM_PROT_READ));
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a + PAGE, PAGE));
+	memset((void *)(uintptr_t)(a + 2 * PAGE), 1, PAGE);
+	r = a;
+	n = VM_REGION_BASIC_INFO_COUNT_64;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_region(task, &r, &sz,
+					       VM_REGION_BASIC_INFO_64,
+					       (vm_region_info_t)&b, &n, &obj));
+	EXPECT_EQ(a, r);
+	EXPECT_EQ(PAGE, sz);
+	EXPECT_EQ(VM_REGION_BASIC_INFO_COUNT_64, n);
+	EXPECT_EQ(MACH_PORT_NULL, obj);
+	EXPECT_EQ(VM_PROT_READ, b.protection);
+	EXPECT_EQ(VM_PROT_ALL, b.max_protection);
+	EXPECT_EQ(VM_INHERIT_COPY, b.inheritance);
+	EXPECT_FALSE(b.shared);
+	EXPECT_FALSE(b.reserved);
+	EXPECT_EQ(VM_BEHAVIOR_DEFAULT, b.behavior);
+	EXPECT_EQ(0, b.user_wired_count);
+	/* In the hole: the next region. */
+	r = a + PAGE + 5;
+	n = VM_REGION_BASIC_INFO_COUNT_64;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_region(task, &r, &sz,
+					       VM_REGION_BASIC_INFO_64,
+					       (vm_region_info_t)&b, &n, &obj));
+	EXPECT_EQ(a + 2 * PAGE, r);
+	EXPECT_LE(2 * PAGE, sz);	/* may merge with a neighbour */
+	EXPECT_EQ(VM_PROT_DEFAULT, b.protection);
+	/* Old flavor through mach_vm_region: converted to the 64-bit one. */
+	n = VM_REGION_BASIC_INFO_COUNT_64;
+	r = a;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_region(task, &r, &sz,
+					       VM_REGION_BASIC_INFO,
+					       (vm_region_info_t)&b, &n, &obj));
+	EXPECT_EQ(VM_REGION_BASIC_INFO_COUNT_64, n);
+	/* vm_region() keeps the legacy structure. */
+	va = (vm_address_t)a;
+	n = VM_REGION_BASIC_INFO_COUNT;
+	EXPECT_EQ(KERN_SUCCESS, vm_region(task, &va, &vsz, VM_REGION_BASIC_INFO,
+					  (vm_region_info_t)&ob, &n, &obj));
+	EXPECT_EQ(VM_REGION_BASIC_INFO_COUNT, n);
+	EXPECT_EQ(VM_PROT_READ, ob.protection);
+	EXPECT_EQ(PAGE, vsz);
+	va = (vm_address_t)a;
+	n = VM_REGION_BASIC_INFO_COUNT_64;
+	EXPECT_EQ(KERN_SUCCESS, vm_region_64(task, &va, &vsz,
+					     VM_REGION_BASIC_INFO_64,
+					     (vm_region_info_t)&b, &n, &obj));
+	EXPECT_EQ((vm_address_t)a, va);
+	/* Extended and top info: resident pages of the written region. */
+	r = a + 2 * PAGE;
+	n = VM_REGION_EXTENDED_INFO_COUNT;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_region(task, &r, &sz,
+					       VM_REGION_EXTENDED_INFO,
+					       (vm_region_info_t)&e, &n, &obj));
+	EXPECT_EQ(VM_REGION_EXTENDED_INFO_COUNT, n);
+	EXPECT_LE(1U, e.pages_resident);
+	EXPECT_EQ(SM_PRIVATE, e.share_mode);
+	EXPECT_EQ(VM_PROT_DEFAULT, e.protection);
+	n = VM_REGION_TOP_INFO_COUNT;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_region(task, &r, &sz,
+					       VM_REGION_TOP_INFO,
+					       (vm_region_info_t)&t, &n, &obj));
+	EXPECT_EQ(VM_REGION_TOP_INFO_COUNT, n);
+	EXPECT_LE(1U, t.private_pages_resident);
+	EXPECT_EQ(0U, t.shared_pages_resident);
+	/* Errors: counts too small, bad flavor, past the last region. */
+	n = VM_REGION_BASIC_INFO_COUNT_64 - 1;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_region(task, &r, &sz, VM_REGION_BASIC_INFO_64,
+				 (vm_region_info_t)&b, &n, &obj));
+	n = VM_REGION_TOP_INFO_COUNT - 1;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_region(task, &r, &sz, VM_REGION_TOP_INFO,
+				 (vm_region_info_t)&t, &n, &obj));
+	n = 100;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_region(task, &r, &sz, 99, (vm_region_info_t)&e,
+				 &n, &obj));
+	r = 0x00007ffffffff000ULL;
+	n = VM_REGION_BASIC_INFO_COUNT_64;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_region(task, &r, &sz, VM_REGION_BASIC_INFO_64,
+				 (vm_region_info_t)&b, &n, &obj));
+	EXPECT_EQ(0x00007ffffffff000ULL, r);
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_vm_region(MACH_PORT_NULL, &r, &sz,
+				 VM_REGION_BASIC_INFO_64,
+				 (vm_region_info_t)&b, &n, &obj));
+	/* Shared memory, and a hint: SHARE, shared, random. */
+	sh = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	sh[0] = 1;
+	ASSERT_EQ(0, madvise(sh, PAGE, MADV_RANDOM));
+	r = (uintptr_t)sh;
+	n = VM_REGION_BASIC_INFO_COUNT_64;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_region(task, &r, &sz,
+					       VM_REGION_BASIC_INFO_64,
+					       (vm_region_info_t)&b, &n, &obj));
+	EXPECT_EQ((uintptr_t)sh, r);
+	EXPECT_TRUE(b.shared);
+	EXPECT_EQ(VM_INHERIT_SHARE, b.inheritance);
+	EXPECT_EQ(VM_BEHAVIOR_RANDOM, b.behavior);
+	n = VM_REGION_EXTENDED_INFO_COUNT;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_region(task, &r, &sz,
+					       VM_REGION_EXTENDED_INFO,
+					       (vm_region_info_t)&e, &n, &obj));
+	EXPECT_EQ(SM_SHARED, e.share_mode);
+	munmap(sh, PAGE);
+	mach_vm_deallocate(task, a, 4 * PAGE);
+}
+
+TEST(vm_region_recurse)
+{
+	mach_port_t task = mach_task_self();
+	vm_region_submap_info_data_64_t s;
+	vm_region_submap_short_info_data_64_t sh;
+	mach_msg_type_number_t n;
+	mach_vm_address_t a = 0, r;
+	mach_vm_size_t sz;
+	vm_address_t va;
+	vm_size_t vsz;
+	natural_t depth;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 2 * PAGE,
+						 VM_FLAGS_ANYWHERE));
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_protect(task, a, 2 * PAGE, FALSE,
+						VM_PROT_READ));
+	((volatile char *)(uintptr_t)a)[0];
+	r = a;
+	depth = 5;
+	n = VM_REGION_SUBMAP_INFO_COUNT_64;
+	memset(&s, 0xff, sizeof(s));
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_region_recurse(task, &r, &sz, &depth,
+						       (vm_region_recurse_info_t)&s,
+						       &n));
+	EXPECT_EQ(a, r);
+	EXPECT_EQ(2 * PAGE, sz);
+	EXPECT_EQ(0U, depth);
+	EXPECT_EQ(VM_REGION_SUBMAP_INFO_COUNT_64, n);
+	EXPECT_EQ(VM_PROT_READ, s.protection);
+	EXPECT_EQ(VM_PROT_ALL, s.max_protection);
+	EXPECT_EQ(VM_INHERIT_COPY, s.inheritance);
+	EXPECT_FALSE(s.is_submap);
+	EXPECT_EQ(0, s.user_wired_count);
+	/* An older count gets the older structure. */
+	n = VM_REGION_SUBMAP_INFO_V1_COUNT_64;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_region_recurse(task, &r, &sz, &depth,
+						       (vm_region_recurse_info_t)&s,
+						       &n));
+	EXPECT_EQ(VM_REGION_SUBMAP_INFO_V1_COUNT_64, n);
+	n = VM_REGION_SUBMAP_SHORT_INFO_COUNT_64;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_region_recurse(task, &r, &sz, &depth,
+						       (vm_region_recurse_info_t)&sh,
+						       &n));
+	EXPECT_EQ(VM_REGION_SUBMAP_SHORT_INFO_COUNT_64, n);
+	EXPECT_EQ(VM_PROT_READ, sh.protection);
+	n = VM_REGION_SUBMAP_SHORT_INFO_COUNT_64 - 1;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_region_recurse(task, &r, &sz, &depth,
+					 (vm_region_recurse_info_t)&s, &n));
+	va = (vm_address_t)a;
+	n = VM_REGION_SUBMAP_INFO_COUNT_64;
+	EXPECT_EQ(KERN_SUCCESS, vm_region_recurse_64(task, &va, &vsz, &depth,
+						     (vm_region_recurse_info_t)&s,
+						     &n));
+	EXPECT_EQ(2 * PAGE, vsz);
+	/* Locked memory: user_wired_count. */
+	if (mlock((void *)(uintptr_t)a, PAGE) == 0) {
+		r = a;
+		n = VM_REGION_SUBMAP_INFO_COUNT_64;
+		EXPECT_EQ(KERN_SUCCESS,
+			  mach_vm_region_recurse(task, &r, &sz, &depth,
+						 (vm_region_recurse_info_t)&s,
+						 &n));
+		EXPECT_EQ(1, s.user_wired_count);
+		EXPECT_EQ(PAGE, sz);
+		munlock((void *)(uintptr_t)a, PAGE);
+	}
+	r = 0x00007ffffffff000ULL;
+	n = VM_REGION_SUBMAP_INFO_COUNT_64;
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_region_recurse(task, &r, &sz, &depth,
+					 (vm_region_recurse_info_t)&s, &n));
+	mach_vm_deallocate(task, a, 2 * PAGE);
+}
+
+static vm_inherit_t inheritance_of(mach_vm_address_t a)
+{
+	vm_region_basic_info_data_64_t b;
+	mach_msg_type_number_t n = VM_REGION_BASIC_INFO_COUNT_64;
+	mach_vm_size_t sz;
+	mach_port_t obj;
+
+	if (mach_vm_region(mach_task_self(), &a, &sz, VM_REGION_BASIC_INFO_64,
+			   (vm_region_info_t)&b, &n, &obj))
+		return 99;
+	return b.inheritance;
+}
+
+/* NONE: absent in a child; SHARE: the child's writes are seen. */
+TEST(vm_inherit_fork)
+{
+	mach_port_t task = mach_task_self();
+	mach_vm_address_t a = 0;
+	volatile char *p;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 3 * PAGE,
+						 VM_FLAGS_ANYWHERE));
+	p = (volatile char *)(uintptr_t)a;
+	p[0] = 'n';
+	p[PAGE] = 's';
+	p[2 * PAGE] = 'c';
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_inherit(task, a, PAGE,
+						VM_INHERIT_NONE));
+	EXPECT_EQ(VM_INHERIT_NONE, inheritance_of(a));
+	EXPECT_EQ(KERN_SUCCESS, vm_inherit(task, (vm_address_t)a + PAGE, PAGE,
+					   VM_INHERIT_SHARE));
+	EXPECT_EQ(VM_INHERIT_SHARE, inheritance_of(a + PAGE));
+	EXPECT_EQ('s', p[PAGE]);	/* contents kept */
+	EXPECT_EQ(VM_INHERIT_COPY, inheritance_of(a + 2 * PAGE));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		unsigned char v;
+
+		/* Not inherited: not mapped in the child. */
+		if (mincore((void *)p, PAGE, &v) == 0 || errno != ENOMEM)
+			_exit(1);
+		p[PAGE] = 'S';
+		p[2 * PAGE] = 'C';
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ('n', p[0]);
+	EXPECT_EQ('S', p[PAGE]);
+	EXPECT_EQ('c', p[2 * PAGE]);
+	/* Back to COPY. */
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_inherit(task, a, PAGE,
+						VM_INHERIT_COPY));
+	EXPECT_EQ(VM_INHERIT_COPY, inheritance_of(a));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_inherit(task, a, PAGE, VM_INHERIT_DONATE_COPY));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT, mach_vm_inherit(task, a, PAGE, 7));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_inherit(task, a, UINT64_MAX, VM_INHERIT_COPY));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_vm_inherit(MACH_PORT_NULL, a, PAGE, VM_INHERIT_COPY));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_inherit(task, a, 0, VM_INHERIT_NONE));
+	mach_vm_deallocate(task, a, 3 * PAGE);
+}
+
+TEST(vm_wire_behavior_msync_purgable)
+{
+	mach_port_t task = mach_task_self(), host;
+	mach_vm_address_t a = 0;
+	int state = VM_PURGABLE_VOLATILE;
+	char *p;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 3 * PAGE,
+						 VM_FLAGS_ANYWHERE));
+	p = (char *)(uintptr_t)a;
+	memset(p, 7, 3 * PAGE);
+	/* Wiring needs the privileged host port. */
+	host = mach_host_self();
+	EXPECT_EQ(KERN_INVALID_HOST,
+		  mach_vm_wire(host, task, a, PAGE, VM_PROT_READ));
+	EXPECT_EQ(KERN_INVALID_HOST,
+		  vm_wire(host, task, (vm_address_t)a, PAGE, VM_PROT_NONE));
+	EXPECT_EQ(KERN_INVALID_HOST,
+		  mach_vm_wire(task, task, a, PAGE, VM_PROT_READ));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_vm_wire(MACH_PORT_NULL, task, a, PAGE, VM_PROT_READ));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_vm_wire(0x7ffff101, task, a, PAGE, VM_PROT_READ));
+	mach_port_deallocate(task, host);
+	/* Behaviors. */
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(task, a, PAGE,
+						     VM_BEHAVIOR_RANDOM));
+	EXPECT_EQ(VM_INHERIT_COPY, inheritance_of(a));
+	{
+		vm_region_basic_info_data_64_t b;
+		mach_msg_type_number_t n = VM_REGION_BASIC_INFO_COUNT_64;
+		mach_vm_address_t r = a;
+		mach_vm_size_t sz;
+		mach_port_t obj;
+
+		ASSERT_EQ(KERN_SUCCESS,
+			  mach_vm_region(task, &r, &sz, VM_REGION_BASIC_INFO_64,
+					 (vm_region_info_t)&b, &n, &obj));
+		EXPECT_EQ(VM_BEHAVIOR_RANDOM, b.behavior);
+		EXPECT_EQ(PAGE, sz);
+	}
+	EXPECT_EQ(KERN_SUCCESS, vm_behavior_set(task, (vm_address_t)a, PAGE,
+						VM_BEHAVIOR_DEFAULT));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(task, a, 3 * PAGE,
+						     VM_BEHAVIOR_DONTNEED));
+	EXPECT_EQ(7, p[PAGE]);		/* DONTNEED keeps the data */
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(task, a, PAGE,
+						     VM_BEHAVIOR_ZERO));
+	EXPECT_EQ(0, p[0]);
+	EXPECT_EQ(0, p[PAGE - 1]);
+	EXPECT_EQ(7, p[PAGE]);
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_behavior_set(task, a, PAGE, 13));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_behavior_set(task, a, PAGE, -1));
+	/* Purgeable control on memory that is not purgeable. */
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_purgable_control(task, a, VM_PURGABLE_SET_STATE,
+					   &state));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_purgable_control(task, a, VM_PURGABLE_GET_STATE,
+					   &state));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  vm_purgable_control(task, (vm_address_t)a,
+				      VM_PURGABLE_SET_STATE_FROM_KERNEL,
+				      &state));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_purgable_control(task, a, 9, &state));
+	EXPECT_EQ(KERN_SUCCESS,
+		  mach_vm_purgable_control(task, a, VM_PURGABLE_PURGE_ALL,
+					   &state));
+	/* msync: both sync kinds refused; holes only with CONTIGUOUS. */
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_msync(task, a, 3 * PAGE,
+					      VM_SYNC_SYNCHRONOUS));
+	EXPECT_EQ(KERN_SUCCESS, vm_msync(task, (vm_address_t)a, PAGE,
+					 VM_SYNC_ASYNCHRONOUS |
+					 VM_SYNC_INVALIDATE));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_msync(task, a, PAGE, VM_SYNC_SYNCHRONOUS |
+				VM_SYNC_ASYNCHRONOUS));
+	EXPECT_EQ(MACH_SEND_INVALID_DEST,
+		  mach_vm_msync(MACH_PORT_NULL, a, PAGE, VM_SYNC_SYNCHRONOUS));
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a + PAGE, PAGE));
+	EXPECT_EQ(7, p[2 * PAGE]);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_msync(task, a, 3 * PAGE,
+					      VM_SYNC_SYNCHRONOUS));
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_msync(task, a, 3 * PAGE,
+				VM_SYNC_SYNCHRONOUS | VM_SYNC_CONTIGUOUS));
+	/* Holes for the behaviors and purgeable control. */
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_behavior_set(task, a, 3 * PAGE,
+				       VM_BEHAVIOR_SEQUENTIAL));
+	EXPECT_EQ(KERN_INVALID_ADDRESS,
+		  mach_vm_purgable_control(task, a + PAGE,
+					   VM_PURGABLE_GET_STATE, &state));
+	/* Read-only: purgeable set is a protection failure first. */
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_protect(task, a, PAGE, FALSE,
+						VM_PROT_READ));
+	EXPECT_EQ(KERN_PROTECTION_FAILURE,
+		  mach_vm_purgable_control(task, a, VM_PURGABLE_SET_STATE,
+					   &state));
+	EXPECT_EQ(KERN_PROTECTION_FAILURE,
+		  mach_vm_behavior_set(task, a, PAGE, VM_BEHAVIOR_ZERO));
+	mach_vm_deallocate(task, a, 3 * PAGE);
+}
+
+/* VM_FLAGS_PURGABLE memory is a purgeable object. */
+TEST(vm_purgable_object)
+{
+	mach_port_t task = mach_task_self();
+	mach_vm_address_t a = 0, b = 0;
+	int state = -1;
+	char *p;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 2 * PAGE,
+						 VM_FLAGS_ANYWHERE |
+						 VM_FLAGS_PURGABLE));
+	p = (char *)(uintptr_t)a;
+	memset(p, 9, 2 * PAGE);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_purgable_control(task, a + PAGE + 3,
+							 VM_PURGABLE_GET_STATE,
+							 &state));
+	EXPECT_EQ(VM_PURGABLE_NONVOLATILE, state);
+	state = VM_PURGABLE_VOLATILE;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_purgable_control(task, a,
+							 VM_PURGABLE_SET_STATE,
+							 &state));
+	EXPECT_EQ(VM_PURGABLE_NONVOLATILE, state);	/* the old state */
+	EXPECT_EQ(KERN_SUCCESS, vm_purgable_control(task, (vm_address_t)a,
+						    VM_PURGABLE_GET_STATE,
+						    &state));
+	EXPECT_EQ(VM_PURGABLE_VOLATILE, state);
+	EXPECT_EQ(9, p[PAGE]);			/* never purged here */
+	state = VM_PURGABLE_NONVOLATILE;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_purgable_control(task, a,
+							 VM_PURGABLE_SET_STATE,
+							 &state));
+	EXPECT_EQ(VM_PURGABLE_VOLATILE, state);
+	/* EMPTY discards the contents; the next set reports it. */
+	state = VM_PURGABLE_EMPTY;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_purgable_control(task, a,
+							 VM_PURGABLE_SET_STATE,
+							 &state));
+	EXPECT_EQ(0, p[0]);
+	EXPECT_EQ(0, p[2 * PAGE - 1]);
+	state = VM_PURGABLE_NONVOLATILE;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_purgable_control(task, a,
+							 VM_PURGABLE_SET_STATE,
+							 &state));
+	EXPECT_EQ(VM_PURGABLE_EMPTY, state);
+	/* Read-only: no set, get still works. */
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_protect(task, a, 2 * PAGE, FALSE,
+						VM_PROT_READ));
+	EXPECT_EQ(KERN_PROTECTION_FAILURE,
+		  mach_vm_purgable_control(task, a, VM_PURGABLE_SET_STATE,
+					   &state));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_purgable_control(task, a,
+							 VM_PURGABLE_GET_STATE,
+							 &state));
+	/* Part deallocated: the rest is no purgeable object any more. */
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a, PAGE));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_purgable_control(task, a + PAGE,
+					   VM_PURGABLE_GET_STATE, &state));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a + PAGE, PAGE));
+	/* Ordinary memory. */
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &b, PAGE,
+						 VM_FLAGS_ANYWHERE));
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_purgable_control(task, b, VM_PURGABLE_GET_STATE,
+					   &state));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, b, PAGE));
 }
 
 TEST_HARNESS_MAIN

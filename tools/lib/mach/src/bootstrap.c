@@ -72,8 +72,36 @@ LM_EXPORT kern_return_t task_get_special_port(task_inspect_t task,
 
 	if (!lm_task_ok(task))
 		return MACH_SEND_INVALID_DEST;
-	if (which_port != TASK_BOOTSTRAP_PORT)
+	if (!special_port)
 		return KERN_INVALID_ARGUMENT;
+	switch (which_port) {
+	case TASK_KERNEL_PORT:
+	case TASK_NAME_PORT:
+	case TASK_INSPECT_PORT:
+	case TASK_READ_PORT:
+		/*
+		 * The task's own name serves as its control, name, inspect
+		 * and read port; its one user reference never changes (see
+		 * mach_port_mod_refs()), so the caller needs no release.
+		 */
+		*special_port = lm_space.task;
+		return KERN_SUCCESS;
+	case TASK_HOST_PORT:
+		/* One more reference of mach_host_self()'s name. */
+		*special_port = mach_host_self();
+		return KERN_SUCCESS;
+	case TASK_SEATBELT_PORT:
+	case TASK_ACCESS_PORT:
+	case TASK_DEBUG_CONTROL_PORT:
+	case TASK_RESOURCE_NOTIFY_PORT:
+		/* Nobody set them: XNU's IP_NULL. */
+		*special_port = MACH_PORT_NULL;
+		return KERN_SUCCESS;
+	case TASK_BOOTSTRAP_PORT:
+		break;
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
 	p = lm_special_bootstrap;
 	/* The caller gets a send right of its own: one more reference. */
 	if (MACH_PORT_VALID(p) &&

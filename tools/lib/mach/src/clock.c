@@ -105,9 +105,14 @@ LM_EXPORT kern_return_t host_get_clock_service(host_t host, clock_id_t clock_id,
 	mach_port_name_t name;
 	int err;
 
-	/* mach_host_self() is MACH_PORT_NULL here: the only host. */
-	if (host != mach_host_self() || clock_id < 0 || clock_id >= LM_CLOCKS ||
-	    !clock_serv)
+	/*
+	 * XNU: a name without a right fails the send; a name that is not
+	 * the host, or a clock that does not exist, KERN_INVALID_ARGUMENT.
+	 */
+	err = lm_host_check(host);
+	if (err < 0)
+		return MACH_SEND_INVALID_DEST;
+	if (err || clock_id < 0 || clock_id >= LM_CLOCKS || !clock_serv)
 		return KERN_INVALID_ARGUMENT;
 	if (lm_ready())
 		return KERN_RESOURCE_SHORTAGE;
@@ -161,17 +166,16 @@ LM_EXPORT kern_return_t clock_get_time(clock_serv_t clock_serv,
 
 /*
  * XNU's clock routines take exactly one attribute (MIG passes the
- * caller's count, clipped to 1): a count of 0 is KERN_FAILURE.
- * CLOCK_GET_TIME_RES is the Linux clock's own resolution (XNU always says
- * 10 ms); there are no alarms, so the alarm resolutions are XNU's values:
- * 10 ms for SYSTEM_CLOCK, 0 for CALENDAR_CLOCK.
+ * caller's count, clipped to 1): a count of 0 is KERN_FAILURE.  The
+ * values are XNU's, whatever Linux's clocks can do: CLOCK_GET_TIME_RES is
+ * 10 ms for both clocks; the alarm resolutions are 10 ms for SYSTEM_CLOCK
+ * and 0 (no alarms) for CALENDAR_CLOCK.
  */
 LM_EXPORT kern_return_t clock_get_attributes(clock_serv_t clock_serv,
 					     clock_flavor_t flavor,
 					     clock_attr_t clock_attr,
 					     mach_msg_type_number_t *clock_attrCnt)
 {
-	struct timespec res;
 	clock_id_t id;
 	kern_return_t kr = lm_clock_lookup(clock_serv, &id);
 
@@ -183,9 +187,7 @@ LM_EXPORT kern_return_t clock_get_attributes(clock_serv_t clock_serv,
 		return KERN_FAILURE;
 	switch (flavor) {
 	case CLOCK_GET_TIME_RES:
-		if (clock_getres(lm_clock_source(id), &res) || res.tv_sec)
-			res.tv_nsec = NSEC_PER_SEC / 100;
-		*clock_attr = (clock_res_t)(res.tv_nsec ? res.tv_nsec : 1);
+		*clock_attr = (clock_res_t)(NSEC_PER_SEC / 100);
 		break;
 	case CLOCK_ALARM_CURRES:
 	case CLOCK_ALARM_MINRES:
@@ -200,9 +202,11 @@ LM_EXPORT kern_return_t clock_get_attributes(clock_serv_t clock_serv,
 	return KERN_SUCCESS;
 }
 
+/* As XNU's libsyscall, which answers without looking at the host. */
 LM_EXPORT kern_return_t host_page_size(host_t host, vm_size_t *out_page_size)
 {
-	if (host != mach_host_self() || !out_page_size)
+	(void)host;
+	if (!out_page_size)
 		return KERN_INVALID_ARGUMENT;
 	*out_page_size = vm_page_size;
 	return KERN_SUCCESS;

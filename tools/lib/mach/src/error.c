@@ -50,26 +50,26 @@ static const struct lm_errstr lm_errors[] = {
 	{ KERN_INVALID_MEMORY_CONTROL, "(os/kern) invalid memory control" },
 	{ KERN_INVALID_SECURITY, "(os/kern) invalid security" },
 	{ KERN_NOT_DEPRESSED, "(os/kern) not depressed" },
-	{ KERN_TERMINATED, "(os/kern) terminated" },
+	{ KERN_TERMINATED, "(os/kern) object terminated" },
 	{ KERN_LOCK_SET_DESTROYED, "(os/kern) lock set destroyed" },
 	{ KERN_LOCK_UNSTABLE, "(os/kern) lock unstable" },
-	{ KERN_LOCK_OWNED, "(os/kern) lock owned" },
+	{ KERN_LOCK_OWNED, "(os/kern) lock owned by another" },
 	{ KERN_LOCK_OWNED_SELF, "(os/kern) lock owned by self" },
 	{ KERN_SEMAPHORE_DESTROYED, "(os/kern) semaphore destroyed" },
-	{ KERN_RPC_SERVER_TERMINATED, "(os/kern) RPC server terminated" },
-	{ KERN_RPC_TERMINATE_ORPHAN, "(os/kern) RPC terminate orphan" },
-	{ KERN_RPC_CONTINUE_ORPHAN, "(os/kern) RPC continue orphan" },
-	{ KERN_NOT_SUPPORTED, "(os/kern) not supported" },
-	{ KERN_NODE_DOWN, "(os/kern) node down" },
-	{ KERN_NOT_WAITING, "(os/kern) not waiting" },
+	{ KERN_RPC_SERVER_TERMINATED, "(os/kern) RPC terminated" },
+	{ KERN_RPC_TERMINATE_ORPHAN, "(os/kern) terminate orphan" },
+	{ KERN_RPC_CONTINUE_ORPHAN, "(os/kern) let orphan continue" },
+	{ KERN_NOT_SUPPORTED, "(os/kern) service not supported" },
+	{ KERN_NODE_DOWN, "(os/kern) remote node down" },
+	{ KERN_NOT_WAITING, "(os/kern) thread not waiting" },
 	{ KERN_OPERATION_TIMED_OUT, "(os/kern) operation timed out" },
 	{ KERN_CODESIGN_ERROR, "(os/kern) code signing error" },
 	{ KERN_POLICY_STATIC, "(os/kern) policy is static" },
-	{ KERN_INSUFFICIENT_BUFFER_SIZE, "(os/kern) insufficient buffer size" },
-	{ KERN_DENIED, "(os/kern) denied" },
+	{ KERN_INSUFFICIENT_BUFFER_SIZE, "(os/kern) insufficient input buffer size" },
+	{ KERN_DENIED, "(os/kern) denied by security policy" },
 	{ KERN_MISSING_KC, "(os/kern) missing kernel collection" },
 	{ KERN_INVALID_KC, "(os/kern) invalid kernel collection" },
-	{ KERN_NOT_FOUND, "(os/kern) not found" },
+	{ KERN_NOT_FOUND, "(os/kern) result not found" },
 	{ MACH_SEND_IN_PROGRESS, "(ipc/send) send in progress" },
 	{ MACH_SEND_INVALID_DATA, "(ipc/send) invalid data" },
 	{ MACH_SEND_INVALID_DEST, "(ipc/send) invalid destination port" },
@@ -140,6 +140,45 @@ static const char *lm_error_lookup(mach_error_t e)
 	return NULL;
 }
 
+/*
+ * XNU's old codes: -100.. send, -200.. receive, -300.. MIG errors are
+ * read as the (ipc/send), (ipc/rcv) and (ipc/mig) codes they became.
+ */
+static mach_error_t lm_error_compat(mach_error_t e)
+{
+	if (e > -200 && e <= -100)
+		return -(e + 100) | err_system(4) | err_sub(0);
+	if (e > -300 && e <= -200)
+		return -(e + 200) | err_system(4) | err_sub(1);
+	if (e > -400 && e <= -300)
+		return -(e + 300) | err_system(4) | err_sub(2);
+	return e;
+}
+
+/*
+ * Not in the table: what XNU's libsyscall says for a code its tables do
+ * not name.  The systems it has no table for (5 to 0x3f but the library
+ * ones) get "(?/?) unknown error system", where XNU has no text at all.
+ */
+static const char *lm_error_unknown(mach_error_t e)
+{
+	unsigned int sys = err_get_system(e), sub = err_get_sub(e);
+
+	switch (sys) {
+	case 0:
+		return sub < 4 ? "unknown error code" :
+				 "(operating system/?) unknown subsystem error";
+	case 1:
+		return "(user space/?) unknown subsystem error";
+	case 3:
+	case 4:
+		return sub < 3 ? "unknown error code" :
+				 "(ipc/?) unknown subsystem error";
+	default:
+		return "(?/?) unknown error system";
+	}
+}
+
 LM_EXPORT char *mach_error_string(mach_error_t error_value)
 {
 	const char *s = lm_error_lookup(error_value);
@@ -147,24 +186,46 @@ LM_EXPORT char *mach_error_string(mach_error_t error_value)
 	/* Receive and send codes may carry MACH_MSG_MASK bits. */
 	if (!s && err_get_system(error_value) == 4)
 		s = lm_error_lookup(error_value & ~MACH_MSG_MASK);
-	return (char *)(s ? s : "(unknown/unknown) unknown error");
+	if (!s)
+		s = lm_error_unknown(lm_error_compat(error_value));
+	return (char *)s;
 }
 
 LM_EXPORT char *mach_error_type(mach_error_t error_value)
 {
-	switch (err_get_system(error_value)) {
+	static const char *const ipc[] = { "(ipc/send)", "(ipc/rcv)",
+					   "(ipc/mig)" };
+	static const char *const os[] = { "(os/kern)", "(os/?)", "(os/?)",
+					  "(os/unix)" };
+	mach_error_t e = lm_error_compat(error_value);
+	unsigned int sub = err_get_sub(e);
+
+	switch (err_get_system(e)) {
 	case 0:
-		return (char *)"(os/kern)";
+		return (char *)(sub < 4 ? os[sub] : "(?/?)");
+	case 3:
 	case 4:
-		return err_get_sub(error_value) ? (char *)"(ipc/rcv)" :
-						  (char *)"(ipc/send)";
+		return (char *)(sub < 3 ? ipc[sub] : "(?/?)");
 	default:
-		return (char *)"(unknown/unknown)";
+		return (char *)"(?/?)";
 	}
 }
 
+/*
+ * As XNU's: a named code prints its text only; one its tables do not
+ * name adds the type and the code in hex ("%s %s %s (%x)").
+ */
 LM_EXPORT void mach_error(const char *str, mach_error_t error_value)
 {
-	fprintf(stderr, "%s %s (0x%x)\n", str, mach_error_string(error_value),
-		(unsigned int)error_value);
+	int known = lm_error_lookup(error_value) ||
+		    (err_get_system(error_value) == 4 &&
+		     lm_error_lookup(error_value & ~MACH_MSG_MASK));
+
+	if (known)
+		fprintf(stderr, "%s %s\n", str, mach_error_string(error_value));
+	else
+		fprintf(stderr, "%s %s %s (%x)\n", str,
+			mach_error_type(error_value),
+			mach_error_string(error_value),
+			(unsigned int)error_value);
 }

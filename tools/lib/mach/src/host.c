@@ -2,7 +2,8 @@
 /*
  * libmach: what the host calls can say of a Linux machine (host_info(),
  * host_statistics()), and the scheduling traps (thread_switch(), swtch(),
- * swtch_pri()).  The host is mach_host_self(), the only one.
+ * swtch_pri()), host_processor_info().  The host is mach_host_self(), the
+ * only one.
  *
  * The figures come from sysconf() and /proc, read at each call; nothing
  * is cached, so nothing here needs a lock or a fork handler.
@@ -38,6 +39,18 @@
 #define LM_BASEPRI_DEFAULT	31
 /* XNU's standard quantum, 10 ms: HOST_SCHED_INFO. */
 #define LM_QUANTUM_MS		10
+
+/*
+ * The host is mach_host_self()'s name: for a name without a right (or
+ * MACH_PORT_NULL) the MIG send fails, MACH_SEND_INVALID_DEST; another
+ * name is no host, @not_host (each call has XNU's answer for HOST_NULL).
+ */
+static kern_return_t lm_host_kr(host_t host, kern_return_t not_host)
+{
+	int r = lm_host_check(host);
+
+	return r < 0 ? MACH_SEND_INVALID_DEST : r ? not_host : KERN_SUCCESS;
+}
 
 static integer_t lm_cpus(int which)
 {
@@ -108,7 +121,11 @@ LM_EXPORT kern_return_t host_info(host_t host, host_flavor_t flavor,
 		.maximum_priority = LM_MAXPRI_RESERVED,
 	};
 
-	if (host != mach_host_self() || !host_info_out || !host_info_outCnt)
+	kern_return_t kr = lm_host_kr(host, KERN_INVALID_ARGUMENT);
+
+	if (kr)
+		return kr;
+	if (!host_info_out || !host_info_outCnt)
 		return KERN_INVALID_ARGUMENT;
 	switch (flavor) {
 	case HOST_BASIC_INFO:
@@ -308,8 +325,9 @@ LM_EXPORT kern_return_t host_statistics(host_t host, host_flavor_t flavor,
 	host_cpu_load_info_data_t cpu;
 	kern_return_t kr;
 
-	if (host != mach_host_self())
-		return KERN_INVALID_HOST;
+	kr = lm_host_kr(host, KERN_INVALID_HOST);
+	if (kr)
+		return kr;
 	if (!host_info_out || !host_info_outCnt)
 		return KERN_INVALID_ARGUMENT;
 	switch (flavor) {
@@ -338,8 +356,9 @@ LM_EXPORT kern_return_t host_statistics64(host_t host, host_flavor_t flavor,
 	if (flavor != HOST_VM_INFO64)
 		return host_statistics(host, flavor, host_info64_out,
 				       host_info64_outCnt);
-	if (host != mach_host_self())
-		return KERN_INVALID_HOST;
+	kr = lm_host_kr(host, KERN_INVALID_HOST);
+	if (kr)
+		return kr;
 	if (!host_info64_out || !host_info64_outCnt)
 		return KERN_INVALID_ARGUMENT;
 	if (*host_info64_outCnt < HOST_VM_INFO64_REV0_COUNT)
@@ -352,6 +371,107 @@ LM_EXPORT kern_return_t host_statistics64(host_t host, host_flavor_t flavor,
 			      HOST_VM_INFO64_REV1_COUNT :
 			      HOST_VM_INFO64_REV0_COUNT;
 	memcpy(host_info64_out, &vm, *host_info64_outCnt * sizeof(integer_t));
+	return KERN_SUCCESS;
+}
+
+/*
+ * The per-CPU lines of /proc/stat ("cpuN user nice system idle ..."), as
+ * an array of @max CPUs; CPUs absent (offline) stay 0.  The number of
+ * CPUs is the highest listed plus one, at least 1; -1 on error.
+ */
+static int lm_cpu_lines(processor_cpu_load_info_data_t *load,
+			processor_basic_info_data_t *basic, int max)
+{
+	char line[512];
+	unsigned long long user, nice, sys, idle;
+	FILE *f = fopen("/proc/stat", "re");
+	int cpu, n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* Not the first line, "cpu" and the sums of all CPUs. */
+		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9')
+			continue;
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu", &cpu, &user,
+			   &nice, &sys, &idle) != 5 || cpu < 0 || cpu >= max)
+			continue;
+		if (load) {
+			load[cpu].cpu_ticks[CPU_STATE_USER] = (natural_t)user;
+			load[cpu].cpu_ticks[CPU_STATE_SYSTEM] = (natural_t)sys;
+			load[cpu].cpu_ticks[CPU_STATE_IDLE] = (natural_t)idle;
+			load[cpu].cpu_ticks[CPU_STATE_NICE] = (natural_t)nice;
+		}
+		/* Linux lists the CPUs that are online. */
+		if (basic)
+			basic[cpu].running = TRUE;
+		if (cpu + 1 > n)
+			n = cpu + 1;
+	}
+	fclose(f);
+	return n ? n : 1;
+}
+
+LM_EXPORT kern_return_t host_processor_info(host_t host,
+					    processor_flavor_t flavor,
+					    natural_t *out_processor_count,
+					    processor_info_array_t *out_processor_info,
+					    mach_msg_type_number_t *out_processor_infoCnt)
+{
+	int max = lm_cpus(_SC_NPROCESSORS_CONF), n, i;
+	mach_msg_type_number_t per;
+	vm_address_t addr = 0;
+	vm_size_t size;
+	kern_return_t kr = lm_host_kr(host, KERN_INVALID_ARGUMENT);
+
+	if (kr)
+		return kr;
+	if (!out_processor_count || !out_processor_info ||
+	    !out_processor_infoCnt)
+		return KERN_INVALID_ARGUMENT;
+	switch (flavor) {
+	case PROCESSOR_BASIC_INFO:
+		per = PROCESSOR_BASIC_INFO_COUNT;
+		break;
+	case PROCESSOR_CPU_LOAD_INFO:
+		per = PROCESSOR_CPU_LOAD_INFO_COUNT;
+		break;
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
+	/* CPUs may be listed beyond the configured count: take the larger. */
+	n = lm_cpu_lines(NULL, NULL, 4096);
+	if (n < 0)
+		return KERN_FAILURE;
+	if (n < max)
+		n = max;
+	size = round_page((vm_size_t)n * per * sizeof(integer_t));
+	kr = vm_allocate(mach_task_self(), &addr, size, VM_FLAGS_ANYWHERE);
+	if (kr)
+		return kr;
+	if (flavor == PROCESSOR_CPU_LOAD_INFO) {
+		if (lm_cpu_lines((processor_cpu_load_info_data_t *)addr, NULL,
+				 n) < 0) {
+			vm_deallocate(mach_task_self(), addr, size);
+			return KERN_FAILURE;
+		}
+	} else {
+		processor_basic_info_data_t *b = (processor_basic_info_data_t *)addr;
+
+		for (i = 0; i < n; i++) {
+			b[i].cpu_type = LM_CPU_TYPE;
+			b[i].cpu_subtype = LM_CPU_SUBTYPE;
+			b[i].slot_num = i;
+			b[i].is_master = i == 0;
+		}
+		if (lm_cpu_lines(NULL, b, n) < 0) {
+			vm_deallocate(mach_task_self(), addr, size);
+			return KERN_FAILURE;
+		}
+	}
+	*out_processor_count = (natural_t)n;
+	*out_processor_info = (processor_info_array_t)addr;
+	*out_processor_infoCnt = (mach_msg_type_number_t)n * per;
 	return KERN_SUCCESS;
 }
 

@@ -33,6 +33,10 @@ LM_EXPORT const security_token_t KERNEL_SECURITY_TOKEN = KERNEL_SECURITY_TOKEN_V
 LM_EXPORT const audit_token_t KERNEL_AUDIT_TOKEN = KERNEL_AUDIT_TOKEN_VALUE;
 
 static pthread_mutex_t lm_init_lock = PTHREAD_MUTEX_INITIALIZER;
+/* mach_host_self()'s name, see there. */
+static pthread_mutex_t lm_host_lock = PTHREAD_MUTEX_INITIALIZER;
+static mach_port_name_t lm_host_name;
+static pid_t lm_host_pid;
 
 int lm_ioctl(unsigned long cmd, void *arg)
 {
@@ -49,6 +53,7 @@ static void lm_space_open(void)
 	lm_space.fd = -1;
 	lm_space.task = MACH_PORT_NULL;
 	mach_task_self_ = MACH_PORT_NULL;
+	lm_host_name = MACH_PORT_NULL;
 	if (!path || !*path)
 		path = "/dev/machipc";
 	fd = open(path, O_RDWR | O_CLOEXEC);
@@ -69,11 +74,22 @@ static void lm_space_open(void)
 	lm_space.task = alloc.name;
 	lm_space.open_errno = 0;
 	mach_task_self_ = alloc.name;
+	/*
+	 * The host's name too, so that it is in the space from the start,
+	 * as the task's is (mach_host_self() makes one if this fails).
+	 */
+	alloc.name = MACH_PORT_NULL;
+	lm_host_name = ioctl(fd, MACHIPC_IOC_PORT_ALLOCATE, &alloc) < 0 ?
+		       MACH_PORT_NULL : alloc.name;
+	lm_host_pid = lm_space.pid;
 }
 
 /* In the child of fork(): the parent's space is not ours. */
 static void lm_atfork_child(void)
 {
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	lm_host_lock = fresh;
 	if (lm_space.fd >= 0)
 		close(lm_space.fd);
 	lm_space_open();
@@ -82,6 +98,7 @@ static void lm_atfork_child(void)
 	lm_bootstrap_fork_child();
 	lm_sync_fork_child();
 	lm_clock_fork_child();
+	lm_task_fork_child();
 }
 
 int lm_ready(void)
@@ -159,14 +176,82 @@ uint32_t lm_disp_needs(mach_msg_type_name_t t)
 	}
 }
 
-LM_EXPORT mach_port_t mach_host_self(void)
+/*
+ * The host, mach_host_self(), is a dead name of the space too, made with
+ * the space (lm_space_open()).  As on XNU each call hands out a send
+ * right: one more user reference of the same name (kept where it is at the
+ * maximum), which mach_port_deallocate() releases; when the last one is
+ * released the name is no longer the host, and the next call makes a new
+ * name.  mach_port_type() calls it a dead name, as the clocks'.
+ */
+
+/* One more user reference of the dead name @*slot, or a new dead name. */
+mach_port_name_t lm_self_name_ref(mach_port_name_t *slot)
 {
-	return MACH_PORT_NULL;
+	struct machipc_port_alloc alloc = { .right = MACHIPC_RIGHT_DEAD_NAME };
+	struct machipc_port_mod_refs ref = {
+		.right = MACHIPC_RIGHT_DEAD_NAME,
+		.delta = 1,
+	};
+	int err;
+
+	if (*slot != MACH_PORT_NULL) {
+		ref.name = *slot;
+		err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &ref);
+		if (!err || err == EOVERFLOW)
+			return *slot;
+	}
+	*slot = MACH_PORT_NULL;
+	if (lm_ioctl(MACHIPC_IOC_PORT_ALLOCATE, &alloc))
+		return MACH_PORT_NULL;
+	*slot = alloc.name;
+	return alloc.name;
 }
 
-LM_EXPORT mach_port_t mach_thread_self(void)
+/* Is @name, a name the library made, still a dead name of the space? */
+int lm_self_name_alive(mach_port_name_t name)
 {
-	return MACH_PORT_NULL;
+	struct machipc_name_info info;
+
+	return MACH_PORT_VALID(name) && !lm_name_info(name, &info) &&
+	       (info.rights & MACHIPC_RIGHT_DEAD_NAME);
+}
+
+LM_EXPORT mach_port_t mach_host_self(void)
+{
+	mach_port_name_t name;
+
+	if (lm_ready())
+		return MACH_PORT_NULL;
+	pthread_mutex_lock(&lm_host_lock);
+	if (lm_host_pid != lm_space.pid) {
+		lm_host_name = MACH_PORT_NULL;
+		lm_host_pid = lm_space.pid;
+	}
+	name = lm_self_name_ref(&lm_host_name);
+	pthread_mutex_unlock(&lm_host_lock);
+	return name;
+}
+
+LM_EXPORT mach_port_name_t host_self_trap(void)
+{
+	return mach_host_self();
+}
+
+int lm_host_check(mach_port_name_t name)
+{
+	struct machipc_name_info info;
+	int ret;
+
+	if (!MACH_PORT_VALID(name) || lm_ready())
+		return -1;
+	pthread_mutex_lock(&lm_host_lock);
+	ret = lm_host_pid == lm_space.pid && name == lm_host_name &&
+	      lm_self_name_alive(name) ? 0 : 1;
+	pthread_mutex_unlock(&lm_host_lock);
+	if (ret && lm_name_info(name, &info))
+		ret = -1;
+	return ret;
 }
 
 LM_EXPORT mach_port_name_t task_self_trap(void)

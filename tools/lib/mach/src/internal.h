@@ -88,4 +88,14 @@ void lm_audit_token(audit_token_t *tok, unsigned int auid, unsigned int euid,
 		    unsigned long long start_time);
 void lm_self_audit_token(audit_token_t *tok);
 
+/*
+ * init.c: the names mach_host_self() and mach_thread_self() hand out.
+ * lm_host_check(): 0 for the host's name, 1 for another name of the
+ * space, -1 for no name (MACH_SEND_INVALID_DEST).
+ */
+mach_port_name_t lm_self_name_ref(mach_port_name_t *slot);
+int lm_self_name_alive(mach_port_name_t name);
+int lm_host_check(mach_port_name_t name);
+void lm_task_fork_child(void);
+
 #endif /* LIBMACH_INTERNAL_H */

@@ -111,6 +111,14 @@ struct lm_sem {
 	struct lm_sem *next;
 };
 
+/*
+ * The policies XNU's semaphore_create() takes (its SYNC_POLICY_USER_MASK):
+ * FIFO, LIFO and the kernel-private PREPOST (0x4).
+ * SYNC_POLICY_FIXED_PRIORITY is no longer accepted.
+ */
+#define LM_SYNC_POLICY_USER_MASK \
+	(SYNC_POLICY_FIFO | SYNC_POLICY_LIFO | 0x4)
+
 static pthread_mutex_t lm_sems_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lm_sem *lm_sems;
 
@@ -146,6 +154,56 @@ static struct lm_sem *lm_sem_get(semaphore_t name)
 	return s;
 }
 
+/*
+ * XNU's port_name_to_semaphore(): the semaphore named @name, with a
+ * reference, or the code the trap returns: KERN_INVALID_NAME for
+ * MACH_PORT_NULL / MACH_PORT_DEAD or a name the space does not hold (a
+ * destroyed semaphore's name is gone), KERN_INVALID_RIGHT for a name
+ * without a send right (receive only, send-once, port set),
+ * KERN_INVALID_CAPABILITY for a send right to something that is not a
+ * semaphore.  The library's other objects (mach_task_self(), clocks) are
+ * dead names standing for XNU's send rights, so a dead name is taken as
+ * one (XNU: KERN_INVALID_RIGHT for a true dead name).
+ */
+static kern_return_t lm_sem_lookup(semaphore_t name, struct lm_sem **sp)
+{
+	struct machipc_name_info info;
+
+	*sp = NULL;
+	if (name == MACH_PORT_NULL || name == MACH_PORT_DEAD)
+		return KERN_INVALID_NAME;
+	*sp = lm_sem_get(name);
+	if (*sp)
+		return KERN_SUCCESS;
+	if (lm_ready())
+		return KERN_INVALID_NAME;
+	if (name == lm_space.task)
+		return KERN_INVALID_CAPABILITY;
+	if (lm_name_info(name, &info))
+		return KERN_INVALID_NAME;
+	return (info.rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_DEAD_NAME)) ?
+	       KERN_INVALID_CAPABILITY : KERN_INVALID_RIGHT;
+}
+
+/*
+ * semaphore_create() and semaphore_destroy() are MIG calls on the task
+ * port: a name that is no send right is MACH_SEND_INVALID_DEST; a send
+ * right to something else than a task converts to TASK_NULL, which the
+ * kernel refuses with KERN_INVALID_ARGUMENT.
+ */
+static kern_return_t lm_sem_task(task_t task)
+{
+	struct machipc_name_info info;
+
+	if (lm_task_ok(task))
+		return KERN_SUCCESS;
+	if (lm_ready() || task == MACH_PORT_NULL || task == MACH_PORT_DEAD ||
+	    lm_name_info(task, &info))
+		return MACH_SEND_INVALID_DEST;
+	return (info.rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_SEND_ONCE)) ?
+	       KERN_INVALID_ARGUMENT : MACH_SEND_INVALID_DEST;
+}
+
 static void lm_sem_put(struct lm_sem *s)
 {
 	int last;
@@ -166,10 +224,12 @@ LM_EXPORT kern_return_t semaphore_create(task_t task, semaphore_t *semaphore,
 	struct machipc_port_alloc alloc = { .right = MACHIPC_RIGHT_DEAD_NAME };
 	pthread_condattr_t attr;
 	struct lm_sem *s;
+	kern_return_t kr = lm_sem_task(task);
 
-	if (!lm_task_ok(task))
-		return KERN_INVALID_ARGUMENT;
-	if (!semaphore || value < 0 || policy < 0 || policy > SYNC_POLICY_MAX)
+	if (kr)
+		return kr;
+	/* The output is left alone on failure, as by XNU's MIG stub. */
+	if (!semaphore || value < 0 || (policy & ~LM_SYNC_POLICY_USER_MASK))
 		return KERN_INVALID_ARGUMENT;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -194,12 +254,22 @@ LM_EXPORT kern_return_t semaphore_create(task_t task, semaphore_t *semaphore,
 	return KERN_SUCCESS;
 }
 
+/*
+ * XNU's request moves the caller's send right into the message: a name
+ * with no send right fails the send (MACH_SEND_INVALID_RIGHT); a send
+ * right to another object converts to SEMAPHORE_NULL, so the call
+ * returns KERN_INVALID_ARGUMENT and the moved right is released.
+ */
 LM_EXPORT kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore)
 {
 	struct machipc_port_name pn = { .name = semaphore };
+	struct machipc_name_info info;
 	struct lm_sem *s, **pp;
+	kern_return_t kr = lm_sem_task(task);
 
-	if (!lm_task_ok(task))
+	if (kr)
+		return kr;
+	if (semaphore == SEMAPHORE_NULL || semaphore == MACH_PORT_DEAD)
 		return KERN_INVALID_ARGUMENT;
 	pthread_mutex_lock(&lm_sems_lock);
 	for (pp = &lm_sems; (s = *pp) && s->name != semaphore; pp = &s->next)
@@ -207,8 +277,17 @@ LM_EXPORT kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore)
 	if (s)
 		*pp = s->next;
 	pthread_mutex_unlock(&lm_sems_lock);
-	if (!s)
+	if (!s) {
+		if (semaphore == lm_space.task)
+			return KERN_INVALID_ARGUMENT;
+		/* A dead name stands for a library object's send right. */
+		if (lm_name_info(semaphore, &info) ||
+		    !(info.rights & (MACHIPC_RIGHT_SEND |
+				     MACHIPC_RIGHT_DEAD_NAME)))
+			return MACH_SEND_INVALID_RIGHT;
+		mach_port_deallocate(task, semaphore);
 		return KERN_INVALID_ARGUMENT;
+	}
 	pthread_mutex_lock(&s->lock);
 	s->dead = 1;
 	pthread_cond_broadcast(&s->cond);
@@ -249,11 +328,11 @@ static kern_return_t lm_sem_signal_obj(struct lm_sem *s, int all)
 
 static kern_return_t lm_sem_signal(semaphore_t semaphore, int all)
 {
-	struct lm_sem *s = lm_sem_get(semaphore);
-	kern_return_t kr;
+	struct lm_sem *s;
+	kern_return_t kr = lm_sem_lookup(semaphore, &s);
 
-	if (!s)
-		return KERN_INVALID_ARGUMENT;
+	if (kr)
+		return kr;
 	kr = lm_sem_signal_obj(s, all);
 	lm_sem_put(s);
 	return kr;
@@ -267,6 +346,37 @@ LM_EXPORT kern_return_t semaphore_signal(semaphore_t semaphore)
 LM_EXPORT kern_return_t semaphore_signal_all(semaphore_t semaphore)
 {
 	return lm_sem_signal(semaphore, 1);
+}
+
+/*
+ * THREAD_NULL: wake one waiter if there is one, else KERN_NOT_WAITING
+ * and nothing is kept.  The library knows no thread ports: any other
+ * thread is refused as XNU refuses a name that is not a thread
+ * (KERN_INVALID_ARGUMENT, checked before the semaphore).
+ */
+LM_EXPORT kern_return_t semaphore_signal_thread(semaphore_t semaphore,
+						thread_t thread)
+{
+	struct lm_sem *s;
+	kern_return_t kr;
+
+	if (thread != THREAD_NULL)
+		return KERN_INVALID_ARGUMENT;
+	kr = lm_sem_lookup(semaphore, &s);
+	if (kr)
+		return kr;
+	pthread_mutex_lock(&s->lock);
+	if (s->dead) {
+		kr = KERN_TERMINATED;
+	} else if (s->waiters > s->pending) {
+		s->pending++;
+		pthread_cond_broadcast(&s->cond);
+	} else {
+		kr = KERN_NOT_WAITING;
+	}
+	pthread_mutex_unlock(&s->lock);
+	lm_sem_put(s);
+	return kr;
 }
 
 /*
@@ -303,13 +413,15 @@ static kern_return_t lm_sem_block(struct lm_sem *s, unsigned long gen,
 
 /*
  * Wait on @wait, for at most @rel if not NULL ({0, 0}: do not block).
- * @sig, if not SEMAPHORE_NULL, is signalled once the wait is decided:
+ * @with_sig (semaphore_[timed]wait_signal()): @sig, which must name a
+ * semaphore (XNU translates it first, SEMAPHORE_NULL is KERN_INVALID_NAME),
+ * is signalled once the wait is decided:
  * after registering as a waiter, or after taking a count or failing
  * without waiting, as XNU's semaphore_wait_signal() does; if it was
  * destroyed, a registered wait ends with KERN_TERMINATED.
  */
 static kern_return_t lm_sem_wait(semaphore_t wait, semaphore_t sig,
-				 const mach_timespec_t *rel)
+				 int with_sig, const mach_timespec_t *rel)
 {
 	struct lm_sem *s, *o = NULL;
 	struct timespec deadline;
@@ -318,15 +430,17 @@ static kern_return_t lm_sem_wait(semaphore_t wait, semaphore_t sig,
 
 	if (rel && (rel->tv_nsec < 0 || rel->tv_nsec >= 1000000000))
 		return KERN_INVALID_VALUE;
-	s = lm_sem_get(wait);
-	if (!s)
-		return KERN_INVALID_ARGUMENT;
-	if (sig != SEMAPHORE_NULL) {
-		o = lm_sem_get(sig);
-		if (!o) {
-			lm_sem_put(s);
-			return KERN_INVALID_ARGUMENT;
-		}
+	/* XNU translates the signal semaphore first; it may not be NULL. */
+	if (with_sig) {
+		kr = lm_sem_lookup(sig, &o);
+		if (kr)
+			return kr;
+	}
+	kr = lm_sem_lookup(wait, &s);
+	if (kr) {
+		if (o)
+			lm_sem_put(o);
+		return kr;
 	}
 	if (rel) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -375,24 +489,24 @@ out:
 
 LM_EXPORT kern_return_t semaphore_wait(semaphore_t semaphore)
 {
-	return lm_sem_wait(semaphore, SEMAPHORE_NULL, NULL);
+	return lm_sem_wait(semaphore, SEMAPHORE_NULL, 0, NULL);
 }
 
 LM_EXPORT kern_return_t semaphore_timedwait(semaphore_t semaphore,
 					    mach_timespec_t wait_time)
 {
-	return lm_sem_wait(semaphore, SEMAPHORE_NULL, &wait_time);
+	return lm_sem_wait(semaphore, SEMAPHORE_NULL, 0, &wait_time);
 }
 
 LM_EXPORT kern_return_t semaphore_wait_signal(semaphore_t wait_semaphore,
 					      semaphore_t signal_semaphore)
 {
-	return lm_sem_wait(wait_semaphore, signal_semaphore, NULL);
+	return lm_sem_wait(wait_semaphore, signal_semaphore, 1, NULL);
 }
 
 LM_EXPORT kern_return_t semaphore_timedwait_signal(semaphore_t wait_semaphore,
 						   semaphore_t signal_semaphore,
 						   mach_timespec_t wait_time)
 {
-	return lm_sem_wait(wait_semaphore, signal_semaphore, &wait_time);
+	return lm_sem_wait(wait_semaphore, signal_semaphore, 1, &wait_time);
 }

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +24,104 @@
 
 #include "internal.h"
 
+/* ------------------------------------------------------------------ */
+/* Purgeable objects                                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Memory allocated with VM_FLAGS_PURGABLE is a purgeable object: its
+ * range and state (VM_PURGABLE_NONVOLATILE, VOLATILE or EMPTY).  The
+ * library never purges volatile memory itself; setting EMPTY discards
+ * the contents (zero-filled pages).  Deallocating any part of it, or
+ * allocating over it, makes it ordinary memory again.
+ */
+struct lm_purgable {
+	uint64_t start, end;
+	int state;
+	struct lm_purgable *next;
+};
+
+static pthread_mutex_t lm_purg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lm_purgable *lm_purgs;
+static pthread_once_t lm_purg_once = PTHREAD_ONCE_INIT;
+
+static void lm_purg_prepare(void)
+{
+	pthread_mutex_lock(&lm_purg_lock);
+}
+
+static void lm_purg_release(void)
+{
+	pthread_mutex_unlock(&lm_purg_lock);
+}
+
+static void lm_purg_init(void)
+{
+	pthread_atfork(lm_purg_prepare, lm_purg_release, lm_purg_release);
+}
+
+/* Forget the purgeable objects overlapping [start, end). */
+static void lm_purg_forget(uint64_t start, uint64_t end)
+{
+	struct lm_purgable *o, **pp;
+
+	pthread_once(&lm_purg_once, lm_purg_init);
+	pthread_mutex_lock(&lm_purg_lock);
+	for (pp = &lm_purgs; (o = *pp);) {
+		if (o->start < end && start < o->end) {
+			*pp = o->next;
+			free(o);
+		} else {
+			pp = &o->next;
+		}
+	}
+	pthread_mutex_unlock(&lm_purg_lock);
+}
+
+static void lm_purg_add(uint64_t start, uint64_t end)
+{
+	struct lm_purgable *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return;
+	o->start = start;
+	o->end = end;
+	o->state = VM_PURGABLE_NONVOLATILE;
+	pthread_mutex_lock(&lm_purg_lock);
+	o->next = lm_purgs;
+	lm_purgs = o;
+	pthread_mutex_unlock(&lm_purg_lock);
+}
+
+/*
+ * The user address range: XNU's map minimum is a page above 0 here (a
+ * choice: XNU's 64-bit map starts at 0 but __PAGEZERO fills the first
+ * 4 GB; the library refuses the first page, as Linux's mmap_min_addr
+ * refuses more); the top is x86_64 Linux's 47-bit TASK_SIZE.
+ */
+#define LM_VM_MIN	((uint64_t)vm_page_size)
+#define LM_VM_MAX	0x00007ffffffff000ULL
+#define LM_SUPERPAGE	(2ULL << 20)
+
+/*
+ * XNU's VM_FLAGS_USER_ALLOCATE is accepted.  Effects: ANYWHERE, OVERWRITE,
+ * the superpage size (2 MB alignment and size, MADV_HUGEPAGE, not
+ * inherited by fork() as XNU's inheritance NONE), PURGABLE (a purgeable
+ * object, above); 4GB_CHUNK, RANDOM_ADDR, NO_CACHE, PERMANENT, TPRO, MTE,
+ * GUARD_OBJECT_OPTOUT and the VM_MAKE_TAG() tag are accepted and have
+ * no effect.
+ */
 static kern_return_t lm_vm_allocate(vm_map_t target, uint64_t *address,
 				    uint64_t size, int flags)
 {
-	uint64_t mask = vm_page_mask;
+	uint64_t mask = vm_page_mask, align = 0, start = 0, len;
+	unsigned int superpage;
 	int mflags = MAP_PRIVATE | MAP_ANONYMOUS;
 	void *hint = NULL, *p;
 
 	if (!lm_task_ok(target))
 		return MACH_SEND_INVALID_DEST;
-	if (flags & ~(VM_FLAGS_ANYWHERE | VM_FLAGS_OVERWRITE |
-		      VM_FLAGS_ALIAS_MASK | VM_FLAGS_PURGABLE |
-		      VM_FLAGS_RANDOM_ADDR | VM_FLAGS_NO_CACHE))
+	if ((unsigned int)flags & ~(unsigned int)VM_FLAGS_USER_ALLOCATE)
 		return KERN_INVALID_ARGUMENT;
 	if (size == 0) {
 		*address = 0;
@@ -43,20 +130,63 @@ static kern_return_t lm_vm_allocate(vm_map_t target, uint64_t *address,
 	if (size > UINT64_MAX - mask)
 		return KERN_INVALID_ARGUMENT;
 	size = (size + mask) & ~mask;
+	superpage = ((unsigned int)flags & VM_FLAGS_SUPERPAGE_MASK) >>
+		    VM_FLAGS_SUPERPAGE_SHIFT;
+	if (superpage) {
+		if (superpage == SUPERPAGE_SIZE_ANY) {
+			if (size > UINT64_MAX - (LM_SUPERPAGE - 1))
+				return KERN_INVALID_ARGUMENT;
+			size = (size + LM_SUPERPAGE - 1) & ~(LM_SUPERPAGE - 1);
+		} else if (superpage != SUPERPAGE_SIZE_2MB) {
+			return KERN_INVALID_ARGUMENT;
+		}
+		if (size & (LM_SUPERPAGE - 1))
+			return KERN_INVALID_ARGUMENT;
+		align = LM_SUPERPAGE - 1;
+	}
 	if (!(flags & VM_FLAGS_ANYWHERE)) {
-		hint = (void *)(uintptr_t)(*address & ~mask);
+		start = *address & ~mask;
+		if (start < LM_VM_MIN || start + size < start ||
+		    start + size > LM_VM_MAX)
+			return KERN_INVALID_ADDRESS;
+		hint = (void *)(uintptr_t)start;
 		mflags |= (flags & VM_FLAGS_OVERWRITE) ? MAP_FIXED :
 							 MAP_FIXED_NOREPLACE;
-	}
-	p = mmap(hint, size, PROT_READ | PROT_WRITE, mflags, -1, 0);
-	if (p == MAP_FAILED)
-		return errno == EEXIST || errno == EINVAL ? KERN_NO_SPACE :
-							    KERN_RESOURCE_SHORTAGE;
-	if (hint && p != hint) {
-		/* An old kernel without MAP_FIXED_NOREPLACE. */
-		munmap(p, size);
+	} else if (size > LM_VM_MAX - LM_VM_MIN) {
 		return KERN_NO_SPACE;
 	}
+	/* Anywhere with an alignment: map more and trim both ends. */
+	len = hint ? size : size + align;
+	p = mmap(hint, len, PROT_READ | PROT_WRITE, mflags, -1, 0);
+	if (p == MAP_FAILED) {
+		if (!hint)
+			return errno == ENOMEM ? KERN_NO_SPACE :
+						 KERN_RESOURCE_SHORTAGE;
+		return errno == EEXIST ? KERN_NO_SPACE :
+		       errno == EPERM || errno == EINVAL ?
+		       KERN_INVALID_ADDRESS : KERN_RESOURCE_SHORTAGE;
+	}
+	if (hint && p != hint) {
+		/* An old kernel without MAP_FIXED_NOREPLACE. */
+		munmap(p, len);
+		return KERN_NO_SPACE;
+	}
+	if (!hint && align) {
+		uintptr_t a = ((uintptr_t)p + align) & ~(uintptr_t)align;
+
+		if (a > (uintptr_t)p)
+			munmap(p, a - (uintptr_t)p);
+		if ((uintptr_t)p + len > a + size)
+			munmap((void *)(a + size), (uintptr_t)p + len - a - size);
+		p = (void *)a;
+	}
+	if (superpage) {
+		madvise(p, size, MADV_HUGEPAGE);
+		madvise(p, size, MADV_DONTFORK);
+	}
+	lm_purg_forget((uintptr_t)p, (uintptr_t)p + size);
+	if (flags & VM_FLAGS_PURGABLE)
+		lm_purg_add((uintptr_t)p, (uintptr_t)p + size);
 	*address = (uintptr_t)p;
 	return KERN_SUCCESS;
 }
@@ -76,6 +206,7 @@ static kern_return_t lm_vm_deallocate(vm_map_t target, uint64_t address,
 	end = (address + size + mask) & ~mask;
 	if (munmap((void *)(uintptr_t)start, end - start))
 		return KERN_INVALID_ADDRESS;
+	lm_purg_forget(start, end);
 	return KERN_SUCCESS;
 }
 
@@ -576,4 +707,802 @@ LM_EXPORT kern_return_t mach_vm_copy(vm_map_t target_task,
 {
 	return lm_vm_overwrite(target_task, source_address, size, dest_address,
 			       0);
+}
+
+/* ------------------------------------------------------------------ */
+/* vm_region: /proc/self/smaps                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One mapping as smaps tells it.  Fields XNU has and Linux does not:
+ * max_protection is the VM_MAY* bits (VmFlags mr / mw / me: VM_PROT_ALL
+ * for private and writable shared memory, what mprotect(2) could give);
+ * inheritance NONE for MADV_DONTFORK (dc), SHARE for shared mappings,
+ * else COPY; behavior RANDOM (rr) / SEQUENTIAL (sr) / DEFAULT;
+ * user_wired_count 1 for mlock()ed (lo) memory; reserved FALSE.
+ */
+struct lm_region {
+	uint64_t start, end, offset, ino;
+	int prot, maxprot, shared, file;
+	unsigned int vmflags;	/* LM_VMF_* */
+	uint64_t rss, swap, dirty, priv;	/* in kB */
+};
+
+#define LM_VMF_DC	0x1	/* not inherited */
+#define LM_VMF_LO	0x2	/* locked */
+#define LM_VMF_RR	0x4
+#define LM_VMF_SR	0x8
+#define LM_VMF_MAY	0x10	/* mr/mw/me seen */
+
+static int lm_vm_prot_of(const char *perms)
+{
+	return (perms[0] == 'r' ? VM_PROT_READ : 0) |
+	       (perms[1] == 'w' ? VM_PROT_WRITE : 0) |
+	       (perms[2] == 'x' ? VM_PROT_EXECUTE : 0);
+}
+
+static void lm_vm_flags(struct lm_region *r, const char *list)
+{
+	const char *p;
+	int max = 0;
+
+	for (p = list; p[0] && p[1]; p++) {
+		if (p[0] == ' ' || p[0] == '\n')
+			continue;
+		if (!strncmp(p, "dc", 2))
+			r->vmflags |= LM_VMF_DC;
+		else if (!strncmp(p, "lo", 2))
+			r->vmflags |= LM_VMF_LO;
+		else if (!strncmp(p, "rr", 2))
+			r->vmflags |= LM_VMF_RR;
+		else if (!strncmp(p, "sr", 2))
+			r->vmflags |= LM_VMF_SR;
+		else if (!strncmp(p, "mr", 2))
+			max |= VM_PROT_READ;
+		else if (!strncmp(p, "mw", 2))
+			max |= VM_PROT_WRITE;
+		else if (!strncmp(p, "me", 2))
+			max |= VM_PROT_EXECUTE;
+		p++;
+	}
+	r->maxprot = max;
+	r->vmflags |= LM_VMF_MAY;
+}
+
+/*
+ * The first user mapping that ends above @addr (XNU's region at or after
+ * it): 0, KERN_INVALID_ADDRESS if none, KERN_FAILURE if /proc is not
+ * readable.  The vsyscall page, outside the user range, is not one.
+ */
+static kern_return_t lm_vm_find_region(uint64_t addr, struct lm_region *r)
+{
+	unsigned long long lo, hi, off, ino;
+	char line[512], perms[8];
+	unsigned int maj, min;
+	int line_start = 1, first, found = 0;
+	unsigned long long kb;
+	FILE *f = fopen("/proc/self/smaps", "re");
+	int smaps = !!f;
+
+	if (!f)
+		f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return KERN_FAILURE;
+	while (fgets(line, sizeof(line), f)) {
+		first = line_start;
+		line_start = !!strchr(line, '\n');
+		if (!first)
+			continue;
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &lo, &hi,
+			   perms, &off, &maj, &min, &ino) == 7) {
+			if (found)
+				break;	/* the next mapping's header */
+			if (hi <= addr || lo >= LM_VM_MAX)
+				continue;
+			found = 1;
+			memset(r, 0, sizeof(*r));
+			r->start = lo;
+			r->end = hi;
+			r->prot = lm_vm_prot_of(perms);
+			r->maxprot = VM_PROT_ALL;
+			r->shared = perms[3] == 's';
+			r->file = ino != 0;
+			r->ino = ino ^ ((uint64_t)maj << 40) ^
+				 ((uint64_t)min << 32);
+			r->offset = r->file ? off : 0;
+			if (!smaps)
+				break;
+			continue;
+		}
+		if (!found)
+			continue;
+		if (sscanf(line, "Rss: %llu kB", &kb) == 1)
+			r->rss = kb;
+		else if (sscanf(line, "Swap: %llu kB", &kb) == 1)
+			r->swap = kb;
+		else if (sscanf(line, "Private_Dirty: %llu kB", &kb) == 1)
+			r->dirty += kb, r->priv += kb;
+		else if (sscanf(line, "Shared_Dirty: %llu kB", &kb) == 1)
+			r->dirty += kb;
+		else if (sscanf(line, "Private_Clean: %llu kB", &kb) == 1)
+			r->priv += kb;
+		else if (!strncmp(line, "VmFlags:", 8))
+			lm_vm_flags(r, line + 8);
+	}
+	fclose(f);
+	return found ? KERN_SUCCESS : KERN_INVALID_ADDRESS;
+}
+
+static unsigned int lm_kb_pages(uint64_t kb)
+{
+	return (unsigned int)(kb * 1024 / vm_page_size);
+}
+
+static vm_inherit_t lm_region_inherit(const struct lm_region *r)
+{
+	if (r->vmflags & LM_VMF_DC)
+		return VM_INHERIT_NONE;
+	return r->shared ? VM_INHERIT_SHARE : VM_INHERIT_COPY;
+}
+
+static vm_behavior_t lm_region_behavior(const struct lm_region *r)
+{
+	if (r->vmflags & LM_VMF_RR)
+		return VM_BEHAVIOR_RANDOM;
+	if (r->vmflags & LM_VMF_SR)
+		return VM_BEHAVIOR_SEQUENTIAL;
+	return VM_BEHAVIOR_DEFAULT;
+}
+
+/* XNU's share_mode: nothing resident is SM_EMPTY; a private file is COW. */
+static unsigned char lm_region_share_mode(const struct lm_region *r)
+{
+	if (r->shared)
+		return SM_SHARED;
+	if (!r->rss && !r->swap)
+		return SM_EMPTY;
+	return r->file && r->priv < r->rss ? SM_COW : SM_PRIVATE;
+}
+
+static uint32_t lm_region_obj_id(const struct lm_region *r)
+{
+	if (lm_region_share_mode(r) == SM_EMPTY)
+		return 0;
+	return (uint32_t)(r->file ? r->ino ^ (r->ino >> 32) :
+				    r->start >> 12);
+}
+
+static void lm_region_submap(const struct lm_region *r,
+			     struct vm_region_submap_info_64 *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->protection = r->prot;
+	s->max_protection = r->maxprot;
+	s->inheritance = lm_region_inherit(r);
+	s->offset = r->offset;
+	s->pages_resident = lm_kb_pages(r->rss);
+	s->pages_swapped_out = lm_kb_pages(r->swap);
+	s->pages_dirtied = lm_kb_pages(r->dirty);
+	s->ref_count = lm_region_share_mode(r) == SM_EMPTY ? 0 : 1;
+	s->external_pager = (unsigned char)r->file;
+	s->share_mode = lm_region_share_mode(r);
+	s->behavior = lm_region_behavior(r);
+	s->object_id = lm_region_obj_id(r);
+	s->user_wired_count = (r->vmflags & LM_VMF_LO) ? 1 : 0;
+	s->object_id_full = s->object_id;
+}
+
+/* Fill @info for @flavor: XNU's counts; too small a count is refused. */
+static kern_return_t lm_region_info(const struct lm_region *r, int flavor,
+				    int *info, mach_msg_type_number_t *count)
+{
+	struct vm_region_submap_info_64 s;
+
+	lm_region_submap(r, &s);
+	switch (flavor) {
+	case VM_REGION_BASIC_INFO_64: {
+		struct vm_region_basic_info_64 b;
+
+		if (*count < VM_REGION_BASIC_INFO_COUNT_64)
+			return KERN_INVALID_ARGUMENT;
+		memset(&b, 0, sizeof(b));
+		b.protection = s.protection;
+		b.max_protection = s.max_protection;
+		b.inheritance = s.inheritance;
+		b.shared = r->shared;
+		b.offset = s.offset;
+		b.behavior = s.behavior;
+		b.user_wired_count = s.user_wired_count;
+		memcpy(info, &b, sizeof(b));
+		*count = VM_REGION_BASIC_INFO_COUNT_64;
+		return KERN_SUCCESS;
+	}
+	case VM_REGION_BASIC_INFO: {
+		struct vm_region_basic_info b;
+
+		if (*count < VM_REGION_BASIC_INFO_COUNT)
+			return KERN_INVALID_ARGUMENT;
+		memset(&b, 0, sizeof(b));
+		b.protection = s.protection;
+		b.max_protection = s.max_protection;
+		b.inheritance = s.inheritance;
+		b.shared = r->shared;
+		b.offset = (uint32_t)s.offset;
+		b.behavior = s.behavior;
+		b.user_wired_count = s.user_wired_count;
+		memcpy(info, &b, sizeof(b));
+		*count = VM_REGION_BASIC_INFO_COUNT;
+		return KERN_SUCCESS;
+	}
+	case VM_REGION_EXTENDED_INFO: {
+		struct vm_region_extended_info e;
+
+		if (*count < VM_REGION_EXTENDED_INFO_COUNT)
+			return KERN_INVALID_ARGUMENT;
+		memset(&e, 0, sizeof(e));
+		e.protection = s.protection;
+		e.pages_resident = s.pages_resident;
+		e.pages_swapped_out = s.pages_swapped_out;
+		e.pages_dirtied = s.pages_dirtied;
+		e.ref_count = s.ref_count;
+		e.external_pager = s.external_pager;
+		e.share_mode = s.share_mode;
+		memcpy(info, &e, sizeof(e));
+		*count = VM_REGION_EXTENDED_INFO_COUNT;
+		return KERN_SUCCESS;
+	}
+	case VM_REGION_TOP_INFO: {
+		struct vm_region_top_info t;
+
+		if (*count < VM_REGION_TOP_INFO_COUNT)
+			return KERN_INVALID_ARGUMENT;
+		memset(&t, 0, sizeof(t));
+		t.obj_id = s.object_id;
+		t.ref_count = s.ref_count;
+		if (r->shared)
+			t.shared_pages_resident = s.pages_resident;
+		else
+			t.private_pages_resident = s.pages_resident;
+		t.share_mode = s.share_mode;
+		memcpy(info, &t, sizeof(t));
+		*count = VM_REGION_TOP_INFO_COUNT;
+		return KERN_SUCCESS;
+	}
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
+}
+
+static kern_return_t lm_vm_region(vm_map_t target, uint64_t *address,
+				  uint64_t *size, int flavor, int *info,
+				  mach_msg_type_number_t *count,
+				  mach_port_t *object_name, int legacy)
+{
+	struct lm_region r;
+	kern_return_t kr;
+
+	if (!lm_task_ok(target))
+		return MACH_SEND_INVALID_DEST;
+	if (!address || !size || !info || !count)
+		return KERN_INVALID_ARGUMENT;
+	/* vm_region_64() and mach_vm_region() take the old flavor as new. */
+	if (!legacy && flavor == VM_REGION_BASIC_INFO)
+		flavor = VM_REGION_BASIC_INFO_64;
+	if (flavor != VM_REGION_BASIC_INFO_64 &&
+	    flavor != VM_REGION_BASIC_INFO &&
+	    flavor != VM_REGION_EXTENDED_INFO && flavor != VM_REGION_TOP_INFO)
+		return KERN_INVALID_ARGUMENT;
+	kr = lm_vm_find_region(*address, &r);
+	if (kr == KERN_FAILURE)
+		return KERN_INVALID_ADDRESS;
+	if (kr)
+		return kr;
+	kr = lm_region_info(&r, flavor, info, count);
+	if (kr)
+		return kr;
+	*address = r.start;
+	*size = r.end - r.start;
+	if (object_name)
+		*object_name = MACH_PORT_NULL;
+	return KERN_SUCCESS;
+}
+
+LM_EXPORT kern_return_t mach_vm_region(vm_map_read_t target_task,
+				       mach_vm_address_t *address,
+				       mach_vm_size_t *size,
+				       vm_region_flavor_t flavor,
+				       vm_region_info_t info,
+				       mach_msg_type_number_t *infoCnt,
+				       mach_port_t *object_name)
+{
+	return lm_vm_region(target_task, address, size, flavor, info, infoCnt,
+			    object_name, 0);
+}
+
+LM_EXPORT kern_return_t vm_region_64(vm_map_read_t target_task,
+				     vm_address_t *address, vm_size_t *size,
+				     vm_region_flavor_t flavor,
+				     vm_region_info_t info,
+				     mach_msg_type_number_t *infoCnt,
+				     mach_port_t *object_name)
+{
+	uint64_t a = address ? *address : 0, s = 0;
+	kern_return_t kr = lm_vm_region(target_task, &a, &s, flavor, info,
+					infoCnt, object_name, 0);
+
+	if (!kr) {
+		*address = (vm_address_t)a;
+		*size = (vm_size_t)s;
+	}
+	return kr;
+}
+
+LM_EXPORT kern_return_t vm_region(vm_map_read_t target_task,
+				  vm_address_t *address, vm_size_t *size,
+				  vm_region_flavor_t flavor, vm_region_info_t info,
+				  mach_msg_type_number_t *infoCnt,
+				  mach_port_t *object_name)
+{
+	uint64_t a = address ? *address : 0, s = 0;
+	kern_return_t kr = lm_vm_region(target_task, &a, &s, flavor, info,
+					infoCnt, object_name, 1);
+
+	if (!kr) {
+		*address = (vm_address_t)a;
+		*size = (vm_size_t)s;
+	}
+	return kr;
+}
+
+/*
+ * Linux has no submaps: every region is at depth 0, *nesting_depth comes
+ * back 0.  The count picks the structure as on XNU: the short info below
+ * VM_REGION_SUBMAP_INFO_V0_COUNT_64, else V0, V1 or V2.
+ */
+static kern_return_t lm_vm_recurse(vm_map_t target, uint64_t *address,
+				   uint64_t *size, natural_t *depth, int *info,
+				   mach_msg_type_number_t *count)
+{
+	struct vm_region_submap_info_64 s;
+	struct lm_region r;
+	mach_msg_type_number_t n;
+	kern_return_t kr;
+
+	if (!lm_task_ok(target))
+		return MACH_SEND_INVALID_DEST;
+	if (!address || !size || !depth || !info || !count ||
+	    *count < VM_REGION_SUBMAP_SHORT_INFO_COUNT_64)
+		return KERN_INVALID_ARGUMENT;
+	kr = lm_vm_find_region(*address, &r);
+	if (kr == KERN_FAILURE)
+		return KERN_INVALID_ADDRESS;
+	if (kr)
+		return kr;
+	lm_region_submap(&r, &s);
+	if (*count < VM_REGION_SUBMAP_INFO_V0_COUNT_64) {
+		struct vm_region_submap_short_info_64 sh;
+
+		memset(&sh, 0, sizeof(sh));
+		sh.protection = s.protection;
+		sh.max_protection = s.max_protection;
+		sh.inheritance = s.inheritance;
+		sh.offset = s.offset;
+		sh.ref_count = s.ref_count;
+		sh.external_pager = s.external_pager;
+		sh.share_mode = s.share_mode;
+		sh.behavior = s.behavior;
+		sh.object_id = s.object_id;
+		sh.user_wired_count = s.user_wired_count;
+		memcpy(info, &sh, sizeof(sh));
+		*count = VM_REGION_SUBMAP_SHORT_INFO_COUNT_64;
+	} else {
+		n = *count >= VM_REGION_SUBMAP_INFO_V2_COUNT_64 ?
+			    VM_REGION_SUBMAP_INFO_V2_COUNT_64 :
+		    *count >= VM_REGION_SUBMAP_INFO_V1_COUNT_64 ?
+			    VM_REGION_SUBMAP_INFO_V1_COUNT_64 :
+			    VM_REGION_SUBMAP_INFO_V0_COUNT_64;
+		memcpy(info, &s, n * sizeof(natural_t));
+		*count = n;
+	}
+	*address = r.start;
+	*size = r.end - r.start;
+	*depth = 0;
+	return KERN_SUCCESS;
+}
+
+LM_EXPORT kern_return_t mach_vm_region_recurse(vm_map_read_t target_task,
+					       mach_vm_address_t *address,
+					       mach_vm_size_t *size,
+					       natural_t *nesting_depth,
+					       vm_region_recurse_info_t info,
+					       mach_msg_type_number_t *infoCnt)
+{
+	return lm_vm_recurse(target_task, address, size, nesting_depth, info,
+			     infoCnt);
+}
+
+LM_EXPORT kern_return_t vm_region_recurse_64(vm_map_read_t target_task,
+					     vm_address_t *address,
+					     vm_size_t *size,
+					     natural_t *nesting_depth,
+					     vm_region_recurse_info_t info,
+					     mach_msg_type_number_t *infoCnt)
+{
+	uint64_t a = address ? *address : 0, s = 0;
+	kern_return_t kr = lm_vm_recurse(target_task, &a, &s, nesting_depth,
+					 info, infoCnt);
+
+	if (!kr) {
+		*address = (vm_address_t)a;
+		*size = (vm_size_t)s;
+	}
+	return kr;
+}
+
+/* ------------------------------------------------------------------ */
+/* vm_inherit, vm_wire, vm_behavior_set, vm_msync, purgable control    */
+/* ------------------------------------------------------------------ */
+
+/* A range's page-aligned bounds: 0, or XNU's code for a bad range. */
+static kern_return_t lm_vm_range(uint64_t address, uint64_t size,
+				 uint64_t *start, uint64_t *end)
+{
+	uint64_t mask = vm_page_mask;
+
+	if (address + size < address || address + size > UINT64_MAX - mask)
+		return KERN_INVALID_ARGUMENT;
+	*start = address & ~mask;
+	*end = (address + size + mask) & ~mask;
+	return KERN_SUCCESS;
+}
+
+/*
+ * Private memory becomes shared memory with the same contents: a new
+ * shared anonymous mapping gets a copy and is moved over the old one
+ * (so writes by other threads during the call may be lost).
+ */
+static kern_return_t lm_vm_make_shared(uint64_t start, uint64_t end, int prot)
+{
+	size_t len = end - start;
+	void *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return KERN_RESOURCE_SHORTAGE;
+	if (!(prot & PROT_READ) &&
+	    mprotect((void *)(uintptr_t)start, len, prot | PROT_READ)) {
+		munmap(p, len);
+		return KERN_PROTECTION_FAILURE;
+	}
+	memcpy(p, (void *)(uintptr_t)start, len);
+	if (mremap(p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   (void *)(uintptr_t)start) == MAP_FAILED) {
+		munmap(p, len);
+		if (!(prot & PROT_READ))
+			mprotect((void *)(uintptr_t)start, len, prot);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	mprotect((void *)(uintptr_t)start, len, prot);
+	return KERN_SUCCESS;
+}
+
+/*
+ * NONE is MADV_DONTFORK, COPY MADV_DOFORK (shared memory stays shared:
+ * Linux cannot turn it private), SHARE makes private memory shared (see
+ * lm_vm_make_shared()).  As XNU, holes in the range are skipped.
+ */
+static kern_return_t lm_vm_inherit(vm_map_t target, uint64_t address,
+				   uint64_t size, vm_inherit_t inh)
+{
+	uint64_t start, end, cur;
+	struct lm_region r;
+	kern_return_t kr;
+
+	if (!lm_task_ok(target))
+		return MACH_SEND_INVALID_DEST;
+	if (inh != VM_INHERIT_NONE && inh != VM_INHERIT_COPY &&
+	    inh != VM_INHERIT_SHARE)
+		return KERN_INVALID_ARGUMENT;
+	kr = lm_vm_range(address, size, &start, &end);
+	if (kr || start == end)
+		return kr;
+	if (inh != VM_INHERIT_SHARE) {
+		if (madvise((void *)(uintptr_t)start, end - start,
+			    inh == VM_INHERIT_NONE ? MADV_DONTFORK :
+						     MADV_DOFORK) &&
+		    errno != ENOMEM)
+			return KERN_FAILURE;
+		return KERN_SUCCESS;
+	}
+	for (cur = start; cur < end; cur = r.end) {
+		uint64_t a, b;
+
+		if (lm_vm_find_region(cur, &r) || r.start >= end)
+			break;
+		a = r.start > cur ? r.start : cur;
+		b = r.end < end ? r.end : end;
+		madvise((void *)(uintptr_t)a, b - a, MADV_DOFORK);
+		if (r.shared)
+			continue;
+		kr = lm_vm_make_shared(a, b, lm_mprot(r.prot));
+		if (kr)
+			return kr;
+	}
+	return KERN_SUCCESS;
+}
+
+LM_EXPORT kern_return_t vm_inherit(vm_map_t target_task, vm_address_t address,
+				   vm_size_t size, vm_inherit_t new_inheritance)
+{
+	return lm_vm_inherit(target_task, address, size, new_inheritance);
+}
+
+LM_EXPORT kern_return_t mach_vm_inherit(vm_map_t target_task,
+					mach_vm_address_t address,
+					mach_vm_size_t size,
+					vm_inherit_t new_inheritance)
+{
+	return lm_vm_inherit(target_task, address, size, new_inheritance);
+}
+
+/*
+ * The request goes to the privileged host port, which no program of the
+ * library has: XNU converts any other right to HOST_PRIV_NULL and returns
+ * KERN_INVALID_HOST; a name that is no send right fails the send.  The
+ * library's objects (mach_host_self(), mach_task_self(), clocks) are
+ * dead names standing for send rights.
+ */
+static kern_return_t lm_vm_wire(host_priv_t host)
+{
+	struct machipc_name_info info;
+
+	if (host == MACH_PORT_NULL || host == MACH_PORT_DEAD || lm_ready() ||
+	    lm_name_info(host, &info))
+		return MACH_SEND_INVALID_DEST;
+	return (info.rights & (MACHIPC_RIGHT_SEND | MACHIPC_RIGHT_SEND_ONCE |
+			       MACHIPC_RIGHT_DEAD_NAME)) ?
+	       KERN_INVALID_HOST : MACH_SEND_INVALID_DEST;
+}
+
+LM_EXPORT kern_return_t vm_wire(host_priv_t host, vm_map_t task,
+				vm_address_t address, vm_size_t size,
+				vm_prot_t desired_access)
+{
+	(void)task;
+	(void)address;
+	(void)size;
+	(void)desired_access;
+	return lm_vm_wire(host);
+}
+
+LM_EXPORT kern_return_t mach_vm_wire(host_priv_t host, vm_map_t task,
+				     mach_vm_address_t address,
+				     mach_vm_size_t size,
+				     vm_prot_t desired_access)
+{
+	(void)task;
+	(void)address;
+	(void)size;
+	(void)desired_access;
+	return lm_vm_wire(host);
+}
+
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+/*
+ * Each behavior as madvise(2): DEFAULT / RSEQNTL NORMAL, RANDOM,
+ * SEQUENTIAL, WILLNEED; DONTNEED (XNU deactivates, keeping the data)
+ * COLD; FREE and REUSABLE FREE (the data may go); PAGEOUT PAGEOUT; ZERO
+ * zero-fills (writable memory only); REUSE, CAN_REUSE and
+ * ZERO_WIRED_PAGES have no effect.  A hint the kernel lacks is ignored.
+ * The range must be mapped (KERN_INVALID_ADDRESS).
+ */
+static kern_return_t lm_vm_behavior(vm_map_t target, uint64_t address,
+				    uint64_t size, vm_behavior_t b)
+{
+	uint64_t start, end;
+	kern_return_t kr;
+	int advice;
+
+	if (!lm_task_ok(target))
+		return MACH_SEND_INVALID_DEST;
+	switch (b) {
+	case VM_BEHAVIOR_DEFAULT:
+	case VM_BEHAVIOR_RSEQNTL:
+		advice = MADV_NORMAL;
+		break;
+	case VM_BEHAVIOR_RANDOM:
+		advice = MADV_RANDOM;
+		break;
+	case VM_BEHAVIOR_SEQUENTIAL:
+		advice = MADV_SEQUENTIAL;
+		break;
+	case VM_BEHAVIOR_WILLNEED:
+		advice = MADV_WILLNEED;
+		break;
+	case VM_BEHAVIOR_DONTNEED:
+		advice = MADV_COLD;
+		break;
+	case VM_BEHAVIOR_FREE:
+	case VM_BEHAVIOR_REUSABLE:
+		advice = MADV_FREE;
+		break;
+	case VM_BEHAVIOR_PAGEOUT:
+		advice = MADV_PAGEOUT;
+		break;
+	case VM_BEHAVIOR_ZERO:
+	case VM_BEHAVIOR_REUSE:
+	case VM_BEHAVIOR_CAN_REUSE:
+	case VM_BEHAVIOR_ZERO_WIRED_PAGES:
+		advice = -1;
+		break;
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
+	kr = lm_vm_range(address, size, &start, &end);
+	if (kr || start == end)
+		return kr;
+	kr = lm_vm_mapped(start, end);
+	if (kr)
+		return kr;
+	if (b == VM_BEHAVIOR_ZERO) {
+		kr = lm_vm_check(start, end, PROT_WRITE);
+		if (!kr)
+			memset((void *)(uintptr_t)start, 0, end - start);
+		return kr;
+	}
+	if (advice >= 0)
+		madvise((void *)(uintptr_t)start, end - start, advice);
+	return KERN_SUCCESS;
+}
+
+LM_EXPORT kern_return_t vm_behavior_set(vm_map_t target_task,
+					vm_address_t address, vm_size_t size,
+					vm_behavior_t new_behavior)
+{
+	return lm_vm_behavior(target_task, address, size, new_behavior);
+}
+
+LM_EXPORT kern_return_t mach_vm_behavior_set(vm_map_t target_task,
+					     mach_vm_address_t address,
+					     mach_vm_size_t size,
+					     vm_behavior_t new_behavior)
+{
+	return lm_vm_behavior(target_task, address, size, new_behavior);
+}
+
+/*
+ * msync(2) with MS_SYNC / MS_ASYNC / MS_INVALIDATE; KILLPAGES and
+ * REUSABLEPAGES discard private pages (MADV_FREE), DEACTIVATE is
+ * MADV_COLD.  Holes are skipped, as by XNU, unless VM_SYNC_CONTIGUOUS
+ * (what msync(2) passes on macOS) asks for KERN_INVALID_ADDRESS.
+ */
+static kern_return_t lm_vm_msync(vm_map_t target, uint64_t address,
+				 uint64_t size, vm_sync_t flags)
+{
+	uint64_t start, end, cur;
+	struct lm_region r;
+	kern_return_t kr;
+	int ms = 0;
+
+	if ((flags & VM_SYNC_ASYNCHRONOUS) && (flags & VM_SYNC_SYNCHRONOUS))
+		return KERN_INVALID_ARGUMENT;
+	if (!lm_task_ok(target))
+		return MACH_SEND_INVALID_DEST;
+	kr = lm_vm_range(address, size, &start, &end);
+	if (kr || start == end)
+		return kr;
+	if ((flags & VM_SYNC_CONTIGUOUS) && lm_vm_mapped(start, end))
+		return KERN_INVALID_ADDRESS;
+	if (flags & VM_SYNC_SYNCHRONOUS)
+		ms |= MS_SYNC;
+	else if (flags & VM_SYNC_ASYNCHRONOUS)
+		ms |= MS_ASYNC;
+	if (flags & VM_SYNC_INVALIDATE)
+		ms |= MS_INVALIDATE;
+	for (cur = start; cur < end; cur = r.end) {
+		uint64_t a, b;
+
+		if (lm_vm_find_region(cur, &r) || r.start >= end)
+			break;
+		a = r.start > cur ? r.start : cur;
+		b = r.end < end ? r.end : end;
+		if (r.shared && r.file && msync((void *)(uintptr_t)a, b - a, ms))
+			return errno == EBUSY ? KERN_FAILURE :
+						KERN_INVALID_ADDRESS;
+		if (!r.shared &&
+		    (flags & (VM_SYNC_KILLPAGES | VM_SYNC_REUSABLEPAGES)))
+			madvise((void *)(uintptr_t)a, b - a, MADV_FREE);
+		if (flags & VM_SYNC_DEACTIVATE)
+			madvise((void *)(uintptr_t)a, b - a, MADV_COLD);
+	}
+	return KERN_SUCCESS;
+}
+
+LM_EXPORT kern_return_t vm_msync(vm_map_t target_task, vm_address_t address,
+				 vm_size_t size, vm_sync_t sync_flags)
+{
+	return lm_vm_msync(target_task, address, size, sync_flags);
+}
+
+LM_EXPORT kern_return_t mach_vm_msync(vm_map_t target_task,
+				      mach_vm_address_t address,
+				      mach_vm_size_t size, vm_sync_t sync_flags)
+{
+	return lm_vm_msync(target_task, address, size, sync_flags);
+}
+
+/*
+ * XNU's checks, in its order: the control, the address (KERN_INVALID_ADDRESS
+ * in a hole), write access to set (KERN_PROTECTION_FAILURE), then memory
+ * that is not a purgeable object is KERN_INVALID_ARGUMENT.  *state gets
+ * the state before (SET) or the state (GET).  PURGE_ALL succeeds.
+ */
+static kern_return_t lm_vm_purgable(vm_map_t target, uint64_t address,
+				    vm_purgable_t control, int *state)
+{
+	uint64_t start = address & ~(uint64_t)vm_page_mask;
+	struct lm_purgable *o;
+	struct lm_region r;
+	kern_return_t kr = KERN_INVALID_ARGUMENT;
+	int old, want;
+
+	if (!lm_task_ok(target))
+		return MACH_SEND_INVALID_DEST;
+	if (control == VM_PURGABLE_PURGE_ALL)
+		return KERN_SUCCESS;
+	if (control != VM_PURGABLE_SET_STATE &&
+	    control != VM_PURGABLE_GET_STATE)
+		return KERN_INVALID_ARGUMENT;
+	if (!state)
+		return KERN_INVALID_ARGUMENT;
+	if (lm_vm_find_region(start, &r) || r.start > start)
+		return KERN_INVALID_ADDRESS;
+	if (control == VM_PURGABLE_SET_STATE && !(r.prot & VM_PROT_WRITE))
+		return KERN_PROTECTION_FAILURE;
+	pthread_once(&lm_purg_once, lm_purg_init);
+	pthread_mutex_lock(&lm_purg_lock);
+	for (o = lm_purgs; o && !(o->start <= start && start < o->end);
+	     o = o->next)
+		;
+	if (o) {
+		old = o->state;
+		kr = KERN_SUCCESS;
+		if (control == VM_PURGABLE_SET_STATE) {
+			want = *state & VM_PURGABLE_STATE_MASK;
+			if (want == VM_PURGABLE_EMPTY &&
+			    old != VM_PURGABLE_EMPTY)
+				madvise((void *)(uintptr_t)o->start,
+					o->end - o->start, MADV_DONTNEED);
+			if (want == VM_PURGABLE_DENY)
+				kr = KERN_INVALID_ARGUMENT;
+			else
+				o->state = want;
+		}
+		if (!kr)
+			*state = old;
+	}
+	pthread_mutex_unlock(&lm_purg_lock);
+	return kr;
+}
+
+LM_EXPORT kern_return_t vm_purgable_control(vm_map_t target_task,
+					    vm_address_t address,
+					    vm_purgable_t control, int *state)
+{
+	return lm_vm_purgable(target_task, address, control, state);
+}
+
+LM_EXPORT kern_return_t mach_vm_purgable_control(vm_map_t target_task,
+						 mach_vm_address_t address,
+						 vm_purgable_t control,
+						 int *state)
+{
+	return lm_vm_purgable(target_task, address, control, state);
 }

@@ -17,6 +17,7 @@
 #include <mach/mach_error.h>
 #include <mach/mig_errors.h>
 #include <mach/task.h>
+#include <mach/thread_act.h>
 #include <mach/semaphore.h>
 #include <mach/clock.h>
 #include <mach/mach_host.h>

@@ -45,6 +45,17 @@ kern_return_t host_statistics64(host_t host, host_flavor_t flavor,
 				host_info64_t host_info64_out,
 				mach_msg_type_number_t *host_info64_outCnt);
 
+/*
+ * One structure of @flavor per CPU (PROCESSOR_BASIC_INFO,
+ * PROCESSOR_CPU_LOAD_INFO from /proc/stat) in a vm_allocate()d array the
+ * caller vm_deallocate()s; @out_processor_count CPUs, @out_processor_infoCnt
+ * integers.
+ */
+kern_return_t host_processor_info(host_t host, processor_flavor_t flavor,
+				  natural_t *out_processor_count,
+				  processor_info_array_t *out_processor_info,
+				  mach_msg_type_number_t *out_processor_infoCnt);
+
 #ifdef __cplusplus
 }
 #endif

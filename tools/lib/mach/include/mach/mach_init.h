@@ -20,6 +20,11 @@ extern mach_port_t mach_task_self_;
 #define mach_task_self()	mach_task_self_
 #define current_task()		mach_task_self()
 
+/*
+ * The host's and the calling thread's names: a send right each call (one
+ * more user reference of the same name), which mach_port_deallocate()
+ * releases, as on XNU.
+ */
 mach_port_t mach_host_self(void);
 mach_port_t mach_thread_self(void);
 

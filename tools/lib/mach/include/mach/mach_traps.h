@@ -14,6 +14,8 @@ extern "C" {
 /* A new receive right (the caller destroys it when done). */
 mach_port_name_t mach_reply_port(void);
 mach_port_name_t task_self_trap(void);
+mach_port_name_t host_self_trap(void);
+mach_port_name_t thread_self_trap(void);
 
 /*
  * The process id of @t, which must be mach_task_self(); else *@x is -1

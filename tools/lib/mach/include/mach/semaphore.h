@@ -23,6 +23,8 @@ kern_return_t semaphore_create(task_t task, semaphore_t *semaphore,
 kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore);
 kern_return_t semaphore_signal(semaphore_t semaphore);
 kern_return_t semaphore_signal_all(semaphore_t semaphore);
+/* THREAD_NULL only: wakes one waiter, KERN_NOT_WAITING if none. */
+kern_return_t semaphore_signal_thread(semaphore_t semaphore, thread_t thread);
 kern_return_t semaphore_wait(semaphore_t semaphore);
 kern_return_t semaphore_timedwait(semaphore_t semaphore,
 				  mach_timespec_t wait_time);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * <mach/task_special_ports.h> for libmach on machipc.  Only the bootstrap
- * port exists (machipc-bootstrapd's, see <servers/bootstrap.h>).
+ * <mach/task_special_ports.h> for libmach on machipc.  The kernel, name,
+ * inspect and read ports are mach_task_self(), the host port is
+ * mach_host_self(), the bootstrap port machipc-bootstrapd's (see
+ * <servers/bootstrap.h>); only the bootstrap port can be set.
  */
 #ifndef _MACH_TASK_SPECIAL_PORTS_H_
 #define _MACH_TASK_SPECIAL_PORTS_H_
@@ -28,6 +30,8 @@ typedef int task_special_port_t;
 	(task_get_special_port((task), TASK_HOST_PORT, (port)))
 #define task_set_host_port(task, port) \
 	(task_set_special_port((task), TASK_HOST_PORT, (port)))
+#define task_get_name_port(task, port) \
+	(task_get_special_port((task), TASK_NAME_PORT, (port)))
 #define task_get_bootstrap_port(task, port) \
 	(task_get_special_port((task), TASK_BOOTSTRAP_PORT, (port)))
 #define task_set_bootstrap_port(task, port) \

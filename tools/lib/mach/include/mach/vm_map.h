@@ -12,6 +12,11 @@
 
 #include <mach/mach_types.h>
 #include <mach/vm_statistics.h>
+#include <mach/vm_inherit.h>
+#include <mach/vm_behavior.h>
+#include <mach/vm_purgable.h>
+#include <mach/vm_region.h>
+#include <mach/vm_sync.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +40,31 @@ kern_return_t vm_write(vm_map_t target_task, vm_address_t address,
 		       vm_offset_t data, mach_msg_type_number_t dataCnt);
 kern_return_t vm_copy(vm_map_t target_task, vm_address_t source_address,
 		      vm_size_t size, vm_address_t dest_address);
+
+kern_return_t vm_region(vm_map_read_t target_task, vm_address_t *address,
+			vm_size_t *size, vm_region_flavor_t flavor,
+			vm_region_info_t info, mach_msg_type_number_t *infoCnt,
+			mach_port_t *object_name);
+kern_return_t vm_region_64(vm_map_read_t target_task, vm_address_t *address,
+			   vm_size_t *size, vm_region_flavor_t flavor,
+			   vm_region_info_t info,
+			   mach_msg_type_number_t *infoCnt,
+			   mach_port_t *object_name);
+kern_return_t vm_region_recurse_64(vm_map_read_t target_task,
+				   vm_address_t *address, vm_size_t *size,
+				   natural_t *nesting_depth,
+				   vm_region_recurse_info_t info,
+				   mach_msg_type_number_t *infoCnt);
+kern_return_t vm_inherit(vm_map_t target_task, vm_address_t address,
+			 vm_size_t size, vm_inherit_t new_inheritance);
+kern_return_t vm_wire(host_priv_t host, vm_map_t task, vm_address_t address,
+		      vm_size_t size, vm_prot_t desired_access);
+kern_return_t vm_behavior_set(vm_map_t target_task, vm_address_t address,
+			      vm_size_t size, vm_behavior_t new_behavior);
+kern_return_t vm_msync(vm_map_t target_task, vm_address_t address,
+		       vm_size_t size, vm_sync_t sync_flags);
+kern_return_t vm_purgable_control(vm_map_t target_task, vm_address_t address,
+				  vm_purgable_t control, int *state);
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,9 @@
  * <mach/vm_statistics.h> for libmach on machipc: the vm_allocate() flags
  * and the page counts of host_statistics(HOST_VM_INFO) and
  * host_statistics64(HOST_VM_INFO64), with XNU's layouts.
- * Only VM_FLAGS_FIXED, VM_FLAGS_ANYWHERE and VM_FLAGS_OVERWRITE have an
- * effect; the VM_MAKE_TAG() tag is accepted and ignored.
+ * vm_allocate() takes XNU's VM_FLAGS_USER_ALLOCATE; FIXED, ANYWHERE,
+ * OVERWRITE, PURGABLE and the superpage size have an effect, the others
+ * (and the VM_MAKE_TAG() tag) are accepted and ignored.
  */
 #ifndef _MACH_VM_STATISTICS_H_
 #define _MACH_VM_STATISTICS_H_
@@ -75,15 +76,51 @@ typedef struct vm_statistics64 *vm_statistics64_t;
 #define VM_FLAGS_RESILIENT_MEDIA	0x00000040
 #define VM_FLAGS_PERMANENT		0x00000080
 #define VM_FLAGS_TPRO			0x00001000
+#define VM_FLAGS_MTE			0x00002000
 #define VM_FLAGS_OVERWRITE		0x00004000
 #define VM_FLAGS_SUPERPAGE_MASK		0x00070000
 #define VM_FLAGS_RETURN_DATA_ADDR	0x00100000
+#define VM_FLAGS_GUARD_OBJECT_OPTOUT	0x00400000
 #define VM_FLAGS_RETURN_4K_DATA_ADDR	0x00800000
 #define VM_FLAGS_ALIAS_MASK		0xFF000000
 
 #define VM_MAKE_TAG(tag)		((tag) << 24)
 #define VM_GET_FLAGS_ALIAS(flags, alias) \
 	((alias) = (((flags) >> 24) & 0xff))
+#define VM_SET_FLAGS_ALIAS(flags, alias) \
+	((flags) = (((flags) & ~VM_FLAGS_ALIAS_MASK) | \
+		    (((alias) & ~VM_FLAGS_ALIAS_MASK) << 24)))
+
+#define VM_FLAGS_HW			(VM_FLAGS_TPRO | VM_FLAGS_MTE)
+
+/* What user space may pass to vm_allocate(), vm_map(), vm_remap(). */
+#define VM_FLAGS_USER_ALLOCATE	(VM_FLAGS_FIXED | VM_FLAGS_ANYWHERE | \
+				 VM_FLAGS_PURGABLE | VM_FLAGS_4GB_CHUNK | \
+				 VM_FLAGS_RANDOM_ADDR | VM_FLAGS_NO_CACHE | \
+				 VM_FLAGS_PERMANENT | VM_FLAGS_OVERWRITE | \
+				 VM_FLAGS_GUARD_OBJECT_OPTOUT | \
+				 VM_FLAGS_SUPERPAGE_MASK | VM_FLAGS_HW | \
+				 VM_FLAGS_ALIAS_MASK)
+#define VM_FLAGS_USER_MAP	(VM_FLAGS_USER_ALLOCATE | \
+				 VM_FLAGS_RETURN_4K_DATA_ADDR | \
+				 VM_FLAGS_RETURN_DATA_ADDR)
+#define VM_FLAGS_USER_REMAP	(VM_FLAGS_FIXED | VM_FLAGS_ANYWHERE | \
+				 VM_FLAGS_RANDOM_ADDR | VM_FLAGS_OVERWRITE | \
+				 VM_FLAGS_RETURN_DATA_ADDR | \
+				 VM_FLAGS_RESILIENT_CODESIGN | \
+				 VM_FLAGS_RESILIENT_MEDIA)
+
+/* The superpage size, in VM_FLAGS_SUPERPAGE_MASK. */
+#define VM_FLAGS_SUPERPAGE_SHIFT	16
+#define SUPERPAGE_NONE			0
+#define SUPERPAGE_SIZE_ANY		1
+#define SUPERPAGE_SIZE_2MB		2
+#define VM_FLAGS_SUPERPAGE_NONE \
+	(SUPERPAGE_NONE << VM_FLAGS_SUPERPAGE_SHIFT)
+#define VM_FLAGS_SUPERPAGE_SIZE_ANY \
+	(SUPERPAGE_SIZE_ANY << VM_FLAGS_SUPERPAGE_SHIFT)
+#define VM_FLAGS_SUPERPAGE_SIZE_2MB \
+	(SUPERPAGE_SIZE_2MB << VM_FLAGS_SUPERPAGE_SHIFT)
 
 #define VM_MEMORY_MALLOC		1
 #define VM_MEMORY_MACH_MSG		20
