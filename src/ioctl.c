@@ -85,7 +85,7 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_insert);
 
 int machipc_check_attr(const struct machipc_port_attr *arg, bool set)
 {
-	if (arg->reserved)
+	if (arg->reserved || arg->requests)
 		return -EINVAL;
 	if (!set)
 		return arg->flags ? -EINVAL : 0;
@@ -100,8 +100,8 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_attr);
 
 int machipc_check_name_info(const struct machipc_name_info *arg)
 {
-	return (arg->port_id_low || arg->port_id || arg->reserved) ?
-	       -EINVAL : 0;
+	return (arg->port_id_low || arg->port_id || arg->flags ||
+		arg->reserved) ? -EINVAL : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(machipc_check_name_info);
 

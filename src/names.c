@@ -406,6 +406,8 @@ int machipc_name_get_attributes(struct machipc_space *space,
 	arg->srights = port->srights;
 	arg->sorights = port->sorights;
 	arg->pset = port->pset ? port->pset->name : MACHIPC_NAME_NULL;
+	arg->requests = (port->nsrequest ? MACHIPC_ATTR_REQ_NO_SENDERS : 0) |
+			(port->pdrequest ? MACHIPC_ATTR_REQ_PORT_DESTROYED : 0);
 	spin_unlock(&port->lock);
 	mutex_unlock(&space->lock);
 	return 0;
@@ -421,6 +423,10 @@ int machipc_name_set_attributes(struct machipc_space *space,
 		return PTR_ERR(port);
 	if (arg->flags & MACHIPC_ATTR_QLIMIT)
 		machipc_port_set_qlimit(port, arg->qlimit);
+	if (arg->flags & MACHIPC_ATTR_MSCOUNT)
+		machipc_port_set_mscount(port, arg->mscount);
+	if (arg->flags & MACHIPC_ATTR_SEQNO)
+		machipc_port_set_seqno(port, arg->seqno);
 	mutex_unlock(&space->lock);
 	return 0;
 }
@@ -441,6 +447,8 @@ int machipc_name_info(struct machipc_space *space,
 		arg->urefs = machipc_entry_urefs(entry);
 		arg->port_id = entry->port ? entry->port->id : 0;
 		arg->port_id_low = lower_32_bits(arg->port_id);
+		arg->flags = machipc_notify_has_dnrequest(space, entry) ?
+			     MACHIPC_NAME_DNREQUEST : 0;
 	} else {
 		err = -ENOENT;
 	}
@@ -502,6 +510,8 @@ int machipc_name_list(struct machipc_space *space,
 					      entry->port->id : 0;
 			snap[count].port_id_low =
 				lower_32_bits(snap[count].port_id);
+			if (machipc_notify_has_dnrequest(space, entry))
+				snap[count].flags = MACHIPC_NAME_DNREQUEST;
 		}
 		count++;
 	}

@@ -374,6 +374,31 @@ void machipc_notify_name_deleted(struct machipc_space *space,
 	machipc_notify_fire(notify, entry->name);
 }
 
+/**
+ * machipc_notify_has_dnrequest() - whether @space has a live dead-name
+ *	request on @entry's name
+ * @space: the space, locked
+ * @entry: one of its entries, looked up (a dead port's converted)
+ *
+ * Return: true while the request waits on the port (not once it fired).
+ */
+bool machipc_notify_has_dnrequest(struct machipc_space *space,
+				  struct machipc_entry *entry)
+{
+	struct machipc_port *port = entry->port;
+	bool found;
+
+	lockdep_assert_held(&space->lock);
+	if (!(entry->flags & MACHIPC_ENTRY_DNREQUEST) || !port ||
+	    (entry->rights & MACHIPC_RIGHT_DEAD_NAME))
+		return false;
+	spin_lock(&port->lock);
+	found = machipc_notify_find(port, MACHIPC_NOTIFY_DEAD_NAME, space->id,
+				    entry->name);
+	spin_unlock(&port->lock);
+	return found;
+}
+
 /*
  * Replace the request of this kind (and requester) with @new, which may be
  * NULL.  Nothing is installed on a port that has died meanwhile: the caller

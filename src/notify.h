@@ -58,6 +58,8 @@ struct machipc_account *
 machipc_notify_reserve_send_once(struct machipc_account *account);
 void machipc_notify_unreserve_send_once(struct machipc_account *account);
 long machipc_notify_requests_live(void);
+bool machipc_notify_has_dnrequest(struct machipc_space *space,
+				  struct machipc_entry *entry);
 
 int machipc_notify_request(struct machipc_space *space,
 			   struct machipc_notify_request *arg,

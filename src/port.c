@@ -598,6 +598,21 @@ void machipc_port_set_qlimit(struct machipc_port *port, u32 qlimit)
 	spin_unlock(&port->lock);
 }
 
+/* Mach's mach_port_set_mscount() and mach_port_set_seqno(). */
+void machipc_port_set_mscount(struct machipc_port *port, u32 mscount)
+{
+	spin_lock(&port->lock);
+	port->mscount = mscount;
+	spin_unlock(&port->lock);
+}
+
+void machipc_port_set_seqno(struct machipc_port *port, u64 seqno)
+{
+	spin_lock(&port->lock);
+	port->seqno = seqno;
+	spin_unlock(&port->lock);
+}
+
 /* Wait condition of a sender: room in the queue, or the port died. */
 bool machipc_port_has_room(void *arg)
 {

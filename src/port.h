@@ -195,6 +195,8 @@ void machipc_port_reserve_locked(struct machipc_port *port);
 void machipc_port_unqueue_locked(struct machipc_port *port,
 				 struct machipc_msg *msg, bool seqno);
 void machipc_port_set_qlimit(struct machipc_port *port, u32 qlimit);
+void machipc_port_set_mscount(struct machipc_port *port, u32 mscount);
+void machipc_port_set_seqno(struct machipc_port *port, u64 seqno);
 void machipc_port_wake_receivers_locked(struct machipc_port *port);
 
 #endif /* MACHIPC_PORT_H */

@@ -139,6 +139,10 @@ static void machipc_check_small_args_test(struct kunit *test)
 	ni.port_id = 0;
 	ni.reserved = 1;
 	KUNIT_EXPECT_EQ(test, machipc_check_name_info(&ni), -EINVAL);
+	ni.reserved = 0;
+	ni.flags = MACHIPC_NAME_DNREQUEST;	/* out only (ABI 6) */
+	KUNIT_EXPECT_EQ(test, machipc_check_name_info(&ni), -EINVAL);
+	ni.flags = 0;
 	KUNIT_EXPECT_EQ(test, machipc_check_names(&pns), 0);
 	pns.reserved = 1ULL << 63;
 	KUNIT_EXPECT_EQ(test, machipc_check_names(&pns), -EINVAL);
@@ -190,6 +194,17 @@ static void machipc_check_small_args_test(struct kunit *test)
 	attr.flags = 0;
 	attr.reserved = 1;
 	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, true), -EINVAL);
+	attr.reserved = 0;
+	/* ABI 6: the make-send count and sequence number may be set */
+	attr.flags = MACHIPC_ATTR_MSCOUNT | MACHIPC_ATTR_SEQNO;
+	attr.mscount = ~0u;
+	attr.seqno = ~0ull;
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, true), 0);
+	attr.flags = 0;
+	attr.requests = MACHIPC_ATTR_REQ_NO_SENDERS;	/* out only */
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, machipc_check_attr(&attr, true), -EINVAL);
+	attr.requests = 0;
 
 	bs.disposition = MACHIPC_DISP_COPY_SEND;
 	KUNIT_EXPECT_EQ(test, machipc_check_bootstrap(&bs, true), 0);

@@ -217,6 +217,57 @@ TEST(port_destroyed)
 	mach_port_destroy(task, notify);
 }
 
+/*
+ * What the status and the type say of requests (XNU: mps_nsrequest,
+ * mps_pdrequest, MACH_PORT_TYPE_DNREQUEST), and the settable counters.
+ */
+TEST(requests_reported_and_counters_set)
+{
+	mach_port_t task = mach_task_self(), p = mt_port_send(), notify = mt_port(), prev;
+	mach_msg_type_name_t t;
+	mt_simple_rcv_t r;
+	mach_port_t so;
+
+	EXPECT_EQ(0, mt_status(p).mps_nsrequest);
+	EXPECT_EQ(0, mt_status(p).mps_pdrequest);
+	ASSERT_EQ(KERN_SUCCESS, mach_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS, 5,
+							       notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							       &prev));
+	EXPECT_EQ(1, mt_status(p).mps_nsrequest);
+	ASSERT_EQ(KERN_SUCCESS, mach_port_request_notification(task, p, MACH_NOTIFY_PORT_DESTROYED, 0,
+							       notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							       &prev));
+	EXPECT_EQ(1, mt_status(p).mps_pdrequest);
+
+	ASSERT_EQ(KERN_SUCCESS, mach_port_extract_right(task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							&so, &t));
+	EXPECT_EQ(MACH_PORT_TYPE_SEND_ONCE, mt_type(so));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_request_notification(task, so, MACH_NOTIFY_DEAD_NAME, 0,
+							       notify, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+							       &prev));
+	EXPECT_EQ(MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_DNREQUEST, mt_type(so));
+	ASSERT_EQ(KERN_SUCCESS, mach_port_request_notification(task, so, MACH_NOTIFY_DEAD_NAME, 0,
+							       MACH_PORT_NULL, 0, &prev));
+	EXPECT_EQ(MACH_PORT_TYPE_SEND_ONCE, mt_type(so));
+	mach_port_deallocate(task, prev);
+
+	/* mach_port_set_mscount / _set_seqno */
+	EXPECT_EQ(KERN_SUCCESS, mach_port_set_mscount(task, p, 77));
+	EXPECT_EQ(77, mt_status(p).mps_mscount);
+	EXPECT_EQ(KERN_SUCCESS, mach_port_set_seqno(task, p, 1000));
+	EXPECT_EQ(1000, mt_status(p).mps_seqno);
+	ASSERT_EQ(MACH_MSG_SUCCESS, mt_send(p, MACH_MSG_TYPE_COPY_SEND, 9, 1, 0, 0));
+	ASSERT_EQ(MACH_MSG_SUCCESS, mach_msg(&r.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT |
+					     MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO),
+					     0, sizeof(r), p, 0, MACH_PORT_NULL));
+	EXPECT_EQ(1000, r.trailer.msgh_seqno);
+	EXPECT_EQ(KERN_INVALID_RIGHT, mach_port_set_mscount(task, so, 1));
+	EXPECT_EQ(KERN_INVALID_NAME, mach_port_set_seqno(task, 0x7ffff00, 1));
+	mach_port_deallocate(task, so);
+	mach_port_destroy(task, p);
+	mach_port_destroy(task, notify);
+}
+
 TEST(request_errors)
 {
 	mach_port_t task = mach_task_self(), p = mt_port_send(), r = mt_port(), notify = mt_port(), prev, d, s;

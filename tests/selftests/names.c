@@ -181,9 +181,14 @@ TEST(reserved_fields_einval)
 		a.reserved = 0;
 		a.flags = MACHIPC_ATTR_QLIMIT;	/* get: flags must be 0 */
 		EXPECT_EQ(EINVAL, raw(fd, MACHIPC_IOC_PORT_GET_ATTRIBUTES, &a));
-		a.flags = 1u << 1;
+		a.flags = MACHIPC_ATTR_LAST << 1;
 		a.qlimit = 3;
 		EXPECT_EQ(EINVAL, raw(fd, MACHIPC_IOC_PORT_SET_ATTRIBUTES, &a));
+		a.flags = 0;
+		a.requests = MACHIPC_ATTR_REQ_NO_SENDERS;	/* out only */
+		EXPECT_EQ(EINVAL, raw(fd, MACHIPC_IOC_PORT_GET_ATTRIBUTES, &a));
+		EXPECT_EQ(EINVAL, raw(fd, MACHIPC_IOC_PORT_SET_ATTRIBUTES, &a));
+		a.requests = 0;
 		a.flags = MACHIPC_ATTR_QLIMIT;
 		a.reserved = 1;
 		EXPECT_EQ(EINVAL, raw(fd, MACHIPC_IOC_PORT_SET_ATTRIBUTES, &a));
@@ -245,6 +250,91 @@ TEST(attributes_qlimit)
 		ASSERT_EQ(0, mt_attr(fd, r, &a));
 		EXPECT_EQ(MACHIPC_QLIMIT_MAX, a.qlimit);
 	}
+	close(fd);
+}
+
+/*
+ * ABI 6: the make-send count and sequence number are settable (Mach's
+ * mach_port_set_mscount / _set_seqno); the requests a port holds and a
+ * name's dead-name request are reported.
+ */
+TEST(attributes_counts_and_requests)
+{
+	struct machipc_port_attr a, s;
+	struct machipc_name_info info;
+	int fd = machipc_open(), peer = machipc_open(), bfd;
+	__u32 r, n, prev, name;
+	__u64 buf[64];
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, peer);
+	r = mt_alloc(fd, MACHIPC_RIGHT_RECEIVE);
+	n = mt_alloc(fd, MACHIPC_RIGHT_RECEIVE);
+	memset(&s, 0, sizeof(s));
+	s.name = r;
+	s.flags = MACHIPC_ATTR_MSCOUNT | MACHIPC_ATTR_SEQNO;
+	s.mscount = 41;
+	s.seqno = 0x100000007ull;
+	ASSERT_EQ(0, raw(fd, MACHIPC_IOC_PORT_SET_ATTRIBUTES, &s));
+	ASSERT_EQ(0, mt_attr(fd, r, &a));
+	EXPECT_EQ(41, a.mscount);
+	EXPECT_EQ(0x100000007ull, a.seqno);
+	EXPECT_EQ(MACHIPC_QLIMIT_DEFAULT, a.qlimit);	/* not asked to change */
+	EXPECT_EQ(0, a.requests);
+	/* the next message carries the sequence number set */
+	ASSERT_EQ(0, MT_ERR(machipc_port_insert_right(fd, r, MACHIPC_DISP_MAKE_SEND,
+						      NULL)));
+	ASSERT_EQ(0, mt_attr(fd, r, &a));
+	EXPECT_EQ(42, a.mscount);
+	ASSERT_EQ(0, mt_send_simple(fd, r, MACHIPC_DISP_COPY_SEND, 5, NULL, 0, NULL));
+	ASSERT_EQ(0, mt_recv_now(fd, r, buf, sizeof(buf)));
+	EXPECT_EQ(0x100000007ull, machipc_msg_trailer(buf)->seqno);
+	/* a send right elsewhere cannot set them */
+	bfd = machipc_bootstrap_export(fd, r, MACHIPC_DISP_MAKE_SEND, 0);
+	ASSERT_LE(0, bfd);
+	ASSERT_EQ(0, machipc_bootstrap_import(peer, bfd, &name));
+	close(bfd);
+	s.name = name;
+	EXPECT_EQ(EACCES, raw(peer, MACHIPC_IOC_PORT_SET_ATTRIBUTES, &s));
+
+	/* requests: no-senders and port-destroyed */
+	ASSERT_EQ(0, MT_ERR(machipc_port_request_notification(fd, r,
+				MACHIPC_NOTIFY_NO_SENDERS, n,
+				MACHIPC_DISP_MAKE_SEND_ONCE, 1000, &prev)));
+	ASSERT_EQ(0, mt_attr(fd, r, &a));
+	EXPECT_EQ(MACHIPC_ATTR_REQ_NO_SENDERS, a.requests);
+	ASSERT_EQ(0, MT_ERR(machipc_port_request_notification(fd, r,
+				MACHIPC_NOTIFY_PORT_DESTROYED, n,
+				MACHIPC_DISP_MAKE_SEND_ONCE, 0, &prev)));
+	ASSERT_EQ(0, mt_attr(fd, r, &a));
+	EXPECT_EQ(MACHIPC_ATTR_REQ_NO_SENDERS | MACHIPC_ATTR_REQ_PORT_DESTROYED,
+		  a.requests);
+
+	/* a dead-name request on the peer's name, then cancelled */
+	memset(&info, 0, sizeof(info));
+	info.name = name;
+	ASSERT_EQ(0, raw(peer, MACHIPC_IOC_NAME_INFO, &info));
+	EXPECT_EQ(0, info.flags);
+	{
+		__u32 pn = mt_alloc(peer, MACHIPC_RIGHT_RECEIVE);
+
+		ASSERT_EQ(0, MT_ERR(machipc_port_request_notification(peer, name,
+					MACHIPC_NOTIFY_DEAD_NAME, pn,
+					MACHIPC_DISP_MAKE_SEND_ONCE, 0, &prev)));
+		memset(&info, 0, sizeof(info));
+		info.name = name;
+		ASSERT_EQ(0, raw(peer, MACHIPC_IOC_NAME_INFO, &info));
+		EXPECT_EQ(MACHIPC_NAME_DNREQUEST, info.flags);
+		ASSERT_EQ(0, MT_ERR(machipc_port_request_notification(peer, name,
+					MACHIPC_NOTIFY_DEAD_NAME, 0, 0, 0, &prev)));
+		if (prev)
+			machipc_port_mod_refs(peer, prev, MACHIPC_RIGHT_SEND_ONCE, -1);
+		memset(&info, 0, sizeof(info));
+		info.name = name;
+		ASSERT_EQ(0, raw(peer, MACHIPC_IOC_NAME_INFO, &info));
+		EXPECT_EQ(0, info.flags);
+	}
+	close(peer);
 	close(fd);
 }
 

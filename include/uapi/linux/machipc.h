@@ -209,10 +209,20 @@ struct machipc_port_member {
 	__u32 set;
 };
 
-/* Bits of machipc_port_attr.flags on MACHIPC_IOC_PORT_SET_ATTRIBUTES. */
+/*
+ * Bits of machipc_port_attr.flags on MACHIPC_IOC_PORT_SET_ATTRIBUTES:
+ * which fields to set.  MSCOUNT and SEQNO since ABI 6 (Mach's
+ * mach_port_set_mscount() and mach_port_set_seqno()).
+ */
 #define MACHIPC_ATTR_QLIMIT	(1U << 0)
-#define MACHIPC_ATTR_LAST	MACHIPC_ATTR_QLIMIT
+#define MACHIPC_ATTR_MSCOUNT	(1U << 1)
+#define MACHIPC_ATTR_SEQNO	(1U << 2)
+#define MACHIPC_ATTR_LAST	MACHIPC_ATTR_SEQNO
 #define MACHIPC_ATTR_MASK	((MACHIPC_ATTR_LAST << 1) - 1)
+
+/* Bits of machipc_port_attr.requests (out, ABI 6). */
+#define MACHIPC_ATTR_REQ_NO_SENDERS	(1U << 0)
+#define MACHIPC_ATTR_REQ_PORT_DESTROYED	(1U << 1)
 
 /**
  * struct machipc_port_attr - argument of %MACHIPC_IOC_PORT_GET_ATTRIBUTES
@@ -221,13 +231,18 @@ struct machipc_port_member {
  * @flags: set: which attributes to change (%MACHIPC_ATTR_*); get: must be 0.
  * @qlimit: queue limit, 1 to %MACHIPC_QLIMIT_MAX messages.
  * @msgcount: out: messages queued (including one being delivered).
- * @seqno: out: sequence number the next received message will carry.
+ * @seqno: out: sequence number the next received message will carry;
+ *	set with %MACHIPC_ATTR_SEQNO (ABI 6).
  * @mscount: out: make-send count: send rights ever made from the receive
- *	right.
+ *	right; set with %MACHIPC_ATTR_MSCOUNT (ABI 6).
  * @srights: out: send rights outstanding (in spaces, messages and
  *	bootstrap descriptors; one per name however many user references).
  * @sorights: out: send-once rights outstanding.
  * @pset: out: the name of the port set the port is in, or 0.
+ * @requests: must be zero on input; out (get, ABI 6): which notification
+ *	requests the port holds, %MACHIPC_ATTR_REQ_NO_SENDERS and
+ *	%MACHIPC_ATTR_REQ_PORT_DESTROYED.  Before ABI 6 it was the low half
+ *	of ``reserved`` and always zero.
  * @reserved: must be zero.
  *
  * This is Mach's ``mach_port_status`` plus the queue limit.
@@ -242,7 +257,8 @@ struct machipc_port_attr {
 	__u32 srights;
 	__u32 sorights;
 	__u32 pset;
-	__u64 reserved;
+	__u32 requests;
+	__u32 reserved;
 };
 
 /**
@@ -267,6 +283,10 @@ struct machipc_port_attr {
  *	space and the receive right in another have the same id;
  *	/proc/PID/fdinfo and the tracepoints report the same ids, in full.
  *	An id is not a kernel address.
+ * @flags: must be zero on input (else %EINVAL); out (ABI 6):
+ *	%MACHIPC_NAME_DNREQUEST when this space has a dead-name request on
+ *	the name.  Before ABI 6 it was the low half of ``reserved`` and
+ *	always zero.
  * @reserved: must be zero on input (else %EINVAL); zero on output.
  *
  * Version 4 grew the structure from 16 to 32 bytes; the first 16 keep the
@@ -278,8 +298,12 @@ struct machipc_name_info {
 	__u32 urefs;
 	__u32 port_id_low;
 	__u64 port_id;
-	__u64 reserved;
+	__u32 flags;
+	__u32 reserved;
 };
+
+/* machipc_name_info.flags (out, ABI 6). */
+#define MACHIPC_NAME_DNREQUEST	(1U << 0)
 
 /* Bytes of struct machipc_name_info in ABI version 3 (ids of 32 bits). */
 #define MACHIPC_NAME_INFO_V3_SIZE	16

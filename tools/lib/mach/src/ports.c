@@ -195,6 +195,8 @@ static mach_port_type_t lm_type_of(const struct machipc_name_info *info)
 		t |= MACH_PORT_TYPE_PORT_SET;
 	if (info->rights & MACHIPC_RIGHT_DEAD_NAME)
 		t |= MACH_PORT_TYPE_DEAD_NAME;
+	if (info->flags & MACHIPC_NAME_DNREQUEST)
+		t |= MACH_PORT_TYPE_DNREQUEST;
 	return t;
 }
 
@@ -1025,6 +1027,9 @@ static void lm_status(mach_port_name_t name,
 	st->mps_msgcount = attr->msgcount + lm_held_count(name);
 	st->mps_sorights = attr->sorights;
 	st->mps_srights = attr->srights ? TRUE : FALSE;
+	st->mps_nsrequest = !!(attr->requests & MACHIPC_ATTR_REQ_NO_SENDERS);
+	st->mps_pdrequest = !!(attr->requests &
+			       MACHIPC_ATTR_REQ_PORT_DESTROYED);
 	st->mps_flags = lm_status_flags(lm_pstate(name, NULL));
 }
 
@@ -1159,7 +1164,11 @@ LM_EXPORT kern_return_t mach_port_set_mscount(ipc_space_t task,
 	kr = lm_receive_attr(name, &attr);
 	if (kr)
 		return kr;
-	return mscount == attr.mscount ? KERN_SUCCESS : KERN_NOT_SUPPORTED;
+	memset(&attr, 0, sizeof(attr));
+	attr.name = name;
+	attr.flags = MACHIPC_ATTR_MSCOUNT;
+	attr.mscount = mscount;
+	return lm_kr(lm_ioctl(MACHIPC_IOC_PORT_SET_ATTRIBUTES, &attr));
 }
 
 LM_EXPORT kern_return_t mach_port_set_seqno(ipc_space_t task,
@@ -1174,8 +1183,11 @@ LM_EXPORT kern_return_t mach_port_set_seqno(ipc_space_t task,
 	kr = lm_receive_attr(name, &attr);
 	if (kr)
 		return kr;
-	return seqno == (mach_port_seqno_t)attr.seqno ? KERN_SUCCESS :
-							KERN_NOT_SUPPORTED;
+	memset(&attr, 0, sizeof(attr));
+	attr.name = name;
+	attr.flags = MACHIPC_ATTR_SEQNO;
+	attr.seqno = seqno;
+	return lm_kr(lm_ioctl(MACHIPC_IOC_PORT_SET_ATTRIBUTES, &attr));
 }
 
 /* ------------------------------------------------------------------ */
