@@ -11,11 +11,13 @@
  *   threads' times; a live thread's shows in TASK_THREAD_TIMES_INFO and
  *   TASK_ABSOLUTETIME_INFO.
  * - events / vm_info / vm_info_revisions / flags / dyld: the other flavors
- *   and the counts XNU writes back.
+ *   and the counts XNU writes back; vm_info_long_path: a long mapping
+ *   path is one region.
  * - short_counts / task_info_errors: KERN_INVALID_ARGUMENT below each
  *   flavor's minimum, MACH_SEND_INVALID_DEST for no task.
  * - thread_self_*: one name per thread, a user reference per call, a new
- *   name once all were released; forked child.
+ *   name once all were released; forked child (its own table, threads
+ *   added); from a signal handler, also one interrupting the call.
  * - thread_info_*: THREAD_BASIC/IDENTIFIER/EXTENDED_INFO of the caller and
  *   of another live thread; errors.
  * - thread_policy / task_policy: remembered, defaults, XNU's errors.
@@ -24,6 +26,7 @@
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -171,6 +174,24 @@ static void *burner(void *arg)
 	return NULL;
 }
 
+/*
+ * pthread_join() returns when the kernel clears the thread's tid, before
+ * the thread is released and its times move to the process's dead-thread
+ * totals: wait (up to 10 s) until the process has @n threads left.
+ */
+static int wait_threads(int n)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (!stat("/proc/self/task", &st) && st.st_nlink == (nlink_t)n + 2)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
 TEST(thread_times)
 {
 	mach_task_basic_info_data_t a, b;
@@ -189,6 +210,7 @@ TEST(thread_times)
 	/* A thread that burns 300 ms and ends: terminated threads' time. */
 	ASSERT_EQ(0, pthread_create(&th, NULL, burner, (void *)(intptr_t)300));
 	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, wait_threads(1));
 	n = MACH_TASK_BASIC_INFO_COUNT;
 	ASSERT_EQ(KERN_SUCCESS, task_info(mach_task_self(), MACH_TASK_BASIC_INFO,
 					  (task_info_t)&b, &n));
@@ -271,6 +293,56 @@ TEST(vm_info)
 					  (task_info_t)&vm, &n));
 	EXPECT_LE(fp + len / 2, vm.phys_footprint);
 	munmap(p, len);
+}
+
+static int region_count(void)
+{
+	task_vm_info_data_t vm;
+	mach_msg_type_number_t n = TASK_VM_INFO_COUNT;
+
+	memset(&vm, 0, sizeof(vm));
+	if (task_info(mach_task_self(), TASK_VM_INFO, (task_info_t)&vm, &n))
+		return -1;
+	return vm.region_count;
+}
+
+/*
+ * A mapping whose path is longer than a line buffer is one region: the
+ * rest of its line (here "1-21-2...", which reads as an address range) is
+ * not another.
+ */
+TEST(vm_info_long_path)
+{
+	char path[2048] = ".", comp[200];
+	int i, fd, before, after;
+	size_t len;
+	void *p;
+
+	for (i = 0; i + 3 < (int)sizeof(comp); i += 3)
+		memcpy(comp + i, "1-2", 3);
+	comp[i] = '\0';
+	for (i = 0; i < 9; i++) {
+		len = strlen(path);
+		snprintf(path + len, sizeof(path) - len, "/%s", comp);
+		ASSERT_EQ(0, mkdir(path, 0700));
+	}
+	len = strlen(path);
+	snprintf(path + len, sizeof(path) - len, "/f");
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, vm_page_size));
+	before = region_count();
+	p = mmap(NULL, vm_page_size, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	after = region_count();
+	EXPECT_EQ(before + 1, after);
+	munmap(p, vm_page_size);
+	close(fd);
+	unlink(path);
+	for (i = 0; i < 9; i++) {
+		*strrchr(path, '/') = '\0';
+		rmdir(path);
+	}
 }
 
 TEST(vm_info_revisions)
@@ -537,8 +609,8 @@ TEST(thread_info_other)
 					    (thread_info_t)&id, &n));
 	EXPECT_EQ((uint64_t)w.tid, id.thread_id);
 	EXPECT_EQ((uint64_t)(uintptr_t)w.self, id.thread_handle);
-	/* The worker waits on its condition variable. */
-	for (i = 0; i < 100 && !mt_thread_sleeps(w.tid); i++)
+	/* The worker waits on its condition variable (up to 10 s: TCG). */
+	for (i = 0; i < 1000 && !mt_thread_sleeps(w.tid); i++)
 		usleep(10000);
 	n = THREAD_BASIC_INFO_COUNT;
 	ASSERT_EQ(KERN_SUCCESS, thread_info(w.name, THREAD_BASIC_INFO,
@@ -553,7 +625,7 @@ TEST(thread_info_other)
 	 * An exited thread's name is no thread any more (once Linux has
 	 * reaped it, which may follow pthread_join() by a moment).
 	 */
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < 1000; i++) {
 		n = THREAD_BASIC_INFO_COUNT;
 		if (thread_info(w.name, THREAD_BASIC_INFO, (thread_info_t)&b,
 				&n) != KERN_SUCCESS)
@@ -598,11 +670,18 @@ TEST(thread_info_errors)
 	mach_port_mod_refs(mach_task_self(), port, MACH_PORT_RIGHT_RECEIVE, -1);
 }
 
+static void *self_name_fn(void *arg)
+{
+	*(mach_port_t *)arg = mach_thread_self();
+	return NULL;
+}
+
 TEST(thread_self_fork_child)
 {
-	mach_port_t parent = mach_thread_self();
+	mach_port_t parent = mach_thread_self(), names[40];
+	pthread_t th[40];
 	pid_t pid;
-	int status;
+	int status, i;
 
 	ASSERT_TRUE(MACH_PORT_VALID(parent));
 	pid = fork();
@@ -618,12 +697,101 @@ TEST(thread_self_fork_child)
 			_exit(2);
 		if (id.thread_id != (uint64_t)getpid())
 			_exit(3);
+		/* The table starts anew: threads of the child are added. */
+		for (i = 0; i < 40; i++)
+			if (pthread_create(&th[i], NULL, self_name_fn, &names[i]))
+				_exit(4);
+		for (i = 0; i < 40; i++) {
+			pthread_join(th[i], NULL);
+			if (!MACH_PORT_VALID(names[i]) || names[i] == t)
+				_exit(5);
+		}
+		if (mach_thread_self() != t)
+			_exit(6);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	mach_port_deallocate(mach_task_self(), parent);
+}
+
+/*
+ * mach_thread_self() and mach_host_self() from a signal handler, as crash
+ * reporters and profilers call them: the same names, even when the
+ * signal comes while the thread itself is in one of the calls.
+ */
+static struct {
+	volatile sig_atomic_t count, bad;
+	mach_port_t thread, host;
+} sig_names;
+
+static void names_handler(int sig)
+{
+	(void)sig;
+	if (mach_thread_self() != sig_names.thread ||
+	    mach_host_self() != sig_names.host)
+		sig_names.bad++;
+	sig_names.count++;
+}
+
+struct kicker {
+	pthread_t target;
+	volatile int done;
+};
+
+static void *kick_fn(void *arg)
+{
+	struct kicker *k = arg;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		pthread_kill(k->target, SIGUSR1);
+		usleep(1000);
+	}
+	k->done = 1;
+	return NULL;
+}
+
+TEST(thread_self_signal_safe)
+{
+	struct sigaction sa = { .sa_handler = names_handler }, old;
+	mach_port_t task = mach_task_self(), t, h;
+	struct kicker k = { .target = pthread_self() };
+	pthread_t th;
+	int i;
+
+	sig_names.thread = mach_thread_self();
+	sig_names.host = mach_host_self();
+	ASSERT_TRUE(MACH_PORT_VALID(sig_names.thread));
+	ASSERT_TRUE(MACH_PORT_VALID(sig_names.host));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, &old));
+	ASSERT_EQ(0, raise(SIGUSR1));
+	EXPECT_EQ(1, sig_names.count);
+	/* The test's reference keeps the names: the calls take no lock. */
+	ASSERT_EQ(0, pthread_create(&th, NULL, kick_fn, &k));
+	while (!k.done) {
+		t = mach_thread_self();
+		h = mach_host_self();
+		if (t != sig_names.thread || h != sig_names.host)
+			sig_names.bad++;
+		mach_port_deallocate(task, t);
+		mach_port_deallocate(task, h);
+	}
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &old, NULL));
+	EXPECT_EQ(0, sig_names.bad);
+	EXPECT_LE(2, sig_names.count);
+	/* One reference per call: release the handler's and the test's. */
+	EXPECT_EQ(sig_names.count + 1,
+		  mt_refs(sig_names.thread, MACH_PORT_RIGHT_DEAD_NAME));
+	for (i = 0; i <= sig_names.count; i++) {
+		EXPECT_EQ(KERN_SUCCESS,
+			  mach_port_deallocate(task, sig_names.thread));
+		EXPECT_EQ(KERN_SUCCESS,
+			  mach_port_deallocate(task, sig_names.host));
+	}
+	EXPECT_EQ((mach_port_type_t)-1, mt_type(sig_names.thread));
 }
 
 TEST(thread_policy)

@@ -24,14 +24,19 @@
  *   refuses process_vm_readv(2) (the pipe fallback).
  * - vm_allocate_codes: XNU's codes (no space, invalid address outside
  *   the user range and in the first page), VM_FLAGS_USER_ALLOCATE,
- *   superpages.
+ *   superpages (a fixed one not 2 MB aligned: KERN_NO_SPACE).
  * - vm_region_layouts, vm_region_basic, vm_region_recurse: XNU's
  *   structures and counts; the region at or after an address from
  *   /proc/self/smaps; KERN_INVALID_ADDRESS past the last one.
- * - vm_inherit_fork: NONE and SHARE seen by a forked child.
+ * - vm_inherit_fork: NONE and SHARE seen by a forked child; SHARE on
+ *   private memory is KERN_NOT_SUPPORTED and changes nothing.
  * - vm_wire_behavior_msync_purgable: KERN_INVALID_HOST for wiring, the
  *   behaviors, msync flags and holes, purgeable control's codes.
  * - vm_purgable_object: VM_FLAGS_PURGABLE memory's states.
+ * - vm_behavior_zero: ZERO on 64 MB of untouched memory commits none of
+ *   it (RssAnon) and reads zeroes; shared memory is zero-filled.
+ * - vm_purgable_stale: purgeable memory unmapped or replaced by the
+ *   program itself is not emptied.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -97,6 +102,22 @@ static int write_faults(char *p)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
+}
+
+/* A field of /proc/self/status in kB ("RssAnon"), or -1. */
+static long long status_kb(const char *key)
+{
+	char line[256];
+	size_t n = strlen(key);
+	long long kb = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			kb = strtoll(line + n + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
 }
 
 /* ------------------------------------------------------------------ */
@@ -984,6 +1005,22 @@ TEST(vm_allocate_codes)
 						 VM_FLAGS_SUPERPAGE_SIZE_2MB));
 	EXPECT_EQ(0U, a & ((2ULL << 20) - 1));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a, 2 << 20));
+	/* Fixed superpages: the address must be 2 MB aligned (XNU: no space). */
+	b = a + PAGE;
+	EXPECT_EQ(KERN_NO_SPACE, mach_vm_allocate(task, &b, 2 << 20,
+						  VM_FLAGS_FIXED |
+						  VM_FLAGS_SUPERPAGE_SIZE_2MB));
+	EXPECT_EQ(a + PAGE, b);
+	EXPECT_EQ(KERN_NO_SPACE, mach_vm_allocate(task, &b, 2 << 20,
+						  VM_FLAGS_FIXED |
+						  VM_FLAGS_OVERWRITE |
+						  VM_FLAGS_SUPERPAGE_SIZE_2MB));
+	b = a;
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &b, 2 << 20,
+						 VM_FLAGS_FIXED |
+						 VM_FLAGS_SUPERPAGE_SIZE_2MB));
+	EXPECT_EQ(a, b);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a, 2 << 20));
 	/* Fixed where something is: no space; overwrite replaces it. */
 	a = 0;
 	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 2 * PAGE,
@@ -1251,6 +1288,7 @@ TEST(vm_inherit_fork)
 	mach_port_t task = mach_task_self();
 	mach_vm_address_t a = 0;
 	volatile char *p;
+	char *sh;
 	pid_t pid;
 	int st;
 
@@ -1263,10 +1301,37 @@ TEST(vm_inherit_fork)
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_inherit(task, a, PAGE,
 						VM_INHERIT_NONE));
 	EXPECT_EQ(VM_INHERIT_NONE, inheritance_of(a));
-	EXPECT_EQ(KERN_SUCCESS, vm_inherit(task, (vm_address_t)a + PAGE, PAGE,
-					   VM_INHERIT_SHARE));
-	EXPECT_EQ(VM_INHERIT_SHARE, inheritance_of(a + PAGE));
-	EXPECT_EQ('s', p[PAGE]);	/* contents kept */
+	/*
+	 * Linux cannot share private memory with a child: SHARE on it is
+	 * KERN_NOT_SUPPORTED and changes nothing; on shared memory it works.
+	 */
+	EXPECT_EQ(KERN_NOT_SUPPORTED,
+		  vm_inherit(task, (vm_address_t)a + PAGE, PAGE,
+			     VM_INHERIT_SHARE));
+	EXPECT_EQ(VM_INHERIT_COPY, inheritance_of(a + PAGE));
+	EXPECT_EQ('s', p[PAGE]);
+	EXPECT_EQ(KERN_NOT_SUPPORTED,
+		  mach_vm_inherit(task, a, 3 * PAGE, VM_INHERIT_SHARE));
+	EXPECT_EQ(VM_INHERIT_NONE, inheritance_of(a));
+	EXPECT_EQ(VM_INHERIT_COPY, inheritance_of(a + 2 * PAGE));
+	sh = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	sh[0] = 'h';
+	/* A private page in a shared range: refused, nothing changed. */
+	ASSERT_EQ(sh + PAGE, mmap(sh + PAGE, PAGE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				  -1, 0));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_inherit(task, (uintptr_t)sh, PAGE,
+						VM_INHERIT_NONE));
+	EXPECT_EQ(KERN_NOT_SUPPORTED,
+		  mach_vm_inherit(task, (uintptr_t)sh, 2 * PAGE,
+				  VM_INHERIT_SHARE));
+	EXPECT_EQ(VM_INHERIT_NONE, inheritance_of((uintptr_t)sh));
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_inherit(task, (uintptr_t)sh, PAGE,
+						VM_INHERIT_SHARE));
+	EXPECT_EQ(VM_INHERIT_SHARE, inheritance_of((uintptr_t)sh));
+	EXPECT_EQ('h', sh[0]);
 	EXPECT_EQ(VM_INHERIT_COPY, inheritance_of(a + 2 * PAGE));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -1278,14 +1343,17 @@ TEST(vm_inherit_fork)
 			_exit(1);
 		p[PAGE] = 'S';
 		p[2 * PAGE] = 'C';
+		sh[0] = 'H';
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st));
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_EQ('n', p[0]);
-	EXPECT_EQ('S', p[PAGE]);
+	EXPECT_EQ('s', p[PAGE]);	/* copied, not shared */
 	EXPECT_EQ('c', p[2 * PAGE]);
+	EXPECT_EQ('H', sh[0]);
+	munmap(sh, 2 * PAGE);
 	/* Back to COPY. */
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_inherit(task, a, PAGE,
 						VM_INHERIT_COPY));
@@ -1474,6 +1542,106 @@ TEST(vm_purgable_object)
 		  mach_vm_purgable_control(task, b, VM_PURGABLE_GET_STATE,
 					   &state));
 	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, b, PAGE));
+}
+
+/*
+ * VM_BEHAVIOR_ZERO commits nothing on untouched private memory (it reads
+ * back zeroes) and zero-fills shared memory.
+ */
+TEST(vm_behavior_zero)
+{
+	mach_port_t task = mach_task_self();
+	mach_vm_size_t big = 64ULL << 20;
+	mach_vm_address_t a = 0;
+	long long before, after;
+	volatile char *p;
+	char *sh;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, big,
+						 VM_FLAGS_ANYWHERE));
+	p = (volatile char *)(uintptr_t)a;
+	p[0] = 1;
+	p[big / 2] = 2;
+	p[big - 1] = 3;
+	before = status_kb("RssAnon");
+	ASSERT_LE(0, before);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(task, a, big,
+						     VM_BEHAVIOR_ZERO));
+	after = status_kb("RssAnon");
+	/* 64 MB zero-filled would add 65536 kB. */
+	EXPECT_GT(before + 8192, after);
+	EXPECT_EQ(0, p[0]);
+	EXPECT_EQ(0, p[big / 2]);
+	EXPECT_EQ(0, p[big - 1]);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_deallocate(task, a, big));
+	/* Shared memory: zero-filled, and the change is seen through it. */
+	sh = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	memset(sh, 5, 2 * PAGE);
+	EXPECT_EQ(KERN_SUCCESS, mach_vm_behavior_set(task, (uintptr_t)sh,
+						     PAGE, VM_BEHAVIOR_ZERO));
+	EXPECT_EQ(0, sh[0]);
+	EXPECT_EQ(0, sh[PAGE - 1]);
+	EXPECT_EQ(5, sh[PAGE]);
+	/* One read-only page fails the call before anything is zeroed. */
+	ASSERT_EQ(0, mprotect(sh + PAGE, PAGE, PROT_READ));
+	sh[0] = 6;
+	EXPECT_EQ(KERN_PROTECTION_FAILURE,
+		  mach_vm_behavior_set(task, (uintptr_t)sh, 2 * PAGE,
+				       VM_BEHAVIOR_ZERO));
+	EXPECT_EQ(6, sh[0]);
+	munmap(sh, 2 * PAGE);
+}
+
+/*
+ * Purgeable memory the program unmapped or replaced itself (munmap(2),
+ * mmap(2) MAP_FIXED) is no purgeable object: EMPTY must not wipe what is
+ * there now.
+ */
+TEST(vm_purgable_stale)
+{
+	mach_port_t task = mach_task_self();
+	mach_vm_address_t a = 0;
+	int state;
+	char *p;
+
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 2 * PAGE,
+						 VM_FLAGS_ANYWHERE |
+						 VM_FLAGS_PURGABLE));
+	p = (char *)(uintptr_t)a;
+	ASSERT_EQ(0, munmap(p, 2 * PAGE));
+	ASSERT_EQ(p, mmap(p, 2 * PAGE, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	memset(p, 5, 2 * PAGE);
+	state = VM_PURGABLE_EMPTY;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_purgable_control(task, a, VM_PURGABLE_SET_STATE,
+					   &state));
+	EXPECT_EQ(5, p[0]);
+	EXPECT_EQ(5, p[2 * PAGE - 1]);
+	/* The record is gone: still not purgeable. */
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_purgable_control(task, a, VM_PURGABLE_GET_STATE,
+					   &state));
+	munmap(p, 2 * PAGE);
+	/* Replaced by MAP_FIXED over it, without unmapping first. */
+	a = 0;
+	ASSERT_EQ(KERN_SUCCESS, mach_vm_allocate(task, &a, 2 * PAGE,
+						 VM_FLAGS_ANYWHERE |
+						 VM_FLAGS_PURGABLE));
+	p = (char *)(uintptr_t)a;
+	ASSERT_EQ(p + PAGE, mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
+				 -1, 0));
+	memset(p, 7, 2 * PAGE);
+	state = VM_PURGABLE_EMPTY;
+	EXPECT_EQ(KERN_INVALID_ARGUMENT,
+		  mach_vm_purgable_control(task, a, VM_PURGABLE_SET_STATE,
+					   &state));
+	EXPECT_EQ(7, p[0]);
+	EXPECT_EQ(7, p[PAGE]);
+	munmap(p, 2 * PAGE);
 }
 
 TEST_HARNESS_MAIN

@@ -179,16 +179,29 @@ static const char *lm_error_unknown(mach_error_t e)
 	}
 }
 
-LM_EXPORT char *mach_error_string(mach_error_t error_value)
+/* The text of a code the tables name (after the legacy mapping), or NULL. */
+static const char *lm_error_known(mach_error_t e)
 {
-	const char *s = lm_error_lookup(error_value);
+	const char *s;
+
+	/* The MIG codes keep their old numbers in the headers (-300..). */
+	if (err_get_system(e) == 4 && err_get_sub(e) == 2)
+		return lm_error_lookup(-(mach_error_t)err_get_code(e) - 300);
+	s = lm_error_lookup(e);
 
 	/* Receive and send codes may carry MACH_MSG_MASK bits. */
-	if (!s && err_get_system(error_value) == 4)
-		s = lm_error_lookup(error_value & ~MACH_MSG_MASK);
-	if (!s)
-		s = lm_error_unknown(lm_error_compat(error_value));
-	return (char *)s;
+	if (!s && err_get_system(e) == 4)
+		s = lm_error_lookup(e & ~MACH_MSG_MASK);
+	return s;
+}
+
+/* As XNU, the legacy codes (-100 to -399) are mapped before the lookup. */
+LM_EXPORT char *mach_error_string(mach_error_t error_value)
+{
+	mach_error_t e = lm_error_compat(error_value);
+	const char *s = lm_error_known(e);
+
+	return (char *)(s ? s : lm_error_unknown(e));
 }
 
 LM_EXPORT char *mach_error_type(mach_error_t error_value)
@@ -217,15 +230,11 @@ LM_EXPORT char *mach_error_type(mach_error_t error_value)
  */
 LM_EXPORT void mach_error(const char *str, mach_error_t error_value)
 {
-	int known = lm_error_lookup(error_value) ||
-		    (err_get_system(error_value) == 4 &&
-		     lm_error_lookup(error_value & ~MACH_MSG_MASK));
+	mach_error_t e = lm_error_compat(error_value);
 
-	if (known)
-		fprintf(stderr, "%s %s\n", str, mach_error_string(error_value));
+	if (lm_error_known(e))
+		fprintf(stderr, "%s %s\n", str, mach_error_string(e));
 	else
-		fprintf(stderr, "%s %s %s (%x)\n", str,
-			mach_error_type(error_value),
-			mach_error_string(error_value),
-			(unsigned int)error_value);
+		fprintf(stderr, "%s %s %s (%x)\n", str, mach_error_type(e),
+			mach_error_string(e), (unsigned int)e);
 }

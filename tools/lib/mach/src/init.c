@@ -217,10 +217,36 @@ int lm_self_name_alive(mach_port_name_t name)
 	       (info.rights & MACHIPC_RIGHT_DEAD_NAME);
 }
 
+/*
+ * One more user reference of @name, a dead name the library made: 0, or
+ * nonzero if it is gone.  One ioctl, async-signal-safe.  A pegged count
+ * (EOVERFLOW) is still the name, as in lm_self_name_ref().
+ */
+static int lm_self_name_add(mach_port_name_t name)
+{
+	struct machipc_port_mod_refs ref = {
+		.name = name,
+		.right = MACHIPC_RIGHT_DEAD_NAME,
+		.delta = 1,
+	};
+	int err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &ref);
+
+	return err == EOVERFLOW ? 0 : err;
+}
+
+/*
+ * Async-signal-safe, as XNU's trap, once the space has the host's name:
+ * one more reference of it with one ioctl.  The lock is taken only when
+ * the name is gone (released, or the space is new after fork()).
+ */
 LM_EXPORT mach_port_t mach_host_self(void)
 {
-	mach_port_name_t name;
+	pid_t pid = lm_space.pid;
+	mach_port_name_t name = lm_host_name;
 
+	if (MACH_PORT_VALID(name) && lm_host_pid == pid &&
+	    lm_space.fd >= 0 && pid == getpid() && !lm_self_name_add(name))
+		return name;
 	if (lm_ready())
 		return MACH_PORT_NULL;
 	pthread_mutex_lock(&lm_host_lock);

@@ -166,11 +166,14 @@ static int lm_task_regions(uint64_t *lo, uint64_t *hi)
 	char line[512];
 	unsigned long long a, b;
 	FILE *f = fopen("/proc/self/maps", "re");
-	int n = 0;
+	int n = 0, line_start = 1, first;
 
 	*lo = *hi = 0;
 	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx-%llx", &a, &b) != 2 ||
+		/* A long path continues the line: only line starts count. */
+		first = line_start;
+		line_start = !!strchr(line, '\n');
+		if (!first || sscanf(line, "%llx-%llx", &a, &b) != 2 ||
 		    strstr(line, "[vsyscall]"))
 			continue;
 		if (!n || a < *lo)
@@ -484,6 +487,12 @@ void lm_task_fork_child(void)
 	/* Only the forking thread lives on, and not under its old name. */
 	lm_thread_lock = fresh;
 	lm_nthreads = 0;
+	/*
+	 * Another thread may have been in realloc() at fork(): the table
+	 * is dropped (and leaked), not reused.
+	 */
+	lm_threads = NULL;
+	lm_threads_max = 0;
 }
 
 static pid_t lm_gettid(void)
@@ -491,16 +500,53 @@ static pid_t lm_gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+/*
+ * One more user reference of @name, a dead name the library made: 0, or
+ * nonzero if it is gone.  One ioctl, async-signal-safe.  A pegged count
+ * (EOVERFLOW) is still the name, as in lm_self_name_ref().
+ */
+static int lm_self_name_add(mach_port_name_t name)
+{
+	struct machipc_port_mod_refs ref = {
+		.name = name,
+		.right = MACHIPC_RIGHT_DEAD_NAME,
+		.delta = 1,
+	};
+	int err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &ref);
+
+	return err == EOVERFLOW ? 0 : err;
+}
+
+/*
+ * The calling thread's name and the pid of the space it is in, for
+ * mach_thread_self()'s fast path (initial-exec: no allocation on access).
+ */
+static __thread struct {
+	mach_port_name_t name;
+	pid_t pid;
+} lm_thread_cache __attribute__((tls_model("initial-exec")));
+
+/*
+ * Async-signal-safe, as XNU's trap: a thread that has its name gets one
+ * more reference of it with one ioctl; the first call, or one after the
+ * name was released or after fork(), takes the lock.
+ */
 LM_EXPORT mach_port_t mach_thread_self(void)
 {
-	pid_t tid = lm_gettid();
-	pthread_t pt = pthread_self();
+	pid_t tid, pid = lm_space.pid;
+	pthread_t pt;
 	struct lm_thread *t = NULL, *grown;
-	mach_port_name_t name = MACH_PORT_NULL;
+	mach_port_name_t name = lm_thread_cache.name;
 	unsigned int i;
 
+	if (MACH_PORT_VALID(name) && lm_thread_cache.pid == pid &&
+	    lm_space.fd >= 0 && pid == getpid() && !lm_self_name_add(name))
+		return name;
 	if (lm_ready())
 		return MACH_PORT_NULL;
+	tid = lm_gettid();
+	pt = pthread_self();
+	name = MACH_PORT_NULL;
 	pthread_mutex_lock(&lm_thread_lock);
 	for (i = 0; i < lm_nthreads && !t; i++)
 		if (lm_threads[i].tid == tid &&
@@ -533,6 +579,8 @@ LM_EXPORT mach_port_t mach_thread_self(void)
 		t->pt = pt;
 	}
 	name = lm_self_name_ref(&t->name);
+	lm_thread_cache.name = name;
+	lm_thread_cache.pid = lm_space.pid;
 out:
 	pthread_mutex_unlock(&lm_thread_lock);
 	return name;
@@ -561,10 +609,13 @@ static kern_return_t lm_thread_lookup(mach_port_name_t name,
 	for (i = 0; i < lm_nthreads; i++) {
 		if (lm_threads[i].name != name)
 			continue;
+		/* The caller's thread id given again: a newer thread. */
 		snprintf(path, sizeof(path), "/proc/self/task/%d",
 			 (int)lm_threads[i].tid);
 		if (!lm_self_name_alive(name) ||
-		    (lm_threads[i].tid != lm_gettid() && access(path, F_OK)))
+		    (lm_threads[i].tid == lm_gettid() ?
+		     !pthread_equal(lm_threads[i].pt, pthread_self()) :
+		     access(path, F_OK) != 0))
 			break;
 		*out = &lm_threads[i];
 		return KERN_SUCCESS;

@@ -94,6 +94,45 @@ static void lm_purg_add(uint64_t start, uint64_t end)
 }
 
 /*
+ * Is [start, end) still one piece of private anonymous memory (no holes,
+ * no file, no name such as [heap] or [stack])?  The program may have
+ * unmapped or replaced the range itself, leaving a stale record.  The
+ * kernel may merge it with anonymous neighbours, so it need only be
+ * covered.  0 if not, or if /proc/self/maps cannot be read.
+ */
+static int lm_purg_live(uint64_t start, uint64_t end)
+{
+	unsigned long long lo, hi, off, ino;
+	char line[512], perms[8];
+	unsigned int maj, min;
+	int line_start = 1, first, n;
+	uint64_t cur = start;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (cur < end && fgets(line, sizeof(line), f)) {
+		/* A long path continues the line: only line starts count. */
+		first = line_start;
+		line_start = !!strchr(line, '\n');
+		n = 0;
+		if (!first ||
+		    sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &lo, &hi,
+			   perms, &off, &maj, &min, &ino, &n) != 7 || !n)
+			continue;
+		if (hi <= cur)
+			continue;
+		if (lo > cur || perms[3] != 'p' || ino ||
+		    (line[n] != '\0' && line[n] != '\n' &&
+		     strncmp(line + n, "[anon:", 6)))
+			break;
+		cur = hi;
+	}
+	fclose(f);
+	return cur >= end;
+}
+
+/*
  * The user address range: XNU's map minimum is a page above 0 here (a
  * choice: XNU's 64-bit map starts at 0 but __PAGEZERO fills the first
  * 4 GB; the library refuses the first page, as Linux's mmap_min_addr
@@ -105,7 +144,8 @@ static void lm_purg_add(uint64_t start, uint64_t end)
 
 /*
  * XNU's VM_FLAGS_USER_ALLOCATE is accepted.  Effects: ANYWHERE, OVERWRITE,
- * the superpage size (2 MB alignment and size, MADV_HUGEPAGE, not
+ * the superpage size (2 MB alignment and size, KERN_NO_SPACE for a fixed
+ * address not 2 MB aligned as XNU, MADV_HUGEPAGE, not
  * inherited by fork() as XNU's inheritance NONE), PURGABLE (a purgeable
  * object, above); 4GB_CHUNK, RANDOM_ADDR, NO_CACHE, PERMANENT, TPRO, MTE,
  * GUARD_OBJECT_OPTOUT and the VM_MAKE_TAG() tag are accepted and have
@@ -146,6 +186,9 @@ static kern_return_t lm_vm_allocate(vm_map_t target, uint64_t *address,
 	}
 	if (!(flags & VM_FLAGS_ANYWHERE)) {
 		start = *address & ~mask;
+		/* XNU's vm_map_enter(): a fixed address must fit the mask. */
+		if (start & align)
+			return KERN_NO_SPACE;
 		if (start < LM_VM_MIN || start + size < start ||
 		    start + size > LM_VM_MAX)
 			return KERN_INVALID_ADDRESS;
@@ -1157,40 +1200,12 @@ static kern_return_t lm_vm_range(uint64_t address, uint64_t size,
 }
 
 /*
- * Private memory becomes shared memory with the same contents: a new
- * shared anonymous mapping gets a copy and is moved over the old one
- * (so writes by other threads during the call may be lost).
- */
-static kern_return_t lm_vm_make_shared(uint64_t start, uint64_t end, int prot)
-{
-	size_t len = end - start;
-	void *p;
-
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return KERN_RESOURCE_SHORTAGE;
-	if (!(prot & PROT_READ) &&
-	    mprotect((void *)(uintptr_t)start, len, prot | PROT_READ)) {
-		munmap(p, len);
-		return KERN_PROTECTION_FAILURE;
-	}
-	memcpy(p, (void *)(uintptr_t)start, len);
-	if (mremap(p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
-		   (void *)(uintptr_t)start) == MAP_FAILED) {
-		munmap(p, len);
-		if (!(prot & PROT_READ))
-			mprotect((void *)(uintptr_t)start, len, prot);
-		return KERN_RESOURCE_SHORTAGE;
-	}
-	mprotect((void *)(uintptr_t)start, len, prot);
-	return KERN_SUCCESS;
-}
-
-/*
  * NONE is MADV_DONTFORK, COPY MADV_DOFORK (shared memory stays shared:
- * Linux cannot turn it private), SHARE makes private memory shared (see
- * lm_vm_make_shared()).  As XNU, holes in the range are skipped.
+ * Linux cannot turn it private).  SHARE is MADV_DOFORK on a range whose
+ * mappings are all shared already; Linux cannot make private memory
+ * shared with a child, so a private mapping in the range fails the call
+ * with KERN_NOT_SUPPORTED, changing nothing.  As XNU, holes in the range
+ * are skipped.
  */
 static kern_return_t lm_vm_inherit(vm_map_t target, uint64_t address,
 				   uint64_t size, vm_inherit_t inh)
@@ -1207,28 +1222,19 @@ static kern_return_t lm_vm_inherit(vm_map_t target, uint64_t address,
 	kr = lm_vm_range(address, size, &start, &end);
 	if (kr || start == end)
 		return kr;
-	if (inh != VM_INHERIT_SHARE) {
-		if (madvise((void *)(uintptr_t)start, end - start,
-			    inh == VM_INHERIT_NONE ? MADV_DONTFORK :
-						     MADV_DOFORK) &&
-		    errno != ENOMEM)
-			return KERN_FAILURE;
-		return KERN_SUCCESS;
-	}
-	for (cur = start; cur < end; cur = r.end) {
-		uint64_t a, b;
-
-		if (lm_vm_find_region(cur, &r) || r.start >= end)
+	for (cur = start; inh == VM_INHERIT_SHARE && cur < end; cur = r.end) {
+		kr = lm_vm_find_region(cur, &r);
+		if (kr == KERN_INVALID_ADDRESS || (!kr && r.start >= end))
 			break;
-		a = r.start > cur ? r.start : cur;
-		b = r.end < end ? r.end : end;
-		madvise((void *)(uintptr_t)a, b - a, MADV_DOFORK);
-		if (r.shared)
-			continue;
-		kr = lm_vm_make_shared(a, b, lm_mprot(r.prot));
 		if (kr)
 			return kr;
+		if (!r.shared)
+			return KERN_NOT_SUPPORTED;
 	}
+	if (madvise((void *)(uintptr_t)start, end - start,
+		    inh == VM_INHERIT_NONE ? MADV_DONTFORK : MADV_DOFORK) &&
+	    errno != ENOMEM)
+		return KERN_FAILURE;
 	return KERN_SUCCESS;
 }
 
@@ -1296,10 +1302,46 @@ LM_EXPORT kern_return_t mach_vm_wire(host_priv_t host, vm_map_t task,
 #endif
 
 /*
+ * VM_BEHAVIOR_ZERO on [start, end), all mapped: KERN_PROTECTION_FAILURE
+ * unless all of it is writable (XNU's code), checked before any change.  Private anonymous memory is
+ * dropped (MADV_DONTNEED: it reads back as zeroes and commits nothing);
+ * shared and file-backed memory is zero-filled.
+ */
+static kern_return_t lm_vm_zero(uint64_t start, uint64_t end)
+{
+	uint64_t cur, a, b;
+	struct lm_region r;
+	kern_return_t kr;
+
+	kr = lm_vm_check(start, end, PROT_WRITE);
+	if (kr)
+		return kr;
+	for (cur = start; cur < end; cur = b) {
+		kr = lm_vm_find_region(cur, &r);
+		if (kr == KERN_INVALID_ADDRESS || (!kr && r.start >= end))
+			return KERN_INVALID_ADDRESS;	/* unmapped meanwhile */
+		if (kr)
+			return kr;
+		if (r.start > cur)
+			return KERN_INVALID_ADDRESS;
+		a = cur;
+		b = r.end < end ? r.end : end;
+		if (!(r.prot & VM_PROT_WRITE))
+			return KERN_PROTECTION_FAILURE;
+		/* mlock()ed memory refuses MADV_DONTNEED: zero-fill it. */
+		if (!r.shared && !r.file &&
+		    !madvise((void *)(uintptr_t)a, b - a, MADV_DONTNEED))
+			continue;
+		memset((void *)(uintptr_t)a, 0, b - a);
+	}
+	return KERN_SUCCESS;
+}
+
+/*
  * Each behavior as madvise(2): DEFAULT / RSEQNTL NORMAL, RANDOM,
  * SEQUENTIAL, WILLNEED; DONTNEED (XNU deactivates, keeping the data)
  * COLD; FREE and REUSABLE FREE (the data may go); PAGEOUT PAGEOUT; ZERO
- * zero-fills (writable memory only); REUSE, CAN_REUSE and
+ * zeroes (writable memory only, see lm_vm_zero()); REUSE, CAN_REUSE and
  * ZERO_WIRED_PAGES have no effect.  A hint the kernel lacks is ignored.
  * The range must be mapped (KERN_INVALID_ADDRESS).
  */
@@ -1351,12 +1393,8 @@ static kern_return_t lm_vm_behavior(vm_map_t target, uint64_t address,
 	kr = lm_vm_mapped(start, end);
 	if (kr)
 		return kr;
-	if (b == VM_BEHAVIOR_ZERO) {
-		kr = lm_vm_check(start, end, PROT_WRITE);
-		if (!kr)
-			memset((void *)(uintptr_t)start, 0, end - start);
-		return kr;
-	}
+	if (b == VM_BEHAVIOR_ZERO)
+		return lm_vm_zero(start, end);
 	if (advice >= 0)
 		madvise((void *)(uintptr_t)start, end - start, advice);
 	return KERN_SUCCESS;
@@ -1409,8 +1447,11 @@ static kern_return_t lm_vm_msync(vm_map_t target, uint64_t address,
 	for (cur = start; cur < end; cur = r.end) {
 		uint64_t a, b;
 
-		if (lm_vm_find_region(cur, &r) || r.start >= end)
+		kr = lm_vm_find_region(cur, &r);
+		if (kr == KERN_INVALID_ADDRESS || (!kr && r.start >= end))
 			break;
+		if (kr)
+			return kr;	/* /proc unreadable */
 		a = r.start > cur ? r.start : cur;
 		b = r.end < end ? r.end : end;
 		if (r.shared && r.file && msync((void *)(uintptr_t)a, b - a, ms))
@@ -1471,6 +1512,16 @@ static kern_return_t lm_vm_purgable(vm_map_t target, uint64_t address,
 	for (o = lm_purgs; o && !(o->start <= start && start < o->end);
 	     o = o->next)
 		;
+	if (o && !lm_purg_live(o->start, o->end)) {
+		/* Stale: the memory is no purgeable object any more. */
+		struct lm_purgable **pp;
+
+		for (pp = &lm_purgs; *pp != o; pp = &(*pp)->next)
+			;
+		*pp = o->next;
+		free(o);
+		o = NULL;
+	}
 	if (o) {
 		old = o->state;
 		kr = KERN_SUCCESS;
