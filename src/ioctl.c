@@ -85,7 +85,11 @@ EXPORT_SYMBOL_IF_KUNIT(machipc_check_insert);
 
 int machipc_check_attr(const struct machipc_port_attr *arg, bool set)
 {
-	if (arg->reserved || arg->requests)
+	/*
+	 * @requests is out only and ignored on input: a program that reuses
+	 * a block GET filled must not fail because the port has requests.
+	 */
+	if (arg->reserved)
 		return -EINVAL;
 	if (!set)
 		return arg->flags ? -EINVAL : 0;

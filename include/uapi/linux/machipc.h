@@ -239,10 +239,10 @@ struct machipc_port_member {
  *	bootstrap descriptors; one per name however many user references).
  * @sorights: out: send-once rights outstanding.
  * @pset: out: the name of the port set the port is in, or 0.
- * @requests: must be zero on input; out (get, ABI 6): which notification
+ * @requests: ignored on input; out (get, ABI 6): which notification
  *	requests the port holds, %MACHIPC_ATTR_REQ_NO_SENDERS and
- *	%MACHIPC_ATTR_REQ_PORT_DESTROYED.  Before ABI 6 it was the low half
- *	of ``reserved`` and always zero.
+ *	%MACHIPC_ATTR_REQ_PORT_DESTROYED.  Before ABI 6 these were the first
+ *	four bytes of ``reserved``, always zero.
  * @reserved: must be zero.
  *
  * This is Mach's ``mach_port_status`` plus the queue limit.
@@ -285,8 +285,8 @@ struct machipc_port_attr {
  *	An id is not a kernel address.
  * @flags: must be zero on input (else %EINVAL); out (ABI 6):
  *	%MACHIPC_NAME_DNREQUEST when this space has a dead-name request on
- *	the name.  Before ABI 6 it was the low half of ``reserved`` and
- *	always zero.
+ *	the name.  Before ABI 6 these were the first four bytes of
+ *	``reserved``, always zero.
  * @reserved: must be zero on input (else %EINVAL); zero on output.
  *
  * Version 4 grew the structure from 16 to 32 bytes; the first 16 keep the
