@@ -185,22 +185,30 @@ uint32_t lm_disp_needs(mach_msg_type_name_t t)
  * name.  mach_port_type() calls it a dead name, as the clocks'.
  */
 
+/*
+ * One more user reference of @name, a dead name the library made: 0, or
+ * nonzero if it is gone.  One ioctl, async-signal-safe.  A pegged count
+ * (EOVERFLOW) is still the name.
+ */
+int lm_self_name_add(mach_port_name_t name)
+{
+	struct machipc_port_mod_refs ref = {
+		.name = name,
+		.right = MACHIPC_RIGHT_DEAD_NAME,
+		.delta = 1,
+	};
+	int err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &ref);
+
+	return err == EOVERFLOW ? 0 : err;
+}
+
 /* One more user reference of the dead name @*slot, or a new dead name. */
 mach_port_name_t lm_self_name_ref(mach_port_name_t *slot)
 {
 	struct machipc_port_alloc alloc = { .right = MACHIPC_RIGHT_DEAD_NAME };
-	struct machipc_port_mod_refs ref = {
-		.right = MACHIPC_RIGHT_DEAD_NAME,
-		.delta = 1,
-	};
-	int err;
 
-	if (*slot != MACH_PORT_NULL) {
-		ref.name = *slot;
-		err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &ref);
-		if (!err || err == EOVERFLOW)
-			return *slot;
-	}
+	if (*slot != MACH_PORT_NULL && !lm_self_name_add(*slot))
+		return *slot;
 	*slot = MACH_PORT_NULL;
 	if (lm_ioctl(MACHIPC_IOC_PORT_ALLOCATE, &alloc))
 		return MACH_PORT_NULL;
@@ -215,23 +223,6 @@ int lm_self_name_alive(mach_port_name_t name)
 
 	return MACH_PORT_VALID(name) && !lm_name_info(name, &info) &&
 	       (info.rights & MACHIPC_RIGHT_DEAD_NAME);
-}
-
-/*
- * One more user reference of @name, a dead name the library made: 0, or
- * nonzero if it is gone.  One ioctl, async-signal-safe.  A pegged count
- * (EOVERFLOW) is still the name, as in lm_self_name_ref().
- */
-static int lm_self_name_add(mach_port_name_t name)
-{
-	struct machipc_port_mod_refs ref = {
-		.name = name,
-		.right = MACHIPC_RIGHT_DEAD_NAME,
-		.delta = 1,
-	};
-	int err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &ref);
-
-	return err == EOVERFLOW ? 0 : err;
 }
 
 /*

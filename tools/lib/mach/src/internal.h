@@ -94,6 +94,7 @@ void lm_self_audit_token(audit_token_t *tok);
  * space, -1 for no name (MACH_SEND_INVALID_DEST).
  */
 mach_port_name_t lm_self_name_ref(mach_port_name_t *slot);
+int lm_self_name_add(mach_port_name_t name);
 int lm_self_name_alive(mach_port_name_t name);
 int lm_host_check(mach_port_name_t name);
 void lm_task_fork_child(void);

@@ -501,23 +501,6 @@ static pid_t lm_gettid(void)
 }
 
 /*
- * One more user reference of @name, a dead name the library made: 0, or
- * nonzero if it is gone.  One ioctl, async-signal-safe.  A pegged count
- * (EOVERFLOW) is still the name, as in lm_self_name_ref().
- */
-static int lm_self_name_add(mach_port_name_t name)
-{
-	struct machipc_port_mod_refs ref = {
-		.name = name,
-		.right = MACHIPC_RIGHT_DEAD_NAME,
-		.delta = 1,
-	};
-	int err = lm_ioctl(MACHIPC_IOC_PORT_MOD_REFS, &ref);
-
-	return err == EOVERFLOW ? 0 : err;
-}
-
-/*
  * The calling thread's name and the pid of the space it is in, for
  * mach_thread_self()'s fast path (initial-exec: no allocation on access).
  */
